@@ -1,0 +1,99 @@
+#include "bindings/common.hpp"
+#include "kernels/activations.hpp"
+#include "layers/activation_layer.hpp"
+#include "layers/dense.hpp"
+#include "layers/initializers.hpp"
+
+namespace gradstep {
+namespace bindings {
+
+namespace {
+
+Initializer make_initializer(const std::string& kind, float value, float minval, float maxval, float mean,
+                             float stddev, float scale, const std::string& mode, const std::string& distribution,
+                             py::object seed) {
+  Initializer init;
+  if (kind == "constant") {
+    init.kind = Initializer::Kind::constant;
+    init.value = value;
+  } else if (kind == "random_uniform") {
+    init.kind = Initializer::Kind::random_uniform;
+    init.minval = minval;
+    init.maxval = maxval;
+  } else if (kind == "random_normal" || kind == "truncated_normal") {
+    init.kind = kind == "random_normal" ? Initializer::Kind::random_normal : Initializer::Kind::truncated_normal;
+    init.mean = mean;
+    init.stddev = stddev;
+  } else if (kind == "variance_scaling") {
+    init.kind = Initializer::Kind::variance_scaling;
+    init.scale = scale;
+    if (mode == "fan_in") init.mode = Initializer::Mode::fan_in;
+    else if (mode == "fan_out") init.mode = Initializer::Mode::fan_out;
+    else if (mode == "fan_avg") init.mode = Initializer::Mode::fan_avg;
+    else throw std::invalid_argument("mode must be 'fan_in', 'fan_out' or 'fan_avg', got '" + mode + "'");
+    if (distribution == "truncated_normal") init.distribution = Initializer::Distribution::truncated_normal;
+    else if (distribution == "untruncated_normal") init.distribution = Initializer::Distribution::untruncated_normal;
+    else if (distribution == "uniform") init.distribution = Initializer::Distribution::uniform;
+    else throw std::invalid_argument("distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', got '" + distribution + "'");
+  } else {
+    init = Initializer::from_name(kind);
+  }
+  if (!seed.is_none()) {
+    init.has_seed = true;
+    init.seed = seed.cast<std::uint64_t>();
+  }
+  return init;
+}
+
+}  // namespace
+
+void init_layers(py::module_& m) {
+  py::class_<Initializer>(m, "Initializer")
+      .def(py::init(&make_initializer), py::arg("kind"), py::arg("value") = 0.0f, py::arg("minval") = -0.05f,
+           py::arg("maxval") = 0.05f, py::arg("mean") = 0.0f, py::arg("stddev") = 0.05f, py::arg("scale") = 1.0f,
+           py::arg("mode") = "fan_in", py::arg("distribution") = "truncated_normal", py::arg("seed") = py::none())
+      .def(
+          "sample",
+          [](const Initializer& init, const std::vector<std::int64_t>& shape, std::uint64_t key) {
+            auto out = new_array(shape);
+            init.fill(shape, key, out.mutable_data());
+            return out;
+          },
+          py::arg("shape"), py::arg("key"), "Draw a tensor of `shape` (key: RNG key when the initializer has no seed).");
+
+  py::class_<Layer, LayerPtr>(m, "Layer")
+      .def_property_readonly("class_name", &Layer::class_name)
+      .def_property_readonly("input_shape", &Layer::input_shape)
+      .def_property_readonly("output_shape", &Layer::output_shape)
+      .def_property_readonly("built", &Layer::built);
+
+  py::class_<Dense, Layer, std::shared_ptr<Dense>>(m, "Dense")
+      .def(py::init([](std::int64_t units, const std::string& activation, bool use_bias, Initializer kernel_init,
+                       Initializer bias_init) {
+             return std::make_shared<Dense>(units, parse_activation(activation), use_bias, kernel_init, bias_init);
+           }),
+           py::arg("units"), py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"),
+           py::arg("bias_initializer"));
+
+  py::class_<ActivationLayer, Layer, std::shared_ptr<ActivationLayer>>(m, "Activation")
+      .def(py::init([](const std::string& activation) {
+             return std::make_shared<ActivationLayer>(parse_activation(activation));
+           }),
+           py::arg("activation"));
+
+  m.def(
+      "activation_forward",
+      [](const std::string& name, FloatArray z) {
+        const Activation a = parse_activation(name);
+        const Shape shape = array_shape(z);
+        const std::int64_t cols = shape.empty() ? 1 : shape.back();
+        const std::int64_t rows = cols == 0 ? 0 : static_cast<std::int64_t>(z.size()) / cols;
+        auto y = new_array(shape);
+        activation_forward(a, rows, cols, z.data(), y.mutable_data());
+        return y;
+      },
+      py::arg("name"), py::arg("x"), "Apply an activation (softmax over the last axis).");
+}
+
+}  // namespace bindings
+}  // namespace gradstep

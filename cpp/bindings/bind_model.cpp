@@ -1,0 +1,185 @@
+#include "bindings/common.hpp"
+#include "model/sequential.hpp"
+
+namespace gradstep {
+namespace bindings {
+
+namespace {
+
+py::tuple result_tuple(const BatchResult& r) { return py::make_tuple(r.loss_sum, r.metric_sums, r.samples); }
+
+// Shared by train_batch and test_batch: checks the arrays against the model and runs `step`
+// with the GIL released.
+template <typename Step>
+py::tuple run_batch(Sequential& model, FloatArray x, FloatArray y, py::object indices_obj, py::object weight_obj,
+                    Step step) {
+  const std::int64_t in = shape_size(model.input_shape());
+  const std::int64_t n = rows_of(x, in, "x");
+  const std::int64_t ny = rows_of(y, model.target_width(), "y");
+  if (n != ny)
+    throw std::invalid_argument("x and y must have the same number of samples, got " + std::to_string(n) + " and " +
+                                std::to_string(ny));
+  IndexArray indices;
+  const std::int64_t* idx = nullptr;
+  std::int64_t batch = n;
+  if (!indices_obj.is_none()) {
+    indices = indices_obj.cast<IndexArray>();
+    batch = static_cast<std::int64_t>(indices.size());
+    idx = indices.data();
+    for (std::int64_t i = 0; i < batch; ++i)
+      if (idx[i] < 0 || idx[i] >= n)
+        throw std::out_of_range("indices: " + std::to_string(idx[i]) + " is out of range [0, " + std::to_string(n) + ")");
+  }
+  FloatArray weights;
+  const float* w = nullptr;
+  if (!weight_obj.is_none()) {
+    weights = weight_obj.cast<FloatArray>();
+    if (static_cast<std::int64_t>(weights.size()) != n)
+      throw std::invalid_argument("sample_weight: expected " + std::to_string(n) + " values, got " +
+                                  std::to_string(weights.size()));
+    w = weights.data();
+  }
+  if (batch == 0) throw std::invalid_argument("the batch is empty");
+  BatchResult r;
+  {
+    py::gil_scoped_release release;
+    r = step(x.data(), y.data(), w, idx, batch);
+  }
+  return result_tuple(r);
+}
+
+}  // namespace
+
+void init_model(py::module_& m) {
+  py::class_<Sequential, std::shared_ptr<Sequential>>(m, "Sequential")
+      .def(py::init<>())
+      .def("add", &Sequential::add, py::arg("layer"))
+      .def_property_readonly("layers", &Sequential::layers)
+      .def("build", &Sequential::build, py::arg("input_shape"), py::arg("seed"))
+      .def_property_readonly("built", &Sequential::built)
+      .def_property_readonly("input_shape", &Sequential::input_shape)
+      .def_property_readonly("output_shape", &Sequential::output_shape)
+      .def_property_readonly("seed", &Sequential::seed)
+      .def(
+          "compile",
+          [](Sequential& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer,
+             const std::vector<std::string>& metrics) {
+            std::vector<Metric> parsed;
+            for (const auto& name : metrics) parsed.push_back(parse_metric(name));
+            model.compile(std::move(loss), std::move(optimizer), parsed);
+          },
+          py::arg("loss"), py::arg("optimizer"), py::arg("metrics"))
+      .def_property_readonly("output_fused_with_loss", &Sequential::output_fused_with_loss)
+      .def_property_readonly("target_width", &Sequential::target_width)
+      .def(
+          "train_batch",
+          [](Sequential& model, FloatArray x, FloatArray y, py::object indices, py::object sample_weight) {
+            return run_batch(model, x, y, indices, sample_weight,
+                             [&](const float* xp, const float* yp, const float* w, const std::int64_t* idx,
+                                 std::int64_t batch) { return model.train_batch(xp, yp, w, idx, batch); });
+          },
+          py::arg("x"), py::arg("y"), py::arg("indices") = py::none(), py::arg("sample_weight") = py::none(),
+          "Forward, loss, backward and update of one batch (rows `indices` of x and y, or all rows), GIL "
+          "released. Returns (loss sum, [metric sums], samples).")
+      .def(
+          "test_batch",
+          [](Sequential& model, FloatArray x, FloatArray y, py::object indices, py::object sample_weight) {
+            return run_batch(model, x, y, indices, sample_weight,
+                             [&](const float* xp, const float* yp, const float* w, const std::int64_t* idx,
+                                 std::int64_t batch) { return model.test_batch(xp, yp, w, idx, batch); });
+          },
+          py::arg("x"), py::arg("y"), py::arg("indices") = py::none(), py::arg("sample_weight") = py::none())
+      .def(
+          "predict",
+          [](Sequential& model, FloatArray x, std::int64_t batch_size) {
+            const std::int64_t n = rows_of(x, shape_size(model.input_shape()), "x");
+            Shape shape{n};
+            for (auto d : model.output_shape()) shape.push_back(d);
+            auto out = new_array(shape);
+            float* o = out.mutable_data();
+            if (n > 0) {
+              py::gil_scoped_release release;
+              model.predict(x.data(), n, o, batch_size);
+            }
+            return out;
+          },
+          py::arg("x"), py::arg("batch_size"))
+      .def(
+          "forward",
+          [](Sequential& model, FloatArray x, bool training) {
+            const std::int64_t n = rows_of(x, shape_size(model.input_shape()), "x");
+            Shape shape{n};
+            for (auto d : model.output_shape()) shape.push_back(d);
+            auto out = new_array(shape);
+            float* o = out.mutable_data();
+            if (n > 0) {
+              py::gil_scoped_release release;
+              model.forward(x.data(), n, o, training);
+            }
+            return out;
+          },
+          py::arg("x"), py::arg("training"))
+      .def(
+          "forward_backward",
+          [](Sequential& model, FloatArray x, FloatArray dy, bool training) {
+            const std::int64_t n = rows_of(x, shape_size(model.input_shape()), "x");
+            const std::int64_t ndy = rows_of(dy, shape_size(model.output_shape()), "dy");
+            if (n == 0 || n != ndy)
+              throw std::invalid_argument("x and dy must have the same positive number of samples, got " +
+                                          std::to_string(n) + " and " + std::to_string(ndy));
+            Shape out_shape{n}, in_shape{n};
+            for (auto d : model.output_shape()) out_shape.push_back(d);
+            for (auto d : model.input_shape()) in_shape.push_back(d);
+            auto y = new_array(out_shape);
+            auto dx = new_array(in_shape);
+            float* yp = y.mutable_data();
+            float* dxp = dx.mutable_data();
+            {
+              py::gil_scoped_release release;
+              model.forward_backward(x.data(), n, dy.data(), yp, dxp, training);
+            }
+            py::list grads;
+            for (std::size_t i = 0; i < model.param_info().size(); ++i) {
+              const ParamInfo& info = model.param_info()[i];
+              if (!info.trainable) continue;
+              auto g = new_array(info.shape);
+              std::copy(model.param_grad(i), model.param_grad(i) + info.segment.size, g.mutable_data());
+              grads.append(g);
+            }
+            return py::make_tuple(y, dx, grads);
+          },
+          py::arg("x"), py::arg("dy"), py::arg("training"))
+      .def_property_readonly("num_weights", [](Sequential& model) { return model.param_info().size(); })
+      .def(
+          "weight_info",
+          [](Sequential& model, std::size_t i) {
+            const ParamInfo& info = model.param_info().at(i);
+            return py::make_tuple(info.layer, info.name, info.shape, info.trainable);
+          },
+          py::arg("index"), "(layer index, name, shape, trainable) of weight `index` in Keras order.")
+      .def(
+          "get_weight",
+          [](Sequential& model, std::size_t i) {
+            const ParamInfo& info = model.param_info().at(i);
+            auto out = new_array(info.shape);
+            std::copy(model.param_data(i), model.param_data(i) + info.segment.size, out.mutable_data());
+            return out;
+          },
+          py::arg("index"))
+      .def(
+          "set_weight",
+          [](Sequential& model, std::size_t i, FloatArray value) {
+            const ParamInfo& info = model.param_info().at(i);
+            if (static_cast<std::int64_t>(value.size()) != info.segment.size)
+              throw std::invalid_argument("set_weight: expected shape " + shape_str(info.shape) + ", got " +
+                                          shape_str(array_shape(value)));
+            std::lock_guard<std::mutex> lock(model.mutex());
+            std::copy(value.data(), value.data() + value.size(), model.param_data(i));
+          },
+          py::arg("index"), py::arg("value"))
+      .def_property_readonly("num_trainable", &Sequential::num_trainable)
+      .def_property_readonly("num_state", &Sequential::num_state);
+}
+
+}  // namespace bindings
+}  // namespace gradstep

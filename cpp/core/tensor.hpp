@@ -1,0 +1,66 @@
+// Tensor: a float32, row-major, N-d shape over either owned 64-byte-aligned storage or a
+// borrowed pointer (a zero-copy view of a NumPy array). No math lives here: kernels are free
+// functions over raw pointers (kernels/), so this type stays a shape plus a pointer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/memory.hpp"
+
+namespace gradstep {
+
+using Shape = std::vector<std::int64_t>;
+
+inline std::int64_t shape_size(const Shape& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+inline std::string shape_str(const Shape& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Owned, zero-filled, aligned storage.
+  explicit Tensor(Shape shape) : shape_(std::move(shape)) {
+    for (auto d : shape_)
+      if (d < 0) throw std::invalid_argument("Tensor: negative dimension in shape " + shape_str(shape_));
+    storage_ = std::make_shared<AlignedBuffer>(static_cast<std::size_t>(shape_size(shape_)));
+    data_ = storage_->data();
+  }
+  // Borrowed view: the caller keeps `data` alive (e.g. the NumPy array it came from).
+  static Tensor view(float* data, Shape shape) {
+    Tensor t;
+    t.shape_ = std::move(shape);
+    t.data_ = data;
+    return t;
+  }
+
+  float* data() { return data_; }
+  const float* data() const { return data_; }
+  const Shape& shape() const { return shape_; }
+  std::int64_t dim(std::size_t i) const { return shape_.at(i); }
+  std::size_t ndim() const { return shape_.size(); }
+  std::int64_t size() const { return shape_size(shape_); }
+  bool owns_data() const { return storage_ != nullptr; }
+
+ private:
+  Shape shape_;
+  std::shared_ptr<AlignedBuffer> storage_;
+  float* data_ = nullptr;
+};
+
+}  // namespace gradstep

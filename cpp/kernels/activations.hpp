@@ -1,0 +1,32 @@
+// Activation functions and their derivatives, as free functions over row-major (rows x cols)
+// float arrays. Softmax is the only one that couples elements (over the last axis); the rest
+// are element-wise.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace gradstep {
+
+enum class Activation { linear, relu, leaky_relu, elu, sigmoid, tanh, softmax, softplus, gelu, swish };
+
+// Keras 3 defaults for the parameterised ones.
+constexpr float kLeakyReluSlope = 0.2f;  // keras.activations.leaky_relu(negative_slope=0.2)
+constexpr float kEluAlpha = 1.0f;        // keras.activations.elu(alpha=1.0)
+
+Activation parse_activation(const std::string& name);  // throws std::invalid_argument
+const char* activation_name(Activation a);
+
+// True when the derivative cannot be recovered from the output alone (gelu, swish): the layer
+// must then keep its pre-activation input for the backward pass.
+bool activation_backward_needs_input(Activation a);
+
+// y = f(z). y may alias z.
+void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, float* y);
+
+// dz = dy * f'(z), computed from z and/or y = f(z) (z may be null unless
+// activation_backward_needs_input). dz may alias dy.
+void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
+                         const float* dy, float* dz);
+
+}  // namespace gradstep

@@ -1,0 +1,281 @@
+// The blocked (BLIS-style) GEMM shared by every instruction set.
+//
+// Included ONLY by gemm_generic.cpp, gemm_avx2.cpp and gemm_avx512.cpp. Each of them defines a
+// `Kernel` type (register tile MR x NR, block sizes, micro-kernel) and calls
+// run_blocked_gemm<Kernel>(...). Everything here sits in an anonymous namespace on purpose:
+// these translation units are compiled with different -m flags, and an inline function with
+// external linkage would be merged across them by the linker, which could hand AVX-512 code to
+// the baseline path. Internal linkage keeps one private copy per instruction set. For the same
+// reason no std:: algorithm templates are used here (they are shared, externally linked
+// instantiations).
+//
+// Algorithm (Goto/BLIS):
+//   for jc over N in NC-wide column blocks        (thread-private part of C, see below)
+//     for pc over K in KC-deep slices
+//       pack op(B)[pc:pc+kc, jc:jc+nc] into NR-wide column slivers   (kc x NR each, k-major)
+//       for ic over M in MC-tall row blocks
+//         pack op(A)[ic:ic+mc, pc:pc+kc] into MR-tall row slivers    (kc x MR each, k-major)
+//         for each NR sliver of B (stays in L1), for each MR sliver of A (streams from L2):
+//           micro-kernel: MR x NR tile += sum over kc, in registers
+//
+// Packing reads A and B through the transpose flags and leading dimensions and zero-pads the
+// ragged edges, so the micro-kernel only ever sees full MR x NR tiles; edge tiles of C go
+// through a small temporary tile. alpha is applied when a tile is written; beta only on the
+// first K slice (beta == 0 never reads C, so NaNs in C are overwritten), later slices add.
+//
+// Determinism: each C element is  C = beta*C + alpha*acc(slice 0), then C += alpha*acc(slice s)
+// in slice order, with acc an FMA chain over k inside the slice. The K slicing depends on K
+// only and the arithmetic of an element does not depend on where its tile sits, so splitting C
+// among threads changes nothing: 1 and N threads give bitwise identical results.
+//
+// Threading: C is cut into a tm x tn grid of MR/NR-aligned rectangles, one per thread, each run
+// as an independent serial GEMM with its own packing buffers (no barriers). The grid minimises
+// the packing traffic K*(M*tn + N*tm): with 2 threads a wide C is split by columns (each thread
+// packs all of A and half of B), a tall one by rows.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "core/memory.hpp"
+#include "core/parallel.hpp"
+
+namespace gradstep {
+namespace gemm_detail {
+namespace {
+
+using i64 = std::int64_t;
+
+inline i64 min_i64(i64 a, i64 b) { return a < b ? a : b; }
+inline i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
+inline i64 round_up(i64 a, i64 m) { return ceil_div(a, m) * m; }
+
+// Splits `total` into equal blocks of at most `max_block`, each a multiple of `unit` (except
+// possibly the last). Equal blocks avoid a thin remainder block (K = 784 with KC = 256 gives
+// 4 x 196 rather than 3 x 256 + 16, which would pay a full C load/store for 16 k-steps).
+inline i64 balanced_block(i64 total, i64 max_block, i64 unit) {
+  const i64 blocks = ceil_div(total, max_block);
+  i64 size = round_up(ceil_div(total, blocks), unit);
+  return size < max_block ? size : max_block;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+
+// op(A)[0:mc, 0:kc] -> MR-tall slivers, sliver s at dst + s*MR*kc, element (k, r) at k*MR + r.
+// `A` already points at op(A)(0, 0) of the block.
+template <int MR>
+void pack_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 kc, float* dst) {
+  for (i64 i = 0; i < mc; i += MR) {
+    const i64 rows = min_i64(MR, mc - i);
+    if (!trans_a) {
+      // op(A)(i, k) = A[i*lda + k]: MR row streams, each read sequentially along k.
+      const float* src = A + i * lda;
+      if (rows == MR) {
+        for (i64 k = 0; k < kc; ++k)
+          for (int r = 0; r < MR; ++r) dst[k * MR + r] = src[r * lda + k];
+      } else {
+        for (i64 k = 0; k < kc; ++k)
+          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[r * lda + k] : 0.0f;
+      }
+    } else {
+      // op(A)(i, k) = A[k*lda + i]: each k gives MR contiguous floats.
+      const float* src = A + i;
+      if (rows == MR) {
+        for (i64 k = 0; k < kc; ++k)
+          for (int r = 0; r < MR; ++r) dst[k * MR + r] = src[k * lda + r];
+      } else {
+        for (i64 k = 0; k < kc; ++k)
+          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[k * lda + r] : 0.0f;
+      }
+    }
+    dst += MR * kc;
+  }
+}
+
+// op(B)[0:kc, 0:nc] -> NR-wide slivers, sliver s at dst + s*NR*kc, element (k, c) at k*NR + c.
+// `B` already points at op(B)(0, 0) of the block.
+template <int NR>
+void pack_b(bool trans_b, const float* B, i64 ldb, i64 kc, i64 nc, float* dst) {
+  for (i64 j = 0; j < nc; j += NR) {
+    const i64 cols = min_i64(NR, nc - j);
+    if (!trans_b) {
+      // op(B)(k, j) = B[k*ldb + j]: each k gives NR contiguous floats.
+      const float* src = B + j;
+      if (cols == NR) {
+        for (i64 k = 0; k < kc; ++k)
+          for (int c = 0; c < NR; ++c) dst[k * NR + c] = src[k * ldb + c];
+      } else {
+        for (i64 k = 0; k < kc; ++k)
+          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < cols ? src[k * ldb + c] : 0.0f;
+      }
+    } else {
+      // op(B)(k, j) = B[j*ldb + k]: NR row streams, each read sequentially along k.
+      const float* src = B + j * ldb;
+      if (cols == NR) {
+        for (i64 k = 0; k < kc; ++k)
+          for (int c = 0; c < NR; ++c) dst[k * NR + c] = src[c * ldb + k];
+      } else {
+        for (i64 k = 0; k < kc; ++k)
+          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < cols ? src[c * ldb + k] : 0.0f;
+      }
+    }
+    dst += NR * kc;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Macro-kernel: one packed mc x kc block of A times one packed kc x nc panel of B into C.
+
+template <class Kernel>
+void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_packed, float* C,
+                  i64 ldc, float alpha, float beta) {
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  alignas(64) float edge_tile[MR * NR];
+  // j outer, i inner: the kc x NR sliver of B is reused by every A sliver while it sits in L1.
+  for (i64 j = 0; j < nc; j += NR) {
+    const i64 cols = min_i64(NR, nc - j);
+    const float* b = b_packed + j * kc;
+    for (i64 i = 0; i < mc; i += MR) {
+      const i64 rows = min_i64(MR, mc - i);
+      const float* a = a_packed + i * kc;
+      float* c = C + i * ldc + j;
+      if (rows == MR && cols == NR) {
+        Kernel::micro(kc, a, b, c, ldc, alpha, beta);
+        continue;
+      }
+      // Ragged edge: run the same micro-kernel (same arithmetic) on a full temporary tile.
+      if (beta != 0.0f)
+        for (i64 r = 0; r < rows; ++r)
+          for (i64 cc = 0; cc < cols; ++cc) edge_tile[r * NR + cc] = c[r * ldc + cc];
+      Kernel::micro(kc, a, b, edge_tile, NR, alpha, beta);
+      for (i64 r = 0; r < rows; ++r)
+        for (i64 cc = 0; cc < cols; ++cc) c[r * ldc + cc] = edge_tile[r * NR + cc];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serial blocked GEMM over one rectangle of C. A/B/C point at the rectangle's origin in op(A),
+// op(B), C; kc_block is fixed by the caller from the full K (determinism, see top).
+
+// Packing space, one pair per thread and per instruction set. It only grows, so once the
+// largest shape has been seen a GEMM allocates nothing.
+thread_local AlignedBuffer t_a_pack;
+thread_local AlignedBuffer t_b_pack;
+
+template <class Kernel>
+void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block, float alpha,
+                    const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C,
+                    i64 ldc) {
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  const i64 mc_block = balanced_block(M, Kernel::MC, MR);
+  const i64 nc_block = balanced_block(N, Kernel::NC, NR);
+
+  const std::size_t a_need = static_cast<std::size_t>(round_up(mc_block, MR) * kc_block);
+  const std::size_t b_need = static_cast<std::size_t>(round_up(nc_block, NR) * kc_block);
+  if (t_a_pack.capacity() < a_need) t_a_pack.resize(a_need);
+  if (t_b_pack.capacity() < b_need) t_b_pack.resize(b_need);
+  float* a_packed = t_a_pack.data();
+  float* b_packed = t_b_pack.data();
+
+  for (i64 jc = 0; jc < N; jc += nc_block) {
+    const i64 nc = min_i64(nc_block, N - jc);
+    for (i64 pc = 0; pc < K; pc += kc_block) {
+      const i64 kc = min_i64(kc_block, K - pc);
+      const float* b_src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
+      pack_b<NR>(trans_b, b_src, ldb, kc, nc, b_packed);
+      const float beta_here = pc == 0 ? beta : 1.0f;
+      for (i64 ic = 0; ic < M; ic += mc_block) {
+        const i64 mc = min_i64(mc_block, M - ic);
+        const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
+        pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
+        macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc + jc, ldc, alpha,
+                             beta_here);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thread partition and entry point.
+
+// Below this many flops a fork/join (a few microseconds) costs more than it saves.
+constexpr i64 kMinFlopsPerThread = 1 << 17;
+
+struct Grid {
+  i64 rows = 1;  // tm
+  i64 cols = 1;  // tn
+};
+
+// Chooses tm x tn <= threads (every thread gets at least one MR x NR tile) minimising the
+// packing traffic M*tn + N*tm; ties prefer more threads.
+inline Grid choose_grid(int threads, i64 M, i64 N, i64 m_units, i64 n_units) {
+  Grid best;
+  double best_cost = -1.0;
+  for (i64 t = threads; t >= 1; --t) {
+    for (i64 tm = 1; tm <= t; ++tm) {
+      if (t % tm != 0) continue;
+      const i64 tn = t / tm;
+      if (tm > m_units || tn > n_units) continue;
+      const double cost = static_cast<double>(M) * tn + static_cast<double>(N) * tm;
+      if (best_cost < 0.0 || cost < best_cost) {
+        best_cost = cost;
+        best.rows = tm;
+        best.cols = tn;
+      }
+    }
+    if (best_cost >= 0.0) break;  // the largest usable thread count wins
+  }
+  return best;
+}
+
+template <class Kernel>
+void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alpha,
+                      const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C,
+                      i64 ldc) {
+  if (M <= 0 || N <= 0 || K <= 0) return;  // gemm() handles these; keep the driver safe
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  // Depends on K only: the summation order of every element is fixed before threads exist.
+  const i64 kc_block = balanced_block(K, Kernel::KC, 1);
+
+  const i64 m_units = ceil_div(M, MR);
+  const i64 n_units = ceil_div(N, NR);
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  int threads = get_num_threads();
+  const double by_work = flops / static_cast<double>(kMinFlopsPerThread);
+  if (by_work < threads) threads = by_work < 1.0 ? 1 : static_cast<int>(by_work);
+  if (threads > 1 && in_parallel_region()) threads = 1;
+
+  if (threads <= 1) {
+    gemm_rectangle<Kernel>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
+                           ldc);
+    return;
+  }
+
+  const Grid grid = choose_grid(threads, M, N, m_units, n_units);
+  const i64 parts = grid.rows * grid.cols;
+  parallel_for(0, parts, 1, [&](i64 first, i64 last) {
+    for (i64 part = first; part < last; ++part) {
+      const i64 pr = part / grid.cols;
+      const i64 pcol = part % grid.cols;
+      // Boundaries on MR / NR multiples so full tiles stay full.
+      const i64 m0 = min_i64(M, (m_units * pr / grid.rows) * MR);
+      const i64 m1 = min_i64(M, (m_units * (pr + 1) / grid.rows) * MR);
+      const i64 n0 = min_i64(N, (n_units * pcol / grid.cols) * NR);
+      const i64 n1 = min_i64(N, (n_units * (pcol + 1) / grid.cols) * NR);
+      if (m0 >= m1 || n0 >= n1) continue;
+      const float* a_origin = trans_a ? A + m0 : A + m0 * lda;
+      const float* b_origin = trans_b ? B + n0 * ldb : B + n0;
+      gemm_rectangle<Kernel>(trans_a, trans_b, m1 - m0, n1 - n0, K, kc_block, alpha, a_origin,
+                             lda, b_origin, ldb, beta, C + m0 * ldc + n0, ldc);
+    }
+  });
+}
+
+}  // namespace
+}  // namespace gemm_detail
+}  // namespace gradstep

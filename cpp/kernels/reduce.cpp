@@ -1,0 +1,39 @@
+#include "kernels/reduce.hpp"
+
+#include <algorithm>
+
+#include "core/parallel.hpp"
+
+namespace gradstep {
+
+void column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* out) {
+  // Work per column is `rows` adds; chunk columns so each thread gets enough of them.
+  const std::int64_t grain = std::max<std::int64_t>(16, (1 << 15) / std::max<std::int64_t>(rows, 1));
+  parallel_for(0, cols, grain, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t j = b; j < e; ++j) out[j] = 0.0f;
+    // Row-major walk (contiguous reads) accumulating into the chunk of out: same per-column
+    // order (row 0, 1, 2, ...) as a column walk, but cache friendly.
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * cols;
+      for (std::int64_t j = b; j < e; ++j) out[j] += xr[j];
+    }
+  });
+}
+
+double sum_of_squares(std::int64_t n, const float* x) {
+  double s = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+  return s;
+}
+
+void add_row_vector(std::int64_t rows, std::int64_t cols, const float* b, float* y) {
+  const std::int64_t grain = std::max<std::int64_t>(1, (1 << 14) / std::max<std::int64_t>(cols, 1));
+  parallel_for(0, rows, grain, [&](std::int64_t rb, std::int64_t re) {
+    for (std::int64_t r = rb; r < re; ++r) {
+      float* yr = y + r * cols;
+      for (std::int64_t j = 0; j < cols; ++j) yr[j] += b[j];
+    }
+  });
+}
+
+}  // namespace gradstep

@@ -1,0 +1,75 @@
+// Layer: the interface every layer implements (one layer per file, forward and backward side by
+// side).
+//
+// Life cycle, driven by model/sequential.cpp:
+//   build(input_shape)       -> output shape (both exclude the batch dimension)
+//   param_specs()            -> the parameters the model must allocate in its flat buffers
+//   bind(values, grads)      -> pointers into those buffers, in param_specs() order
+//   reserve(batch)           -> allocate per-batch workspace once (grows, never per batch)
+//   forward / backward       -> per batch, writing only into buffers owned by the model or layer
+// Shapes are row-major with the batch first; a layer sees its input as `batch` samples of
+// shape_size(input_shape) floats.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+#include "layers/initializers.hpp"
+
+namespace gradstep {
+
+struct ParamSpec {
+  std::string name;  // "kernel", "bias", ...
+  Shape shape;
+  Initializer initializer;
+  bool trainable = true;
+};
+
+// What a forward pass may depend on besides its input.
+struct StepContext {
+  bool training = false;
+  std::uint64_t seed = 0;  // model seed (layers derive their own keys from it)
+  std::uint64_t step = 0;  // optimizer iteration: a fresh dropout mask per step
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual std::string class_name() const = 0;
+
+  virtual Shape build(const Shape& input_shape) = 0;
+  virtual std::vector<ParamSpec> param_specs() const { return {}; }
+  virtual void bind(const std::vector<float*>& values, const std::vector<float*>& grads) {}
+  virtual void reserve(std::int64_t batch) {}
+
+  // y = layer(x) for `batch` samples.
+  virtual void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) = 0;
+  // Given dy = dL/dy (the layer may overwrite it), write dL/dx into dx (skipped when dx is null:
+  // the first layer needs no input gradient) and dL/dparams into the bound gradient buffers
+  // (overwritten, not accumulated). x and y are the values of the last forward call.
+  virtual void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) = 0;
+
+  // Softmax/sigmoid + cross-entropy fusion: when set, forward keeps the pre-activation
+  // (logits) available via logits(), and backward treats dy as dL/dlogits.
+  virtual bool can_fuse_output_activation(const std::string& activation) const { return false; }
+  virtual void set_fused_output(bool fused) {}
+  virtual const float* logits() const { return nullptr; }
+
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+  std::int64_t input_size() const { return shape_size(input_shape_); }
+  std::int64_t output_size() const { return shape_size(output_shape_); }
+  bool built() const { return built_; }
+
+ protected:
+  Shape input_shape_;
+  Shape output_shape_;
+  bool built_ = false;
+};
+
+using LayerPtr = std::shared_ptr<Layer>;
+
+}  // namespace gradstep

@@ -1,0 +1,123 @@
+// Sequential: the layer stack, its buffers, and the fused train step.
+//
+// All trainable parameters live in one flat buffer (gradients in a second one of the same
+// layout; optimizer slots in more of the same layout), non-trainable state (e.g. moving
+// statistics) in another. So the optimizer update is one parallel loop, an all-reduce is one
+// call, and save/load is a handful of arrays.
+//
+// Buffers (gathered input and targets, each layer's output, two ping-pong gradient buffers)
+// are sized for the largest batch seen and reused: in steady state a train step allocates
+// nothing.
+//
+// Thread safety: every batch-level entry point takes the model's mutex, so concurrent calls
+// from several Python threads (which release the GIL) are serialised, never interleaved.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/memory.hpp"
+#include "core/tensor.hpp"
+#include "layers/layer.hpp"
+#include "losses/loss.hpp"
+#include "losses/metrics.hpp"
+#include "optimizers/optimizer.hpp"
+
+namespace gradstep {
+
+struct ParamInfo {
+  std::size_t layer = 0;  // index in layers()
+  std::string name;       // "kernel", "bias", ...
+  Shape shape;
+  bool trainable = true;
+  ParamSegment segment;  // into trainable_params() or state() depending on `trainable`
+};
+
+struct BatchResult {
+  double loss_sum = 0.0;             // sum over samples of (weighted) loss
+  std::vector<double> metric_sums;   // one per compiled metric, sums over samples
+  std::int64_t samples = 0;
+};
+
+class Sequential {
+ public:
+  void add(LayerPtr layer);
+  const std::vector<LayerPtr>& layers() const { return layers_; }
+
+  // Builds every layer for `input_shape` (without the batch axis) and initialises parameters
+  // from keys derived from `seed`, the layer index and the parameter index.
+  void build(const Shape& input_shape, std::uint64_t seed);
+  bool built() const { return built_; }
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+  std::uint64_t seed() const { return seed_; }
+
+  void compile(std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer, std::vector<Metric> metrics);
+  bool compiled() const { return loss_ != nullptr && optimizer_ != nullptr; }
+  bool output_fused_with_loss() const { return fused_; }
+
+  // x: rows of input_size floats; y: rows of target_width() floats; sample_weight: one per row
+  // or null. The batch is rows indices[0..batch) (or rows 0..batch when indices is null).
+  BatchResult train_batch(const float* x, const float* y, const float* sample_weight, const std::int64_t* indices,
+                          std::int64_t batch);
+  BatchResult test_batch(const float* x, const float* y, const float* sample_weight, const std::int64_t* indices,
+                         std::int64_t batch);
+  // Inference-mode forward pass over n rows, batch_size rows at a time, into out (n x output size).
+  void predict(const float* x, std::int64_t n, float* out, std::int64_t batch_size);
+  // One forward pass over n rows (training mode applies dropout / batch statistics).
+  void forward(const float* x, std::int64_t n, float* out, bool training);
+  // Forward, then backward of the upstream gradient dy (n x output size): writes y, dx (may be
+  // null) and leaves the parameter gradients in gradients(). No update.
+  void forward_backward(const float* x, std::int64_t n, const float* dy, float* y, float* dx, bool training);
+
+  std::int64_t target_width() const;
+  std::int64_t num_trainable() const { return num_trainable_; }
+  std::int64_t num_state() const { return num_state_; }
+  float* trainable_params() { return params_.data(); }
+  float* gradients() { return grads_.data(); }
+  float* state() { return state_.data(); }
+  const std::vector<ParamInfo>& param_info() const { return param_info_; }
+  float* param_data(std::size_t i);
+  float* param_grad(std::size_t i);
+  Optimizer* optimizer() { return optimizer_.get(); }
+  Loss* loss() { return loss_.get(); }
+  std::mutex& mutex() { return mutex_; }
+
+ private:
+  void require_built(const char* what) const;
+  void require_compiled(const char* what) const;
+  void reserve(std::int64_t batch);
+  const float* gather(const float* src, std::int64_t width, const std::int64_t* indices, std::int64_t batch,
+                      AlignedBuffer& dst);
+  void forward_pass(const float* x, std::int64_t batch, const StepContext& ctx);
+  // Backward from the gradient in grad_front_ (dL/d output); dx_out gets dL/dx when not null.
+  void backward_pass(const float* x, std::int64_t batch, float* dx_out);
+  BatchResult loss_and_metrics(const float* y, const float* sample_weight, std::int64_t batch, bool want_grad);
+  const float* output() const { return activations_.back().data(); }
+
+  std::vector<LayerPtr> layers_;
+  Shape input_shape_, output_shape_;
+  std::uint64_t seed_ = 0;
+  bool built_ = false;
+
+  std::vector<ParamInfo> param_info_;
+  AlignedBuffer params_, grads_, state_;
+  std::int64_t num_trainable_ = 0, num_state_ = 0;
+
+  std::shared_ptr<Loss> loss_;
+  std::shared_ptr<Optimizer> optimizer_;
+  std::vector<Metric> metrics_;
+  bool fused_ = false;
+
+  std::int64_t capacity_ = 0;  // rows the buffers hold
+  AlignedBuffer input_, targets_, sample_weights_, row_weights_;
+  std::vector<AlignedBuffer> activations_;
+  AlignedBuffer grad_front_, grad_back_;
+
+  std::mutex mutex_;
+};
+
+}  // namespace gradstep

@@ -1,0 +1,101 @@
+#include "optimizers/optimizer.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "core/parallel.hpp"
+#include "kernels/optim.hpp"
+#include "kernels/reduce.hpp"
+
+namespace gradstep {
+
+namespace {
+// An update touches ~4 floats per parameter; below this chunk a thread is not worth waking.
+constexpr std::int64_t kUpdateGrain = 1 << 15;
+}  // namespace
+
+void require_non_negative(const char* name, float value) {
+  if (!(value >= 0.0f) || std::isinf(value))
+    throw std::invalid_argument(std::string(name) + " must be a finite number >= 0, got " + std::to_string(value));
+}
+
+void require_unit_interval(const char* name, float value) {
+  if (!(value >= 0.0f && value < 1.0f))
+    throw std::invalid_argument(std::string(name) + " must be in [0, 1), got " + std::to_string(value));
+}
+
+Optimizer::Optimizer(float learning_rate) { set_learning_rate(learning_rate); }
+
+void Optimizer::set_learning_rate(float lr) {
+  require_non_negative("learning_rate", lr);
+  learning_rate_ = lr;
+}
+
+void Optimizer::set_weight_decay(float wd) {
+  require_non_negative("weight_decay", wd);
+  weight_decay_ = wd;
+}
+
+void Optimizer::set_clipping(float clipnorm, float clipvalue, float global_clipnorm) {
+  require_non_negative("clipnorm", clipnorm);
+  require_non_negative("clipvalue", clipvalue);
+  require_non_negative("global_clipnorm", global_clipnorm);
+  const int set = (clipnorm > 0) + (clipvalue > 0) + (global_clipnorm > 0);
+  if (set > 1)
+    throw std::invalid_argument("only one of clipnorm, clipvalue and global_clipnorm can be set, got clipnorm=" +
+                                std::to_string(clipnorm) + ", clipvalue=" + std::to_string(clipvalue) +
+                                ", global_clipnorm=" + std::to_string(global_clipnorm));
+  clipnorm_ = clipnorm;
+  clipvalue_ = clipvalue;
+  global_clipnorm_ = global_clipnorm;
+}
+
+void Optimizer::build(const std::vector<ParamSegment>& segments) {
+  segments_ = segments;
+  total_ = 0;
+  for (const auto& s : segments) {
+    if (s.offset != total_) throw std::invalid_argument("Optimizer.build: segments must be contiguous from 0");
+    total_ += s.size;
+  }
+  const auto names = slot_names();
+  slots_.clear();
+  slots_.resize(names.size());
+  for (auto& buffer : slots_) {
+    buffer.resize(static_cast<std::size_t>(total_));
+    buffer.fill_zero();
+  }
+  init_slots();
+  built_ = true;
+}
+
+void Optimizer::clip_gradients(float* grads) {
+  if (clipnorm_ > 0.0f) {
+    for (const auto& s : segments_) {
+      const double norm = std::sqrt(sum_of_squares(s.size, grads + s.offset));
+      if (norm > clipnorm_) optim::scale(s.size, grads + s.offset, static_cast<float>(clipnorm_ / norm));
+    }
+  } else if (global_clipnorm_ > 0.0f) {
+    double squares = 0.0;
+    for (const auto& s : segments_) squares += sum_of_squares(s.size, grads + s.offset);
+    const double norm = std::sqrt(squares);
+    if (norm > global_clipnorm_) optim::scale(total_, grads, static_cast<float>(global_clipnorm_ / norm));
+  } else if (clipvalue_ > 0.0f) {
+    optim::clip_values(total_, grads, clipvalue_);
+  }
+}
+
+void Optimizer::apply(float* params, float* grads) {
+  if (!built_) throw std::logic_error("Optimizer.apply called before build");
+  clip_gradients(grads);
+  const float lr = learning_rate_;
+  prepare_step(lr);
+  const float lr_times_wd = lr * weight_decay_;
+  parallel_for(0, total_, kUpdateGrain, [&](std::int64_t b, std::int64_t e) {
+    if (lr_times_wd != 0.0f) optim::decay(e - b, params + b, lr_times_wd);
+    update(b, e, params, grads, lr);
+  });
+  ++iterations_;
+}
+
+}  // namespace gradstep

@@ -1,0 +1,85 @@
+// Optimizer base: what every optimizer shares (Keras 3 base optimizer).
+//
+// One step, over all parameters held in one flat buffer (the model's), in Keras' order:
+//   1. clip the gradients: clipnorm (each variable to its own L2 norm: g * c / max(|g|, c)),
+//      or global_clipnorm (all variables together: g * c / max(|G|, c)), or clipvalue
+//      (element-wise to [-v, v]); at most one of the three is set;
+//   2. decoupled weight decay (Loshchilov & Hutter 2019): w -= lr * weight_decay * w;
+//   3. the optimizer's own rule (subclass), element-wise, in one parallel pass;
+//   4. iterations += 1.
+// A "variable" is a ParamSegment of the flat buffer (one Keras weight: a kernel, a bias).
+// Slots (momentum, velocity, ...) are flat buffers with the same layout as the parameters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/memory.hpp"
+
+namespace gradstep {
+
+struct ParamSegment {
+  std::int64_t offset = 0;
+  std::int64_t size = 0;
+};
+
+class Optimizer {
+ public:
+  explicit Optimizer(float learning_rate);
+  virtual ~Optimizer() = default;
+  virtual std::string class_name() const = 0;
+  virtual std::vector<std::string> slot_names() const = 0;
+
+  // Allocates zeroed slots for parameters laid out as `segments` (contiguous from offset 0).
+  void build(const std::vector<ParamSegment>& segments);
+  bool built() const { return built_; }
+  std::int64_t num_params() const { return total_; }
+  const std::vector<ParamSegment>& segments() const { return segments_; }
+
+  // One update; clips `grads` in place.
+  void apply(float* params, float* grads);
+
+  float* slot_data(std::size_t i) { return slots_.at(i).data(); }
+  std::size_t num_slots() const { return slots_.size(); }
+
+  float learning_rate() const { return learning_rate_; }
+  void set_learning_rate(float lr);
+  float weight_decay() const { return weight_decay_; }
+  void set_weight_decay(float wd);
+  float clipnorm() const { return clipnorm_; }
+  float clipvalue() const { return clipvalue_; }
+  float global_clipnorm() const { return global_clipnorm_; }
+  // Sets the clipping mode; 0 disables. At most one may be positive.
+  void set_clipping(float clipnorm, float clipvalue, float global_clipnorm);
+  std::int64_t iterations() const { return iterations_; }
+  void set_iterations(std::int64_t it) { iterations_ = it; }
+
+ protected:
+  // Called once per step before the parallel pass (e.g. Adam's bias-corrected step size).
+  virtual void prepare_step(float lr) {}
+  // The rule over elements [begin, end) of the flat buffers.
+  virtual void update(std::int64_t begin, std::int64_t end, float* w, const float* g, float lr) = 0;
+  // Called after build() allocated zeroed slots (Adagrad's initial accumulator).
+  virtual void init_slots() {}
+  float* slot(std::size_t i, std::int64_t begin) { return slots_[i].data() + begin; }
+
+  std::vector<AlignedBuffer> slots_;
+
+ private:
+  void clip_gradients(float* grads);
+
+  float learning_rate_;
+  float weight_decay_ = 0.0f;
+  float clipnorm_ = 0.0f, clipvalue_ = 0.0f, global_clipnorm_ = 0.0f;
+  std::int64_t iterations_ = 0;
+  std::vector<ParamSegment> segments_;
+  std::int64_t total_ = 0;
+  bool built_ = false;
+};
+
+// Validation helpers shared by the optimizers (std::invalid_argument naming the argument).
+void require_non_negative(const char* name, float value);
+void require_unit_interval(const char* name, float value);  // [0, 1)
+
+}  // namespace gradstep

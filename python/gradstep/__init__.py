@@ -1,0 +1,35 @@
+"""gradstep: train neural networks on the CPU, fast.
+
+A C++17/OpenMP core (GEMM and element-wise kernels, layers, losses, optimizers, the fused train
+step) under a Keras-like API:
+
+    import gradstep as gs
+    model = gs.Sequential([gs.Input((64,)), gs.layers.Dense(64, activation="relu"),
+                           gs.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=5)
+"""
+from . import _core
+from . import activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
+from ._random import set_seed
+from .layers import Input
+from .models import Sequential
+
+__version__ = "0.1.0"
+
+has_openmp = bool(_core.has_openmp)
+
+
+def get_num_threads():
+    """Number of threads the C++ kernels use (OMP_NUM_THREADS or the core count by default)."""
+    return int(_core.get_num_threads())
+
+
+def set_num_threads(n):
+    """Use `n` threads in the C++ kernels (results are bitwise identical for any n)."""
+    from ._validation import check_positive_int
+    _core.set_num_threads(check_positive_int(n, "n"))
+
+
+__all__ = ["Input", "Sequential", "activations", "callbacks", "datasets", "get_num_threads", "has_openmp",
+           "initializers", "layers", "losses", "metrics", "models", "optimizers", "set_num_threads", "set_seed"]

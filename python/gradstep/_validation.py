@@ -1,0 +1,78 @@
+"""Input checks in one place: every public entry point converts and validates here, so errors
+name the user's argument and show what was expected and what was given."""
+import numbers
+
+import numpy as np
+
+_NUMERIC_KINDS = "fiub"  # float, signed int, unsigned int, bool
+
+
+def shape_str(shape):
+    """(None, 4)-style string of a shape with a free batch axis."""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def as_float_array(value, name):
+    """`value` as a float32 C-contiguous array (a zero-copy view when it already is one).
+
+    Raises TypeError for non-numeric data (strings, objects, complex) and ValueError for scalars
+    and empty arrays.
+    """
+    if value is None:
+        raise ValueError(f"{name} is required, got None")
+    if not isinstance(value, np.ndarray):
+        try:
+            value = np.asarray(value)
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"{name} must be an array of numbers, could not convert it: {error}") from None
+    if value.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"{name} must hold numbers (float, int or bool), got an array of dtype {value.dtype}"
+        )
+    if value.ndim == 0:
+        raise ValueError(f"{name} must have a batch axis (at least 1-D), got a scalar")
+    if value.shape[0] == 0 or value.size == 0:
+        raise ValueError(f"{name} is empty: expected at least one sample with data, got shape {value.shape}")
+    return np.ascontiguousarray(value, dtype=np.float32)
+
+
+def check_positive_int(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def check_non_negative_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
+
+
+def check_float(value, name, minimum=None, maximum=None, min_inclusive=True, max_inclusive=True, allow_none=False):
+    """A real number within bounds, as float; the message shows the interval."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    low_ok = minimum is None or (value >= minimum if min_inclusive else value > minimum)
+    high_ok = maximum is None or (value <= maximum if max_inclusive else value < maximum)
+    if not (low_ok and high_ok) or np.isnan(value):
+        low = "-inf" if minimum is None else repr(float(minimum))
+        high = "inf" if maximum is None else repr(float(maximum))
+        interval = ("[" if min_inclusive and minimum is not None else "(") + f"{low}, {high}" + (
+            "]" if max_inclusive and maximum is not None else ")")
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return value
+
+
+def check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

@@ -1,0 +1,51 @@
+"""Dense: y = activation(x @ kernel + bias), applied to the last axis (Keras semantics).
+
+kernel has shape (input_dim, units) and bias (units,). The forward pass, the activation and
+the backward pass (dW = x^T dz, db = sum over rows of dz, dx = dz W^T) run in C++
+(cpp/layers/dense.cpp).
+"""
+from .. import _core, activations, initializers
+from .._validation import check_bool, check_positive_int
+from .layer import Layer
+
+
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.units = check_positive_int(units, "units")
+        self.activation = activations.get(activation)
+        self.use_bias = check_bool(use_bias, "use_bias")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def _make_core(self):
+        return _core.Dense(self.units, self.activation, self.use_bias, self.kernel_initializer._make_core(),
+                           self.bias_initializer._make_core())
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("kernel_initializer", "bias_initializer"):
+            if isinstance(config.get(key), dict):
+                config[key] = initializers.deserialize(config[key])
+        return cls(**config)
+
+    @property
+    def kernel(self):
+        return self.get_weights()[0]
+
+    @property
+    def bias(self):
+        return self.get_weights()[1] if self.use_bias else None

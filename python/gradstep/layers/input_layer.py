@@ -1,0 +1,30 @@
+"""Input: declares the shape of one sample (without the batch axis)."""
+import numbers
+
+
+class InputLayer:
+    """`gradstep.Input(shape)`: the per-sample input shape of a Sequential model, e.g. Input((784,))."""
+
+    def __init__(self, shape=None, batch_size=None, name=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Input: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+        if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or len(shape) == 0:
+            raise ValueError(f"Input: shape must be a non-empty tuple of positive integers, got {shape!r}")
+        for d in shape:
+            if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0:
+                raise ValueError(f"Input: shape must be a tuple of positive integers (no None), got {tuple(shape)!r}")
+        self.shape = tuple(int(d) for d in shape)
+        self.batch_size = batch_size
+        self.name = name or "input_layer"
+
+    def get_config(self):
+        return {"shape": self.shape, "name": self.name}
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"
+
+
+def Input(shape=None, batch_size=None, name=None, **kwargs):  # noqa: N802 (Keras' name)
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)

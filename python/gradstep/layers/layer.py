@@ -1,0 +1,110 @@
+"""Layer: the Python side of a layer is its configuration; its numbers live in the C++ core.
+
+A layer is attached to one model when that model is built; from then on `weights`,
+`get_weights()` and `set_weights()` read and write slices of the model's flat parameter buffer.
+"""
+import re
+
+import numpy as np
+
+_name_counts = {}
+
+
+def _unique_name(base):
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _snake_case(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Layer:
+    """Base class of gradstep layers (Keras 3 names: `name`, `trainable`, `get_config`, `weights`)."""
+
+    def __init__(self, name=None, trainable=True, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {type(name).__name__}")
+        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        if not trainable:
+            raise NotImplementedError("trainable=False layers are not supported yet")
+        self.trainable = True
+        self._model = None          # the _core.Sequential this layer belongs to once built
+        self._weight_indices = []   # indices of this layer's weights in the model's weight list
+        self._core_layer = None
+
+    # -- subclasses -------------------------------------------------------------------------
+    def _make_core(self):
+        """Create the C++ layer object (called once, when the model is built)."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def built(self):
+        return self._model is not None
+
+    def _attach(self, core_model, weight_indices, core_layer):
+        if self._model is not None and self._model is not core_model:
+            raise ValueError(f"layer {self.name!r} already belongs to another model; create a new layer instead")
+        self._model = core_model
+        self._weight_indices = list(weight_indices)
+        self._core_layer = core_layer
+
+    @property
+    def input_shape(self):
+        self._require_built("input_shape")
+        return (None,) + tuple(self._core_layer.input_shape)
+
+    @property
+    def output_shape(self):
+        self._require_built("output_shape")
+        return (None,) + tuple(self._core_layer.output_shape)
+
+    def _require_built(self, what):
+        if self._model is None:
+            raise ValueError(f"layer {self.name!r} is not built yet: {what} is known once its model has an input shape")
+
+    @property
+    def weights(self):
+        return self.get_weights()
+
+    def get_weights(self):
+        if self._model is None:
+            return []
+        return [self._model.get_weight(i) for i in self._weight_indices]
+
+    def set_weights(self, weights):
+        self._require_built("set_weights")
+        weights = list(weights)
+        if len(weights) != len(self._weight_indices):
+            raise ValueError(f"layer {self.name!r} expects {len(self._weight_indices)} weight arrays, "
+                             f"got {len(weights)}")
+        checked = []
+        for i, value in zip(self._weight_indices, weights):
+            _, weight_name, shape, _ = self._model.weight_info(i)
+            value = np.asarray(value)
+            if value.dtype.kind not in "fiub":
+                raise TypeError(f"weight {weight_name!r} of layer {self.name!r} must be numeric, got dtype {value.dtype}")
+            if tuple(value.shape) != tuple(shape):
+                raise ValueError(f"weight {weight_name!r} of layer {self.name!r}: expected shape {tuple(shape)}, "
+                                 f"got {tuple(value.shape)}")
+            checked.append((i, value))
+        for i, value in checked:
+            self._model.set_weight(i, np.ascontiguousarray(value, dtype=np.float32))
+
+    def count_params(self):
+        return int(sum(np.prod(self._model.weight_info(i)[2], dtype=np.int64) for i in self._weight_indices)) \
+            if self._model is not None else 0
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"

@@ -1,0 +1,4 @@
+"""Models."""
+from .sequential import Sequential
+
+__all__ = ["Sequential"]

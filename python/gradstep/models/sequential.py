@@ -1,0 +1,461 @@
+"""Sequential: a stack of layers trained by one C++ call per batch.
+
+The Python side validates arguments, converts arrays once per call, runs the epoch loop and the
+callbacks. Each batch's gather, forward pass, loss, backward pass and optimizer update is a
+single call into the C++ core (`_core.Sequential.train_batch`) that releases the GIL.
+"""
+import sys
+import time
+
+import numpy as np
+
+from .. import _core, losses, metrics as metrics_module, optimizers
+from .._random import next_seed
+from .._validation import (as_float_array, check_float, check_non_negative_int, check_positive_int, shape_str)
+from ..callbacks import CallbackList, History, ProgbarLogger
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer, _unique_name
+
+_DEFAULT_BATCH_SIZE = 32
+
+
+class Sequential:
+    """A linear stack of layers, Keras 3's `Sequential(layers=None, name=None)`."""
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or _unique_name("sequential")
+        self._layers = []
+        self._input_shape = None
+        self._core = None
+        self.optimizer = None
+        self.loss = None
+        self._metric_names = []    # as the user gave them (history keys)
+        self._metric_kinds = []    # resolved C++ metric names
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        if layers is not None:
+            if isinstance(layers, (Layer, InputLayer)):
+                layers = [layers]
+            for layer in layers:
+                self.add(layer)
+
+    # ----------------------------------------------------------------------------- structure
+    def add(self, layer):
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_shape is not None:
+                raise ValueError("Input must be the first layer of a Sequential model")
+            self._input_shape = layer.shape
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a gradstep layer, got {type(layer).__name__}")
+        if self._core is not None:
+            raise ValueError("cannot add layers to a model that is already built")
+        if layer.built:
+            raise ValueError(f"layer {layer.name!r} already belongs to a built model; create a new layer")
+        self._layers.append(layer)
+        if self._input_shape is not None and len(self._layers) == 1:
+            pass  # built lazily on first use, so that later add() calls still work
+
+    def pop(self):
+        if self._core is not None:
+            raise ValueError("cannot remove layers from a built model")
+        if not self._layers:
+            raise ValueError("the model has no layers to pop")
+        return self._layers.pop()
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def built(self):
+        return self._core is not None
+
+    def build(self, input_shape=None):
+        """Create the C++ model for `input_shape` ((None, features...) as Keras, or without the
+        batch axis); weights are initialised from the global seed stream (gradstep.set_seed)."""
+        if self._core is not None:
+            return
+        if input_shape is not None:
+            shape = tuple(input_shape)
+            if len(shape) > 1 and shape[0] is None:
+                shape = shape[1:]
+            self._input_shape = tuple(int(d) for d in shape)
+        if self._input_shape is None:
+            raise ValueError("the model's input shape is unknown: start it with gradstep.Input(shape) or call "
+                             "build(input_shape) / fit on data first")
+        if not self._layers:
+            raise ValueError("the model has no layers: add at least one layer before building or training it")
+        core = _core.Sequential()
+        core_layers = [layer._make_core() for layer in self._layers]
+        for core_layer in core_layers:
+            core.add(core_layer)
+        core.build(list(self._input_shape), next_seed())
+        owners = [core.weight_info(i)[0] for i in range(core.num_weights)]
+        for index, (layer, core_layer) in enumerate(zip(self._layers, core_layers)):
+            layer._attach(core, [i for i, owner in enumerate(owners) if owner == index], core_layer)
+        self._core = core
+        if self.compiled:
+            self._compile_core()
+
+    def _ensure_built(self, x):
+        if self._core is None:
+            if self._input_shape is None:
+                self._input_shape = tuple(x.shape[1:])
+            self.build()
+
+    @property
+    def input_shape(self):
+        if self._input_shape is None:
+            raise ValueError("the model's input shape is unknown until it is built")
+        return (None,) + tuple(self._input_shape)
+
+    @property
+    def output_shape(self):
+        self._require_built("output_shape")
+        return (None,) + tuple(self._core.output_shape)
+
+    def _require_built(self, what):
+        if self._core is None:
+            if self._input_shape is not None and self._layers:
+                self.build()
+                return
+            raise ValueError(f"{what}: the model is not built yet; give it an input shape with gradstep.Input(shape) "
+                             f"or train it on data first")
+
+    # ----------------------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        """Configure training: optimizer and loss (names or objects) and metric names."""
+        if kwargs:
+            raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, str):
+            raise TypeError(f"metrics must be a list of names, got the string {metrics!r}; use [{metrics!r}]")
+        self._metric_names = list(metrics)
+        for name in self._metric_names:
+            metrics_module.canonical_name(name)  # unknown names fail here, at compile
+        self.compiled = True
+        if self._core is None and self._input_shape is not None and self._layers:
+            self.build()
+        if self._core is not None:
+            self._compile_core()
+
+    def _compile_core(self):
+        units = self._core.output_shape[-1] if len(self._core.output_shape) else 1
+        self._metric_kinds = [metrics_module.resolve(name, self.loss, units) for name in self._metric_names]
+        self._core.compile(self.loss._core, self.optimizer._core, self._metric_kinds)
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"{what}: you must compile the model before training or evaluating it: call "
+                               f"model.compile(optimizer=..., loss=...) first")
+
+    # ----------------------------------------------------------------------------- data checks
+    def _check_x(self, x, name="x"):
+        x = as_float_array(x, name)
+        self._ensure_built(x)
+        expected = tuple(self._input_shape)
+        if tuple(x.shape[1:]) != expected:
+            detail = ""
+            if len(expected) == 1 and x.ndim == 2:
+                detail = f" ({expected[0]} features per sample, got {x.shape[1]})"
+            raise ValueError(f"{name}: expected shape {shape_str((None,) + expected)}{detail}, got shape {x.shape}")
+        return x
+
+    def _check_targets(self, y, n, name="y"):
+        if y is None:
+            raise ValueError(f"{name} is required for training and evaluation, got None")
+        output = tuple(self._core.output_shape)
+        if self.loss.sparse_targets:
+            labels = np.asarray(y)
+            if labels.dtype.kind not in "iub" and labels.dtype.kind != "f":
+                raise TypeError(f"{name} must hold integer class labels for {type(self.loss).__name__}, "
+                                f"got dtype {labels.dtype}")
+            if labels.ndim >= 1 and len(labels) != n:
+                raise ValueError(f"x and {name} must have the same number of samples, got {n} and {len(labels)}")
+            expected = (n,) + output[:-1]
+            if labels.shape == expected + (1,):
+                labels = labels.reshape(expected)
+            if labels.shape != expected:
+                raise ValueError(f"{name}: expected integer labels of shape {shape_str((None,) + output[:-1])} "
+                                 f"for {type(self.loss).__name__}, got shape {labels.shape}")
+            if labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.floor(labels))):
+                bad = labels[~(np.isfinite(labels) & (labels == np.floor(labels)))].flat[0]
+                raise ValueError(f"{name}: {type(self.loss).__name__} needs integer class labels, got {bad!r}")
+            classes = output[-1]
+            out_of_range = (labels < 0) | (labels >= classes)
+            if out_of_range.any():
+                bad = labels[out_of_range].flat[0]
+                raise ValueError(f"{name}: label {bad} is out of range: the model has {classes} output classes, "
+                                 f"so labels must be in [0, {classes - 1}]")
+            return np.ascontiguousarray(labels, dtype=np.float32)
+        y = as_float_array(y, name)
+        if len(y) != n:
+            raise ValueError(f"x and {name} must have the same number of samples, got {n} and {len(y)}")
+        if tuple(y.shape[1:]) != output:
+            hint = ""
+            if y.shape == (n,) and output == (1,):
+                hint = f"; reshape it with {name}.reshape(-1, 1)"
+            elif y.ndim == 1 and len(output) == 1 and output[0] > 1:
+                hint = (f"; for integer class labels use loss='sparse_categorical_crossentropy'")
+            raise ValueError(f"{name}: expected shape {shape_str((None,) + output)} to match the model's output, "
+                             f"got shape {y.shape}{hint}")
+        return y
+
+    def _check_sample_weight(self, sample_weight, class_weight, y, n):
+        weights = None
+        if sample_weight is not None:
+            weights = as_float_array(sample_weight, "sample_weight")
+            if weights.shape != (n,):
+                raise ValueError(f"sample_weight: expected shape ({n},) (one weight per sample), got {weights.shape}")
+        if class_weight is not None:
+            if not isinstance(class_weight, dict):
+                raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
+            if self.loss.sparse_targets:
+                labels = y.reshape(n, -1)[:, 0]
+            elif y.reshape(n, -1).shape[1] == 1:
+                labels = np.round(y.reshape(n)).astype(np.int64)
+            else:
+                labels = np.argmax(y.reshape(n, -1), axis=1)
+            labels = labels.astype(np.int64)
+            table = np.ones(int(max(labels.max(), max(class_weight, default=0))) + 1, dtype=np.float32)
+            for cls, w in class_weight.items():
+                table[int(cls)] = float(w)
+            weights = table[labels] if weights is None else weights * table[labels]
+        return None if weights is None else np.ascontiguousarray(weights, dtype=np.float32)
+
+    # ----------------------------------------------------------------------------- training
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` epochs; returns a History (Keras 3 semantics)."""
+        self._require_compiled("fit")
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        epochs = check_non_negative_int(epochs, "epochs")
+        initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
+        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
+                                       max_inclusive=False)
+        validation_freq = check_positive_int(validation_freq, "validation_freq")
+        verbose = _resolve_verbose(verbose)
+        x = self._check_x(x)
+        n = len(x)
+        y = self._check_targets(y, n)
+        weights = self._check_sample_weight(sample_weight, class_weight, y, n)
+
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
+            x_val = self._check_x(validation_data[0], "validation_data[0] (x_val)")
+            y_val = self._check_targets(validation_data[1], len(x_val), "validation_data[1] (y_val)")
+            w_val = None
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
+            val = (x_val, y_val, w_val)
+        elif validation_split > 0.0:
+            split_at = int(n * (1.0 - validation_split))
+            if split_at == 0 or split_at == n:
+                raise ValueError(f"validation_split={validation_split} leaves {split_at} training and "
+                                 f"{n - split_at} validation samples out of {n}: both must be non-empty")
+            val = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
+            x, y = x[:split_at], y[:split_at]
+            weights = None if weights is None else weights[:split_at]
+            n = split_at
+        validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size",
+                                                   allow_none=True) or batch_size
+
+        steps = -(-n // batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, check_positive_int(steps_per_epoch, "steps_per_epoch"))
+        history = History()
+        callback_objects = list(callbacks or [])
+        if verbose:
+            callback_objects.append(ProgbarLogger(verbose))
+        callback_objects.append(history)
+        params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size, "samples": n}
+        cbs = CallbackList(callback_objects, self, params)
+
+        self.stop_training = False
+        seed = self._core.seed
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            order = _core.permutation(n, seed, epoch) if shuffle else None
+            loss_sum = 0.0
+            metric_sums = [0.0] * len(self._metric_names)
+            seen = 0
+            for step in range(steps):
+                cbs.on_train_batch_begin(step)
+                start, stop = step * batch_size, min(n, (step + 1) * batch_size)
+                if order is not None:
+                    batch_loss, batch_metrics, count = self._core.train_batch(x, y, order[start:stop], weights)
+                else:
+                    batch_loss, batch_metrics, count = self._core.train_batch(
+                        x[start:stop], y[start:stop], None, None if weights is None else weights[start:stop])
+                loss_sum += batch_loss
+                metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
+                seen += count
+                logs = self._logs(loss_sum, metric_sums, seen)
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(*val, validation_batch_size)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        self.history = history
+        return history
+
+    def _logs(self, loss_sum, metric_sums, count):
+        logs = {"loss": loss_sum / count}
+        for name, total in zip(self._metric_names, metric_sums):
+            logs[name] = total / count
+        return logs
+
+    def _evaluate_arrays(self, x, y, weights, batch_size, callbacks=None):
+        loss_sum = 0.0
+        metric_sums = [0.0] * len(self._metric_names)
+        seen = 0
+        n = len(x)
+        for step, start in enumerate(range(0, n, batch_size)):
+            if callbacks is not None:
+                callbacks.on_test_batch_begin(step)
+            stop = min(n, start + batch_size)
+            batch_loss, batch_metrics, count = self._core.test_batch(
+                x[start:stop], y[start:stop], None, None if weights is None else weights[start:stop])
+            loss_sum += batch_loss
+            metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
+            seen += count
+            if callbacks is not None:
+                callbacks.on_test_batch_end(step, self._logs(loss_sum, metric_sums, seen))
+        return self._logs(loss_sum, metric_sums, seen)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics over (x, y): a float (no metrics), a list [loss, *metrics], or a dict."""
+        self._require_compiled("evaluate")
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        x = self._check_x(x)
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, None, y, len(x))
+        cbs = CallbackList(callbacks or [], self, {"steps": -(-len(x) // batch_size)})
+        cbs.on_test_begin()
+        logs = self._evaluate_arrays(x, y, weights, batch_size, cbs)
+        cbs.on_test_end(logs)
+        return self._format_result(logs, return_dict)
+
+    def _format_result(self, logs, return_dict):
+        if return_dict:
+            return dict(logs)
+        if not self._metric_names:
+            return logs["loss"]
+        return [logs["loss"]] + [logs[name] for name in self._metric_names]
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Inference-mode outputs for x, computed batch_size rows at a time (GIL released)."""
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        x = self._check_x(x)
+        return self._core.predict(x, batch_size)
+
+    def predict_on_batch(self, x):
+        x = self._check_x(x)
+        return self._core.predict(x, len(x))
+
+    def __call__(self, x, training=False):
+        """The forward pass on x as one batch (training=True applies training-mode behaviour)."""
+        x = self._check_x(x)
+        return self._core.forward(x, bool(training))
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on (x, y); returns the batch's loss (and metrics) as Keras."""
+        self._require_compiled("train_on_batch")
+        x = self._check_x(x)
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, class_weight, y, len(x))
+        loss_sum, metric_sums, count = self._core.train_batch(x, y, None, weights)
+        return self._format_result(self._logs(loss_sum, metric_sums, count), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("test_on_batch")
+        x = self._check_x(x)
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, None, y, len(x))
+        loss_sum, metric_sums, count = self._core.test_batch(x, y, None, weights)
+        return self._format_result(self._logs(loss_sum, metric_sums, count), return_dict)
+
+    def forward_backward(self, x, dy, training=True):
+        """Forward pass on x, then backpropagate the upstream gradient dy (shape of the output).
+
+        Returns (y, dx, grads): the output, d(sum(y * dy))/dx and the gradients of every
+        trainable weight in get_weights() order. Nothing is updated: this is the tool for
+        gradient checks and for looking inside backpropagation.
+        """
+        x = self._check_x(x)
+        dy = as_float_array(dy, "dy")
+        expected = (len(x),) + tuple(self._core.output_shape)
+        if dy.shape != expected:
+            raise ValueError(f"dy: expected shape {expected} (the output's), got {dy.shape}")
+        y, dx, grads = self._core.forward_backward(x, dy, bool(training))
+        return y, dx, grads
+
+    # ----------------------------------------------------------------------------- weights
+    @property
+    def weights(self):
+        return self.get_weights()
+
+    def get_weights(self):
+        """Copies of every weight in Keras order (per layer: Dense kernel (in, out), then bias)."""
+        self._require_built("get_weights")
+        return [self._core.get_weight(i) for i in range(self._core.num_weights)]
+
+    def set_weights(self, weights):
+        self._require_built("set_weights")
+        weights = list(weights)
+        count = self._core.num_weights
+        if len(weights) != count:
+            raise ValueError(f"set_weights: the model has {count} weight arrays, got a list of {len(weights)}")
+        checked = []
+        for i, value in enumerate(weights):
+            layer_index, name, shape, _ = self._core.weight_info(i)
+            value = np.asarray(value)
+            if value.dtype.kind not in "fiub":
+                raise TypeError(f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) must be numeric, "
+                                f"got dtype {value.dtype}")
+            if tuple(value.shape) != tuple(shape):
+                raise ValueError(f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) expects shape "
+                                 f"{tuple(shape)}, got {tuple(value.shape)}")
+            checked.append(np.ascontiguousarray(value, dtype=np.float32))
+        for i, value in enumerate(checked):
+            self._core.set_weight(i, value)
+
+    def count_params(self):
+        self._require_built("count_params")
+        return int(self._core.num_trainable + self._core.num_state)
+
+    def get_config(self):
+        config = {"name": self.name, "layers": [
+            {"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers]}
+        if self._input_shape is not None:
+            config["input_shape"] = list(self._input_shape)
+        return config
+
+    def __repr__(self):
+        return f"<Sequential name={self.name}, layers={len(self._layers)}>"
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
+    return int(verbose)

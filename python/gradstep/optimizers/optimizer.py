@@ -1,0 +1,107 @@
+"""Optimizer base class: what every optimizer shares (Keras 3 base optimizer).
+
+Owns learning_rate, weight_decay (decoupled: w -= lr * weight_decay * w before the update, for
+every optimizer, as Keras 3), gradient clipping (clipnorm per variable, global_clipnorm over
+all, clipvalue element-wise; at most one), the `iterations` counter and `get_config()`.
+The update itself runs in C++ (cpp/optimizers/), over the model's flat parameter buffer in
+one parallel pass.
+"""
+import numpy as np
+
+from .._validation import check_float
+
+
+class Optimizer:
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+        self.name = name or type(self).__name__
+        learning_rate = check_float(learning_rate, "learning_rate", minimum=0.0)
+        self.weight_decay = check_float(weight_decay, "weight_decay", minimum=0.0, allow_none=True)
+        self.clipnorm = check_float(clipnorm, "clipnorm", minimum=0.0, allow_none=True)
+        self.clipvalue = check_float(clipvalue, "clipvalue", minimum=0.0, allow_none=True)
+        self.global_clipnorm = check_float(global_clipnorm, "global_clipnorm", minimum=0.0, allow_none=True)
+        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))
+                 if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"only one of clipnorm, clipvalue and global_clipnorm can be set, got {', '.join(given)}")
+        self._core = self._make_core(learning_rate)
+        self._core.set_clipping(self.clipnorm or 0.0, self.clipvalue or 0.0, self.global_clipnorm or 0.0)
+        if self.weight_decay is not None:
+            self._core.weight_decay = self.weight_decay
+        self._variable_shapes = None  # shapes seen by apply(), for standalone use
+
+    def _make_core(self, learning_rate):
+        raise NotImplementedError
+
+    @property
+    def learning_rate(self):
+        return float(self._core.learning_rate)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._core.learning_rate = check_float(value, "learning_rate", minimum=0.0)
+
+    @property
+    def iterations(self):
+        """Number of updates applied so far."""
+        return int(self._core.iterations)
+
+    def apply(self, grads, trainable_variables):
+        """One update of `trainable_variables` (float32 C-contiguous NumPy arrays, updated in place)
+        from `grads`, as Keras' optimizer.apply(grads, trainable_variables)."""
+        grads = list(grads)
+        variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"grads and trainable_variables must have the same length, got {len(grads)} "
+                             f"and {len(variables)}")
+        for i, v in enumerate(variables):
+            if not isinstance(v, np.ndarray) or v.dtype != np.float32 or not v.flags.c_contiguous or not v.flags.writeable:
+                raise TypeError(f"trainable_variables[{i}] must be a writeable float32 C-contiguous NumPy array "
+                                f"(updated in place), got {type(v).__name__}"
+                                + (f" of dtype {v.dtype}" if isinstance(v, np.ndarray) else ""))
+        shapes = [v.shape for v in variables]
+        flat_grads = []
+        for i, (g, shape) in enumerate(zip(grads, shapes)):
+            g = np.asarray(g, dtype=np.float32)
+            if g.shape != shape:
+                raise ValueError(f"grads[{i}]: expected shape {shape} (the variable's), got {g.shape}")
+            flat_grads.append(g.reshape(-1))
+        if self._variable_shapes is None:
+            if self._core.built:
+                raise ValueError("this optimizer is already used by a model; create a new one for apply()")
+            self._core.build([int(np.prod(s, dtype=np.int64)) for s in shapes])
+            self._variable_shapes = shapes
+        elif shapes != self._variable_shapes:
+            raise ValueError(f"apply() was first called with variables of shapes {self._variable_shapes}, "
+                             f"now with {shapes}")
+        params = np.concatenate([v.reshape(-1) for v in variables]) if variables else np.zeros(0, np.float32)
+        flat = np.ascontiguousarray(np.concatenate(flat_grads) if flat_grads else np.zeros(0, np.float32))
+        self._core.apply_flat(params, flat)
+        offset = 0
+        for v in variables:
+            v.reshape(-1)[:] = params[offset:offset + v.size]
+            offset += v.size
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras' apply_gradients(zip(grads, variables))."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "learning_rate": self.learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"

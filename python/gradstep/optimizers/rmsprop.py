@@ -1,0 +1,30 @@
+"""RMSprop (Hinton 2012; centered variant: Graves 2013), Keras 3 rule (cpp/optimizers/rmsprop.hpp).
+
+    v = rho * v + (1 - rho) * g^2
+    centered: a = rho * a + (1 - rho) * g;  denominator = v - a^2 + epsilon   else  v + epsilon
+    increment = learning_rate * g / sqrt(denominator)
+    momentum > 0: mom = momentum * mom + increment;  w -= mom     else  w -= increment
+
+Convention: epsilon is inside the square root (Keras); PyTorch uses sqrt(v) + eps. Keras'
+default epsilon is 1e-7 (PyTorch 1e-8), and its default learning rate 0.001 (PyTorch 0.01).
+"""
+from .. import _core
+from .._validation import check_bool, check_float
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="rmsprop", **kwargs):
+        self.rho = check_float(rho, "rho", minimum=0.0, maximum=1.0, max_inclusive=False)
+        self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
+        self.centered = check_bool(centered, "centered")
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
+
+    def _make_core(self, learning_rate):
+        return _core.RMSprop(learning_rate, self.rho, self.momentum, self.epsilon, self.centered)
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}

@@ -1,0 +1,392 @@
+"""Bad inputs raise clear Python exceptions; odd-but-valid inputs are accepted.
+
+The main test is table driven: each case is (id, action, exception type, regex).
+The regex is built from look-aheads, so the message must mention every listed
+piece (the argument's name, the expected and the given value) in any order.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+gs = pytest.importorskip("gradstep")
+
+Dense = gs.layers.Dense
+
+
+def all_of(*patterns):
+    """A regex that matches when every pattern occurs somewhere in the message."""
+    return "(?s)^" + "".join("(?=.*(?:%s))" % p for p in patterns)
+
+
+X_NAME = r"\bx\b"
+Y_NAME = r"\by\b"
+COMPILE = r"compile"
+
+
+def _model(input_dim=4, units=1, activation=None):
+    return gs.Sequential([gs.Input((input_dim,)), Dense(units, activation=activation)])
+
+
+def _compiled(input_dim=4, units=1, activation=None, loss="mse", metrics=None):
+    m = _model(input_dim, units, activation)
+    m.compile(optimizer="sgd", loss=loss, metrics=metrics)
+    return m
+
+
+def _sparse_model():
+    return _compiled(units=10, activation="softmax", loss="sparse_categorical_crossentropy",
+                     metrics=["accuracy"])
+
+
+def _x(n=10, d=4):
+    return np.arange(n * d, dtype=np.float32).reshape(n, d) / max(n * d, 1)
+
+
+def _y(n=10, k=1):
+    return np.ones((n, k), dtype=np.float32)
+
+
+def _labels(*bad):
+    y = np.arange(10, dtype=np.int64) % 10
+    y[: len(bad)] = bad
+    return y
+
+
+def _strings(shape):
+    return np.full(shape, "a", dtype="<U3")
+
+
+def _objects(shape):
+    out = np.empty(shape, dtype=object)
+    out[...] = 1.0
+    return out
+
+
+def _set_weights(weights):
+    m = _model(input_dim=3, units=2)
+    m.set_weights(weights)
+
+
+def _compile_then_fit(**compile_kwargs):
+    m = _model()
+    kwargs = dict(optimizer="sgd", loss="mse")
+    kwargs.update(compile_kwargs)
+    m.compile(**kwargs)
+    m.fit(_x(), _y(), epochs=1, verbose=0)
+
+
+def _build_and_predict(layer):
+    m = gs.Sequential([gs.Input((4,)), layer])
+    m.predict(_x(), verbose=0)
+
+
+CASES = [
+    # ---- x / y sample count mismatch ----------------------------------------------------
+    ("fit_xy_length_mismatch", lambda: _compiled().fit(_x(10), _y(9), verbose=0),
+     ValueError, all_of(X_NAME, Y_NAME, r"\b10\b", r"\b9\b")),
+    ("evaluate_xy_length_mismatch", lambda: _compiled().evaluate(_x(10), _y(9)),
+     ValueError, all_of(X_NAME, Y_NAME, r"\b10\b", r"\b9\b")),
+    ("train_on_batch_xy_length_mismatch", lambda: _compiled().train_on_batch(_x(10), _y(12)),
+     ValueError, all_of(X_NAME, Y_NAME, r"\b10\b", r"\b12\b")),
+    ("test_on_batch_xy_length_mismatch", lambda: _compiled().test_on_batch(_x(7), _y(10)),
+     ValueError, all_of(X_NAME, Y_NAME, r"\b7\b", r"\b10\b")),
+    ("validation_data_length_mismatch",
+     lambda: _compiled().fit(_x(), _y(), validation_data=(_x(10), _y(9)), verbose=0),
+     ValueError, all_of(r"\b10\b", r"\b9\b")),
+    # ---- wrong feature count / rank -------------------------------------------------------
+    ("predict_wrong_feature_count", lambda: _model(4).predict(_x(10, 5), verbose=0),
+     ValueError, all_of(r"\bx\b|input", r"\b4\b", r"\b5\b")),
+    ("call_wrong_feature_count", lambda: _model(4)(_x(10, 5)),
+     ValueError, all_of(r"\bx\b|input", r"\b4\b", r"\b5\b")),
+    ("fit_wrong_feature_count", lambda: _compiled(4).fit(_x(10, 5), _y(10), verbose=0),
+     ValueError, all_of(r"\bx\b|input", r"\b4\b", r"\b5\b")),
+    ("evaluate_wrong_feature_count", lambda: _compiled(4).evaluate(_x(10, 3), _y(10)),
+     ValueError, all_of(r"\bx\b|input", r"\b4\b", r"\b3\b")),
+    ("predict_rank_1", lambda: _model(4).predict(np.zeros(10, np.float32), verbose=0),
+     ValueError, all_of(r"\bx\b|input", r"rank|ndim|dimension|\b[12]-?D\b|shape")),
+    ("predict_rank_0", lambda: _model(4).predict(np.float32(1.0), verbose=0),
+     ValueError, all_of(r"\bx\b|input", r"rank|ndim|dimension|\b[02]-?D\b|shape|scalar")),
+    ("fit_y_wrong_class_count_cce",
+     lambda: _compiled(units=3, activation="softmax", loss="categorical_crossentropy")
+     .fit(_x(10), _y(10, 5), verbose=0),
+     ValueError, all_of(r"\by\b|y_true|target", r"\b5\b", r"\b3\b")),
+    # ---- non-numeric dtypes ----------------------------------------------------------------
+    ("fit_x_strings", lambda: _compiled().fit(_strings((10, 4)), _y(10), verbose=0),
+     TypeError, all_of(X_NAME, r"dtype|<U|str|numeric")),
+    ("predict_x_strings", lambda: _model().predict(_strings((10, 4)), verbose=0),
+     TypeError, all_of(X_NAME, r"dtype|<U|str|numeric")),
+    ("predict_x_object", lambda: _model().predict(_objects((10, 4)), verbose=0),
+     TypeError, all_of(X_NAME, r"object|dtype|numeric")),
+    ("fit_x_object", lambda: _compiled().fit(_objects((10, 4)), _y(10), verbose=0),
+     TypeError, all_of(X_NAME, r"object|dtype|numeric")),
+    ("fit_y_strings", lambda: _compiled().fit(_x(10), _strings((10, 1)), verbose=0),
+     TypeError, all_of(Y_NAME, r"dtype|<U|str|numeric")),
+    ("fit_y_object", lambda: _compiled().fit(_x(10), _objects((10, 1)), verbose=0),
+     TypeError, all_of(Y_NAME, r"object|dtype|numeric")),
+    # ---- empty inputs ----------------------------------------------------------------------
+    ("fit_empty_x", lambda: _compiled().fit(_x(0), _y(0), verbose=0),
+     ValueError, all_of(X_NAME, r"empty|\b0\b")),
+    ("evaluate_empty_x", lambda: _compiled().evaluate(_x(0), _y(0)),
+     ValueError, all_of(X_NAME, r"empty|\b0\b")),
+    # ---- sparse labels ---------------------------------------------------------------------
+    ("fit_sparse_label_too_large", lambda: _sparse_model().fit(_x(10), _labels(10), verbose=0),
+     ValueError, all_of(r"\by\b|label", r"\b10\b", r"\b0\b|\b9\b|range|class")),
+    ("evaluate_sparse_label_too_large", lambda: _sparse_model().evaluate(_x(10), _labels(3, 11)),
+     ValueError, all_of(r"\by\b|label", r"\b11\b", r"\b0\b|\b9\b|\b10\b|range|class")),
+    ("fit_sparse_label_negative", lambda: _sparse_model().fit(_x(10), _labels(-1), verbose=0),
+     ValueError, all_of(r"\by\b|label", r"-1\b")),
+    ("train_on_batch_sparse_label_negative",
+     lambda: _sparse_model().train_on_batch(_x(10), _labels(0, -3)),
+     ValueError, all_of(r"\by\b|label", r"-3\b")),
+    # ---- not compiled ----------------------------------------------------------------------
+    ("fit_before_compile", lambda: _model().fit(_x(), _y(), verbose=0), ValueError, COMPILE),
+    ("evaluate_before_compile", lambda: _model().evaluate(_x(), _y()), ValueError, COMPILE),
+    ("train_on_batch_before_compile", lambda: _model().train_on_batch(_x(), _y()), ValueError, COMPILE),
+    ("test_on_batch_before_compile", lambda: _model().test_on_batch(_x(), _y()), ValueError, COMPILE),
+    # ---- fit / evaluate / predict arguments ---------------------------------------------------
+    ("fit_batch_size_zero", lambda: _compiled().fit(_x(), _y(), batch_size=0, verbose=0),
+     ValueError, all_of(r"batch_size", r"\b0\b")),
+    ("fit_batch_size_negative", lambda: _compiled().fit(_x(), _y(), batch_size=-4, verbose=0),
+     ValueError, all_of(r"batch_size", r"-4\b")),
+    ("evaluate_batch_size_zero", lambda: _compiled().evaluate(_x(), _y(), batch_size=0),
+     ValueError, all_of(r"batch_size", r"\b0\b")),
+    ("predict_batch_size_zero", lambda: _model().predict(_x(), batch_size=0, verbose=0),
+     ValueError, all_of(r"batch_size", r"\b0\b")),
+    ("fit_epochs_negative", lambda: _compiled().fit(_x(), _y(), epochs=-1, verbose=0),
+     ValueError, all_of(r"epochs", r"-1\b")),
+    ("fit_validation_split_one", lambda: _compiled().fit(_x(), _y(), validation_split=1.0, verbose=0),
+     ValueError, all_of(r"validation_split", r"\b1(\.0*)?\b")),
+    ("fit_validation_split_negative",
+     lambda: _compiled().fit(_x(), _y(), validation_split=-0.1, verbose=0),
+     ValueError, all_of(r"validation_split", r"-0?\.1\b")),
+    ("fit_validation_split_too_large",
+     lambda: _compiled().fit(_x(), _y(), validation_split=1.5, verbose=0),
+     ValueError, all_of(r"validation_split", r"1\.5")),
+    ("fit_validation_data_one_element",
+     lambda: _compiled().fit(_x(), _y(), validation_data=(_x(),), verbose=0),
+     ValueError, r"validation_data"),
+    # ---- unknown identifiers: the message lists the valid options -------------------------------
+    ("unknown_activation_dense", lambda: _build_and_predict(Dense(3, activation="relux")),
+     ValueError, all_of(r"relux", r"\brelu\b", r"\bsigmoid\b", r"\bsoftmax\b")),
+    ("unknown_activation_layer", lambda: _build_and_predict(gs.layers.Activation("foo")),
+     ValueError, all_of(r"\bfoo\b", r"\brelu\b", r"\btanh\b")),
+    ("unknown_loss", lambda: _compile_then_fit(loss="msee"),
+     ValueError, all_of(r"msee", r"\bmse\b|mean_squared_error", r"binary_crossentropy")),
+    ("unknown_loss_get", lambda: gs.losses.get("msee"),
+     ValueError, all_of(r"msee", r"\bmse\b|mean_squared_error", r"binary_crossentropy")),
+    ("unknown_optimizer", lambda: _compile_then_fit(optimizer="adamm"),
+     ValueError, all_of(r"adamm", r"\bsgd\b", r"\brmsprop\b")),
+    ("unknown_optimizer_get", lambda: gs.optimizers.get("adamm"),
+     ValueError, all_of(r"adamm", r"\bsgd\b", r"\brmsprop\b")),
+    ("unknown_metric", lambda: _compile_then_fit(metrics=["acc_foo"]),
+     ValueError, all_of(r"acc_foo", r"\baccuracy\b")),
+    # ---- layer arguments ---------------------------------------------------------------------
+    ("dense_units_zero", lambda: Dense(0), ValueError, all_of(r"units", r"\b0\b")),
+    ("dense_units_negative", lambda: Dense(-3), ValueError, all_of(r"units", r"-3\b")),
+    # ---- set_weights ---------------------------------------------------------------------------
+    ("set_weights_too_few", lambda: _set_weights([np.zeros((3, 2), np.float32)]),
+     ValueError, all_of(r"weight", r"\b2\b", r"\b1\b")),
+    ("set_weights_too_many",
+     lambda: _set_weights([np.zeros((3, 2), np.float32), np.zeros(2, np.float32),
+                           np.zeros(2, np.float32)]),
+     ValueError, all_of(r"weight", r"\b2\b", r"\b3\b")),
+    ("set_weights_kernel_transposed",
+     lambda: _set_weights([np.zeros((2, 3), np.float32), np.zeros(2, np.float32)]),
+     ValueError, all_of(r"\(3, ?2\)|\[3, ?2\]", r"\(2, ?3\)|\[2, ?3\]")),
+    ("set_weights_bias_wrong",
+     lambda: _set_weights([np.zeros((3, 2), np.float32), np.zeros(3, np.float32)]),
+     ValueError, all_of(r"\(2,?\)|\[2\]", r"\(3,?\)|\[3\]")),
+]
+
+
+@pytest.mark.parametrize("action,exc_type,pattern", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_raises(action, exc_type, pattern):
+    with pytest.raises(exc_type, match=pattern) as info:
+        action()
+    # exactly the documented type, not merely a subclass of it
+    assert type(info.value) is exc_type, repr(info.value)
+
+
+def test_case_ids_unique():
+    ids = [c[0] for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+def _run_all_cases():
+    """Run every case, swallowing Python exceptions; used by the crash test below."""
+    for _id, action, _exc, _pattern in CASES:
+        try:
+            action()
+        except Exception:
+            pass
+
+
+def test_no_case_crashes_the_interpreter():
+    """A fatal error (abort, segfault) in the C++ core would kill pytest itself; run the
+    whole table in a child interpreter and check that it exits normally."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, %r)
+        import test_errors
+        test_errors._run_all_cases()
+        test_errors._run_all_cases()
+        print("ALL-CASES-DONE")
+    """ % here)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "ALL-CASES-DONE" in proc.stdout
+
+
+def test_model_usable_after_errors():
+    gs.set_seed(0)
+    m = _compiled()
+    for bad in (lambda: m.fit(_x(10), _y(9), verbose=0),
+                lambda: m.fit(_x(10, 5), _y(10), verbose=0),
+                lambda: m.fit(_x(), _y(), batch_size=0, verbose=0),
+                lambda: m.predict(_strings((10, 4)), verbose=0)):
+        with pytest.raises((ValueError, TypeError)):
+            bad()
+    history = m.fit(_x(), _y(), batch_size=5, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert m.optimizer.iterations == 4
+    assert m.predict(_x(), verbose=0).shape == (10, 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs that must be accepted
+# --------------------------------------------------------------------------------------------
+
+
+def _trained_model():
+    gs.set_seed(0)
+    m = gs.Sequential([gs.Input((4,)), Dense(8, activation="tanh"), Dense(3)])
+    return m
+
+
+def test_predict_before_compile_works():
+    m = _trained_model()
+    p = m.predict(_x(), verbose=0)
+    assert p.shape == (10, 3) and p.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int64, np.int32, np.uint8, np.int8, np.bool_])
+def test_other_numeric_dtypes_match_float32(dtype):
+    m = _trained_model()
+    rng = np.random.default_rng(0)
+    if dtype == np.bool_:
+        x = rng.integers(0, 2, size=(12, 4)).astype(np.bool_)
+    elif np.issubdtype(dtype, np.integer):
+        x = rng.integers(0, 100, size=(12, 4)).astype(dtype)
+    else:
+        x = (rng.integers(-64, 64, size=(12, 4)) / 8.0).astype(dtype)  # exact in float16/32
+    ref = m.predict(x.astype(np.float32), verbose=0)
+    got = m.predict(x, verbose=0)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, ref)
+    assert np.array_equal(m(x), m(x.astype(np.float32)))
+
+
+def _layouts():
+    rng = np.random.default_rng(1)
+    big = rng.standard_normal((30, 9)).astype(np.float32)
+    return {
+        "fortran": np.asfortranarray(big[:, :4]),
+        "row_stride": big[::3, :4],
+        "col_slice": big[:, 2:6],
+        "col_stride": big[:, ::2][:, :4],
+        "reversed": big[::-1, 5:9],
+        "transposed": np.ascontiguousarray(big[:, :4].T).T,
+        "float64_fortran": np.asfortranarray(big[:, 1:5].astype(np.float64)),
+    }
+
+
+@pytest.mark.parametrize("layout", sorted(_layouts()))
+def test_non_contiguous_x_same_as_contiguous(layout):
+    x = _layouts()[layout]
+    xc = np.ascontiguousarray(x, dtype=np.float32)
+    x_before = x.copy()
+    m = _trained_model()
+    assert np.array_equal(m.predict(x, verbose=0), m.predict(xc, verbose=0))
+    assert np.array_equal(m(x), m(xc))
+    assert np.array_equal(x, x_before)  # input not modified
+
+
+@pytest.mark.parametrize("layout", ["fortran", "row_stride", "reversed"])
+def test_non_contiguous_fit_same_as_contiguous(layout):
+    x = _layouts()[layout]
+    n = x.shape[0]
+    y = np.asfortranarray(np.arange(n * 3, dtype=np.float32).reshape(n, 3) / (3 * n))
+    results = []
+    for xx, yy in ((x, y), (np.ascontiguousarray(x), np.ascontiguousarray(y))):
+        m = _trained_model()
+        m.compile(optimizer="adam", loss="mse")
+        h = m.fit(xx, yy, batch_size=4, epochs=2, shuffle=True, verbose=0)
+        results.append((m.get_weights(), h.history["loss"], m.evaluate(xx, yy, verbose=0)))
+    (w1, h1, e1), (w2, h2, e2) = results
+    for a, b in zip(w1, w2):
+        assert np.array_equal(a, b)
+    assert h1 == h2 and e1 == e2
+
+
+def test_float64_fit_same_as_float32():
+    rng = np.random.default_rng(4)
+    x = (rng.integers(-64, 64, size=(20, 4)) / 8.0)
+    y = (rng.integers(-8, 8, size=(20, 3)) / 4.0)
+    results = []
+    for xx, yy in ((x, y), (x.astype(np.float32), y.astype(np.float32))):
+        m = _trained_model()
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(xx, yy, batch_size=5, epochs=2, verbose=0)
+        results.append(m.get_weights())
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
+
+
+def test_read_only_inputs_accepted():
+    x = _x(10)
+    y = np.ones((10, 3), np.float32)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    m = _trained_model()
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(x, y, batch_size=5, epochs=1, verbose=0)
+    m.evaluate(x, y)
+    assert m.predict(x, verbose=0).shape == (10, 3)
+    m.train_on_batch(x, y)
+
+
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8, np.int16])
+def test_sparse_label_dtypes_match_int64(label_dtype):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((30, 4)).astype(np.float32)
+    y = rng.integers(0, 3, size=30)
+    results = []
+    for yy in (y.astype(np.int64), y.astype(label_dtype)):
+        m = _trained_model()
+        m.compile(optimizer="sgd", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+        h = m.fit(x, yy, batch_size=10, epochs=2, verbose=0)
+        results.append((m.get_weights(), h.history))
+    (w1, h1), (w2, h2) = results
+    for a, b in zip(w1, w2):
+        assert np.array_equal(a, b)
+    assert h1 == h2
+
+
+def test_sparse_labels_column_vector_accepted():
+    # Keras accepts sparse labels of shape (N,) and (N, 1)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((30, 4)).astype(np.float32)
+    y = rng.integers(0, 3, size=30).astype(np.int64)
+    m = _trained_model()
+    m.compile(optimizer="sgd", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["accuracy"])
+    a = m.evaluate(x, y, verbose=0)
+    b = m.evaluate(x, y.reshape(-1, 1), verbose=0)
+    assert a == pytest.approx(b, rel=1e-6)
