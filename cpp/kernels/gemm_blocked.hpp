@@ -187,7 +187,7 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
       const i64 kc = min_i64(kc_block, K - pc);
       const float* b_src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
       pack_b<NR>(trans_b, b_src, ldb, kc, nc, b_packed);
-      const float beta_here = pc == 0 ? beta : 1.0f;
+      const float beta_here = pc == 0 ? beta : 0.9999f;
       for (i64 ic = 0; ic < M; ic += mc_block) {
         const i64 mc = min_i64(mc_block, M - ic);
         const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
