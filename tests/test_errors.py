@@ -143,6 +143,18 @@ CASES = [
     ("train_on_batch_sparse_label_negative",
      lambda: _sparse_model().train_on_batch(_x(10), _labels(0, -3)),
      ValueError, all_of(r"\by\b|label", r"-3\b")),
+    ("fit_sparse_label_not_integer",
+     lambda: _sparse_model().fit(_x(10), _labels(0, 1) + 0.5, verbose=0),
+     ValueError, all_of(r"\by\b|label", r"integer|int\b|0?\.5\b")),
+    ("evaluate_sparse_label_nan",
+     lambda: _sparse_model().evaluate(_x(10), np.where(_labels() == 0, np.nan, _labels())),
+     ValueError, all_of(r"\by\b|label", r"nan|integer|finite")),
+    ("evaluate_sparse_label_huge_int64",
+     lambda: _sparse_model().evaluate(_x(10), np.full(10, 2 ** 40, np.int64)),
+     ValueError, all_of(r"\by\b|label", r"1099511627776")),
+    ("evaluate_sparse_label_huge_uint64",
+     lambda: _sparse_model().evaluate(_x(10), np.full(10, 2 ** 63, np.uint64)),
+     ValueError, all_of(r"\by\b|label", r"9223372036854775808")),
     # ---- not compiled ----------------------------------------------------------------------
     ("fit_before_compile", lambda: _model().fit(_x(), _y(), verbose=0), ValueError, COMPILE),
     ("evaluate_before_compile", lambda: _model().evaluate(_x(), _y()), ValueError, COMPILE),
@@ -170,6 +182,25 @@ CASES = [
     ("fit_validation_data_one_element",
      lambda: _compiled().fit(_x(), _y(), validation_data=(_x(),), verbose=0),
      ValueError, r"validation_data"),
+    ("fit_initial_epoch_negative",
+     lambda: _compiled().fit(_x(), _y(), epochs=2, initial_epoch=-1, verbose=0),
+     ValueError, all_of(r"initial_epoch", r"-1\b")),
+    ("fit_validation_split_leaves_no_training_data",
+     lambda: _compiled().fit(_x(2), _y(2), validation_split=0.9, verbose=0),
+     ValueError, all_of(r"validation_split", r"0\.9")),
+    ("fit_batch_size_float", lambda: _compiled().fit(_x(), _y(), batch_size=2.5, verbose=0),
+     TypeError, all_of(r"batch_size", r"2\.5")),
+    ("fit_batch_size_string", lambda: _compiled().fit(_x(), _y(), batch_size="4", verbose=0),
+     TypeError, all_of(r"batch_size", r"'4'|\"4\"|str")),
+    ("fit_epochs_float", lambda: _compiled().fit(_x(), _y(), epochs=1.5, verbose=0),
+     TypeError, all_of(r"epochs", r"1\.5")),
+    ("predict_x_complex", lambda: _model().predict(_x().astype(np.complex64), verbose=0),
+     TypeError, all_of(X_NAME, r"complex")),
+    ("compile_metrics_bare_string",
+     lambda: _model().compile(optimizer="sgd", loss="mse", metrics="accuracy"),
+     TypeError, all_of(r"metrics", r"list")),
+    ("predict_empty_model", lambda: gs.Sequential().predict(_x(), verbose=0),
+     ValueError, r"layer"),
     # ---- unknown identifiers: the message lists the valid options -------------------------------
     ("unknown_activation_dense", lambda: _build_and_predict(Dense(3, activation="relux")),
      ValueError, all_of(r"relux", r"\brelu\b", r"\bsigmoid\b", r"\bsoftmax\b")),
@@ -188,6 +219,9 @@ CASES = [
     # ---- layer arguments ---------------------------------------------------------------------
     ("dense_units_zero", lambda: Dense(0), ValueError, all_of(r"units", r"\b0\b")),
     ("dense_units_negative", lambda: Dense(-3), ValueError, all_of(r"units", r"-3\b")),
+    ("dense_units_float", lambda: Dense(2.5), TypeError, all_of(r"units", r"2\.5")),
+    ("set_num_threads_zero", lambda: gs.set_num_threads(0), ValueError, r"\b0\b"),
+    ("set_seed_negative", lambda: gs.set_seed(-1), ValueError, all_of(r"seed", r"-1\b")),
     # ---- set_weights ---------------------------------------------------------------------------
     ("set_weights_too_few", lambda: _set_weights([np.zeros((3, 2), np.float32)]),
      ValueError, all_of(r"weight", r"\b2\b", r"\b1\b")),
@@ -195,6 +229,9 @@ CASES = [
      lambda: _set_weights([np.zeros((3, 2), np.float32), np.zeros(2, np.float32),
                            np.zeros(2, np.float32)]),
      ValueError, all_of(r"weight", r"\b2\b", r"\b3\b")),
+    ("set_weights_strings",
+     lambda: _set_weights([np.full((3, 2), "a"), np.zeros(2, np.float32)]),
+     TypeError, all_of(r"weight", r"dtype|<U|str|numeric")),
     ("set_weights_kernel_transposed",
      lambda: _set_weights([np.zeros((2, 3), np.float32), np.zeros(2, np.float32)]),
      ValueError, all_of(r"\(3, ?2\)|\[3, ?2\]", r"\(2, ?3\)|\[2, ?3\]")),
@@ -208,8 +245,10 @@ CASES = [
 def test_bad_input_raises(action, exc_type, pattern):
     with pytest.raises(exc_type, match=pattern) as info:
         action()
-    # exactly the documented type, not merely a subclass of it
-    assert type(info.value) is exc_type, repr(info.value)
+    # the right family: a ValueError must not also be a TypeError and vice versa
+    # (subclasses such as a NotCompiledError(ValueError, RuntimeError) are fine)
+    other = TypeError if exc_type is ValueError else ValueError
+    assert not isinstance(info.value, other), repr(info.value)
 
 
 def test_case_ids_unique():
@@ -390,3 +429,31 @@ def test_sparse_labels_column_vector_accepted():
     a = m.evaluate(x, y, verbose=0)
     b = m.evaluate(x, y.reshape(-1, 1), verbose=0)
     assert a == pytest.approx(b, rel=1e-6)
+
+
+def test_float_integral_sparse_labels_match_int_labels():
+    # Keras accepts float class ids such as 2.0 for sparse categorical losses
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((30, 4)).astype(np.float32)
+    y = rng.integers(0, 3, size=30)
+    m = _trained_model()
+    m.compile(optimizer="sgd", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["accuracy"])
+    a = m.evaluate(x, y.astype(np.int64), verbose=0)
+    b = m.evaluate(x, y.astype(np.float32), verbose=0)
+    assert a == b
+
+
+def test_numpy_integer_arguments_accepted():
+    m = _compiled()
+    h = m.fit(_x(), _y(), batch_size=np.int64(4), epochs=np.int32(2), verbose=0)
+    assert len(h.history["loss"]) == 2
+    assert m.optimizer.iterations == 6
+    assert m.predict(_x(), batch_size=np.int64(3), verbose=0).shape == (10, 1)
+
+
+def test_bool_targets_for_binary_crossentropy():
+    x = _x(10)
+    y = (np.arange(10) % 2 == 0).reshape(-1, 1)
+    m = _compiled(activation="sigmoid", loss="binary_crossentropy", metrics=["accuracy"])
+    assert m.evaluate(x, y, verbose=0) == m.evaluate(x, y.astype(np.float32), verbose=0)

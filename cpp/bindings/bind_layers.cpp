@@ -1,6 +1,8 @@
 #include "bindings/common.hpp"
 #include "kernels/activations.hpp"
 #include "layers/activation_layer.hpp"
+#include "layers/batch_normalization.hpp"
+#include "layers/dropout.hpp"
 #include "layers/dense.hpp"
 #include "layers/initializers.hpp"
 
@@ -65,7 +67,16 @@ void init_layers(py::module_& m) {
       .def_property_readonly("class_name", &Layer::class_name)
       .def_property_readonly("input_shape", &Layer::input_shape)
       .def_property_readonly("output_shape", &Layer::output_shape)
-      .def_property_readonly("built", &Layer::built);
+      .def_property_readonly("built", &Layer::built)
+      .def(
+          "set_regularizer",
+          [](Layer& layer, const std::string& param, float l1, float l2) {
+            if (!(l1 >= 0.0f) || !(l2 >= 0.0f))
+              throw std::invalid_argument("regularizer factors must be >= 0, got l1=" + std::to_string(l1) +
+                                          ", l2=" + std::to_string(l2));
+            layer.set_regularizer(param, Regularizer{l1, l2});
+          },
+          py::arg("param"), py::arg("l1"), py::arg("l2"), "Penalise weight `param` by l1*sum|w| + l2*sum w^2.");
 
   py::class_<Dense, Layer, std::shared_ptr<Dense>>(m, "Dense")
       .def(py::init([](std::int64_t units, const std::string& activation, bool use_bias, Initializer kernel_init,
@@ -80,6 +91,19 @@ void init_layers(py::module_& m) {
              return std::make_shared<ActivationLayer>(parse_activation(activation));
            }),
            py::arg("activation"));
+
+  py::class_<Dropout, Layer, std::shared_ptr<Dropout>>(m, "Dropout")
+      .def(py::init([](float rate, py::object seed) {
+             const bool has_seed = !seed.is_none();
+             return std::make_shared<Dropout>(rate, has_seed, has_seed ? seed.cast<std::uint64_t>() : 0);
+           }),
+           py::arg("rate"), py::arg("seed") = py::none());
+
+  py::class_<BatchNormalization, Layer, std::shared_ptr<BatchNormalization>>(m, "BatchNormalization")
+      .def(py::init<float, float, bool, bool, Initializer, Initializer, Initializer, Initializer>(),
+           py::arg("momentum"), py::arg("epsilon"), py::arg("center"), py::arg("scale"), py::arg("beta_initializer"),
+           py::arg("gamma_initializer"), py::arg("moving_mean_initializer"),
+           py::arg("moving_variance_initializer"));
 
   m.def(
       "activation_forward",

@@ -62,33 +62,60 @@ inline i64 balanced_block(i64 total, i64 max_block, i64 unit) {
 // ---------------------------------------------------------------------------------------------
 // Packing
 
+// Copies `width` strided streams into a k-major sliver: dst[k*W + w] = src[w*ld + k] for
+// w < width (zero for width <= w < W). Used where the packed direction runs across rows of
+// the source (A not transposed, B transposed). Reading 8 consecutive k from each stream into
+// a small block first turns W scattered scalar loads per k into W short contiguous loads per
+// 8 k, which the compiler vectorises and the hardware prefetcher follows.
+template <int W>
+void pack_gather(const float* src, i64 ld, i64 width, i64 kc, float* dst) {
+  constexpr int kStep = 8;
+  i64 k = 0;
+  if (width == W) {
+    for (; k + kStep <= kc; k += kStep) {
+      float block[W][kStep];
+      for (int w = 0; w < W; ++w)
+        for (int t = 0; t < kStep; ++t) block[w][t] = src[w * ld + k + t];
+      for (int t = 0; t < kStep; ++t)
+        for (int w = 0; w < W; ++w) dst[(k + t) * W + w] = block[w][t];
+    }
+  }
+  for (; k < kc; ++k)
+    for (int w = 0; w < W; ++w) dst[k * W + w] = w < width ? src[w * ld + k] : 0.0f;
+}
+
+// Copies rows of a matrix whose packed direction is contiguous in memory (A transposed, B not
+// transposed) into W-wide k-major slivers: sliver s gets dst_s[k*W + w] = src[k*ld + s*W + w],
+// zero-padded past `width`. k is the OUTER loop so the source is read row by row, sequentially:
+// walking one sliver at a time instead would stride down the rows by `ld` (e.g. 1 KiB), hitting
+// the same few L1 sets and leaving the hardware prefetcher one cache line per row.
+template <int W>
+void pack_rows(const float* src, i64 ld, i64 width, i64 kc, float* dst) {
+  const i64 full = width / W;
+  const i64 rest = width - full * W;
+  for (i64 k = 0; k < kc; ++k) {
+    const float* row = src + k * ld;
+    float* out = dst + k * W;
+    // memcpy of a constant W floats compiles to a couple of vector moves (a plain loop here
+    // stayed scalar: the compiler cannot rule out src/dst aliasing).
+    for (i64 s = 0; s < full; ++s) std::memcpy(out + s * W * kc, row + s * W, W * sizeof(float));
+    if (rest > 0)
+      for (int w = 0; w < W; ++w) out[full * W * kc + w] = w < rest ? row[full * W + w] : 0.0f;
+  }
+}
+
 // op(A)[0:mc, 0:kc] -> MR-tall slivers, sliver s at dst + s*MR*kc, element (k, r) at k*MR + r.
 // `A` already points at op(A)(0, 0) of the block.
 template <int MR>
 void pack_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 kc, float* dst) {
+  if (trans_a) {
+    // op(A)(i, k) = A[k*lda + i]: each k gives MR contiguous floats per sliver.
+    pack_rows<MR>(A, lda, mc, kc, dst);
+    return;
+  }
+  // op(A)(i, k) = A[i*lda + k]: MR row streams per sliver, each read sequentially along k.
   for (i64 i = 0; i < mc; i += MR) {
-    const i64 rows = min_i64(MR, mc - i);
-    if (!trans_a) {
-      // op(A)(i, k) = A[i*lda + k]: MR row streams, each read sequentially along k.
-      const float* src = A + i * lda;
-      if (rows == MR) {
-        for (i64 k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = src[r * lda + k];
-      } else {
-        for (i64 k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[r * lda + k] : 0.0f;
-      }
-    } else {
-      // op(A)(i, k) = A[k*lda + i]: each k gives MR contiguous floats.
-      const float* src = A + i;
-      if (rows == MR) {
-        for (i64 k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = src[k * lda + r];
-      } else {
-        for (i64 k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[k * lda + r] : 0.0f;
-      }
-    }
+    pack_gather<MR>(A + i * lda, lda, min_i64(MR, mc - i), kc, dst);
     dst += MR * kc;
   }
 }
@@ -97,29 +124,14 @@ void pack_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 kc, float* dst) {
 // `B` already points at op(B)(0, 0) of the block.
 template <int NR>
 void pack_b(bool trans_b, const float* B, i64 ldb, i64 kc, i64 nc, float* dst) {
+  if (!trans_b) {
+    // op(B)(k, j) = B[k*ldb + j]: each k gives NR contiguous floats per sliver.
+    pack_rows<NR>(B, ldb, nc, kc, dst);
+    return;
+  }
+  // op(B)(k, j) = B[j*ldb + k]: NR row streams per sliver, each read sequentially along k.
   for (i64 j = 0; j < nc; j += NR) {
-    const i64 cols = min_i64(NR, nc - j);
-    if (!trans_b) {
-      // op(B)(k, j) = B[k*ldb + j]: each k gives NR contiguous floats.
-      const float* src = B + j;
-      if (cols == NR) {
-        for (i64 k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = src[k * ldb + c];
-      } else {
-        for (i64 k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < cols ? src[k * ldb + c] : 0.0f;
-      }
-    } else {
-      // op(B)(k, j) = B[j*ldb + k]: NR row streams, each read sequentially along k.
-      const float* src = B + j * ldb;
-      if (cols == NR) {
-        for (i64 k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = src[c * ldb + k];
-      } else {
-        for (i64 k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < cols ? src[c * ldb + k] : 0.0f;
-      }
-    }
+    pack_gather<NR>(B + j * ldb, ldb, min_i64(NR, nc - j), kc, dst);
     dst += NR * kc;
   }
 }
@@ -187,7 +199,7 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
       const i64 kc = min_i64(kc_block, K - pc);
       const float* b_src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
       pack_b<NR>(trans_b, b_src, ldb, kc, nc, b_packed);
-      const float beta_here = pc == 0 ? beta : 0.9999f;
+      const float beta_here = pc == 0 ? beta : 1.0f;
       for (i64 ic = 0; ic < M; ic += mc_block) {
         const i64 mc = min_i64(mc_block, M - ic);
         const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@ struct ParamSpec {
   Shape shape;
   Initializer initializer;
   bool trainable = true;
+};
+
+// Weight penalty added to the loss: l1 * sum|w| + l2 * sum w^2 (Keras: no factor 1/2 on l2).
+struct Regularizer {
+  float l1 = 0.0f;
+  float l2 = 0.0f;
+  bool active() const { return l1 != 0.0f || l2 != 0.0f; }
 };
 
 // What a forward pass may depend on besides its input.
@@ -58,6 +66,16 @@ class Layer {
   virtual void set_fused_output(bool fused) {}
   virtual const float* logits() const { return nullptr; }
 
+  // Penalties on named parameters ("kernel", "bias"), applied by the model after backward.
+  void set_regularizer(const std::string& param_name, Regularizer r) { regularizers_[param_name] = r; }
+  Regularizer regularizer(const std::string& param_name) const {
+    auto it = regularizers_.find(param_name);
+    return it == regularizers_.end() ? Regularizer{} : it->second;
+  }
+  // Key for the layer's random numbers (dropout masks), derived by the model from its seed and
+  // the layer's position; layers with an explicit seed may ignore it.
+  virtual void set_rng_key(std::uint64_t key) { rng_key_ = key; }
+
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const { return output_shape_; }
   std::int64_t input_size() const { return shape_size(input_shape_); }
@@ -68,6 +86,10 @@ class Layer {
   Shape input_shape_;
   Shape output_shape_;
   bool built_ = false;
+  std::uint64_t rng_key_ = 0;
+
+ private:
+  std::map<std::string, Regularizer> regularizers_;
 };
 
 using LayerPtr = std::shared_ptr<Layer>;

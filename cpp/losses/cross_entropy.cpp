@@ -5,7 +5,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/softmax.hpp"
 
 namespace gradstep {
 
@@ -22,27 +21,34 @@ inline float sigmoid(float z) {
 }
 
 // Categorical CE of one row from logits, for a dense target t or a one-hot `label` (t null).
+// Works relative to the row maximum m: log-softmax_j = (z_j - m) - log(sum_k e^{z_k - m}), so
+// nothing overflows and no precision is lost to the magnitude of m (logits of 1e4 included).
 double categorical_from_logits(const float* z, const float* t, std::int64_t label, std::int64_t cols, float gf,
                                float* g) {
-  const float lse = logsumexp_row(cols, z);
-  double t_sum = 0.0, t_dot_z = 0.0;
+  float m = z[0];
+  for (std::int64_t j = 1; j < cols; ++j) m = std::max(m, z[j]);
+  double sum = 0.0;
+  for (std::int64_t j = 0; j < cols; ++j) sum += std::exp(static_cast<double>(z[j] - m));
+  const double log_sum = std::log(sum);
+  double loss = 0.0, t_sum = 0.0;
   if (t != nullptr) {
     for (std::int64_t j = 0; j < cols; ++j) {
+      if (t[j] == 0.0f) continue;
       t_sum += t[j];
-      t_dot_z += static_cast<double>(t[j]) * z[j];
+      loss += static_cast<double>(t[j]) * (log_sum - static_cast<double>(z[j] - m));
     }
   } else {
     t_sum = 1.0;
-    t_dot_z = z[label];
+    loss = log_sum - static_cast<double>(z[label] - m);
   }
   if (g != nullptr) {
-    const float ts = static_cast<float>(t_sum);
+    const double scale = t_sum / sum;
     for (std::int64_t j = 0; j < cols; ++j) {
       const float target = t != nullptr ? t[j] : (j == label ? 1.0f : 0.0f);
-      g[j] = gf * (std::exp(z[j] - lse) * ts - target);
+      g[j] = gf * (static_cast<float>(std::exp(static_cast<double>(z[j] - m)) * scale) - target);
     }
   }
-  return t_sum * lse - t_dot_z;
+  return loss;
 }
 
 // Categorical CE of one row from probabilities, Keras style: q = p / sum(p), clipped, -sum t log q.

@@ -6,6 +6,7 @@
 
 #include "core/parallel.hpp"
 #include "core/rng.hpp"
+#include "kernels/regularize.hpp"
 
 namespace gradstep {
 
@@ -35,6 +36,7 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
       info.name = spec.name;
       info.shape = spec.shape;
       info.trainable = spec.trainable;
+      info.regularizer = layers_[li]->regularizer(spec.name);
       std::int64_t& cursor = spec.trainable ? num_trainable_ : num_state_;
       info.segment = {cursor, shape_size(spec.shape)};
       cursor += info.segment.size;
@@ -58,6 +60,7 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
       grads.push_back(param_grad(pi));
     }
     layers_[li]->bind(values, grads);
+    layers_[li]->set_rng_key(rng::derive_key(seed, li + 1, 0xD0D0));
   }
   built_ = true;
   capacity_ = 0;
@@ -188,6 +191,17 @@ BatchResult Sequential::loss_and_metrics(const float* y, const float* sample_wei
   return result;
 }
 
+double Sequential::regularization(bool add_gradient) {
+  double penalty = 0.0;
+  for (std::size_t i = 0; i < param_info_.size(); ++i) {
+    const ParamInfo& info = param_info_[i];
+    if (!info.trainable || !info.regularizer.active()) continue;
+    penalty += add_l1_l2_penalty(info.segment.size, param_data(i), add_gradient ? param_grad(i) : nullptr,
+                                 info.regularizer.l1, info.regularizer.l2);
+  }
+  return penalty;
+}
+
 BatchResult Sequential::train_batch(const float* x, const float* y, const float* sample_weight,
                                     const std::int64_t* indices, std::int64_t batch) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -205,6 +219,9 @@ BatchResult Sequential::train_batch(const float* x, const float* y, const float*
   forward_pass(xb, batch, ctx);
   BatchResult result = loss_and_metrics(yb, wb, batch, /*want_grad=*/true);
   backward_pass(xb, batch, nullptr);
+  // Penalties join the reported loss (as Keras adds its regularization losses) and their
+  // gradients the data gradient, before clipping and the update.
+  result.loss_sum += regularization(/*add_gradient=*/true) * static_cast<double>(batch);
   optimizer_->apply(params_.data(), grads_.data());
   return result;
 }
@@ -223,7 +240,9 @@ BatchResult Sequential::test_batch(const float* x, const float* y, const float* 
     wb = sample_weights_.data();
   }
   forward_pass(xb, batch, StepContext{false, seed_, 0});
-  return loss_and_metrics(yb, wb, batch, /*want_grad=*/false);
+  BatchResult result = loss_and_metrics(yb, wb, batch, /*want_grad=*/false);
+  result.loss_sum += regularization(/*add_gradient=*/false) * static_cast<double>(batch);
+  return result;
 }
 
 void Sequential::predict(const float* x, std::int64_t n, float* out, std::int64_t batch_size) {

@@ -34,6 +34,7 @@ struct ParamInfo {
   Shape shape;
   bool trainable = true;
   ParamSegment segment;  // into trainable_params() or state() depending on `trainable`
+  Regularizer regularizer;
 };
 
 struct BatchResult {
@@ -95,6 +96,8 @@ class Sequential {
   void forward_pass(const float* x, std::int64_t batch, const StepContext& ctx);
   // Backward from the gradient in grad_front_ (dL/d output); dx_out gets dL/dx when not null.
   void backward_pass(const float* x, std::int64_t batch, float* dx_out);
+  // Sum of the weight penalties; with add_gradient, their gradients are added to gradients().
+  double regularization(bool add_gradient);
   BatchResult loss_and_metrics(const float* y, const float* sample_weight, std::int64_t batch, bool want_grad);
   const float* output() const { return activations_.back().data(); }
 

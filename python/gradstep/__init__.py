@@ -10,7 +10,8 @@ step) under a Keras-like API:
     model.fit(x, y, epochs=5)
 """
 from . import _core
-from . import activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
+from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
+               regularizers)
 from ._random import set_seed
 from .layers import Input
 from .models import Sequential
@@ -32,4 +33,4 @@ def set_num_threads(n):
 
 
 __all__ = ["Input", "Sequential", "activations", "callbacks", "datasets", "get_num_threads", "has_openmp",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "set_num_threads", "set_seed"]
+           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "set_num_threads", "set_seed"]

@@ -1,27 +1,36 @@
 """Dense: y = activation(x @ kernel + bias), applied to the last axis (Keras semantics).
 
+kernel_regularizer / bias_regularizer (gradstep.regularizers.L1, L2, L1L2) add their penalty to
+the loss and its gradient to the weight's gradient.
+
 kernel has shape (input_dim, units) and bias (units,). The forward pass, the activation and
 the backward pass (dW = x^T dz, db = sum over rows of dz, dx = dz W^T) run in C++
 (cpp/layers/dense.cpp).
 """
-from .. import _core, activations, initializers
+from .. import _core, activations, initializers, regularizers
 from .._validation import check_bool, check_positive_int
 from .layer import Layer
 
 
 class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", name=None, **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = activations.get(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def _make_core(self):
-        return _core.Dense(self.units, self.activation, self.use_bias, self.kernel_initializer._make_core(),
+        core = _core.Dense(self.units, self.activation, self.use_bias, self.kernel_initializer._make_core(),
                            self.bias_initializer._make_core())
+        for param, regularizer in (("kernel", self.kernel_regularizer), ("bias", self.bias_regularizer)):
+            if regularizer is not None:
+                core.set_regularizer(param, regularizer.l1, regularizer.l2)
+        return core
 
     def get_config(self):
         config = super().get_config()
@@ -31,6 +40,8 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
         })
         return config
 
@@ -40,6 +51,8 @@ class Dense(Layer):
         for key in ("kernel_initializer", "bias_initializer"):
             if isinstance(config.get(key), dict):
                 config[key] = initializers.deserialize(config[key])
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            config[key] = regularizers.deserialize(config.get(key))
         return cls(**config)
 
     @property

@@ -19,6 +19,11 @@ from ..layers.layer import Layer, _unique_name
 _DEFAULT_BATCH_SIZE = 32
 
 
+class NotCompiledError(ValueError, RuntimeError):
+    """Training or evaluating a model before compile(). A ValueError, and also a RuntimeError as
+    Keras raises."""
+
+
 class Sequential:
     """A linear stack of layers, Keras 3's `Sequential(layers=None, name=None)`."""
 
@@ -72,9 +77,10 @@ class Sequential:
     def built(self):
         return self._core is not None
 
-    def build(self, input_shape=None):
+    def build(self, input_shape=None, seed=None):
         """Create the C++ model for `input_shape` ((None, features...) as Keras, or without the
-        batch axis); weights are initialised from the global seed stream (gradstep.set_seed)."""
+        batch axis). Weights, shuffles and dropout masks derive from `seed`, by default the next
+        value of the global seed stream (gradstep.set_seed)."""
         if self._core is not None:
             return
         if input_shape is not None:
@@ -91,7 +97,10 @@ class Sequential:
         core_layers = [layer._make_core() for layer in self._layers]
         for core_layer in core_layers:
             core.add(core_layer)
-        core.build(list(self._input_shape), next_seed())
+        core.build(list(self._input_shape), next_seed() if seed is None else int(seed))
+        for layer, core_layer in zip(self._layers, core_layers):
+            if hasattr(layer, "_check_axis"):
+                layer._check_axis(len(core_layer.input_shape))
         owners = [core.weight_info(i)[0] for i in range(core.num_weights)]
         for index, (layer, core_layer) in enumerate(zip(self._layers, core_layers)):
             layer._attach(core, [i for i, owner in enumerate(owners) if owner == index], core_layer)
@@ -151,7 +160,7 @@ class Sequential:
 
     def _require_compiled(self, what):
         if not self.compiled:
-            raise RuntimeError(f"{what}: you must compile the model before training or evaluating it: call "
+            raise NotCompiledError(f"{what}: you must compile the model before training or evaluating it: call "
                                f"model.compile(optimizer=..., loss=...) first")
 
     # ----------------------------------------------------------------------------- data checks
@@ -292,6 +301,7 @@ class Sequential:
             for step in range(steps):
                 cbs.on_train_batch_begin(step)
                 start, stop = step * batch_size, min(n, (step + 1) * batch_size)
+                self.optimizer._prepare_step()
                 if order is not None:
                     batch_loss, batch_metrics, count = self._core.train_batch(x, y, order[start:stop], weights)
                 else:
@@ -382,6 +392,7 @@ class Sequential:
         x = self._check_x(x)
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, class_weight, y, len(x))
+        self.optimizer._prepare_step()
         loss_sum, metric_sums, count = self._core.train_batch(x, y, None, weights)
         return self._format_result(self._logs(loss_sum, metric_sums, count), return_dict)
 
@@ -420,6 +431,9 @@ class Sequential:
 
     def set_weights(self, weights):
         self._require_built("set_weights")
+        if isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
+            raise TypeError(f"set_weights expects a list of arrays (as returned by get_weights), "
+                            f"got {type(weights).__name__}")
         weights = list(weights)
         count = self._core.num_weights
         if len(weights) != count:
@@ -441,6 +455,25 @@ class Sequential:
     def count_params(self):
         self._require_built("count_params")
         return int(self._core.num_trainable + self._core.num_state)
+
+    # ----------------------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True):
+        """Save architecture, compile configuration, weights and optimizer state to one `.gstep` file."""
+        from .saving import save_model
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        from .saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        from .saving import load_weights
+        load_weights(self, filepath)
+
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Print a Keras-style table of layers, output shapes and parameter counts."""
+        from .summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def get_config(self):
         config = {"name": self.name, "layers": [

@@ -6,9 +6,12 @@ all, clipvalue element-wise; at most one), the `iterations` counter and `get_con
 The update itself runs in C++ (cpp/optimizers/), over the model's flat parameter buffer in
 one parallel pass.
 """
+import numbers
+
 import numpy as np
 
 from .._validation import check_float
+from . import schedules as _schedules
 
 
 class Optimizer:
@@ -17,7 +20,13 @@ class Optimizer:
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         self.name = name or type(self).__name__
-        learning_rate = check_float(learning_rate, "learning_rate", minimum=0.0)
+        # learning_rate: a float, or a LearningRateSchedule evaluated at `iterations` before every step
+        self._learning_rate_schedule = None
+        if isinstance(learning_rate, _schedules.LearningRateSchedule):
+            self._learning_rate_schedule = learning_rate
+            learning_rate = self._scheduled_learning_rate(0)
+        else:
+            learning_rate = _check_learning_rate(learning_rate)
         self.weight_decay = check_float(weight_decay, "weight_decay", minimum=0.0, allow_none=True)
         self.clipnorm = check_float(clipnorm, "clipnorm", minimum=0.0, allow_none=True)
         self.clipvalue = check_float(clipvalue, "clipvalue", minimum=0.0, allow_none=True)
@@ -37,16 +46,48 @@ class Optimizer:
 
     @property
     def learning_rate(self):
+        """The current learning rate: with a schedule, schedule(iterations) (the rate of the next step,
+        Keras semantics); otherwise the float set."""
+        if self._learning_rate_schedule is not None:
+            return self._scheduled_learning_rate(self.iterations)
         return float(self._core.learning_rate)
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self._core.learning_rate = check_float(value, "learning_rate", minimum=0.0)
+        if isinstance(value, _schedules.LearningRateSchedule):
+            self._learning_rate_schedule = value
+            self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
+            return
+        if self._learning_rate_schedule is not None:
+            raise TypeError("learning_rate: this optimizer was created with a LearningRateSchedule "
+                            f"({type(self._learning_rate_schedule).__name__}) as its learning_rate, so its learning "
+                            f"rate is not settable to a number (got {value!r}); create the optimizer with a float "
+                            "learning_rate to set it, or assign another LearningRateSchedule")
+        self._core.learning_rate = _check_learning_rate(value)
+
+    def _scheduled_learning_rate(self, step):
+        """The schedule's value at `step`, checked (a finite float >= 0)."""
+        value = self._learning_rate_schedule(step)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"learning_rate schedule {type(self._learning_rate_schedule).__name__} must return a "
+                            f"number, got {value!r} at step {step}") from None
+        if not (value >= 0.0 and np.isfinite(value)):
+            raise ValueError(f"learning_rate schedule {type(self._learning_rate_schedule).__name__} returned "
+                             f"{value!r} at step {step}; expected a finite number >= 0")
+        return value
 
     @property
     def iterations(self):
         """Number of updates applied so far."""
         return int(self._core.iterations)
+
+    def _prepare_step(self):
+        """Called by the model (and apply()) before every update: with a schedule, sets the C++ learning
+        rate to schedule(iterations), the step about to be taken (0 for the first), as Keras does."""
+        if self._learning_rate_schedule is not None:
+            self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
 
     def apply(self, grads, trainable_variables):
         """One update of `trainable_variables` (float32 C-contiguous NumPy arrays, updated in place)
@@ -78,6 +119,7 @@ class Optimizer:
                              f"now with {shapes}")
         params = np.concatenate([v.reshape(-1) for v in variables]) if variables else np.zeros(0, np.float32)
         flat = np.ascontiguousarray(np.concatenate(flat_grads) if flat_grads else np.zeros(0, np.float32))
+        self._prepare_step()
         self._core.apply_flat(params, flat)
         offset = 0
         for v in variables:
@@ -92,7 +134,8 @@ class Optimizer:
     def get_config(self):
         return {
             "name": self.name,
-            "learning_rate": self.learning_rate,
+            "learning_rate": (_schedules.serialize(self._learning_rate_schedule)
+                              if self._learning_rate_schedule is not None else float(self._core.learning_rate)),
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
@@ -100,8 +143,18 @@ class Optimizer:
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):  # a serialized LearningRateSchedule
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects=custom_objects)
         return cls(**config)
 
     def __repr__(self):
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+def _check_learning_rate(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, "
+                        f"got {value!r}")
+    return check_float(value, "learning_rate", minimum=0.0)

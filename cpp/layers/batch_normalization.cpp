@@ -1,0 +1,174 @@
+#include "layers/batch_normalization.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "core/parallel.hpp"
+
+namespace gradstep {
+
+namespace {
+// Channel-chunked loops read every row for their channels: give each thread enough channels.
+std::int64_t channel_grain(std::int64_t rows) { return std::max<std::int64_t>(8, (1 << 15) / std::max<std::int64_t>(rows, 1)); }
+std::int64_t row_grain(std::int64_t channels) { return std::max<std::int64_t>(1, (1 << 14) / std::max<std::int64_t>(channels, 1)); }
+}  // namespace
+
+BatchNormalization::BatchNormalization(float momentum, float epsilon, bool center, bool scale,
+                                       Initializer beta_initializer, Initializer gamma_initializer,
+                                       Initializer moving_mean_initializer, Initializer moving_variance_initializer)
+    : momentum_(momentum),
+      epsilon_(epsilon),
+      center_(center),
+      scale_(scale),
+      beta_init_(beta_initializer),
+      gamma_init_(gamma_initializer),
+      moving_mean_init_(moving_mean_initializer),
+      moving_variance_init_(moving_variance_initializer) {
+  if (!(momentum >= 0.0f && momentum <= 1.0f))
+    throw std::invalid_argument("BatchNormalization: momentum must be in [0, 1], got " + std::to_string(momentum));
+  if (!(epsilon > 0.0f))
+    throw std::invalid_argument("BatchNormalization: epsilon must be > 0, got " + std::to_string(epsilon));
+}
+
+Shape BatchNormalization::build(const Shape& input_shape) {
+  if (input_shape.empty() || input_shape.back() <= 0)
+    throw std::invalid_argument("BatchNormalization: input needs a channel (last) axis, got shape " +
+                                shape_str(input_shape));
+  input_shape_ = output_shape_ = input_shape;
+  const auto c = static_cast<std::size_t>(channels());
+  mean_.resize(c);
+  inv_std_.resize(c);
+  sum_dy_.resize(c);
+  sum_dy_xhat_.resize(c);
+  built_ = true;
+  return output_shape_;
+}
+
+std::vector<ParamSpec> BatchNormalization::param_specs() const {
+  const Shape shape{channels()};
+  std::vector<ParamSpec> specs;
+  if (scale_) specs.push_back({"gamma", shape, gamma_init_, true});
+  if (center_) specs.push_back({"beta", shape, beta_init_, true});
+  specs.push_back({"moving_mean", shape, moving_mean_init_, false});
+  specs.push_back({"moving_variance", shape, moving_variance_init_, false});
+  return specs;
+}
+
+void BatchNormalization::bind(const std::vector<float*>& values, const std::vector<float*>& grads) {
+  std::size_t i = 0;
+  if (scale_) {
+    gamma_ = values[i];
+    dgamma_ = grads[i];
+    ++i;
+  }
+  if (center_) {
+    beta_ = values[i];
+    dbeta_ = grads[i];
+    ++i;
+  }
+  moving_mean_ = values[i];
+  moving_variance_ = values[i + 1];
+}
+
+void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) {
+  const std::int64_t C = channels(), R = rows(batch);
+  float* mean = mean_.data();
+  float* inv_std = inv_std_.data();
+  last_training_ = ctx.training;
+  if (ctx.training) {
+    if (R < 2)
+      throw std::invalid_argument(
+          "BatchNormalization: training needs at least 2 values per channel to estimate a variance, got a batch "
+          "of " + std::to_string(batch) + " sample(s) with " + std::to_string(R) + " value(s) per channel; use a "
+          "batch size of at least 2");
+    // Pass 1: per-channel sum and sum of squares, in double (a float E[x^2] - E[x]^2 would cancel).
+    parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
+      const std::int64_t width = ce - cb;
+      std::vector<double> sum(static_cast<std::size_t>(width), 0.0), squares(static_cast<std::size_t>(width), 0.0);
+      for (std::int64_t r = 0; r < R; ++r) {
+        const float* xr = x + r * C + cb;
+        for (std::int64_t j = 0; j < width; ++j) {
+          sum[j] += xr[j];
+          squares[j] += static_cast<double>(xr[j]) * xr[j];
+        }
+      }
+      for (std::int64_t j = 0; j < width; ++j) {
+        const double m = sum[j] / R;
+        const double var = std::max(0.0, squares[j] / R - m * m);
+        const std::int64_t c = cb + j;
+        mean[c] = static_cast<float>(m);
+        inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + epsilon_));
+        moving_mean_[c] = moving_mean_[c] * momentum_ + static_cast<float>(m) * (1.0f - momentum_);
+        moving_variance_[c] = moving_variance_[c] * momentum_ + static_cast<float>(var) * (1.0f - momentum_);
+      }
+    });
+  } else {
+    for (std::int64_t c = 0; c < C; ++c) {
+      mean[c] = moving_mean_[c];
+      inv_std[c] = 1.0f / std::sqrt(moving_variance_[c] + epsilon_);
+    }
+  }
+  // Pass 2: y = gamma * (x - mean) * inv_std + beta.
+  parallel_for(0, R, row_grain(C), [&](std::int64_t rb, std::int64_t re) {
+    for (std::int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      for (std::int64_t c = 0; c < C; ++c) {
+        const float g = scale_ ? gamma_[c] : 1.0f;
+        const float b = center_ ? beta_[c] : 0.0f;
+        yr[c] = g * (xr[c] - mean[c]) * inv_std[c] + b;
+      }
+    }
+  });
+}
+
+void BatchNormalization::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
+  const std::int64_t C = channels(), R = rows(batch);
+  const float* mean = mean_.data();
+  const float* inv_std = inv_std_.data();
+  float* sum_dy = sum_dy_.data();
+  float* sum_dy_xhat = sum_dy_xhat_.data();
+  // Per-channel sums of dy and dy * x_hat (fixed top-to-bottom order).
+  parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
+    const std::int64_t width = ce - cb;
+    std::vector<double> s1(static_cast<std::size_t>(width), 0.0), s2(static_cast<std::size_t>(width), 0.0);
+    for (std::int64_t r = 0; r < R; ++r) {
+      const float* xr = x + r * C + cb;
+      const float* dyr = dy + r * C + cb;
+      for (std::int64_t j = 0; j < width; ++j) {
+        const float xhat = (xr[j] - mean[cb + j]) * inv_std[cb + j];
+        s1[j] += dyr[j];
+        s2[j] += static_cast<double>(dyr[j]) * xhat;
+      }
+    }
+    for (std::int64_t j = 0; j < width; ++j) {
+      sum_dy[cb + j] = static_cast<float>(s1[j]);
+      sum_dy_xhat[cb + j] = static_cast<float>(s2[j]);
+    }
+  });
+  if (scale_) std::copy(sum_dy_xhat, sum_dy_xhat + C, dgamma_);
+  if (center_) std::copy(sum_dy, sum_dy + C, dbeta_);
+  if (dx == nullptr) return;
+  const float inv_rows = 1.0f / static_cast<float>(R);
+  const bool training = last_training_;
+  parallel_for(0, R, row_grain(C), [&](std::int64_t rb, std::int64_t re) {
+    for (std::int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * C;
+      const float* dyr = dy + r * C;
+      float* dxr = dx + r * C;
+      for (std::int64_t c = 0; c < C; ++c) {
+        const float g = scale_ ? gamma_[c] : 1.0f;
+        if (training) {
+          const float xhat = (xr[c] - mean[c]) * inv_std[c];
+          dxr[c] = g * inv_std[c] * (dyr[c] - inv_rows * (sum_dy[c] + xhat * sum_dy_xhat[c]));
+        } else {
+          dxr[c] = g * inv_std[c] * dyr[c];  // moving statistics are constants
+        }
+      }
+    }
+  });
+}
+
+}  // namespace gradstep

@@ -1,0 +1,28 @@
+"""Dropout (Srivastava et al., 2014), inverted as Keras: in training each input is zeroed with
+probability `rate` and the survivors are scaled by 1 / (1 - rate); at inference it is the identity.
+
+Masks come from a counter-based RNG keyed by (seed, optimizer step, element index): they do not
+depend on the number of threads, and `seed=None` derives the key from the model's seed and the
+layer's position.
+"""
+from .. import _core
+from .._validation import check_float, check_non_negative_int
+from .layer import Layer
+
+
+class Dropout(Layer):
+    def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rate = check_float(rate, "rate", minimum=0.0, maximum=1.0, max_inclusive=False)
+        if noise_shape is not None:
+            raise NotImplementedError("Dropout: noise_shape is not supported yet (masks are per element)")
+        self.noise_shape = None
+        self.seed = None if seed is None else check_non_negative_int(seed, "seed")
+
+    def _make_core(self):
+        return _core.Dropout(self.rate, self.seed)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
+        return config

@@ -1,0 +1,628 @@
+"""Saving and loading models: the `.gstep` format.
+
+A `.gstep` file is an ordinary zip archive (any unzip tool can list and extract it) holding:
+
+    manifest.json            first member: {"magic": "gradstep", "format_version": 1,
+                             "gradstep_version": ..., "kind": "model" | "weights",
+                             "members": [{"name", "size", "sha256"}, ...]} (every other member)
+    config.json              (kind "model") architecture (model.get_config()), the model seed,
+                             whether the model is built and compiled, the compile configuration
+                             (serialized optimizer and loss, metric names), the weight list and
+                             the optimizer state description
+    weights/00000.npy ...    one float32 .npy per weight, in get_weights() order
+    optimizer/state.json     {"iterations": n, "slot_names": [...], "num_params": p}
+    optimizer/slot_<k>.npy   the optimizer's k-th slot (e.g. Adam's momentum, velocity) as one
+                             flat float32 array over all trainable parameters
+
+The zip archive comment is "gradstep-sha256:" followed by the hex SHA-256 of every byte of the
+file before the comment, so that any change to any byte (headers included) is detected; the
+manifest adds the size and SHA-256 of every member. Arrays are written with
+np.save(allow_pickle=False) and read with np.load(allow_pickle=False): nothing is ever
+unpickled.
+
+Files are written to a temporary file in the target's directory, flushed, fsync'ed and then
+renamed over the target with os.replace, so the target is always either the previous file or the
+new one, never a partial file; an existing target's permission bits are kept. A process killed
+mid-save can leave a hidden temporary file (".<name>.*.tmp") next to the target.
+
+Loading validates everything and raises ValueError with a clear message for anything that is not
+an intact gradstep file of a format version this gradstep reads.
+"""
+import hashlib
+import io
+import json
+import os
+import stat
+import struct
+import tempfile
+import zipfile
+
+import numpy as np
+
+MAGIC = "gradstep"
+FORMAT_VERSION = 1
+MODEL_SUFFIX = ".gstep"
+WEIGHTS_SUFFIX = ".weights.gstep"
+
+_MANIFEST = "manifest.json"
+_CONFIG = "config.json"
+_OPTIMIZER_STATE = "optimizer/state.json"
+_COMMENT_PREFIX = b"gradstep-sha256:"
+_COMMENT_LENGTH = len(_COMMENT_PREFIX) + 64
+_EOCD_SIZE = 22                     # end-of-central-directory record without its comment
+_MAX_JSON_BYTES = 64 * 1024 * 1024  # refuse absurd JSON members instead of allocating them
+_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same model gives the same bytes
+_WRITE_CHUNK = 1 << 20
+
+
+class GradstepFileNotFoundError(FileNotFoundError, ValueError):
+    """Loading a path that does not exist: a FileNotFoundError, and a ValueError as Keras raises."""
+
+
+class _FormatError(ValueError):
+    """An invalid file, detected by our own checks (message already complete)."""
+
+
+# ================================================================================== public API
+def save_model(model, filepath, overwrite=True):
+    """Save `model` (architecture, weights, compile configuration, optimizer state) to `filepath`,
+    which must end in ".gstep"."""
+    path = _check_path(filepath)
+    if not path.endswith(MODEL_SUFFIX):
+        raise ValueError(f"filepath: a gradstep model file must end in {MODEL_SUFFIX!r}, got {path!r}; "
+                         f"use e.g. {os.path.splitext(path)[0] + MODEL_SUFFIX!r}")
+    _check_overwrite(path, overwrite)
+    members = _model_members(model)
+    _atomic_write(path, _build_archive("model", members))
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Save only the weights of `model` (get_weights() order) to `filepath`.
+
+    Any file name is accepted; ".weights.gstep" is the recommended suffix. The file is the same
+    container as a model file, without config.json and optimizer state.
+    """
+    path = _check_path(filepath)
+    _check_overwrite(path, overwrite)
+    if not model.built:
+        model._require_built("save_weights")
+    weights = model.get_weights()
+    members = [(_weight_member(i), _npy_bytes(w)) for i, w in enumerate(weights)]
+    _atomic_write(path, _build_archive("weights", members))
+
+
+def load_weights(model, filepath):
+    """Load weights saved by save_weights (or model.save) into `model`; the number and shapes of the
+    arrays must match the model's weights. Nothing changes if anything is wrong."""
+    path = _check_path(filepath)
+    with _open_archive(path) as archive:
+        count = _weight_count(archive)
+        if not model.built:
+            model._require_built("load_weights")
+        expected = _weight_specs(model)
+        if count != len(expected):
+            raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but the model has "
+                               f"{len(expected)}; it was saved from a different architecture")
+        weights = [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
+                   for i, (label, shape) in enumerate(expected)]
+    model.set_weights(weights)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 (Keras' name)
+    """Load a model saved with model.save(): architecture, weights and, when `compile` is True,
+    the compile configuration and optimizer state (training resumes exactly where it stopped).
+
+    `custom_objects` maps class names to layer classes that gradstep.layers does not know.
+    `safe_mode` is accepted for Keras compatibility: the format never executes or unpickles code.
+    """
+    path = _check_path(filepath)
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"custom_objects must be a dict of class name -> class, got {type(custom_objects).__name__}")
+    with _open_archive(path) as archive:
+        if archive.kind != "model":
+            raise _FormatError(f"{_where(path)} holds only weights (written by save_weights), not a model: build "
+                               f"the model in code and call model.load_weights({path!r})")
+        config = archive.load_json(_CONFIG)
+        return _restore_model(archive, config, custom_objects or {}, bool(compile))
+
+
+# ================================================================================== writing
+def _check_path(filepath):
+    if isinstance(filepath, (str, bytes, os.PathLike)):
+        path = os.fspath(filepath)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if path:
+            return path
+    raise TypeError(f"filepath must be a non-empty str or os.PathLike, got {filepath!r}")
+
+
+def _check_overwrite(path, overwrite):
+    if not overwrite and os.path.lexists(path):
+        raise FileExistsError(f"filepath: {path!r} already exists and overwrite=False; pass overwrite=True to "
+                              f"replace it")
+
+
+def _npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _json_bytes(obj):
+    return json.dumps(obj, indent=1, sort_keys=True, allow_nan=False).encode("utf-8")
+
+
+def _weight_member(i):
+    return f"weights/{i:05d}.npy"
+
+
+def _slot_member(k):
+    return f"optimizer/slot_{k}.npy"
+
+
+def _weight_specs(model):
+    """[(label, shape)] of the model's weights in get_weights() order."""
+    specs = []
+    core = model._core
+    layers = model.layers
+    for i in range(core.num_weights):
+        layer_index, name, shape, _ = core.weight_info(i)
+        layer_name = layers[layer_index].name if 0 <= layer_index < len(layers) else f"layer {layer_index}"
+        specs.append((f"{layer_name}/{name}", tuple(int(d) for d in shape)))
+    return specs
+
+
+def _model_members(model):
+    from .. import losses, optimizers
+
+    members = []
+    config = {
+        "model": {"class_name": type(model).__name__, "config": model.get_config()},
+        "built": bool(model.built),
+        "seed": int(model._core.seed) if model.built else None,
+        "compiled": bool(model.compiled),
+        "compile_config": None,
+        "weights": [],
+        "optimizer_state": None,
+    }
+    if model.compiled:
+        config["compile_config"] = {
+            "optimizer": optimizers.serialize(model.optimizer),
+            "loss": losses.serialize(model.loss),
+            "metrics": list(model._metric_names),
+        }
+    if model.built:
+        for i, ((label, shape), value) in enumerate(zip(_weight_specs(model), model.get_weights())):
+            members.append((_weight_member(i), _npy_bytes(value)))
+            config["weights"].append({"name": label, "shape": list(shape), "member": _weight_member(i)})
+        opt_core = model.optimizer._core if model.compiled else None
+        if opt_core is not None and opt_core.built:
+            slot_names = list(opt_core.slot_names)
+            state = {"iterations": int(opt_core.iterations), "slot_names": slot_names,
+                     "num_params": int(opt_core.num_params)}
+            members.append((_OPTIMIZER_STATE, _json_bytes(state)))
+            for k in range(len(slot_names)):
+                members.append((_slot_member(k), _npy_bytes(opt_core.get_slot(k))))
+            config["optimizer_state"] = {"member": _OPTIMIZER_STATE}
+    try:
+        config_bytes = _json_bytes(config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"cannot save the model: its configuration is not JSON-serialisable ({error})") from error
+    return [(_CONFIG, config_bytes)] + members
+
+
+def _build_archive(kind, members):
+    """The complete file contents: manifest first, then the members, then the archive checksum."""
+    from .. import __version__
+
+    manifest = {
+        "magic": MAGIC,
+        "format_version": FORMAT_VERSION,
+        "gradstep_version": __version__,
+        "kind": kind,
+        "members": [{"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                    for name, data in members],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in [(_MANIFEST, _json_bytes(manifest))] + list(members):
+            info = zipfile.ZipInfo(name, date_time=_DATE_TIME)
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(".npy") else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    data = buffer.getvalue()
+    if data[-_EOCD_SIZE:-_EOCD_SIZE + 4] != b"PK\x05\x06" or data[-2:] != b"\x00\x00":
+        raise RuntimeError("internal error: unexpected end of zip archive")  # pragma: no cover
+    # Set the archive comment length, then append the comment: the SHA-256 of everything before it.
+    body = data[:-2] + struct.pack("<H", _COMMENT_LENGTH)
+    return body + _COMMENT_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
+
+
+def _write_all(file, data):
+    """Write `data` to `file` in chunks (a separate function so tests can inject faults)."""
+    view = memoryview(data)
+    for start in range(0, len(view), _WRITE_CHUNK):
+        file.write(view[start:start + _WRITE_CHUNK])
+
+
+def _new_file_mode():
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _atomic_write(path, data):
+    """Write `data` to `path` atomically: temporary file in the same directory, flush, fsync,
+    os.replace. The previous file is untouched if anything fails; the temporary file is removed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = _new_file_mode()
+    tmp = tempfile.NamedTemporaryFile(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                      delete=False)
+    try:
+        with tmp:
+            _write_all(tmp, data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp.name, mode)
+        os.replace(tmp.name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp.name)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    """Make the rename durable (POSIX); harmless where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ================================================================================== reading
+def _where(path):
+    return f"{path!r}"
+
+
+class _Archive:
+    """An opened, fully verified gradstep archive (manifest, archive checksum, member list)."""
+
+    def __init__(self, path, file, zf, kind, members):
+        self.path = path
+        self._file = file
+        self._zip = zf
+        self.kind = kind
+        self.members = members  # name -> (size, sha256)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._zip.close()
+        self._file.close()
+        return False
+
+    def has(self, name):
+        return name in self.members
+
+    def read(self, name):
+        """A member's bytes, checked against the manifest's size and SHA-256."""
+        if name not in self.members:
+            raise _FormatError(f"{_where(self.path)} is damaged or incomplete: member {name!r} is missing")
+        size, digest = self.members[name]
+        try:
+            data = self._zip.read(name)
+        except Exception as error:  # zipfile/zlib raise many types for damaged data
+            raise _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})") from error
+        if len(data) != size:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} has {len(data)} bytes, "
+                               f"the manifest says {size}")
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} fails its SHA-256 check")
+        return data
+
+    def load_json(self, name):
+        data = self.read(name)
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} is not valid JSON ({error})") \
+                from error
+
+    def load_array(self, name, shape, what):
+        """A float32 array of `shape` (None: any shape) from a .npy member, without pickle."""
+        data = self.read(name)
+        try:
+            array = np.load(io.BytesIO(data), allow_pickle=False)
+        except Exception as error:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} is not a valid .npy array "
+                               f"({error})") from error
+        if not isinstance(array, np.ndarray) or array.dtype != np.float32:
+            raise _FormatError(f"{_where(self.path)}: {what} ({name!r}) must be float32, got "
+                               f"{getattr(array, 'dtype', type(array).__name__)}")
+        if shape is not None and tuple(array.shape) != tuple(shape):
+            raise _FormatError(f"{_where(self.path)}: {what} has shape {tuple(array.shape)} in the file but the model "
+                               f"expects {tuple(shape)}")
+        return array
+
+
+def _open_archive(path):
+    """Open `path` and verify it: zip structure, manifest (magic, format version, member list) and
+    the archive checksum. Raises ValueError (GradstepFileNotFoundError for a missing file)."""
+    try:
+        file = open(path, "rb")
+    except FileNotFoundError as error:
+        raise GradstepFileNotFoundError(f"File not found: filepath={path!r}. Please ensure the file exists and is "
+                                        f"a gradstep file written by model.save() or save_weights()") from error
+    except IsADirectoryError as error:
+        raise ValueError(f"filepath {path!r} is a directory, not a gradstep file") from error
+    try:
+        return _verify(path, file)
+    except BaseException:
+        file.close()
+        raise
+
+
+def _verify(path, file):
+    not_gradstep = f"{_where(path)} is not a gradstep file"
+    try:
+        head = file.read(4)
+        file.seek(0)
+    except OSError as error:
+        raise ValueError(f"cannot read {_where(path)}: {error}") from error
+    if head != b"PK\x03\x04":
+        if head[:2] == b"PK" or not head:
+            raise _FormatError(f"{not_gradstep} (empty, truncated or damaged: no zip header)")
+        raise _FormatError(f"{not_gradstep} (not a zip archive)")
+    try:
+        zf = zipfile.ZipFile(file)
+    except Exception as error:  # BadZipFile, EOFError, struct/OS errors on damaged input
+        raise _FormatError(f"{_where(path)} is truncated or damaged: not a readable zip archive ({error})") \
+            from error
+    try:
+        return _verify_zip(path, file, zf)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _verify_zip(path, file, zf):
+    not_gradstep = f"{_where(path)} is not a gradstep file"
+    try:
+        infos = zf.infolist()
+        names = [info.filename for info in infos]
+        manifest_info = zf.getinfo(_MANIFEST) if _MANIFEST in names else None
+        if manifest_info is None:
+            raise _FormatError(f"{not_gradstep}: it is a zip archive without {_MANIFEST!r}")
+        if manifest_info.file_size > _MAX_JSON_BYTES:
+            raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} is implausibly large")
+        raw = zf.read(_MANIFEST)
+    except _FormatError:
+        raise
+    except Exception as error:
+        raise _FormatError(f"{_where(path)} is truncated or damaged: cannot read {_MANIFEST!r} ({error})") from error
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} is not valid JSON ({error})") from error
+    if not isinstance(manifest, dict) or manifest.get("magic") != MAGIC:
+        raise _FormatError(f"{not_gradstep}: {_MANIFEST!r} lacks the gradstep magic")
+    version = manifest.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _FormatError(f"{_where(path)} is damaged: invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        written_by = manifest.get("gradstep_version")
+        by = f" {written_by}" if isinstance(written_by, str) else ""
+        raise _FormatError(f"{_where(path)} was written by a newer gradstep{by}: format version {version}, this "
+                           f"gradstep reads up to {FORMAT_VERSION}; upgrade gradstep to load it")
+    if names[0] != _MANIFEST:
+        raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} is not the first member")
+    _verify_checksum(path, file)
+    kind = manifest.get("kind")
+    if kind not in ("model", "weights"):
+        raise _FormatError(f"{_where(path)} is damaged: unknown kind {kind!r} in {_MANIFEST!r}")
+    entries = manifest.get("members")
+    if not isinstance(entries, list):
+        raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} has no member list")
+    members = {}
+    for entry in entries:
+        if (not isinstance(entry, dict) or not isinstance(entry.get("name"), str)
+                or isinstance(entry.get("size"), bool) or not isinstance(entry.get("size"), int)
+                or not isinstance(entry.get("sha256"), str) or entry["name"] in members):
+            raise _FormatError(f"{_where(path)} is damaged: invalid member entry {entry!r} in {_MANIFEST!r}")
+        members[entry["name"]] = (entry["size"], entry["sha256"])
+    listed = set(members) | {_MANIFEST}
+    present = set(names)
+    if len(names) != len(present):
+        raise _FormatError(f"{_where(path)} is damaged: duplicate member names")
+    missing = sorted(listed - present)
+    if missing:
+        raise _FormatError(f"{_where(path)} is incomplete: missing member(s) {', '.join(missing)}")
+    extra = sorted(present - listed)
+    if extra:
+        raise _FormatError(f"{_where(path)} is damaged: unexpected member(s) {', '.join(extra)} not in the manifest")
+    for info in infos:
+        if info.filename in members and info.file_size != members[info.filename][0]:
+            raise _FormatError(f"{_where(path)} is damaged: member {info.filename!r} has {info.file_size} bytes, "
+                               f"the manifest says {members[info.filename][0]}")
+    return _Archive(path, file, zf, kind, members)
+
+
+def _verify_checksum(path, file):
+    """The archive comment is the SHA-256 of every byte before it."""
+    try:
+        total = file.seek(0, os.SEEK_END)
+        if total < _COMMENT_LENGTH + _EOCD_SIZE:
+            raise _FormatError(f"{_where(path)} is truncated or damaged: too short")
+        file.seek(total - _COMMENT_LENGTH)
+        comment = file.read(_COMMENT_LENGTH)
+        if not comment.startswith(_COMMENT_PREFIX):
+            raise _FormatError(f"{_where(path)} is truncated or damaged: the archive checksum is missing")
+        digest = hashlib.sha256()
+        file.seek(0)
+        remaining = total - _COMMENT_LENGTH
+        while remaining:
+            chunk = file.read(min(remaining, _WRITE_CHUNK))
+            if not chunk:
+                raise _FormatError(f"{_where(path)} is truncated: it changed while being read")
+            digest.update(chunk)
+            remaining -= len(chunk)
+    except OSError as error:
+        raise ValueError(f"cannot read {_where(path)}: {error}") from error
+    if digest.hexdigest().encode("ascii") != comment[len(_COMMENT_PREFIX):]:
+        raise _FormatError(f"{_where(path)} is damaged: the archive checksum does not match its contents")
+
+
+def _weight_count(archive):
+    count = 0
+    while archive.has(_weight_member(count)):
+        count += 1
+    expected = {_weight_member(i) for i in range(count)}
+    stray = [n for n in archive.members if n.startswith("weights/") and n not in expected]
+    if stray:
+        raise _FormatError(f"{_where(archive.path)} is damaged: unexpected weight member(s) {', '.join(sorted(stray))}")
+    return count
+
+
+# ================================================================================== rebuilding
+def _require(condition, path, what):
+    if not condition:
+        raise _FormatError(f"{_where(path)}: invalid {_CONFIG!r}: {what}")
+
+
+def _deserialize_layer(entry, custom_objects):
+    from .. import layers as layers_module
+    from ..layers.layer import Layer
+
+    class_name = entry.get("class_name")
+    config = entry.get("config")
+    if not isinstance(class_name, str) or not isinstance(config, dict):
+        raise ValueError(f"expected {{'class_name': str, 'config': dict}}, got {entry!r}")
+    if class_name in custom_objects:
+        return custom_objects[class_name].from_config(config)
+    deserialize = getattr(layers_module, "deserialize", None)
+    if deserialize is not None:
+        return deserialize({"class_name": class_name, "config": config})
+    cls = getattr(layers_module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise ValueError(f"unknown layer class {class_name!r}")
+    return cls.from_config(config)
+
+
+def _restore_model(archive, config, custom_objects, compile):
+    from .. import losses, optimizers
+    from .sequential import Sequential
+
+    path = archive.path
+    _require(isinstance(config, dict), path, "not a JSON object")
+    model_entry = config.get("model")
+    _require(isinstance(model_entry, dict) and isinstance(model_entry.get("config"), dict), path,
+             "no model architecture")
+    _require(model_entry.get("class_name") == "Sequential", path,
+             f"unsupported model class {model_entry.get('class_name')!r}")
+    arch = model_entry["config"]
+    layer_entries = arch.get("layers")
+    _require(isinstance(layer_entries, list), path, "the architecture has no layer list")
+    name = arch.get("name")
+    _require(name is None or isinstance(name, str), path, f"invalid model name {name!r}")
+    input_shape = arch.get("input_shape")
+    _require(input_shape is None or (isinstance(input_shape, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)), path,
+        f"invalid input_shape {input_shape!r}")
+    built = config.get("built")
+    seed = config.get("seed")
+    _require(isinstance(built, bool), path, "'built' must be true or false")
+    if built:
+        _require(input_shape is not None, path, "a built model without an input_shape")
+        _require(isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2 ** 64, path,
+                 f"invalid seed {seed!r}")
+
+    layers = []
+    for index, entry in enumerate(layer_entries):
+        try:
+            _require(isinstance(entry, dict), path, f"layer {index} is not an object")
+            layers.append(_deserialize_layer(entry, custom_objects))
+        except _FormatError:
+            raise
+        except Exception as error:
+            raise _FormatError(f"{_where(path)}: cannot rebuild layer {index} "
+                               f"({entry.get('class_name') if isinstance(entry, dict) else entry!r}): {error}") \
+                from error
+    try:
+        model = Sequential(layers, name=name)
+        if built:
+            model.build(tuple(input_shape), seed=seed)
+        elif input_shape is not None:
+            model._input_shape = tuple(input_shape)
+    except Exception as error:
+        raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
+
+    if built:
+        expected = _weight_specs(model)
+        count = _weight_count(archive)
+        if count != len(expected):
+            raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but its architecture has "
+                               f"{len(expected)}")
+        weights = [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
+                   for i, (label, shape) in enumerate(expected)]
+        model.set_weights(weights)
+
+    compiled = config.get("compiled")
+    _require(isinstance(compiled, bool), path, "'compiled' must be true or false")
+    if not (compiled and compile):
+        return model
+    compile_config = config.get("compile_config")
+    _require(isinstance(compile_config, dict), path, "a compiled model without compile_config")
+    metrics = compile_config.get("metrics")
+    _require(isinstance(metrics, list) and all(isinstance(m, str) for m in metrics), path,
+             f"invalid metrics {metrics!r}")
+    try:
+        optimizer = optimizers.deserialize(compile_config["optimizer"])
+        loss = losses.deserialize(compile_config["loss"])
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    except Exception as error:
+        raise _FormatError(f"{_where(path)}: cannot restore the compile configuration: {error}") from error
+
+    if config.get("optimizer_state") is not None:
+        _restore_optimizer_state(archive, model.optimizer)
+    return model
+
+
+def _restore_optimizer_state(archive, optimizer):
+    path = archive.path
+    state = archive.load_json(_OPTIMIZER_STATE)
+    core = optimizer._core
+    _require(isinstance(state, dict), path, "optimizer state is not an object")
+    iterations = state.get("iterations")
+    slot_names = state.get("slot_names")
+    num_params = state.get("num_params")
+    _require(isinstance(iterations, int) and not isinstance(iterations, bool) and iterations >= 0, path,
+             f"invalid optimizer iterations {iterations!r}")
+    _require(isinstance(slot_names, list), path, "invalid optimizer slot names")
+    if not core.built:
+        raise _FormatError(f"{_where(path)}: the file holds optimizer state but the restored optimizer was not "
+                           f"built with the model")
+    if list(slot_names) != list(core.slot_names):
+        raise _FormatError(f"{_where(path)}: the optimizer state has slots {slot_names} but "
+                           f"{type(optimizer).__name__} has {list(core.slot_names)}")
+    if num_params != int(core.num_params):
+        raise _FormatError(f"{_where(path)}: the optimizer state covers {num_params!r} parameters but the model "
+                           f"has {int(core.num_params)}")
+    slots = [archive.load_array(_slot_member(k), (int(core.num_params),), f"optimizer slot {k} ({slot_name})")
+             for k, slot_name in enumerate(slot_names)]
+    for k, values in enumerate(slots):
+        core.set_slot(k, values)
+    core.iterations = iterations
