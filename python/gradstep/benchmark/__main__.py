@@ -1,0 +1,141 @@
+"""`python -m gradstep.benchmark [--workload W1,W2,G] [--threads N] [--repeats R] [--json out.json]`
+
+Runs gradstep, the NumPy baseline shipped in gradstep.benchmark.numpy_baseline and, when
+importable, PyTorch in the same process, interleaved (gradstep, numpy, torch, gradstep, ...), and
+prints the median seconds per epoch and the ratios gradstep/NumPy and gradstep/PyTorch (below 1
+means gradstep is faster). Machines are noisy: only ratios measured in one run mean anything.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from . import workloads as W
+
+
+def _machine():
+    import gradstep as gs
+    info = {"python": sys.version.split()[0], "numpy": np.__version__, "gradstep": gs.__version__,
+            "threads": gs.get_num_threads(), "isa": gs._core._active_isa(), "cpu": platform.processor()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    if W.torch_available():
+        import torch
+        info["torch"] = torch.__version__
+    return info
+
+
+def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
+    runners = [("gradstep", W.gradstep_mlp(batchnorm, dropout), W.run_gradstep),
+               ("numpy", W.numpy_mlp(batchnorm, dropout), W.run_numpy)]
+    if include_torch:
+        runners.append(("torch", W.torch_mlp(batchnorm, dropout), W.run_torch))
+    for _, model, run in runners:  # warm-up: caches, thread pools, first-touch of buffers
+        run(model, x[:4096], y[:4096])
+    times = {label: [] for label, _, _ in runners}
+    for _ in range(repeats):
+        for label, model, run in runners:
+            times[label].append(run(model, x, y))
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    flops = W.gemm_flops_per_epoch()
+    result = {"workload": name, "seconds": medians, "all_seconds": times,
+              "gradstep_gflops": flops / medians["gradstep"] / 1e9,
+              "ratio_vs_numpy": medians["gradstep"] / medians["numpy"]}
+    if "torch" in medians:
+        result["ratio_vs_torch"] = medians["gradstep"] / medians["torch"]
+    return result
+
+
+def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
+    from .. import _core
+    rows = []
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        a = rng.standard_normal((n, n), dtype=np.float32)
+        b = rng.standard_normal((n, n), dtype=np.float32)
+        c = np.empty((n, n), np.float32)
+        inner = max(1, int(2e9 // (2 * n ** 3)))
+        _core._gemm(a, b, c=c)
+        np.matmul(a, b, out=c)
+        t_gs, t_np = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(inner):
+                _core._gemm(a, b, c=c)
+            t_gs.append((time.perf_counter() - start) / inner)
+            start = time.perf_counter()
+            for _ in range(inner):
+                np.matmul(a, b, out=c)
+            t_np.append((time.perf_counter() - start) / inner)
+        flops = 2.0 * n ** 3
+        g_gs, g_np = flops / statistics.median(t_gs) / 1e9, flops / statistics.median(t_np) / 1e9
+        rows.append({"n": n, "gradstep_gflops": g_gs, "numpy_gflops": g_np, "ratio": g_gs / g_np})
+    return {"workload": "G", "rows": rows}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", default="W1,W2,G", help="comma-separated: W1, W2, G (default all)")
+    parser.add_argument("--threads", type=int, default=None, help="threads for gradstep, NumPy's BLAS and torch")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
+    parser.add_argument("--json", default=None, help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    import gradstep as gs
+    if args.threads:
+        gs.set_num_threads(args.threads)
+        os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    include_torch = W.torch_available() and not args.no_torch
+    if include_torch:
+        import torch
+        torch.set_num_threads(gs.get_num_threads())
+    wanted = [w.strip().upper() for w in args.workload.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in ("W1", "W2", "G")]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, G (W3/W4 need Conv/LSTM layers)")
+
+    machine = _machine()
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
+    if not include_torch:
+        print("PyTorch not importable (or --no-torch): ratios against NumPy only")
+    results = []
+    x = y = None
+    for name in wanted:
+        if name in ("W1", "W2"):
+            if x is None:
+                x, y = W.make_data()
+            r = _mlp_workload(name, name == "W2", 0.2 if name == "W2" else 0.0, args.repeats, include_torch, x, y)
+            line = (f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s), "
+                    f"numpy {r['seconds']['numpy']:.3f} s")
+            if include_torch:
+                line += f", torch {r['seconds']['torch']:.3f} s"
+            line += f" | gradstep/numpy {r['ratio_vs_numpy']:.2f}x"
+            if include_torch:
+                line += f", gradstep/torch {r['ratio_vs_torch']:.2f}x"
+            print(line, flush=True)
+        else:
+            r = _gemm_workload(args.repeats)
+            for row in r["rows"]:
+                print(f"G n={row['n']}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
+                      f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x", flush=True)
+        results.append(r)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "results": results}, f, indent=2)
+    return results
+
+
+if __name__ == "__main__":
+    main()
