@@ -9,6 +9,8 @@ step) under a Keras-like API:
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=5)
 """
+import os
+
 from . import _core
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
                regularizers)
@@ -19,6 +21,17 @@ from .models import Sequential
 __version__ = "0.1.0"
 
 has_openmp = bool(_core.has_openmp)
+
+
+def _serial_after_fork():
+    # libgomp's thread pool does not survive fork(): a parallel region in the child can hang.
+    # A forked child (multiprocessing's "fork" start method) therefore runs gradstep serially;
+    # call set_num_threads(n) in the child to opt back in if it will never touch the parent's pool.
+    _core.set_num_threads(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_serial_after_fork)
 
 
 def get_num_threads():

@@ -12,11 +12,11 @@ def shape_str(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def as_float_array(value, name):
+def as_float_array(value, name, finite=True):
     """`value` as a float32 C-contiguous array (a zero-copy view when it already is one).
 
-    Raises TypeError for non-numeric data (strings, objects, complex) and ValueError for scalars
-    and empty arrays.
+    Raises TypeError for non-numeric data (strings, objects, complex) and ValueError for scalars,
+    empty arrays and (with finite=True) NaN or infinite values, naming the first bad position.
     """
     if value is None:
         raise ValueError(f"{name} is required, got None")
@@ -33,7 +33,22 @@ def as_float_array(value, name):
         raise ValueError(f"{name} must have a batch axis (at least 1-D), got a scalar")
     if value.shape[0] == 0 or value.size == 0:
         raise ValueError(f"{name} is empty: expected at least one sample with data, got shape {value.shape}")
-    return np.ascontiguousarray(value, dtype=np.float32)
+    converted = np.ascontiguousarray(value, dtype=np.float32)
+    if finite:
+        check_finite(converted, name)
+    return converted
+
+
+def check_finite(array, name):
+    """ValueError naming the first NaN/inf entry (one vectorised pass; cheap next to training).
+    Also catches float64 values that overflow float32."""
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        flat = int(np.flatnonzero(~np.isfinite(array.reshape(-1)))[0])
+        position = np.unravel_index(flat, array.shape)
+        where = f"row {position[0]}" + (f", column {position[1:] if len(position) > 2 else position[1]}"
+                                         if len(position) > 1 else "")
+        raise ValueError(f"{name} contains a non-finite value ({array.reshape(-1)[flat]}) at {where}; "
+                         f"NaN and inf cannot be trained on: clean or impute them first")
 
 
 def check_positive_int(value, name, allow_none=False):

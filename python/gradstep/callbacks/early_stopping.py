@@ -10,8 +10,8 @@ class EarlyStopping(Callback):
     """Stop training when `monitor` has not improved for `patience` epochs.
 
     Keras 3 semantics:
-    - an epoch improves when `current - min_delta < best` (mode "min") or
-      `current + min_delta > best` (mode "max"); the first monitored epoch always improves;
+    - an epoch improves when `current + min_delta < best` (mode "min") or
+      `current - min_delta > best` (mode "max"); the first monitored epoch always improves;
     - `wait` counts epochs since the last improvement; training stops (model.stop_training = True)
       at the end of a non-improving epoch once `wait >= patience` (never at epoch 0);
     - with `baseline`, an improvement resets `wait` only if it also beats the baseline;
@@ -50,8 +50,8 @@ class EarlyStopping(Callback):
         if reference is None:
             return True
         if self.direction == "min":
-            return value - self.min_delta < reference
-        return value + self.min_delta > reference
+            return value + self.min_delta < reference
+        return value - self.min_delta > reference
 
     def get_monitor_value(self, logs):
         logs = logs or {}

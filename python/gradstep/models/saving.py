@@ -176,6 +176,8 @@ def _weight_specs(model):
 def _model_members(model):
     from .. import losses, optimizers
 
+    if not model.built and model._input_shape is not None and model.layers:
+        model.build()  # input shape known: build now (as Keras does at construction) so weights are saved
     members = []
     config = {
         "model": {"class_name": type(model).__name__, "config": model.get_config()},
