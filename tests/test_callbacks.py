@@ -8,7 +8,6 @@ is known exactly) and inside ordinary training on small data. Everything is seed
 import csv
 import math
 import os
-import warnings
 
 import numpy as np
 import pytest
@@ -86,7 +85,7 @@ def test_exports_and_defaults():
     ("sparse_categorical_accuracy", "max"), ("val_auc", "max"), ("val_mse", "min"), ("mae", "min")])
 def test_auto_mode_direction(monitor, direction):
     assert cb.EarlyStopping(monitor=monitor).direction == direction
-    assert cb.ModelCheckpoint("f", monitor=monitor).direction == direction
+    assert cb.ModelCheckpoint("f.gstep", monitor=monitor).direction == direction
     assert cb.ReduceLROnPlateau(monitor=monitor).direction == direction
 
 
@@ -292,10 +291,10 @@ def test_model_checkpoint_save_best_only_writes_only_on_improvement(tmp_path, mo
 def test_model_checkpoint_every_epoch_and_weights_only(tmp_path, monkeypatch):
     model = _model()
     calls = _record_saves(model, monkeypatch)
-    mc = cb.ModelCheckpoint(str(tmp_path / "w-{epoch}.gstep"), save_weights_only=True)
+    mc = cb.ModelCheckpoint(str(tmp_path / "w-{epoch}.weights.gstep"), save_weights_only=True)
     _fit_scripted(mc, [1.0, 2.0, 3.0], model=model)
     assert [(k, os.path.basename(p)) for k, p, _ in calls] == \
-        [("save_weights", "w-1.gstep"), ("save_weights", "w-2.gstep"), ("save_weights", "w-3.gstep")]
+        [("save_weights", f"w-{e}.weights.gstep") for e in (1, 2, 3)]
 
 
 def test_model_checkpoint_mode_max_and_initial_value_threshold(tmp_path, monkeypatch):
@@ -316,6 +315,9 @@ def test_model_checkpoint_save_freq_batches(tmp_path, monkeypatch):
     assert [os.path.basename(p) for _, p, _ in calls] == ["e1-b2.gstep", "e2-b1.gstep", "e2-b3.gstep"]
     with pytest.raises(ValueError, match="save_freq"):
         cb.ModelCheckpoint("x.gstep", save_freq="batch")
+    with pytest.raises(ValueError, match=r"\.gstep"):
+        cb.ModelCheckpoint("model.keras")
+    cb.ModelCheckpoint("model.weights.npz", save_weights_only=True)  # any name for weights
 
 
 def test_model_checkpoint_missing_monitor_and_bad_format(tmp_path, monkeypatch):
@@ -345,7 +347,9 @@ def test_model_checkpoint_real_files(tmp_path):
     pattern = cb.ModelCheckpoint(str(tmp_path / "all" / "ckpt-{epoch:02d}-{val_loss:.3f}.gstep"),
                                  save_best_only=True)
     single = cb.ModelCheckpoint(str(tmp_path / "best.gstep"), save_best_only=True)
-    model.fit(x, y, batch_size=16, epochs=5, verbose=0, callbacks=[record, Script(values), pattern, single])
+    weights = cb.ModelCheckpoint(str(tmp_path / "best.weights.gstep"), save_best_only=True, save_weights_only=True)
+    model.fit(x, y, batch_size=16, epochs=5, verbose=0,
+              callbacks=[record, Script(values), pattern, single, weights])
     assert sorted(os.listdir(tmp_path / "all")) == ["ckpt-01-1.000.gstep", "ckpt-02-0.800.gstep",
                                                     "ckpt-04-0.700.gstep"]
     assert os.path.getsize(tmp_path / "best.gstep") > 0
@@ -354,6 +358,10 @@ def test_model_checkpoint_real_files(tmp_path):
         restored = load_model(str(tmp_path / "best.gstep"))
         for w, w_best in zip(restored.get_weights(), per_epoch[3]):
             assert np.array_equal(w, w_best)
+    fresh = _model(seed=5)
+    fresh.load_weights(str(tmp_path / "best.weights.gstep"))
+    for w, w_best in zip(fresh.get_weights(), per_epoch[3]):
+        assert np.array_equal(w, w_best)
 
 
 # ----------------------------------------------------------------------------- ReduceLROnPlateau

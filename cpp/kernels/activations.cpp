@@ -69,40 +69,80 @@ const char* activation_name(Activation a) {
 
 bool activation_backward_needs_input(Activation a) { return a == Activation::gelu || a == Activation::swish; }
 
-void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, float* y) {
-  const std::int64_t n = rows * cols;
+namespace {
+
+// Scalar forms of the element-wise activations, shared by the plain and the bias-fused passes.
+template <Activation A>
+inline float activate(float z) {
+  if constexpr (A == Activation::relu) return z > 0.0f ? z : 0.0f;
+  if constexpr (A == Activation::leaky_relu) return z > 0.0f ? z : kLeakyReluSlope * z;
+  if constexpr (A == Activation::elu) return z > 0.0f ? z : kEluAlpha * std::expm1(z);
+  if constexpr (A == Activation::sigmoid) return sigmoid(z);
+  if constexpr (A == Activation::tanh) return std::tanh(z);
+  if constexpr (A == Activation::softplus) return softplus(z);
+  if constexpr (A == Activation::gelu) return 0.5f * z * (1.0f + std::erf(z * kInvSqrt2));  // exact: z * Phi(z)
+  if constexpr (A == Activation::swish) return z * sigmoid(z);
+  return z;  // linear
+}
+
+// Row-parallel: v = z + bias; (store v in z); y = f(v). Softmax works on whole rows.
+template <Activation A>
+void bias_activation_rows(std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in, float* z_out,
+                          float* y) {
+  const std::int64_t grain = std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(cols, 1));
+  parallel_for(0, rows, grain, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t r = b; r < e; ++r) {
+      const float* zr = z_in + r * cols;
+      float* zo = z_out ? z_out + r * cols : nullptr;
+      float* yr = y + r * cols;
+      if constexpr (A == Activation::softmax) {
+        float* target = zo ? zo : yr;
+        for (std::int64_t j = 0; j < cols; ++j) target[j] = zr[j] + (bias ? bias[j] : 0.0f);
+        softmax_row(cols, target, yr);
+      } else {
+        for (std::int64_t j = 0; j < cols; ++j) {
+          const float v = zr[j] + (bias ? bias[j] : 0.0f);
+          if (zo) zo[j] = v;
+          yr[j] = activate<A>(v);
+        }
+      }
+    }
+  });
+}
+
+template <Activation A>
+void dispatch_forward(std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in, float* z_out,
+                      float* y) {
+  bias_activation_rows<A>(rows, cols, bias, z_in, z_out, y);
+}
+
+void forward_any(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in,
+                 float* z_out, float* y) {
   switch (a) {
-    case Activation::linear:
-      if (y != z) map_elements(n, [&](std::int64_t i) { y[i] = z[i]; });
-      return;
-    case Activation::relu:
-      map_elements(n, [&](std::int64_t i) { y[i] = z[i] > 0.0f ? z[i] : 0.0f; });
-      return;
-    case Activation::leaky_relu:
-      map_elements(n, [&](std::int64_t i) { y[i] = z[i] > 0.0f ? z[i] : kLeakyReluSlope * z[i]; });
-      return;
-    case Activation::elu:
-      map_elements(n, [&](std::int64_t i) { y[i] = z[i] > 0.0f ? z[i] : kEluAlpha * std::expm1(z[i]); });
-      return;
-    case Activation::sigmoid:
-      map_elements(n, [&](std::int64_t i) { y[i] = sigmoid(z[i]); });
-      return;
-    case Activation::tanh:
-      map_elements(n, [&](std::int64_t i) { y[i] = std::tanh(z[i]); });
-      return;
-    case Activation::softmax:
-      softmax_rows(rows, cols, z, y);
-      return;
-    case Activation::softplus:
-      map_elements(n, [&](std::int64_t i) { y[i] = softplus(z[i]); });
-      return;
-    case Activation::gelu:  // exact form: x * Phi(x), Phi the standard normal CDF
-      map_elements(n, [&](std::int64_t i) { y[i] = 0.5f * z[i] * (1.0f + std::erf(z[i] * kInvSqrt2)); });
-      return;
-    case Activation::swish:
-      map_elements(n, [&](std::int64_t i) { y[i] = z[i] * sigmoid(z[i]); });
-      return;
+    case Activation::linear: return dispatch_forward<Activation::linear>(rows, cols, bias, z_in, z_out, y);
+    case Activation::relu: return dispatch_forward<Activation::relu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::leaky_relu: return dispatch_forward<Activation::leaky_relu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::elu: return dispatch_forward<Activation::elu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::sigmoid: return dispatch_forward<Activation::sigmoid>(rows, cols, bias, z_in, z_out, y);
+    case Activation::tanh: return dispatch_forward<Activation::tanh>(rows, cols, bias, z_in, z_out, y);
+    case Activation::softmax: return dispatch_forward<Activation::softmax>(rows, cols, bias, z_in, z_out, y);
+    case Activation::softplus: return dispatch_forward<Activation::softplus>(rows, cols, bias, z_in, z_out, y);
+    case Activation::gelu: return dispatch_forward<Activation::gelu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::swish: return dispatch_forward<Activation::swish>(rows, cols, bias, z_in, z_out, y);
   }
+}
+
+}  // namespace
+
+void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, float* y) {
+  if (a == Activation::linear && y == z) return;
+  forward_any(a, rows, cols, nullptr, z, nullptr, y);
+}
+
+void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, float* z,
+                             float* y) {
+  if (a == Activation::linear && bias == nullptr && y == z) return;
+  forward_any(a, rows, cols, bias, z, (z != y && bias != nullptr) ? z : nullptr, y);
 }
 
 void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,

@@ -24,6 +24,11 @@ bool activation_backward_needs_input(Activation a);
 // y = f(z). y may alias z.
 void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, float* y);
 
+// z += bias (per column), then y = f(z), in one pass over each row while it is in cache (the
+// Dense epilogue). z is updated in place unless it aliases y; bias may be null.
+void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, float* z,
+                             float* y);
+
 // dz = dy * f'(z), computed from z and/or y = f(z) (z may be null unless
 // activation_backward_needs_input). dz may alias dy.
 void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,

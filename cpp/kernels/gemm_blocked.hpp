@@ -24,9 +24,10 @@
 // first K slice (beta == 0 never reads C, so NaNs in C are overwritten), later slices add.
 //
 // Determinism: each C element is  C = beta*C + alpha*acc(slice 0), then C += alpha*acc(slice s)
-// in slice order, with acc an FMA chain over k inside the slice. The K slicing depends on K
-// only and the arithmetic of an element does not depend on where its tile sits, so splitting C
-// among threads changes nothing: 1 and N threads give bitwise identical results.
+// in slice order, with acc a multiply-add chain over k in increasing order inside the slice.
+// The K slicing depends on K only, and an element's arithmetic does not depend on where its
+// tile sits (edge tiles run the same micro-kernel), so splitting C among threads changes
+// nothing: 1 and N threads give bitwise identical results.
 //
 // Threading: C is cut into a tm x tn grid of MR/NR-aligned rectangles, one per thread, each run
 // as an independent serial GEMM with its own packing buffers (no barriers). The grid minimises

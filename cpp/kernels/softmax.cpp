@@ -20,21 +20,21 @@ float logsumexp_row(std::int64_t cols, const float* z) {
   return m + static_cast<float>(std::log(s));
 }
 
+void softmax_row(std::int64_t cols, const float* zr, float* yr) {
+  float m = zr[0];
+  for (std::int64_t j = 1; j < cols; ++j) m = std::max(m, zr[j]);
+  float s = 0.0f;
+  for (std::int64_t j = 0; j < cols; ++j) {
+    yr[j] = std::exp(zr[j] - m);
+    s += yr[j];
+  }
+  const float inv = 1.0f / s;  // s >= 1: the max element contributes exp(0)
+  for (std::int64_t j = 0; j < cols; ++j) yr[j] *= inv;
+}
+
 void softmax_rows(std::int64_t rows, std::int64_t cols, const float* z, float* y) {
   parallel_for(0, rows, row_grain(cols), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t r = b; r < e; ++r) {
-      const float* zr = z + r * cols;
-      float* yr = y + r * cols;
-      float m = zr[0];
-      for (std::int64_t j = 1; j < cols; ++j) m = std::max(m, zr[j]);
-      float s = 0.0f;
-      for (std::int64_t j = 0; j < cols; ++j) {
-        yr[j] = std::exp(zr[j] - m);
-        s += yr[j];
-      }
-      const float inv = 1.0f / s;  // s >= 1: the max element contributes exp(0)
-      for (std::int64_t j = 0; j < cols; ++j) yr[j] *= inv;
-    }
+    for (std::int64_t r = b; r < e; ++r) softmax_row(cols, z + r * cols, y + r * cols);
   });
 }
 

@@ -6,6 +6,8 @@
 
 namespace gradstep {
 
+// One row: y = softmax(z) (y may alias z).
+void softmax_row(std::int64_t cols, const float* z, float* y);
 void softmax_rows(std::int64_t rows, std::int64_t cols, const float* z, float* y);
 void log_softmax_rows(std::int64_t rows, std::int64_t cols, const float* z, float* y);
 // dz = y * (dy - sum(dy * y)) per row (the Jacobian-vector product of softmax). dz may alias dy.

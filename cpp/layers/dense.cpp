@@ -58,8 +58,7 @@ void Dense::forward(const float* x, float* y, std::int64_t batch, const StepCont
   // until the activation overwrites it in place.
   float* z = keeps_preactivation() ? preactivation_.data() : y;
   gemm(false, false, m, units_, in_features_, 1.0f, x, in_features_, W_, units_, 0.0f, z, units_);
-  if (use_bias_) add_row_vector(m, units_, b_, z);
-  activation_forward(activation_, m, units_, z, y);
+  bias_activation_forward(activation_, m, units_, use_bias_ ? b_ : nullptr, z, y);
 }
 
 void Dense::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {

@@ -12,7 +12,8 @@ class ModelCheckpoint(Callback):
     """Save the model with `model.save(path)` (or `model.save_weights(path)` when
     save_weights_only=True) at the end of every epoch, or every `save_freq` batches.
 
-    `filepath` may hold format fields filled with `epoch` (counted from 1, as Keras), `batch`
+    `filepath` must end in ".gstep" when saving the whole model (any name for weights only;
+    ".weights.gstep" is recommended). It may hold format fields filled with `epoch` (counted from 1, as Keras), `batch`
     (from 1, when saving per batch) and the log keys, e.g. "ckpt-{epoch:02d}-{val_loss:.3f}.gstep".
     With save_best_only=True a file is written only when `monitor` improves on the best value
     so far (starting from `initial_value_threshold` if given); if `monitor` is missing from the
@@ -27,6 +28,10 @@ class ModelCheckpoint(Callback):
         except TypeError:
             raise TypeError(f"ModelCheckpoint: filepath must be a string or path, got {type(filepath).__name__}") \
                 from None
+        if not save_weights_only and not self.filepath.endswith(".gstep"):
+            # As Keras (which wants ".keras"): fail now rather than after the first epoch.
+            raise ValueError(f"ModelCheckpoint: the filepath provided must end in `.gstep` (the gradstep model "
+                             f"format) when saving the whole model. Received: filepath={self.filepath}")
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
                                      or save_freq <= 0):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or "

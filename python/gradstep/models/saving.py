@@ -150,7 +150,7 @@ def _npy_bytes(array):
 
 
 def _json_bytes(obj):
-    return json.dumps(obj, indent=1, sort_keys=True, allow_nan=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def _weight_member(i):
