@@ -80,7 +80,10 @@ def main(argv=None):
         findings.append(
             f"{name}: final test accuracy {a0:.3f} without BN vs {a1:.3f} with BN (loss {l0:.3f} vs {l1:.3f}); "
             f"90% accuracy reached: without BN {first_epoch_reaching(curves[False][:, 0], 0.9)}, "
-            f"with BN {first_epoch_reaching(curves[True][:, 0], 0.9)}")
+            f"with BN {first_epoch_reaching(curves[True][:, 0], 0.9)}"
+            + ("; without BN the net collapsed to chance (loss near ln 10 = 2.303)" if a0 < 0.15 else "")
+            + (f"; the BN test loss is unstable at this rate (max {curves[True][:, 1].max():.1f} over the epochs)"
+               if curves[True][:, 1].max() > 2 * curves[True][0, 1] or curves[True][:, 1].max() > 5 else ""))
     print("\nfinding: " + "\n         ".join(findings))
     print(f"(total time {time.perf_counter() - start:.1f} s)")
 

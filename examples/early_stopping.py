@@ -65,7 +65,7 @@ def main():
         verdict = f"classifies {-diff} more of the {len(y_test)} test samples correctly"
     else:
         verdict = f"classifies {diff} fewer of the {len(y_test)} test samples correctly"
-    print(f"\nfinding: early stopping used {len(val)} of {EPOCHS} epochs ({t_es / t_full:.0%} of the time), reached "
+    print(f"\nfinding: early stopping trained {len(val)} of {EPOCHS} epochs, reached "
           f"a test loss of {loss_es:.4f} vs {loss_full:.4f} after all {EPOCHS} epochs, and {verdict}.")
 
 

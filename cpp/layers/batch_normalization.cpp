@@ -42,6 +42,8 @@ Shape BatchNormalization::build(const Shape& input_shape) {
   inv_std_.resize(c);
   sum_dy_.resize(c);
   sum_dy_xhat_.resize(c);
+  sum_a_.assign(c, 0.0);
+  sum_b_.assign(c, 0.0);
   built_ = true;
   return output_shape_;
 }
@@ -86,7 +88,9 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
     // Pass 1: per-channel sum and sum of squares, in double (a float E[x^2] - E[x]^2 would cancel).
     parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
       const std::int64_t width = ce - cb;
-      std::vector<double> sum(static_cast<std::size_t>(width), 0.0), squares(static_cast<std::size_t>(width), 0.0);
+      double* sum = sum_a_.data() + cb;  // each thread owns channels [cb, ce)
+      double* squares = sum_b_.data() + cb;
+      for (std::int64_t j = 0; j < width; ++j) sum[j] = squares[j] = 0.0;
       for (std::int64_t r = 0; r < R; ++r) {
         const float* xr = x + r * C + cb;
         for (std::int64_t j = 0; j < width; ++j) {
@@ -133,7 +137,9 @@ void BatchNormalization::backward(const float* x, const float* y, float* dy, flo
   // Per-channel sums of dy and dy * x_hat (fixed top-to-bottom order).
   parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
     const std::int64_t width = ce - cb;
-    std::vector<double> s1(static_cast<std::size_t>(width), 0.0), s2(static_cast<std::size_t>(width), 0.0);
+    double* s1 = sum_a_.data() + cb;
+    double* s2 = sum_b_.data() + cb;
+    for (std::int64_t j = 0; j < width; ++j) s1[j] = s2[j] = 0.0;
     for (std::int64_t r = 0; r < R; ++r) {
       const float* xr = x + r * C + cb;
       const float* dyr = dy + r * C + cb;

@@ -50,6 +50,8 @@ class BatchNormalization : public Layer {
 
   // Per-channel statistics of the last forward pass (batch or moving), reused by backward.
   AlignedBuffer mean_, inv_std_, sum_dy_, sum_dy_xhat_;
+  // Double-precision per-channel accumulators, sized at build: no allocation per batch.
+  std::vector<double> sum_a_, sum_b_;
   bool last_training_ = false;
 };
 
