@@ -280,13 +280,17 @@ class Sequential:
         steps = -(-n // batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, check_positive_int(steps_per_epoch, "steps_per_epoch"))
-        history = History()
+        # As Keras: a History or ProgbarLogger the user passes is used instead of a second one.
         callback_objects = list(callbacks or [])
-        if verbose:
+        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in callback_objects):
             callback_objects.append(ProgbarLogger(verbose))
-        callback_objects.append(history)
+        history = next((cb for cb in callback_objects if isinstance(cb, History)), None)
+        if history is None:
+            history = History()
+            callback_objects.append(history)
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size, "samples": n}
         cbs = CallbackList(callback_objects, self, params)
+        self.history = history
 
         self.stop_training = False
         seed = self._core.seed
@@ -316,7 +320,9 @@ class Sequential:
                     break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*val, validation_batch_size)
+                cbs.on_test_begin()
+                val_logs = self._evaluate_arrays(*val, validation_batch_size, callbacks=cbs)
+                cbs.on_test_end(val_logs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             logs = epoch_logs
