@@ -115,10 +115,13 @@ def _parameter_counts(model):
 
 
 def _optimizer_state_count(model):
-    """Elements of the optimizer's state (slots), 0 until the optimizer is built (Keras: optimizer.built)."""
+    """Elements of the optimizer's state (slots), 0 until the first training step (Keras builds its
+    optimizer then; gradstep allocates the slots at compile, but reports them as Keras does)."""
     optimizer = getattr(model, "optimizer", None)
     core = getattr(optimizer, "_core", None)
     if not getattr(model, "compiled", False) or core is None or not getattr(core, "built", False):
+        return 0
+    if int(core.iterations) == 0:
         return 0
     try:
         return int(len(core.slot_names)) * int(core.num_params)
