@@ -85,6 +85,31 @@ def _build_and_predict(layer):
     m.predict(_x(), verbose=0)
 
 
+def _with_value(array, index, value):
+    out = np.array(array, dtype=np.float64)
+    out[index] = value
+    return out
+
+
+def _fit_sequential(model):
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(_x(), _y(), verbose=0)
+
+
+def _fit_class_weight(class_weight):
+    _compiled(units=3, activation="softmax", loss="sparse_categorical_crossentropy").fit(
+        _x(), _labels() % 3, class_weight=class_weight, verbose=0)
+
+
+def _build(input_shape):
+    gs.Sequential([Dense(2)]).build(input_shape)
+
+
+# message pieces for hyper-parameter checks: "<name> must be in [0.0, 1.0), got 1.0"
+NON_NEGATIVE = r"\[0(\.0)?, ?inf\)|>= ?0"
+UNIT_OPEN = r"\[0(\.0)?, ?1(\.0)?\)"
+
+
 CASES = [
     # ---- x / y sample count mismatch ----------------------------------------------------
     ("fit_xy_length_mismatch", lambda: _compiled().fit(_x(10), _y(9), verbose=0),
@@ -201,6 +226,188 @@ CASES = [
      TypeError, all_of(r"metrics", r"list")),
     ("predict_empty_model", lambda: gs.Sequential().predict(_x(), verbose=0),
      ValueError, r"layer"),
+    # ---- (N,) targets against an (N, 1) output: an error, never a silent broadcast -----------
+    ("fit_y_rank1_against_n_by_1_output", lambda: _compiled().fit(_x(10), np.ones(10, np.float32), verbose=0),
+     ValueError, all_of(Y_NAME, r"\(None, 1\)", r"\(10,\)")),
+    ("evaluate_y_rank1_against_n_by_1_output", lambda: _compiled().evaluate(_x(10), np.ones(10)),
+     ValueError, all_of(Y_NAME, r"\(None, 1\)", r"\(10,\)")),
+    ("train_on_batch_y_rank1_against_n_by_1_output",
+     lambda: _compiled().train_on_batch(_x(10), np.ones(10)),
+     ValueError, all_of(Y_NAME, r"\(None, 1\)", r"\(10,\)")),
+    ("fit_y_rank3_against_n_by_1_output", lambda: _compiled().fit(_x(10), np.ones((10, 1, 1)), verbose=0),
+     ValueError, all_of(Y_NAME, r"\(None, 1\)", r"\(10, 1, 1\)")),
+    ("fit_y_rank1_against_cce_output",
+     lambda: _compiled(units=3, activation="softmax", loss="categorical_crossentropy")
+     .fit(_x(10), np.ones(10), verbose=0),
+     ValueError, all_of(Y_NAME, r"\(None, 3\)", r"\(10,\)", r"sparse_categorical_crossentropy")),
+    # ---- zero features / missing data --------------------------------------------------------
+    ("fit_zero_features", lambda: _compiled().fit(np.zeros((10, 0), np.float32), _y(10), verbose=0),
+     ValueError, all_of(X_NAME, r"0 features", r"\(10, 0\)")),
+    ("predict_zero_features_unbuilt", lambda: gs.Sequential([Dense(2)]).predict(np.zeros((10, 0)), verbose=0),
+     ValueError, all_of(X_NAME, r"0 features", r"\(10, 0\)")),
+    ("fit_empty_y", lambda: _compiled().fit(_x(10), _y(0), verbose=0),
+     ValueError, all_of(Y_NAME, r"empty", r"\(0, 1\)")),
+    ("predict_x_none", lambda: _model().predict(None, verbose=0),
+     ValueError, all_of(X_NAME, r"required", r"None")),
+    ("fit_y_none", lambda: _compiled().fit(_x(), None, verbose=0),
+     ValueError, all_of(Y_NAME, r"required", r"None")),
+    ("predict_x_ragged_list", lambda: _model().predict([[1, 2, 3, 4], [1, 2]], verbose=0),
+     TypeError, all_of(X_NAME, r"numbers|convert")),
+    ("fit_sparse_labels_strings",
+     lambda: _sparse_model().fit(_x(10), np.array(["a"] * 10), verbose=0),
+     TypeError, all_of(Y_NAME, r"integer", r"<U1")),
+    ("fit_sparse_labels_complex",
+     lambda: _sparse_model().fit(_x(10), np.zeros(10, np.complex64), verbose=0),
+     TypeError, all_of(Y_NAME, r"integer", r"complex64")),
+    ("fit_sparse_labels_one_hot_shape",
+     lambda: _sparse_model().fit(_x(10), np.zeros((10, 10)), verbose=0),
+     ValueError, all_of(Y_NAME, r"\(None,\)", r"\(10, 10\)")),
+    ("fit_sparse_label_inf",
+     lambda: _sparse_model().fit(_x(10), np.full(10, np.inf), verbose=0),
+     ValueError, all_of(Y_NAME, r"integer", r"\binf\b")),
+    # ---- NaN / inf: the message names the first bad row and column ---------------------------
+    ("fit_x_nan_first_position", lambda: _compiled().fit(_with_value(_with_value(_x(), (3, 1), np.nan), (7, 0), np.nan),
+                                                         _y(), verbose=0),
+     ValueError, all_of(X_NAME, r"\bnan\b", r"row 3\b", r"column 1\b")),
+    ("fit_x_inf", lambda: _compiled().fit(_with_value(_x(), (0, 2), np.inf), _y(), verbose=0),
+     ValueError, all_of(X_NAME, r"\binf\b", r"row 0\b", r"column 2\b")),
+    ("predict_x_negative_inf", lambda: _model().predict(_with_value(_x(), (9, 3), -np.inf), verbose=0),
+     ValueError, all_of(X_NAME, r"-inf\b", r"row 9\b", r"column 3\b")),
+    ("evaluate_x_nan", lambda: _compiled().evaluate(_with_value(_x(), (5, 0), np.nan), _y()),
+     ValueError, all_of(X_NAME, r"\bnan\b", r"row 5\b", r"column 0\b")),
+    ("train_on_batch_x_nan", lambda: _compiled().train_on_batch(_with_value(_x(), (2, 2), np.nan), _y()),
+     ValueError, all_of(X_NAME, r"\bnan\b", r"row 2\b", r"column 2\b")),
+    ("predict_x_float64_overflows_float32", lambda: _model().predict(_with_value(_x(), (4, 1), 1e300), verbose=0),
+     ValueError, all_of(X_NAME, r"float32", r"1e\+300", r"row 4\b", r"column 1\b")),
+    ("fit_y_nan", lambda: _compiled().fit(_x(), _with_value(_y(), (6, 0), np.nan), verbose=0),
+     ValueError, all_of(Y_NAME, r"\bnan\b", r"row 6\b", r"column 0\b")),
+    ("evaluate_y_inf", lambda: _compiled().evaluate(_x(), _with_value(_y(), (1, 0), np.inf)),
+     ValueError, all_of(Y_NAME, r"\binf\b", r"row 1\b", r"column 0\b")),
+    ("fit_validation_x_nan",
+     lambda: _compiled().fit(_x(), _y(), validation_data=(_with_value(_x(), (8, 3), np.nan), _y()), verbose=0),
+     ValueError, all_of(r"validation_data\[0\]|x_val", r"\bnan\b", r"row 8\b", r"column 3\b")),
+    ("fit_sample_weight_nan",
+     lambda: _compiled().fit(_x(), _y(), sample_weight=_with_value(np.ones(10), 4, np.nan), verbose=0),
+     ValueError, all_of(r"sample_weight", r"\bnan\b", r"row 4\b")),
+    ("fit_sample_weight_wrong_shape",
+     lambda: _compiled().fit(_x(), _y(), sample_weight=np.ones((10, 1)), verbose=0),
+     ValueError, all_of(r"sample_weight", r"\(10,\)", r"\(10, 1\)")),
+    # ---- class_weight ------------------------------------------------------------------------
+    ("fit_class_weight_negative_class", lambda: _fit_class_weight({-1: 2.0}),
+     ValueError, all_of(r"class_weight", r">= ?0", r"-1\b")),
+    ("fit_class_weight_string_class", lambda: _fit_class_weight({"a": 2.0}),
+     TypeError, all_of(r"class_weight", r"integer", r"'a'")),
+    ("fit_class_weight_nan_weight", lambda: _fit_class_weight({1: float("nan")}),
+     ValueError, all_of(r"class_weight\[1\]", NON_NEGATIVE, r"\bnan\b")),
+    ("fit_class_weight_negative_weight", lambda: _fit_class_weight({1: -2.0}),
+     ValueError, all_of(r"class_weight\[1\]", NON_NEGATIVE, r"-2(\.0)?\b")),
+    # ---- empty Sequential / unknown input shape ------------------------------------------------
+    ("fit_empty_sequential", lambda: _fit_sequential(gs.Sequential()),
+     ValueError, all_of(r"no layers", r"add at least one layer")),
+    ("fit_input_only_sequential", lambda: _fit_sequential(gs.Sequential([gs.Input((4,))])),
+     ValueError, all_of(r"no layers", r"add at least one layer")),
+    ("build_empty_sequential", lambda: gs.Sequential().build((None, 4)),
+     ValueError, all_of(r"no layers", r"add at least one layer")),
+    ("build_without_input_shape", lambda: gs.Sequential([Dense(2)]).build(),
+     ValueError, all_of(r"input shape", r"unknown", r"Input\(shape\)|build\(input_shape\)")),
+    ("get_weights_input_shape_unknown", lambda: gs.Sequential([Dense(2)]).get_weights(),
+     ValueError, all_of(r"get_weights", r"not built", r"Input\(shape\)")),
+    ("output_shape_input_shape_unknown", lambda: gs.Sequential([Dense(2)]).output_shape,
+     ValueError, all_of(r"output_shape", r"not built", r"Input\(shape\)")),
+    ("count_params_input_shape_unknown", lambda: gs.Sequential([Dense(2)]).count_params(),
+     ValueError, all_of(r"count_params", r"not built")),
+    ("input_shape_property_unknown", lambda: gs.Sequential([Dense(2)]).input_shape,
+     ValueError, all_of(r"input shape", r"unknown")),
+    ("build_input_shape_string", lambda: _build("abc"),
+     TypeError, all_of(r"input_shape", r"positive integers", r"'abc'")),
+    ("build_input_shape_int", lambda: _build(4),
+     TypeError, all_of(r"input_shape", r"positive integers", r"got 4\b")),
+    ("build_input_shape_float_dim", lambda: _build((None, 2.5)),
+     TypeError, all_of(r"input_shape", r"positive integers", r"2\.5")),
+    ("build_input_shape_none_feature", lambda: _build((None, None)),
+     ValueError, all_of(r"input_shape", r"batch axis", r"\(None, None\)")),
+    ("build_input_shape_zero", lambda: _build((None, 0)),
+     ValueError, all_of(r"input_shape", r"positive integers", r"got 0\b")),
+    ("input_shape_zero", lambda: gs.Input((0,)),
+     ValueError, all_of(r"shape", r"positive integers", r"\(0,\)")),
+    ("sequential_add_not_a_layer", lambda: gs.Sequential().add("dense"),
+     TypeError, all_of(r"layer", r"\bstr\b")),
+    # ---- optimizer hyper-parameters ------------------------------------------------------------
+    ("sgd_learning_rate_negative", lambda: gs.optimizers.SGD(learning_rate=-0.1),
+     ValueError, all_of(r"learning_rate", NON_NEGATIVE, r"-0\.1\b")),
+    ("adam_learning_rate_negative", lambda: gs.optimizers.Adam(learning_rate=-1),
+     ValueError, all_of(r"learning_rate", NON_NEGATIVE, r"-1(\.0)?\b")),
+    ("rmsprop_learning_rate_nan", lambda: gs.optimizers.RMSprop(learning_rate=float("nan")),
+     ValueError, all_of(r"learning_rate", NON_NEGATIVE, r"\bnan\b")),
+    ("adagrad_learning_rate_string", lambda: gs.optimizers.Adagrad(learning_rate="0.1"),
+     TypeError, all_of(r"learning_rate", r"float", r"'0\.1'")),
+    ("learning_rate_setter_negative", lambda: setattr(gs.optimizers.SGD(), "learning_rate", -2.0),
+     ValueError, all_of(r"learning_rate", NON_NEGATIVE, r"-2(\.0)?\b")),
+    ("adam_beta_1_one", lambda: gs.optimizers.Adam(beta_1=1.0),
+     ValueError, all_of(r"beta_1", UNIT_OPEN, r"got 1(\.0)?\b")),
+    ("adamw_beta_2_negative", lambda: gs.optimizers.AdamW(beta_2=-0.1),
+     ValueError, all_of(r"beta_2", UNIT_OPEN, r"-0\.1\b")),
+    ("adam_beta_1_string", lambda: gs.optimizers.Adam(beta_1="0.9"),
+     TypeError, all_of(r"beta_1", r"number", r"'0\.9'")),
+    ("rmsprop_rho_too_large", lambda: gs.optimizers.RMSprop(rho=1.5),
+     ValueError, all_of(r"\brho\b", UNIT_OPEN, r"1\.5")),
+    ("sgd_momentum_negative", lambda: gs.optimizers.SGD(momentum=-0.5),
+     ValueError, all_of(r"momentum", r"\[0(\.0)?, ?1(\.0)?\]", r"-0\.5")),
+    ("adam_epsilon_negative", lambda: gs.optimizers.Adam(epsilon=-1e-7),
+     ValueError, all_of(r"epsilon", NON_NEGATIVE, r"-1e-07")),
+    ("adagrad_initial_accumulator_negative", lambda: gs.optimizers.Adagrad(initial_accumulator_value=-1),
+     ValueError, all_of(r"initial_accumulator_value", NON_NEGATIVE, r"-1(\.0)?\b")),
+    ("adamw_weight_decay_negative", lambda: gs.optimizers.AdamW(weight_decay=-0.01),
+     ValueError, all_of(r"weight_decay", NON_NEGATIVE, r"-0\.01\b")),
+    ("sgd_clipnorm_negative", lambda: gs.optimizers.SGD(clipnorm=-1.0),
+     ValueError, all_of(r"clipnorm", NON_NEGATIVE, r"-1(\.0)?\b")),
+    ("clipnorm_and_clipvalue", lambda: gs.optimizers.SGD(clipnorm=1.0, clipvalue=0.5),
+     ValueError, all_of(r"only one of", r"clipnorm, clipvalue$")),
+    ("clipnorm_and_global_clipnorm", lambda: gs.optimizers.Adam(clipnorm=1.0, global_clipnorm=1.0),
+     ValueError, all_of(r"only one of", r"got clipnorm, global_clipnorm")),
+    ("clipvalue_and_global_clipnorm", lambda: gs.optimizers.RMSprop(clipvalue=1.0, global_clipnorm=1.0),
+     ValueError, all_of(r"only one of", r"got clipvalue, global_clipnorm")),
+    ("all_three_clip_options",
+     lambda: gs.optimizers.Adagrad(clipnorm=1.0, clipvalue=1.0, global_clipnorm=1.0),
+     ValueError, all_of(r"only one of", r"got clipnorm, clipvalue, global_clipnorm")),
+    ("optimizer_unknown_keyword", lambda: gs.optimizers.SGD(lr=0.1),
+     TypeError, all_of(r"SGD", r"\blr\b")),
+    # ---- layer / loss hyper-parameters ----------------------------------------------------------
+    ("dropout_rate_one", lambda: gs.layers.Dropout(1.0),
+     ValueError, all_of(r"\brate\b", UNIT_OPEN, r"got 1(\.0)?\b")),
+    ("dropout_rate_negative", lambda: gs.layers.Dropout(-0.1),
+     ValueError, all_of(r"\brate\b", UNIT_OPEN, r"-0\.1\b")),
+    ("dropout_rate_nan", lambda: gs.layers.Dropout(float("nan")),
+     ValueError, all_of(r"\brate\b", UNIT_OPEN, r"\bnan\b")),
+    ("dropout_rate_string", lambda: gs.layers.Dropout("0.5"),
+     TypeError, all_of(r"\brate\b", r"number", r"'0\.5'")),
+    ("dropout_seed_negative", lambda: gs.layers.Dropout(0.5, seed=-1),
+     ValueError, all_of(r"\bseed\b", r">= ?0", r"-1\b")),
+    ("dense_units_none", lambda: Dense(None), TypeError, all_of(r"units", r"positive integer", r"None")),
+    ("dense_activation_int", lambda: Dense(2, activation=3),
+     TypeError, all_of(r"activation", r"string|None", r"\bint\b")),
+    ("batchnorm_momentum_too_large", lambda: gs.layers.BatchNormalization(momentum=1.5),
+     ValueError, all_of(r"momentum", r"\[0(\.0)?, ?1(\.0)?\]", r"1\.5")),
+    ("batchnorm_epsilon_zero", lambda: gs.layers.BatchNormalization(epsilon=0.0),
+     ValueError, all_of(r"epsilon", r"\(0(\.0)?, ?inf\)", r"got 0(\.0)?\b")),
+    ("huber_delta_negative", lambda: gs.losses.Huber(delta=-1.0),
+     ValueError, all_of(r"delta", r"\(0(\.0)?, ?inf\)", r"-1(\.0)?\b")),
+    ("l2_regularizer_negative", lambda: gs.regularizers.L2(-0.5),
+     ValueError, all_of(r"\bl2\b", NON_NEGATIVE, r"-0\.5")),
+    ("unknown_initializer", lambda: Dense(3, kernel_initializer="glorot_foo"),
+     ValueError, all_of(r"initializer", r"glorot_foo", r"glorot_uniform")),
+    ("fit_steps_per_epoch_zero", lambda: _compiled().fit(_x(), _y(), steps_per_epoch=0, verbose=0),
+     ValueError, all_of(r"steps_per_epoch", r"positive", r"\b0\b")),
+    ("fit_validation_freq_zero", lambda: _compiled().fit(_x(), _y(), validation_freq=0, verbose=0),
+     ValueError, all_of(r"validation_freq", r"positive", r"\b0\b")),
+    ("fit_verbose_invalid", lambda: _compiled().fit(_x(), _y(), verbose=5),
+     ValueError, all_of(r"verbose", r"0, 1, 2", r"\b5\b")),
+    ("compile_loss_int", lambda: _model().compile(optimizer="sgd", loss=3),
+     TypeError, all_of(r"loss", r"name|Loss", r"\bint\b")),
+    ("compile_optimizer_int", lambda: _model().compile(optimizer=3, loss="mse"),
+     TypeError, all_of(r"optimizer", r"name|Optimizer", r"\bint\b")),
+    ("compile_loss_missing", lambda: _model().compile(optimizer="sgd"),
+     ValueError, all_of(r"loss", r"required")),
     # ---- unknown identifiers: the message lists the valid options -------------------------------
     ("unknown_activation_dense", lambda: _build_and_predict(Dense(3, activation="relux")),
      ValueError, all_of(r"relux", r"\brelu\b", r"\bsigmoid\b", r"\bsoftmax\b")),
@@ -386,6 +593,34 @@ def test_float64_fit_same_as_float32():
     for a, b in zip(*results):
         assert np.array_equal(a, b)
 
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_, np.float64])
+def test_integer_bool_fit_evaluate_same_as_float32(dtype):
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 2 if dtype == np.bool_ else 5, size=(20, 4)).astype(dtype)
+    y = rng.integers(0, 2, size=(20, 3)).astype(dtype)
+    results = []
+    for xx, yy in ((x, y), (x.astype(np.float32), y.astype(np.float32))):
+        m = _trained_model()
+        m.compile(optimizer="adam", loss="mse")
+        h = m.fit(xx, yy, batch_size=6, epochs=2, verbose=0)
+        results.append((m.get_weights(), h.history["loss"], m.evaluate(xx, yy, verbose=0),
+                        m.predict(xx, verbose=0), m.train_on_batch(xx, yy)))
+    (w1, h1, e1, p1, t1), (w2, h2, e2, p2, t2) = results
+    for a, b in zip(w1, w2):
+        assert np.array_equal(a, b)
+    assert h1 == h2 and e1 == e2 and t1 == t2
+    assert np.array_equal(p1, p2)
+
+
+def test_no_overflow_warning_for_float64_overflow():
+    import warnings
+    m = _model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="float32"):
+            m.predict(np.full((3, 4), 1e300), verbose=0)
 
 def test_read_only_inputs_accepted():
     x = _x(10)

@@ -23,6 +23,7 @@
 
 #include "core/cpu.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/reduce.hpp"
 
 namespace py = pybind11;
 
@@ -189,6 +190,17 @@ void init_kernels(py::module_& m) {
         "new array, or updates `c` in place (float32, writable, unit column stride) and returns "
         "it. Row-padded float32 views (big[:, :n]) are used without a copy, their row stride "
         "becoming the leading dimension.");
+  m.def(
+      "_all_finite",
+      [](const py::array_t<float, py::array::c_style>& a) {
+        const float* data = a.data();
+        const auto n = static_cast<std::int64_t>(a.size());
+        py::gil_scoped_release release;
+        return all_finite(n, data);
+      },
+      py::arg("a").noconvert(),
+      "True when the C-contiguous float32 array has no NaN or inf (no temporary array; the check "
+      "input validation runs on every fit/evaluate/predict call).");
   m.def(
       "_set_isa",
       [](const std::string& name) {

@@ -5,14 +5,16 @@
 #include <stdexcept>
 
 #include "core/parallel.hpp"
+#include "kernels/reduce.hpp"
 #include "kernels/softmax.hpp"
 
 namespace gradstep {
 
 namespace {
 
-// Below this many elements per thread a parallel region costs more than it saves.
-constexpr std::int64_t kElementwiseGrain = 1 << 14;
+// Below this many elements per thread a parallel region costs more than it saves (a relu over
+// 32k floats takes ~5 us; a fork/join on a busy machine can cost far more, see gemm_blocked.hpp).
+constexpr std::int64_t kElementwiseGrain = 1 << 15;
 
 inline float sigmoid(float z) {
   // Two branches so that exp never overflows: for z < 0 use e^z / (1 + e^z).
@@ -145,49 +147,144 @@ void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols,
   forward_any(a, rows, cols, bias, z, (z != y && bias != nullptr) ? z : nullptr, y);
 }
 
+namespace {
+
+// Element-wise derivative: dz = dy * f'(z) given z (only gelu/swish read it), y = f(z) and dy.
+// The expressions are the reference ones, branch-free where the activation allows it, so the
+// loops below vectorise (relu: compare + and) instead of paying a mispredicted branch per
+// element on random signs.
+template <Activation A>
+inline float derivative(float z, float y, float dy) {
+  if constexpr (A == Activation::relu) return y > 0.0f ? dy : 0.0f;  // y > 0 exactly where z > 0
+  if constexpr (A == Activation::leaky_relu)  // the slope is positive, so sign(y) == sign(z)
+    return y > 0.0f ? dy : kLeakyReluSlope * dy;
+  if constexpr (A == Activation::elu)  // for z <= 0: d/dz alpha*(e^z - 1) = alpha*e^z = y + alpha
+    return y > 0.0f ? dy : dy * (y + kEluAlpha);
+  if constexpr (A == Activation::sigmoid) return dy * y * (1.0f - y);
+  if constexpr (A == Activation::tanh) return dy * (1.0f - y * y);
+  if constexpr (A == Activation::softplus)  // f'(z) = sigmoid(z) = 1 - e^{-y}; -expm1 keeps precision for tiny y
+    return -dy * std::expm1(-y);
+  if constexpr (A == Activation::gelu) {  // d/dz z*Phi(z) = Phi(z) + z*phi(z)
+    const float cdf = 0.5f * (1.0f + std::erf(z * kInvSqrt2));
+    const float pdf = kInvSqrt2Pi * std::exp(-0.5f * z * z);
+    return dy * (cdf + z * pdf);
+  }
+  if constexpr (A == Activation::swish) {  // d/dz z*s(z) = s + z*s*(1-s)
+    const float s = sigmoid(z);
+    return dy * (s + z * s * (1.0f - s));
+  }
+  return dy;  // linear
+}
+
+// One contiguous span. Separate in-place and out-of-place forms with __restrict pointers: with
+// dz == dy behind two pointers the compiler's run-time overlap check fails and it falls back to
+// scalar code. `sum` (may be null) accumulates dz column-wise: sum[j] += dz[j].
+template <Activation A, bool Sum>
+inline void derivative_span(std::int64_t n, const float* __restrict z, const float* __restrict y,
+                            const float* __restrict dy, float* __restrict dz, float* __restrict sum) {
+  if (z != nullptr) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      const float d = derivative<A>(z[j], y[j], dy[j]);
+      dz[j] = d;
+      if constexpr (Sum) sum[j] += d;
+    }
+  } else {
+    for (std::int64_t j = 0; j < n; ++j) {
+      const float d = derivative<A>(0.0f, y[j], dy[j]);
+      dz[j] = d;
+      if constexpr (Sum) sum[j] += d;
+    }
+  }
+}
+
+template <Activation A, bool Sum>
+inline void derivative_span_inplace(std::int64_t n, const float* __restrict z, const float* __restrict y,
+                                    float* __restrict d, float* __restrict sum) {
+  if (z != nullptr) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      const float v = derivative<A>(z[j], y[j], d[j]);
+      d[j] = v;
+      if constexpr (Sum) sum[j] += v;
+    }
+  } else {
+    for (std::int64_t j = 0; j < n; ++j) {
+      const float v = derivative<A>(0.0f, y[j], d[j]);
+      d[j] = v;
+      if constexpr (Sum) sum[j] += v;
+    }
+  }
+}
+
+template <Activation A, bool Sum>
+inline void derivative_any(std::int64_t n, const float* z, const float* y, const float* dy, float* dz, float* sum) {
+  if (dz == dy)
+    derivative_span_inplace<A, Sum>(n, z, y, dz, sum);
+  else
+    derivative_span<A, Sum>(n, z, y, dy, dz, sum);
+}
+
+// dz = dy * f'(z) over rows x cols; with `sums`, also sums[j] = sum over rows of dz[:, j]
+// (rows added in increasing order, as column_sums does). Element-wise work is split by rows
+// (no sums) or by column chunks (sums: each thread owns its columns and walks every row, so
+// the summation order does not depend on the thread count).
+template <Activation A>
+void backward_rows(std::int64_t rows, std::int64_t cols, const float* z, const float* y, const float* dy, float* dz,
+                   float* sums) {
+  const bool need_z = activation_backward_needs_input(A);
+  if (sums == nullptr) {
+    const std::int64_t n = rows * cols;
+    parallel_for(0, n, kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
+      derivative_any<A, false>(e - b, need_z ? z + b : nullptr, y + b, dy + b, dz + b, nullptr);
+    });
+    return;
+  }
+  // Same grain as column_sums: a thread gets enough columns times rows to be worth waking.
+  const std::int64_t grain = std::max<std::int64_t>(16, (1 << 15) / std::max<std::int64_t>(rows, 1));
+  parallel_for(0, cols, grain, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t j = b; j < e; ++j) sums[j] = 0.0f;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t o = r * cols + b;
+      derivative_any<A, true>(e - b, need_z ? z + o : nullptr, y + o, dy + o, dz + o, sums + b);
+    }
+  });
+}
+
+void backward_dispatch(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
+                       const float* dy, float* dz, float* sums) {
+  switch (a) {
+    case Activation::linear: return backward_rows<Activation::linear>(rows, cols, z, y, dy, dz, sums);
+    case Activation::relu: return backward_rows<Activation::relu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::leaky_relu: return backward_rows<Activation::leaky_relu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::elu: return backward_rows<Activation::elu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::sigmoid: return backward_rows<Activation::sigmoid>(rows, cols, z, y, dy, dz, sums);
+    case Activation::tanh: return backward_rows<Activation::tanh>(rows, cols, z, y, dy, dz, sums);
+    case Activation::softplus: return backward_rows<Activation::softplus>(rows, cols, z, y, dy, dz, sums);
+    case Activation::gelu: return backward_rows<Activation::gelu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::swish: return backward_rows<Activation::swish>(rows, cols, z, y, dy, dz, sums);
+    case Activation::softmax: break;  // whole rows: handled by the callers
+  }
+}
+
+}  // namespace
+
 void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                          const float* dy, float* dz) {
-  const std::int64_t n = rows * cols;
-  switch (a) {
-    case Activation::linear:
-      if (dz != dy) map_elements(n, [&](std::int64_t i) { dz[i] = dy[i]; });
-      return;
-    case Activation::relu:  // y > 0 exactly where z > 0
-      map_elements(n, [&](std::int64_t i) { dz[i] = y[i] > 0.0f ? dy[i] : 0.0f; });
-      return;
-    case Activation::leaky_relu:  // the slope is positive, so sign(y) == sign(z)
-      map_elements(n, [&](std::int64_t i) { dz[i] = y[i] > 0.0f ? dy[i] : kLeakyReluSlope * dy[i]; });
-      return;
-    case Activation::elu:  // for z <= 0: d/dz alpha*(e^z - 1) = alpha*e^z = y + alpha
-      map_elements(n, [&](std::int64_t i) { dz[i] = y[i] > 0.0f ? dy[i] : dy[i] * (y[i] + kEluAlpha); });
-      return;
-    case Activation::sigmoid:
-      map_elements(n, [&](std::int64_t i) { dz[i] = dy[i] * y[i] * (1.0f - y[i]); });
-      return;
-    case Activation::tanh:
-      map_elements(n, [&](std::int64_t i) { dz[i] = dy[i] * (1.0f - y[i] * y[i]); });
-      return;
-    case Activation::softmax:
-      softmax_rows_backward(rows, cols, y, dy, dz);
-      return;
-    case Activation::softplus:  // f'(z) = sigmoid(z) = 1 - e^{-y}; -expm1 keeps precision for tiny y
-      map_elements(n, [&](std::int64_t i) { dz[i] = -dy[i] * std::expm1(-y[i]); });
-      return;
-    case Activation::gelu:  // d/dz z*Phi(z) = Phi(z) + z*phi(z)
-      map_elements(n, [&](std::int64_t i) {
-        const float x = z[i];
-        const float cdf = 0.5f * (1.0f + std::erf(x * kInvSqrt2));
-        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * x * x);
-        dz[i] = dy[i] * (cdf + x * pdf);
-      });
-      return;
-    case Activation::swish:  // d/dz z*s(z) = s + z*s*(1-s)
-      map_elements(n, [&](std::int64_t i) {
-        const float s = sigmoid(z[i]);
-        dz[i] = dy[i] * (s + z[i] * s * (1.0f - s));
-      });
-      return;
+  if (a == Activation::linear && dz == dy) return;
+  if (a == Activation::softmax) {
+    softmax_rows_backward(rows, cols, y, dy, dz);
+    return;
   }
+  backward_dispatch(a, rows, cols, z, y, dy, dz, nullptr);
+}
+
+void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
+                                     const float* y, const float* dy, float* dz, float* sums) {
+  if (a == Activation::softmax) {
+    softmax_rows_backward(rows, cols, y, dy, dz);
+    column_sums(rows, cols, dz, sums);
+    return;
+  }
+  backward_dispatch(a, rows, cols, z, y, dy, dz, sums);
 }
 
 }  // namespace gradstep

@@ -34,4 +34,11 @@ void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols,
 void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                          const float* dy, float* dz);
 
+// activation_backward, and sums[j] = sum over rows of dz[:, j] (the bias gradient) in the same
+// pass while each row is in cache. Rows are added in increasing order for every column, as
+// column_sums does, so the sums are bitwise those of activation_backward + column_sums
+// whatever the thread count.
+void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
+                                     const float* y, const float* dy, float* dz, float* sums);
+
 }  // namespace gradstep

@@ -215,8 +215,12 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
 // ---------------------------------------------------------------------------------------------
 // Thread partition and entry point.
 
-// Below this many flops a fork/join (a few microseconds) costs more than it saves.
-constexpr i64 kMinFlopsPerThread = 1 << 17;
+// Each thread gets at least this many flops (about 25 us of work at 80 GFLOP/s). A fork/join
+// costs a few microseconds on an idle machine, but on a busy one (other processes on the
+// cores) every region waits for the slowest thread to be scheduled: tiny regions then cost
+// 10-100x their work (W1's 128x128x10 layer-3 GEMMs, 0.3 MFLOP, were parallel at the old
+// threshold of 2^17). W1's layer-1 and layer-2 GEMMs (51 and 8.4 MFLOP) stay parallel.
+constexpr i64 kMinFlopsPerThread = 1 << 21;
 
 struct Grid {
   i64 rows = 1;  // tm

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/cpu.hpp"
+#include "kernels/optim_isa.hpp"
+
 namespace gradstep {
 namespace optim {
 
@@ -61,7 +64,12 @@ void adam(std::int64_t n, float* w, const float* g, float* m, float* v, float* v
           float beta_2, float eps) {
   const float one_minus_b1 = 1.0f - beta_1;
   const float one_minus_b2 = 1.0f - beta_2;
-  for (std::int64_t i = 0; i < n; ++i) {
+  std::int64_t i = 0;
+#if GRADSTEP_X86
+  // Same operations in the same order, 8 lanes wide (bitwise identical results).
+  if (active_isa() != Isa::generic) i = adam_avx2(n, w, g, m, v, v_hat, alpha, beta_1, beta_2, eps);
+#endif
+  for (; i < n; ++i) {
     m[i] += (g[i] - m[i]) * one_minus_b1;
     v[i] += (g[i] * g[i] - v[i]) * one_minus_b2;
     float second = v[i];

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "kernels/activations.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/reduce.hpp"
 
@@ -64,9 +65,16 @@ void Dense::forward(const float* x, float* y, std::int64_t batch, const StepCont
 void Dense::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
   const std::int64_t m = rows(batch);
   float* dz = dy;  // in place: the model owns dy and does not need it afterwards
-  if (!fused_output_) activation_backward(activation_, m, units_, preactivation_.data(), y, dy, dz);
+  const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
+  if (fused_output_ || activation_ == Activation::linear) {
+    if (use_bias_) column_sums(m, units_, dz, db_);
+  } else if (use_bias_) {
+    // One pass: dz = dy * f'(z) and the bias gradient (column sums of dz).
+    activation_backward_column_sums(activation_, m, units_, z, y, dy, dz, db_);
+  } else {
+    activation_backward(activation_, m, units_, z, y, dy, dz);
+  }
   gemm(true, false, in_features_, units_, m, 1.0f, x, in_features_, dz, units_, 0.0f, dW_, units_);
-  if (use_bias_) column_sums(m, units_, dz, db_);
   if (dx != nullptr) gemm(false, true, m, in_features_, units_, 1.0f, dz, units_, W_, units_, 0.0f, dx, in_features_);
 }
 

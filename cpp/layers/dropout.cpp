@@ -5,8 +5,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/cpu.hpp"
 #include "core/parallel.hpp"
 #include "core/rng.hpp"
+#include "kernels/dropout_isa.hpp"
 
 namespace gradstep {
 
@@ -41,8 +43,15 @@ void Dropout::forward(const float* x, float* y, std::int64_t batch, const StepCo
   float* mask = mask_.data();
   // Work in blocks of 4 elements: one Philox block gives the 4 uniforms of elements 4k..4k+3.
   const std::int64_t blocks = (n + 3) / 4;
+  [[maybe_unused]] const bool wide = active_isa() != Isa::generic;
   parallel_for(0, blocks, 2048, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t k = b; k < e; ++k) {
+    std::int64_t k = b;
+#if GRADSTEP_X86
+    // 8 blocks at a time, bitwise the same masks (kernels/dropout_avx2.cpp); the scalar loop
+    // below finishes the chunk.
+    if (wide) k = kernels::dropout_forward_avx2(key, step, b, e, n, rate_, scale, x, y, mask);
+#endif
+    for (; k < e; ++k) {
       const auto bits = rng::philox_block(key, step, static_cast<std::uint64_t>(k));
       for (int lane = 0; lane < 4; ++lane) {
         const std::int64_t i = 4 * k + lane;

@@ -31,22 +31,40 @@ def as_float_array(value, name, finite=True):
         )
     if value.ndim == 0:
         raise ValueError(f"{name} must have a batch axis (at least 1-D), got a scalar")
-    if value.shape[0] == 0 or value.size == 0:
-        raise ValueError(f"{name} is empty: expected at least one sample with data, got shape {value.shape}")
-    converted = np.ascontiguousarray(value, dtype=np.float32)
+    if value.shape[0] == 0:
+        raise ValueError(f"{name} is empty: expected at least one sample, got shape {value.shape}")
+    if value.size == 0:
+        raise ValueError(f"{name} has 0 features: expected at least one value per sample, got shape {value.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):  # float64 -> float32 overflow is reported below
+        converted = np.ascontiguousarray(value, dtype=np.float32)
     if finite:
-        check_finite(converted, name)
+        check_finite(converted, name, original=value)
     return converted
 
 
-def check_finite(array, name):
+def _all_finite(array):
+    """Fast path: one parallel C++ pass without the n-byte temporary of np.isfinite (a 188 MB
+    training set would otherwise cost a 47 MB bool array and ~50 ms per fit call)."""
+    if array.dtype == np.float32 and array.flags.c_contiguous:
+        from . import _core
+        return _core._all_finite(array)
+    return bool(np.isfinite(array).all())
+
+
+def check_finite(array, name, original=None):
     """ValueError naming the first NaN/inf entry (one vectorised pass; cheap next to training).
-    Also catches float64 values that overflow float32."""
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    Also catches float64 values that overflow float32 (`original`: the array before conversion)."""
+    if array.dtype.kind != "f" or _all_finite(array):
+        return
+    if not np.isfinite(array).all():
         flat = int(np.flatnonzero(~np.isfinite(array.reshape(-1)))[0])
         position = np.unravel_index(flat, array.shape)
         where = f"row {position[0]}" + (f", column {position[1:] if len(position) > 2 else position[1]}"
                                          if len(position) > 1 else "")
+        given = original[position] if original is not None and original.shape == array.shape else None
+        if given is not None and np.isfinite(given):
+            raise ValueError(f"{name} contains a value too large for float32 ({given}) at {where}; "
+                             f"expected finite values with magnitude < 3.4e38")
         raise ValueError(f"{name} contains a non-finite value ({array.reshape(-1)[flat]}) at {where}; "
                          f"NaN and inf cannot be trained on: clean or impute them first")
 
@@ -91,3 +109,21 @@ def check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_input_shape(input_shape, name="input_shape"):
+    """A model input shape as a tuple of positive ints. Accepts (None, d1, ...) with a free batch
+    axis or (d1, ...) without it; any other None, non-integer or non-positive entry is an error."""
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__iter__"):
+        raise TypeError(f"{name} must be a tuple of positive integers such as (None, 4), got {input_shape!r}")
+    shape = tuple(input_shape)
+    if len(shape) > 1 and shape[0] is None:
+        shape = shape[1:]
+    for d in shape:
+        if d is None:
+            raise ValueError(f"{name}: only the batch axis may be None, got {tuple(input_shape)!r}")
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral):
+            raise TypeError(f"{name} must hold positive integers, got {d!r} in {tuple(input_shape)!r}")
+        if d <= 0:
+            raise ValueError(f"{name} must hold positive integers, got {d} in {tuple(input_shape)!r}")
+    return tuple(int(d) for d in shape)

@@ -33,6 +33,10 @@ def _machine():
     if W.torch_available():
         import torch
         info["torch"] = torch.__version__
+    info["cores"] = os.cpu_count()
+    if hasattr(os, "getloadavg"):
+        info["load1"] = round(os.getloadavg()[0], 2)  # other processes on the cores skew every number
+    info["GOMP_SPINCOUNT"] = os.environ.get("GOMP_SPINCOUNT", "")
     return info
 
 
@@ -84,10 +88,59 @@ def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
     return {"workload": "G", "rows": rows}
 
 
+def w1_gemm_shapes(batch=W.BATCH, sizes=W.SIZES):
+    """The GEMMs of one W1 train step: (label, trans_a, trans_b, a shape, b shape), as Dense runs
+    them: forward x @ W, weight gradient x^T @ dz, input gradient dz @ W^T (not for layer 1)."""
+    shapes = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes.append((f"fwd {batch}x{fan_in} @ {fan_in}x{fan_out}", False, False, (batch, fan_in), (fan_in, fan_out)))
+        shapes.append((f"dW  ({batch}x{fan_in})^T @ {batch}x{fan_out}", True, False, (batch, fan_in), (batch, fan_out)))
+        if i > 0:
+            shapes.append((f"dX  {batch}x{fan_out} @ ({fan_in}x{fan_out})^T", False, True, (batch, fan_out),
+                           (fan_in, fan_out)))
+    return shapes
+
+
+def _gemm_shapes_workload(repeats, shapes=None):
+    """gradstep vs numpy @ on each W1 GEMM (transposes passed as flags / as NumPy views), interleaved."""
+    from .. import _core
+    rng = np.random.default_rng(0)
+    rows = []
+    total_gs = total_np = 0.0
+    for label, trans_a, trans_b, a_shape, b_shape in shapes or w1_gemm_shapes():
+        a = rng.standard_normal(a_shape, dtype=np.float32)
+        b = rng.standard_normal(b_shape, dtype=np.float32)
+        op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)
+        c = np.empty((op_a.shape[0], op_b.shape[1]), np.float32)
+        flops = 2.0 * op_a.shape[0] * op_a.shape[1] * op_b.shape[1]
+        inner = max(20, int(2e8 // flops))
+        _core._gemm(a, b, trans_a, trans_b, c=c)
+        np.matmul(op_a, op_b, out=c)
+        t_gs, t_np = [], []
+        for _ in range(max(repeats, 5)):
+            start = time.perf_counter()
+            for _ in range(inner):
+                _core._gemm(a, b, trans_a, trans_b, c=c)
+            t_gs.append((time.perf_counter() - start) / inner)
+            start = time.perf_counter()
+            for _ in range(inner):
+                np.matmul(op_a, op_b, out=c)
+            t_np.append((time.perf_counter() - start) / inner)
+        s_gs, s_np = statistics.median(t_gs), statistics.median(t_np)
+        total_gs += s_gs
+        total_np += s_np
+        rows.append({"shape": label, "gradstep_us": s_gs * 1e6, "numpy_us": s_np * 1e6,
+                     "gradstep_gflops": flops / s_gs / 1e9, "numpy_gflops": flops / s_np / 1e9,
+                     "ratio": s_np / s_gs})
+    return {"workload": "G-W1", "rows": rows, "step_gemm_us": {"gradstep": total_gs * 1e6, "numpy": total_np * 1e6}}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="W1,W2,G", help="comma-separated: W1, W2, G (default all)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for gradstep, NumPy's BLAS and torch")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for gradstep and torch (NumPy's BLAS: set OPENBLAS_NUM_THREADS before "
+                             "starting Python)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
     parser.add_argument("--json", default=None, help="also write the results to this file")
@@ -130,6 +183,14 @@ def main(argv=None):
             for row in r["rows"]:
                 print(f"G n={row['n']}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
                       f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x", flush=True)
+            results.append(r)
+            r = _gemm_shapes_workload(args.repeats)
+            for row in r["rows"]:
+                print(f"G W1 {row['shape']:<28}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
+                      f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x", flush=True)
+            step = r["step_gemm_us"]
+            print(f"G W1 all GEMMs of one step: gradstep {step['gradstep']:.0f} us, numpy {step['numpy']:.0f} us, "
+                  f"ratio {step['numpy'] / step['gradstep']:.2f}x", flush=True)
         results.append(r)
     if args.json:
         with open(args.json, "w") as f:

@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import _core, losses, metrics as metrics_module, optimizers
 from .._random import next_seed
-from .._validation import (as_float_array, check_float, check_non_negative_int, check_positive_int, shape_str)
+from .._validation import (as_float_array, check_float, check_input_shape, check_non_negative_int, check_positive_int,
+                           shape_str)
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, _unique_name
@@ -84,10 +85,7 @@ class Sequential:
         if self._core is not None:
             return
         if input_shape is not None:
-            shape = tuple(input_shape)
-            if len(shape) > 1 and shape[0] is None:
-                shape = shape[1:]
-            self._input_shape = tuple(int(d) for d in shape)
+            self._input_shape = check_input_shape(input_shape)
         if self._input_shape is None:
             raise ValueError("the model's input shape is unknown: start it with gradstep.Input(shape) or call "
                              "build(input_shape) / fit on data first")
@@ -194,7 +192,7 @@ class Sequential:
                                  f"for {type(self.loss).__name__}, got shape {labels.shape}")
             if labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.floor(labels))):
                 bad = labels[~(np.isfinite(labels) & (labels == np.floor(labels)))].flat[0]
-                raise ValueError(f"{name}: {type(self.loss).__name__} needs integer class labels, got {bad!r}")
+                raise ValueError(f"{name}: {type(self.loss).__name__} needs integer class labels, got {bad}")
             classes = output[-1]
             out_of_range = (labels < 0) | (labels >= classes)
             if out_of_range.any():
@@ -224,6 +222,14 @@ class Sequential:
         if class_weight is not None:
             if not isinstance(class_weight, dict):
                 raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
+            for cls, w in class_weight.items():
+                if isinstance(cls, (bool, np.bool_)) or not isinstance(cls, (int, np.integer)):
+                    raise TypeError(f"class_weight keys must be integer class indices, got {cls!r}")
+                if cls < 0:
+                    raise ValueError(f"class_weight keys must be class indices >= 0, got {cls}")
+                check_float(w, f"class_weight[{cls}]", minimum=0.0)
+                if not np.isfinite(float(w)):
+                    raise ValueError(f"class_weight[{cls}] must be a finite number >= 0, got {float(w)}")
             if self.loss.sparse_targets:
                 labels = y.reshape(n, -1)[:, 0]
             elif y.reshape(n, -1).shape[1] == 1:
@@ -231,9 +237,10 @@ class Sequential:
             else:
                 labels = np.argmax(y.reshape(n, -1), axis=1)
             labels = labels.astype(np.int64)
-            table = np.ones(int(max(labels.max(), max(class_weight, default=0))) + 1, dtype=np.float32)
+            table = np.ones(int(labels.max()) + 1, dtype=np.float32)
             for cls, w in class_weight.items():
-                table[int(cls)] = float(w)
+                if int(cls) < len(table):  # classes absent from y do not matter
+                    table[int(cls)] = float(w)
             weights = table[labels] if weights is None else weights * table[labels]
         return None if weights is None else np.ascontiguousarray(weights, dtype=np.float32)
 
@@ -278,6 +285,7 @@ class Sequential:
                                                    allow_none=True) or batch_size
 
         steps = -(-n // batch_size)
+        self._check_batchnorm_batches(n, batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, check_positive_int(steps_per_epoch, "steps_per_epoch"))
         # As Keras: a History or ProgbarLogger the user passes is used instead of a second one.
@@ -331,6 +339,19 @@ class Sequential:
         cbs.on_train_end(logs)
         self.history = history
         return history
+
+    def _check_batchnorm_batches(self, n, batch_size):
+        """Fail before training, not at the end of the first epoch, when a BatchNormalization on
+        per-sample vectors would see a final batch of one sample (no variance to normalise by)."""
+        from ..layers.batch_normalization import BatchNormalization
+        for layer in self._layers:
+            if isinstance(layer, BatchNormalization) and len(layer.input_shape) == 2:
+                if n % batch_size == 1 or n == 1:
+                    raise ValueError(
+                        f"batch_size={batch_size} leaves a last batch of 1 sample out of {n}, and "
+                        f"BatchNormalization ({layer.name!r}) cannot estimate a variance from one sample: choose a "
+                        f"batch_size that leaves at least 2 (e.g. {batch_size + 1}) or drop a sample")
+                break
 
     def _logs(self, loss_sum, metric_sums, count):
         logs = {"loss": loss_sum / count}
