@@ -210,11 +210,7 @@ BatchResult Sequential::train_batch(const float* x, const float* y, const float*
   reserve(batch);
   const float* xb = gather(x, shape_size(input_shape_), indices, batch, input_);
   const float* yb = gather(y, target_width(), indices, batch, targets_);
-  const float* wb = sample_weight;
-  if (sample_weight != nullptr && indices != nullptr) {
-    for (std::int64_t r = 0; r < batch; ++r) sample_weights_.data()[r] = sample_weight[indices[r]];
-    wb = sample_weights_.data();
-  }
+  const float* wb = gather(sample_weight, 1, indices, batch, sample_weights_);
   StepContext ctx{true, seed_, static_cast<std::uint64_t>(optimizer_->iterations())};
   forward_pass(xb, batch, ctx);
   BatchResult result = loss_and_metrics(yb, wb, batch, /*want_grad=*/true);
@@ -234,11 +230,7 @@ BatchResult Sequential::test_batch(const float* x, const float* y, const float* 
   reserve(batch);
   const float* xb = gather(x, shape_size(input_shape_), indices, batch, input_);
   const float* yb = gather(y, target_width(), indices, batch, targets_);
-  const float* wb = sample_weight;
-  if (sample_weight != nullptr && indices != nullptr) {
-    for (std::int64_t r = 0; r < batch; ++r) sample_weights_.data()[r] = sample_weight[indices[r]];
-    wb = sample_weights_.data();
-  }
+  const float* wb = gather(sample_weight, 1, indices, batch, sample_weights_);
   forward_pass(xb, batch, StepContext{false, seed_, 0});
   BatchResult result = loss_and_metrics(yb, wb, batch, /*want_grad=*/false);
   result.loss_sum += regularization(/*add_gradient=*/false) * static_cast<double>(batch);
