@@ -40,6 +40,16 @@ def _machine():
     return info
 
 
+# OpenBLAS's and PyTorch's worker threads busy-wait for a while after each call (gradstep's sleep
+# after ~30 us). Timing the next library at once would measure it against the previous one's
+# spinning threads on the same cores, so every timed block starts after the same short pause.
+SETTLE_SECONDS = 0.3
+
+
+def _settle():
+    time.sleep(SETTLE_SECONDS)
+
+
 def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
     runners = [("gradstep", W.gradstep_mlp(batchnorm, dropout), W.run_gradstep),
                ("numpy", W.numpy_mlp(batchnorm, dropout), W.run_numpy)]
@@ -50,6 +60,7 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
     times = {label: [] for label, _, _ in runners}
     for _ in range(repeats):
         for label, model, run in runners:
+            _settle()
             times[label].append(run(model, x, y))
     medians = {label: statistics.median(values) for label, values in times.items()}
     flops = W.gemm_flops_per_epoch()
@@ -74,10 +85,12 @@ def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
         np.matmul(a, b, out=c)
         t_gs, t_np = [], []
         for _ in range(repeats):
+            _settle()
             start = time.perf_counter()
             for _ in range(inner):
                 _core._gemm(a, b, c=c)
             t_gs.append((time.perf_counter() - start) / inner)
+            _settle()
             start = time.perf_counter()
             for _ in range(inner):
                 np.matmul(a, b, out=c)
@@ -118,10 +131,12 @@ def _gemm_shapes_workload(repeats, shapes=None):
         np.matmul(op_a, op_b, out=c)
         t_gs, t_np = [], []
         for _ in range(max(repeats, 5)):
+            _settle()
             start = time.perf_counter()
             for _ in range(inner):
                 _core._gemm(a, b, trans_a, trans_b, c=c)
             t_gs.append((time.perf_counter() - start) / inner)
+            _settle()
             start = time.perf_counter()
             for _ in range(inner):
                 np.matmul(op_a, op_b, out=c)
