@@ -112,25 +112,19 @@ void bias_activation_rows(std::int64_t rows, std::int64_t cols, const float* bia
   });
 }
 
-template <Activation A>
-void dispatch_forward(std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in, float* z_out,
-                      float* y) {
-  bias_activation_rows<A>(rows, cols, bias, z_in, z_out, y);
-}
-
 void forward_any(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in,
                  float* z_out, float* y) {
   switch (a) {
-    case Activation::linear: return dispatch_forward<Activation::linear>(rows, cols, bias, z_in, z_out, y);
-    case Activation::relu: return dispatch_forward<Activation::relu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::leaky_relu: return dispatch_forward<Activation::leaky_relu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::elu: return dispatch_forward<Activation::elu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::sigmoid: return dispatch_forward<Activation::sigmoid>(rows, cols, bias, z_in, z_out, y);
-    case Activation::tanh: return dispatch_forward<Activation::tanh>(rows, cols, bias, z_in, z_out, y);
-    case Activation::softmax: return dispatch_forward<Activation::softmax>(rows, cols, bias, z_in, z_out, y);
-    case Activation::softplus: return dispatch_forward<Activation::softplus>(rows, cols, bias, z_in, z_out, y);
-    case Activation::gelu: return dispatch_forward<Activation::gelu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::swish: return dispatch_forward<Activation::swish>(rows, cols, bias, z_in, z_out, y);
+    case Activation::linear: return bias_activation_rows<Activation::linear>(rows, cols, bias, z_in, z_out, y);
+    case Activation::relu: return bias_activation_rows<Activation::relu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::leaky_relu: return bias_activation_rows<Activation::leaky_relu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::elu: return bias_activation_rows<Activation::elu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::sigmoid: return bias_activation_rows<Activation::sigmoid>(rows, cols, bias, z_in, z_out, y);
+    case Activation::tanh: return bias_activation_rows<Activation::tanh>(rows, cols, bias, z_in, z_out, y);
+    case Activation::softmax: return bias_activation_rows<Activation::softmax>(rows, cols, bias, z_in, z_out, y);
+    case Activation::softplus: return bias_activation_rows<Activation::softplus>(rows, cols, bias, z_in, z_out, y);
+    case Activation::gelu: return bias_activation_rows<Activation::gelu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::swish: return bias_activation_rows<Activation::swish>(rows, cols, bias, z_in, z_out, y);
   }
 }
 
