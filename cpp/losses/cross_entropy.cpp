@@ -27,8 +27,17 @@ double categorical_from_logits(const float* z, const float* t, std::int64_t labe
                                float* g) {
   float m = z[0];
   for (std::int64_t j = 1; j < cols; ++j) m = std::max(m, z[j]);
+  // e^{z_j - m} is needed twice (the sum, then the gradient): narrow rows keep it on the stack
+  // instead of calling exp again (same values, so the same results bit for bit).
+  constexpr std::int64_t kCached = 64;
+  double cached[kCached];
+  const bool cache = g != nullptr && cols <= kCached;
   double sum = 0.0;
-  for (std::int64_t j = 0; j < cols; ++j) sum += std::exp(static_cast<double>(z[j] - m));
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const double e = std::exp(static_cast<double>(z[j] - m));
+    if (cache) cached[j] = e;
+    sum += e;
+  }
   const double log_sum = std::log(sum);
   double loss = 0.0, t_sum = 0.0;
   if (t != nullptr) {
@@ -45,7 +54,8 @@ double categorical_from_logits(const float* z, const float* t, std::int64_t labe
     const double scale = t_sum / sum;
     for (std::int64_t j = 0; j < cols; ++j) {
       const float target = t != nullptr ? t[j] : (j == label ? 1.0f : 0.0f);
-      g[j] = gf * (static_cast<float>(std::exp(static_cast<double>(z[j] - m)) * scale) - target);
+      const double e = cache ? cached[j] : std::exp(static_cast<double>(z[j] - m));
+      g[j] = gf * (static_cast<float>(e * scale) - target);
     }
   }
   return loss;
