@@ -27,7 +27,6 @@ import reference as ref  # noqa: E402
 import gradstep as gs  # noqa: E402
 
 GRAD_TOL = 1e-3
-EPS = 1e-6
 
 
 def _f32(a):
@@ -56,22 +55,6 @@ def bn_infer_ref(x, gamma, beta, moving_mean, moving_var, epsilon):
     if beta is not None:
         y = y + np.asarray(beta, dtype=np.float64)
     return y
-
-
-def _numeric_grad(f, p, eps=EPS):
-    """Central differences of the scalar f at the float64 array p (perturbed in place)."""
-    p = np.array(p, dtype=np.float64)
-    g = np.zeros_like(p)
-    flat, gflat = p.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        fp = f(p)
-        flat[i] = old - eps
-        fm = f(p)
-        flat[i] = old
-        gflat[i] = (fp - fm) / (2 * eps)
-    return g
 
 
 def _check_grad(label, analytic, numeric, tol=GRAD_TOL):
@@ -130,15 +113,15 @@ def test_training_gradients(shape, center, scale):
     b64 = None if beta is None else beta.astype(np.float64)
     x64 = x.astype(np.float64)
 
-    num_dx = _numeric_grad(lambda p: float(np.sum(bn_train_ref(p, g64, b64, epsilon)[0] * dy64)), x64)
+    num_dx = ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(p, g64, b64, epsilon)[0] * dy64)), x64)
     _check_grad("dx", dx, num_dx)
     i = 0
     if scale:
-        num_dg = _numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, p, b64, epsilon)[0] * dy64)), g64)
+        num_dg = ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, p, b64, epsilon)[0] * dy64)), g64)
         _check_grad("dgamma", grads[i], num_dg)
         i += 1
     if center:
-        num_db = _numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, g64, p, epsilon)[0] * dy64)), b64)
+        num_db = ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, g64, p, epsilon)[0] * dy64)), b64)
         _check_grad("dbeta", grads[i], num_db)
 
 
@@ -155,11 +138,11 @@ def test_training_gradients_large_epsilon_and_offset_inputs():
     y, dx, (dg, db) = model.forward_backward(x, dy, training=True)
     np.testing.assert_allclose(y, bn_train_ref(x, gamma, beta, epsilon)[0], rtol=1e-3, atol=1e-3)
     x64, g64, b64, dy64 = (a.astype(np.float64) for a in (x, gamma, beta, dy))
-    _check_grad("dx", dx, _numeric_grad(lambda p: float(np.sum(bn_train_ref(p, g64, b64, epsilon)[0] * dy64)), x64))
+    _check_grad("dx", dx, ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(p, g64, b64, epsilon)[0] * dy64)), x64))
     _check_grad("dgamma", dg,
-                _numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, p, b64, epsilon)[0] * dy64)), g64))
+                ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, p, b64, epsilon)[0] * dy64)), g64))
     _check_grad("dbeta", db,
-                _numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, g64, p, epsilon)[0] * dy64)), b64))
+                ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, g64, p, epsilon)[0] * dy64)), b64))
 
 
 def test_inference_gradient_uses_moving_statistics():

@@ -140,9 +140,12 @@ _CLASS_NAMES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
 def get(identifier):
-    """An Initializer from a name ("glorot_uniform"), a class name ("GlorotUniform") or an instance."""
+    """An Initializer from a name ("glorot_uniform"), a class name ("GlorotUniform"), a serialized
+    dict ({"class_name", "config"}) or an instance."""
     if isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier) or _CLASS_NAMES.get(identifier)
         if cls is not None:
@@ -158,4 +161,7 @@ def serialize(initializer):
 def deserialize(config):
     if isinstance(config, str):
         return get(config)
-    return _CLASS_NAMES[config["class_name"]].from_config(config["config"])
+    if not isinstance(config, dict) or config.get("class_name") not in _CLASS_NAMES:
+        raise ValueError(f"initializer config must be {{'class_name': one of {', '.join(_CLASS_NAMES)}, "
+                         f"'config': {{...}}}}, got {config!r}")
+    return _CLASS_NAMES[config["class_name"]].from_config(config.get("config", {}))

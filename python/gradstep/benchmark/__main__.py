@@ -72,6 +72,19 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
     return result
 
 
+def _time_gemm_pair(run_gradstep, run_numpy, inner, repeats):
+    """Median seconds per call of each, timed in alternating blocks of `inner` calls."""
+    times = ([], [])
+    for _ in range(repeats):
+        for run, sink in ((run_gradstep, times[0]), (run_numpy, times[1])):
+            _settle()
+            start = time.perf_counter()
+            for _ in range(inner):
+                run()
+            sink.append((time.perf_counter() - start) / inner)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
     from .. import _core
     rows = []
@@ -83,20 +96,10 @@ def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
         inner = max(1, int(2e9 // (2 * n ** 3)))
         _core._gemm(a, b, c=c)
         np.matmul(a, b, out=c)
-        t_gs, t_np = [], []
-        for _ in range(repeats):
-            _settle()
-            start = time.perf_counter()
-            for _ in range(inner):
-                _core._gemm(a, b, c=c)
-            t_gs.append((time.perf_counter() - start) / inner)
-            _settle()
-            start = time.perf_counter()
-            for _ in range(inner):
-                np.matmul(a, b, out=c)
-            t_np.append((time.perf_counter() - start) / inner)
+        s_gs, s_np = _time_gemm_pair(lambda: _core._gemm(a, b, c=c), lambda: np.matmul(a, b, out=c), inner,
+                                     repeats)
         flops = 2.0 * n ** 3
-        g_gs, g_np = flops / statistics.median(t_gs) / 1e9, flops / statistics.median(t_np) / 1e9
+        g_gs, g_np = flops / s_gs / 1e9, flops / s_np / 1e9
         rows.append({"n": n, "gradstep_gflops": g_gs, "numpy_gflops": g_np, "ratio": g_gs / g_np})
     return {"workload": "G", "rows": rows}
 
@@ -129,19 +132,8 @@ def _gemm_shapes_workload(repeats, shapes=None):
         inner = max(20, int(2e8 // flops))
         _core._gemm(a, b, trans_a, trans_b, c=c)
         np.matmul(op_a, op_b, out=c)
-        t_gs, t_np = [], []
-        for _ in range(max(repeats, 5)):
-            _settle()
-            start = time.perf_counter()
-            for _ in range(inner):
-                _core._gemm(a, b, trans_a, trans_b, c=c)
-            t_gs.append((time.perf_counter() - start) / inner)
-            _settle()
-            start = time.perf_counter()
-            for _ in range(inner):
-                np.matmul(op_a, op_b, out=c)
-            t_np.append((time.perf_counter() - start) / inner)
-        s_gs, s_np = statistics.median(t_gs), statistics.median(t_np)
+        s_gs, s_np = _time_gemm_pair(lambda: _core._gemm(a, b, trans_a, trans_b, c=c),
+                                     lambda: np.matmul(op_a, op_b, out=c), inner, max(repeats, 5))
         total_gs += s_gs
         total_np += s_np
         rows.append({"shape": label, "gradstep_us": s_gs * 1e6, "numpy_us": s_np * 1e6,

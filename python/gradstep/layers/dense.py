@@ -45,16 +45,6 @@ class Dense(Layer):
         })
         return config
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("kernel_initializer", "bias_initializer"):
-            if isinstance(config.get(key), dict):
-                config[key] = initializers.deserialize(config[key])
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            config[key] = regularizers.deserialize(config.get(key))
-        return cls(**config)
-
     @property
     def kernel(self):
         return self.get_weights()[0]

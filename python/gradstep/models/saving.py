@@ -99,12 +99,8 @@ def load_weights(model, filepath):
         count = _weight_count(archive)
         if not model.built:
             model._require_built("load_weights")
-        expected = _weight_specs(model)
-        if count != len(expected):
-            raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but the model has "
-                               f"{len(expected)}; it was saved from a different architecture")
-        weights = [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
-                   for i, (label, shape) in enumerate(expected)]
+        weights = _read_weights(archive, model, path, count,
+                                "the model has {expected}; it was saved from a different architecture")
     model.set_weights(weights)
 
 
@@ -159,6 +155,17 @@ def _weight_member(i):
 
 def _slot_member(k):
     return f"optimizer/slot_{k}.npy"
+
+
+def _read_weights(archive, model, path, count, mismatch):
+    """The archive's weight arrays, checked against the model's count and shapes; `mismatch`
+    completes "the file holds N weight arrays but ..." ({expected} is the model's count)."""
+    expected = _weight_specs(model)
+    if count != len(expected):
+        raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but "
+                           + mismatch.format(expected=len(expected)))
+    return [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
+            for i, (label, shape) in enumerate(expected)]
 
 
 def _weight_specs(model):
@@ -573,13 +580,7 @@ def _restore_model(archive, config, custom_objects, compile):
         raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
 
     if built:
-        expected = _weight_specs(model)
-        count = _weight_count(archive)
-        if count != len(expected):
-            raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but its architecture has "
-                               f"{len(expected)}")
-        weights = [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
-                   for i, (label, shape) in enumerate(expected)]
+        weights = _read_weights(archive, model, path, _weight_count(archive), "its architecture has {expected}")
         model.set_weights(weights)
 
     compiled = config.get("compiled")
