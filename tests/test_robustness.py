@@ -190,7 +190,7 @@ def test_predict_in_forked_child_after_parent_used_threads(restore_threads):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((500, 64)).astype(np.float32)
     model = _mlp(64, hidden=(256, 128), outputs=8)
-    expected = model.predict(x, batch_size=64, verbose=0)  # the parent's OpenMP pool is now running
+    expected = model.predict(x, batch_size=64, verbose=0)  # the parent's thread pool is now running
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     child = ctx.Process(target=_child_predict, args=(model, x, queue))
@@ -203,7 +203,7 @@ def test_predict_in_forked_child_after_parent_used_threads(restore_threads):
             child.kill()
             child.join()
     assert child.exitcode == 0
-    assert threads == 1  # the child runs serially (os.register_at_fork)
+    assert threads == 2  # the child starts its own pool (the parent's workers do not exist there)
     assert np.array_equal(got, expected)
     # the parent is unaffected
     assert gs.get_num_threads() == 2
@@ -231,8 +231,9 @@ def _w2_weights(threads, seed=1234):
     return model.get_weights(), history.history
 
 
-def test_same_seed_bitwise_identical_for_1_and_2_threads(restore_threads):
-    runs = {threads: [_w2_weights(threads) for _ in range(2)] for threads in (1, 2)}
+def test_same_seed_bitwise_identical_for_1_2_and_3_threads(restore_threads):
+    # 3 threads on a 2-core machine: one worker is often descheduled or asleep mid-step.
+    runs = {threads: [_w2_weights(threads) for _ in range(2)] for threads in (1, 2, 3)}
     reference_weights, reference_history = runs[1][0]
     for threads, results in runs.items():
         for weights, history in results:
@@ -243,6 +244,36 @@ def test_same_seed_bitwise_identical_for_1_and_2_threads(restore_threads):
     # a different seed gives different weights (the seed is actually used)
     other, _ = _w2_weights(2, seed=99)
     assert not all(np.array_equal(a, b) for a, b in zip(other, reference_weights))
+
+
+_CHILD_WEIGHTS = '''
+import sys, numpy as np, gradstep as gs
+sys.path.insert(0, {tests!r})
+from test_robustness import _w2_weights
+print(gs.get_num_threads())
+weights, _ = _w2_weights(gs.get_num_threads())
+np.savez({out!r}, *weights)
+'''
+
+
+@pytest.mark.parametrize("environment", [
+    {"OMP_NUM_THREADS": "3"},                          # the thread count comes from the environment
+    {"OMP_NUM_THREADS": "2", "GRADSTEP_SPIN_US": "0"},  # workers sleep at once: every task wakes one
+], ids=["OMP_NUM_THREADS=3", "no-spinning"])
+def test_thread_environment_variables(environment, tmp_path, restore_threads):
+    import subprocess
+    import sys
+    out = tmp_path / "weights.npz"
+    code = _CHILD_WEIGHTS.format(tests=os.path.dirname(os.path.abspath(__file__)), out=str(out))
+    env = {**os.environ, **environment}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == environment["OMP_NUM_THREADS"]
+    reference, _ = _w2_weights(1)
+    with np.load(out) as child:
+        got = [child[f"arr_{i}"] for i in range(len(reference))]
+    for a, b in zip(got, reference):
+        assert np.array_equal(a, b)
 
 
 # ---------------------------------------------------------------------------------------------

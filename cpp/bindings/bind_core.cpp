@@ -9,7 +9,6 @@ namespace gradstep {
 namespace bindings {
 
 void init_core(py::module_& m) {
-  m.attr("has_openmp") = has_openmp();
   m.def("get_num_threads", &get_num_threads, "Threads the kernels use.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads the kernels use (>= 1).");
   m.def("allocation_count", &allocation_count,

@@ -1,26 +1,38 @@
-// Threading: one place that knows whether OpenMP exists.
+// Threading: gradstep's own small thread pool, and parallel_for on top of it.
 //
-// parallel_for splits [begin, end) into contiguous chunks, one per thread, and runs serially
-// when the work is smaller than `min_per_thread * 2` (a fork/join costs a few microseconds,
-// more than a small layer's whole work). Exceptions thrown inside a worker are caught there
-// and rethrown on the calling thread after the region: nothing escapes an OpenMP region.
+// Why not OpenMP: on this project's target machines (a 2-vCPU VM) waking a worker that has gone
+// to sleep costs ~90 us, more than a whole small GEMM. libgomp makes idle workers spin a fixed
+// number of iterations (GOMP_SPINCOUNT) and then sleep; no single count is right: ~30 us
+// (1000) lets the worker fall asleep between the train steps of a batch loop, ~8 ms (the
+// default) burns the core another process needs on a busy machine. The pool below spins for a
+// bounded *time* (GRADSTEP_SPIN_US, default 300 us, see parallel.cpp), yielding the core to any
+// other runnable thread while it spins, and only then sleeps on a condition variable.
+//
+// parallel_for splits [begin, end) into contiguous chunks, one per thread (chunk t on thread t,
+// t = 0 on the caller), and runs serially when the work is smaller than `min_per_thread * 2`.
+// Exceptions thrown in any chunk are caught and the first is rethrown on the calling thread.
+// Nested calls (from inside a chunk) and calls made while another thread is using the pool run
+// serially: the split never changes results, see gemm_blocked.hpp.
 #pragma once
 
 #include <cstdint>
 #include <exception>
 #include <mutex>
 
-#if GRADSTEP_HAS_OPENMP
-#include <omp.h>
-#endif
-
 namespace gradstep {
 
 int get_num_threads();
 void set_num_threads(int n);
-constexpr bool has_openmp() { return GRADSTEP_HAS_OPENMP != 0; }
-// True when called from inside a parallel region (nested regions run serially).
+// True inside a parallel_for chunk (on the caller or on a worker).
 bool in_parallel_region();
+
+namespace detail {
+using PoolTask = void (*)(void* context, int thread_index, int num_threads);
+// Runs task(context, t, num_threads) for every t in [0, num_threads): t = 0 on the calling
+// thread, the others on pool workers, and returns when all have finished. Returns false without
+// running anything when the pool is in use by another thread (the caller then runs serially).
+bool run_on_pool(int num_threads, PoolTask task, void* context);
+}  // namespace detail
 
 // fn(chunk_begin, chunk_end) is called once per non-empty chunk.
 template <typename Fn>
@@ -29,35 +41,38 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t min_per_thr
   if (n <= 0) return;
   int threads = get_num_threads();
   if (min_per_thread < 1) min_per_thread = 1;
-  std::int64_t max_useful = n / min_per_thread;
+  const std::int64_t max_useful = n / min_per_thread;
   if (max_useful < threads) threads = static_cast<int>(max_useful < 1 ? 1 : max_useful);
   if (threads <= 1 || in_parallel_region()) {
     fn(begin, end);
     return;
   }
-#if GRADSTEP_HAS_OPENMP
-  std::exception_ptr error;
-  std::mutex error_mutex;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int nt = omp_get_num_threads();
-    const std::int64_t chunk = (n + nt - 1) / nt;
-    const std::int64_t b = begin + t * chunk;
-    const std::int64_t e = b + chunk < end ? b + chunk : end;
-    if (b < e) {
-      try {
-        fn(b, e);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
+  struct Context {
+    Fn* fn;
+    std::int64_t begin;
+    std::int64_t end;
+    std::exception_ptr error;
+    std::mutex error_mutex;
+  } context{&fn, begin, end, nullptr, {}};
+  const detail::PoolTask chunk = [](void* raw, int t, int nt) {
+    Context& c = *static_cast<Context*>(raw);
+    const std::int64_t size = c.end - c.begin;
+    const std::int64_t step = (size + nt - 1) / nt;
+    const std::int64_t b = c.begin + t * step;
+    const std::int64_t e = b + step < c.end ? b + step : c.end;
+    if (b >= e) return;
+    try {
+      (*c.fn)(b, e);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(c.error_mutex);
+      if (!c.error) c.error = std::current_exception();
     }
+  };
+  if (!detail::run_on_pool(threads, chunk, &context)) {
+    fn(begin, end);
+    return;
   }
-  if (error) std::rethrow_exception(error);
-#else
-  fn(begin, end);
-#endif
+  if (context.error) std::rethrow_exception(context.error);
 }
 
 }  // namespace gradstep

@@ -33,7 +33,7 @@ def main(argv=None):
     gs.set_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = gs.datasets.load_digits()
     print(f"gradstep {gs.__version__}: UCI digits, {len(x_train)} training / {len(x_test)} test images of 8x8 "
-          f"pixels; {gs.get_num_threads()} thread(s), OpenMP {'on' if gs.has_openmp else 'off'}")
+          f"pixels; {gs.get_num_threads()} thread(s)")
     model = build_model()
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, validation_split=0.1,
