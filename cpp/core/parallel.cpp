@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <string>
 #include <thread>
 #include <vector>
@@ -183,6 +184,16 @@ void set_num_threads(int n) {
 
 bool in_parallel_region() { return t_in_region; }
 
+void TeamBarrier::wait() {
+  const unsigned phase = phase_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
+    arrived_.store(0, std::memory_order_relaxed);
+    phase_.store(phase + 1, std::memory_order_release);
+    return;
+  }
+  spin_until([&] { return phase_.load(std::memory_order_acquire) != phase; }, std::chrono::nanoseconds(-1));
+}
+
 namespace detail {
 
 bool run_on_pool(int num_threads, PoolTask task, void* context) {
@@ -196,9 +207,8 @@ bool run_on_pool(int num_threads, PoolTask task, void* context) {
       std::thread(worker_main, &pool, worker).detach();
       pool.workers.push_back(worker);
     }
-  } catch (const std::system_error&) {  // no more threads: use the ones we have
-    if (pool.workers.empty()) return false;
-    num_threads = static_cast<int>(pool.workers.size()) + 1;
+  } catch (const std::system_error&) {  // the OS refuses more threads: the caller runs serially
+    return false;
   }
 
   pool.pending.store(num_threads - 1, std::memory_order_relaxed);

@@ -15,6 +15,7 @@
 // serially: the split never changes results, see gemm_blocked.hpp.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -33,6 +34,35 @@ using PoolTask = void (*)(void* context, int thread_index, int num_threads);
 // running anything when the pool is in use by another thread (the caller then runs serially).
 bool run_on_pool(int num_threads, PoolTask task, void* context);
 }  // namespace detail
+
+// A barrier for the threads of one run_team call. Waiting spins (pause hint, yielding the core
+// between bursts): team phases are microseconds long. Out of line on purpose: this header is
+// included by translation units built with different -m flags.
+class TeamBarrier {
+ public:
+  explicit TeamBarrier(int threads) : threads_(threads) {}
+  void wait();
+
+ private:
+  const int threads_;
+  std::atomic<int> arrived_{0};
+  std::atomic<unsigned> phase_{0};
+};
+
+// Runs fn(t, num_threads) on exactly `threads` threads at once (t = 0 on the caller), so fn may
+// synchronise them with a TeamBarrier. Returns false without running anything when that is not
+// possible (threads <= 1, called from inside a parallel region, pool in use by another thread):
+// the caller then takes its serial path. fn must not throw (a thread that leaves early would
+// leave the others waiting at the barrier), so allocate everything before calling.
+template <typename Fn>
+bool run_team(int threads, Fn&& fn) {
+  if (threads <= 1 || in_parallel_region()) return false;
+  struct Context {
+    Fn* fn;
+  } context{&fn};
+  const detail::PoolTask member = [](void* raw, int t, int nt) { (*static_cast<Context*>(raw)->fn)(t, nt); };
+  return detail::run_on_pool(threads, member, &context);
+}
 
 // fn(chunk_begin, chunk_end) is called once per non-empty chunk.
 template <typename Fn>

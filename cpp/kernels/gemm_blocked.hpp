@@ -213,6 +213,117 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
 }
 
 // ---------------------------------------------------------------------------------------------
+// Team GEMM: a 1-D split in which the operand every thread needs is packed once, together.
+//
+// Split by columns (each thread owns a column range of C), every thread multiplies the same
+// packed A block; split by rows, the same packed B panel. Packed independently (gemm_rectangle
+// per thread) that operand would be packed once per thread: for W1's first layer (x: 128 x 784)
+// that doubled the packing of A and cost ~15% of the GEMM on 2 threads. Here each thread packs a
+// contiguous share of its slivers into a shared buffer, then all wait at a barrier, then each
+// runs the macro-kernel on its own part. The shared buffer alternates between two halves, so a
+// thread may pack block i+1 while a slower one still multiplies block i; it cannot reach block
+// i+2 before everyone has passed barrier i+1, i.e. finished block i. Arithmetic per element is
+// the same as gemm_rectangle's (same K slices, same micro-kernel): results are bitwise equal.
+
+struct TeamSpace {
+  AlignedBuffer shared[2];
+  AlignedBuffer own[64];  // one per thread; kMaxTeam below
+};
+constexpr int kMaxTeam = 64;
+thread_local TeamSpace t_team;
+
+// [first, last) of `units` items for thread t of nt (contiguous, sizes differ by at most one).
+inline void share(i64 units, int t, int nt, i64& first, i64& last) {
+  first = units * t / nt;
+  last = units * (t + 1) / nt;
+}
+
+template <class Kernel>
+bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, i64 M, i64 N, i64 K,
+                   i64 kc_block, float alpha, const float* A, i64 lda, const float* B, i64 ldb,
+                   float beta, float* C, i64 ldc) {
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  if (threads > kMaxTeam || in_parallel_region()) return false;
+  const i64 m_units = ceil_div(M, MR);
+  const i64 n_units = ceil_div(N, NR);
+  // Every thread must walk the same sequence of shared blocks (same barrier count).
+  i64 mc_block, nc_block, own_need, shared_need;
+  if (split_columns) {
+    const i64 widest = ceil_div(n_units, threads) * NR;
+    if (widest > Kernel::NC) return false;  // a thread's columns must fit one NC panel
+    mc_block = balanced_block(M, Kernel::MC, MR);
+    nc_block = widest;
+    shared_need = round_up(mc_block, MR) * kc_block;
+    own_need = nc_block * kc_block;
+  } else {
+    const i64 tallest = ceil_div(m_units, threads) * MR;
+    mc_block = balanced_block(tallest, Kernel::MC, MR);
+    nc_block = balanced_block(N, Kernel::NC, NR);
+    shared_need = round_up(nc_block, NR) * kc_block;
+    own_need = round_up(mc_block, MR) * kc_block;
+  }
+  // Allocate before the team starts: nothing inside may throw.
+  for (AlignedBuffer& buffer : t_team.shared)
+    if (buffer.capacity() < static_cast<std::size_t>(shared_need)) buffer.resize(static_cast<std::size_t>(shared_need));
+  for (int t = 0; t < threads; ++t)
+    if (t_team.own[t].capacity() < static_cast<std::size_t>(own_need)) t_team.own[t].resize(static_cast<std::size_t>(own_need));
+  float* shared[2] = {t_team.shared[0].data(), t_team.shared[1].data()};
+  float* own[kMaxTeam];
+  for (int t = 0; t < threads; ++t) own[t] = t_team.own[t].data();
+
+  TeamBarrier barrier(threads);
+  return run_team(threads, [&](int t, int nt) {
+    int step = 0;
+    if (split_columns) {
+      i64 u0, u1;
+      share(n_units, t, nt, u0, u1);
+      const i64 n0 = u0 * NR, n1 = min_i64(N, u1 * NR);
+      const i64 nc = n1 > n0 ? n1 - n0 : 0;
+      for (i64 pc = 0; pc < K; pc += kc_block) {
+        const i64 kc = min_i64(kc_block, K - pc);
+        if (nc > 0) pack_b<NR>(trans_b, trans_b ? B + n0 * ldb + pc : B + pc * ldb + n0, ldb, kc, nc, own[t]);
+        const float beta_here = pc == 0 ? beta : 1.0f;
+        for (i64 ic = 0; ic < M; ic += mc_block) {
+          const i64 mc = min_i64(mc_block, M - ic);
+          float* a_packed = shared[step++ & 1];
+          i64 s0, s1;
+          share(ceil_div(mc, MR), t, nt, s0, s1);
+          const i64 r0 = ic + s0 * MR, rows = min_i64(mc - s0 * MR, (s1 - s0) * MR);
+          if (rows > 0)
+            pack_a<MR>(trans_a, trans_a ? A + pc * lda + r0 : A + r0 * lda + pc, lda, rows, kc, a_packed + s0 * MR * kc);
+          barrier.wait();
+          if (nc > 0) macro_kernel<Kernel>(mc, nc, kc, a_packed, own[t], C + ic * ldc + n0, ldc, alpha, beta_here);
+        }
+      }
+      return;
+    }
+    i64 u0, u1;
+    share(m_units, t, nt, u0, u1);
+    const i64 m0 = u0 * MR, m1 = min_i64(M, u1 * MR);
+    for (i64 jc = 0; jc < N; jc += nc_block) {
+      const i64 nc = min_i64(nc_block, N - jc);
+      for (i64 pc = 0; pc < K; pc += kc_block) {
+        const i64 kc = min_i64(kc_block, K - pc);
+        float* b_packed = shared[step++ & 1];
+        i64 s0, s1;
+        share(ceil_div(nc, NR), t, nt, s0, s1);
+        const i64 c0 = jc + s0 * NR, cols = min_i64(nc - s0 * NR, (s1 - s0) * NR);
+        if (cols > 0)
+          pack_b<NR>(trans_b, trans_b ? B + c0 * ldb + pc : B + pc * ldb + c0, ldb, kc, cols, b_packed + s0 * NR * kc);
+        barrier.wait();
+        const float beta_here = pc == 0 ? beta : 1.0f;
+        for (i64 ic = m0; ic < m1; ic += mc_block) {
+          const i64 mc = min_i64(mc_block, m1 - ic);
+          pack_a<MR>(trans_a, trans_a ? A + pc * lda + ic : A + ic * lda + pc, lda, mc, kc, own[t]);
+          macro_kernel<Kernel>(mc, nc, kc, own[t], b_packed, C + ic * ldc + jc, ldc, alpha, beta_here);
+        }
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Thread partition and entry point.
 
 // Each thread gets at least this many flops (about 25 us of work at 80 GFLOP/s). A fork/join
@@ -275,6 +386,10 @@ void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alp
 
   const Grid grid = choose_grid(threads, M, N, m_units, n_units);
   const i64 parts = grid.rows * grid.cols;
+  if (parts > 1 && (grid.rows == 1 || grid.cols == 1) &&
+      try_team_gemm<Kernel>(static_cast<int>(parts), grid.rows == 1, trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B,
+                            ldb, beta, C, ldc))
+    return;
   parallel_for(0, parts, 1, [&](i64 first, i64 last) {
     for (i64 part = first; part < last; ++part) {
       const i64 pr = part / grid.cols;
