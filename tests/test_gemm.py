@@ -211,16 +211,21 @@ def test_padded_leading_dimensions(isa, trans_a, trans_b):
     np.testing.assert_array_equal(big_c[mask], before[mask])
 
 
-def test_threads_give_bitwise_identical_results(isa, restore_threads):
+# Besides W1's shapes: a column split over several M blocks and K slices (the shared packed A
+# cycles through both halves of its double buffer), and a row split wider than one NC panel.
+THREADED_SHAPES = [(333, 517, 701), (128, 10, 128), (784, 256, 128), (129, 785, 257), (150, 2000, 600),
+                   (4500, 4100, 8)]
+
+
+@pytest.mark.parametrize("threads", [2, 3, 4])
+def test_threads_give_bitwise_identical_results(isa, threads, restore_threads):
     rng = np.random.default_rng(12)
-    for (m, n, k), (trans_a, trans_b) in zip(
-        [(333, 517, 701), (128, 10, 128), (784, 256, 128), (129, 785, 257)], TRANSPOSES
-    ):
+    for (m, n, k), (trans_a, trans_b) in zip(THREADED_SHAPES, TRANSPOSES + TRANSPOSES[:2]):
         a, b = make_operands(rng, m, n, k, trans_a, trans_b)
         c0 = rng.uniform(-1, 1, size=(m, n)).astype(np.float32)
         results = []
-        for threads in (1, 2):
-            gs.set_num_threads(threads)
+        for count in (1, threads):
+            gs.set_num_threads(count)
             c = c0.copy()
             core._gemm(a, b, trans_a, trans_b, 0.5, 0.25, c)
             results.append(c)

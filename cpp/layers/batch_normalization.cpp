@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/parallel.hpp"
+#include "kernels/batchnorm.hpp"
 
 namespace gradstep {
 
@@ -85,23 +86,14 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
           "BatchNormalization: training needs at least 2 values per channel to estimate a variance, got a batch "
           "of " + std::to_string(batch) + " sample(s) with " + std::to_string(R) + " value(s) per channel; use a "
           "batch size of at least 2");
-    // Pass 1: per-channel sum and sum of squares, in double (a float E[x^2] - E[x]^2 would cancel).
+    // Pass 1: per-channel sum and sum of squares (double), then mean, 1/std and the moving averages.
     parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
-      const std::int64_t width = ce - cb;
-      double* sum = sum_a_.data() + cb;  // each thread owns channels [cb, ce)
-      double* squares = sum_b_.data() + cb;
-      for (std::int64_t j = 0; j < width; ++j) sum[j] = squares[j] = 0.0;
-      for (std::int64_t r = 0; r < R; ++r) {
-        const float* xr = x + r * C + cb;
-        for (std::int64_t j = 0; j < width; ++j) {
-          sum[j] += xr[j];
-          squares[j] += static_cast<double>(xr[j]) * xr[j];
-        }
-      }
-      for (std::int64_t j = 0; j < width; ++j) {
-        const double m = sum[j] / R;
-        const double var = std::max(0.0, squares[j] / R - m * m);
-        const std::int64_t c = cb + j;
+      double* sum = sum_a_.data();
+      double* squares = sum_b_.data();
+      kernels::batchnorm_moments(R, C, cb, ce, x, sum, squares);
+      for (std::int64_t c = cb; c < ce; ++c) {
+        const double m = sum[c] / R;
+        const double var = std::max(0.0, squares[c] / R - m * m);
         mean[c] = static_cast<float>(m);
         inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + epsilon_));
         moving_mean_[c] = moving_mean_[c] * momentum_ + static_cast<float>(m) * (1.0f - momentum_);
@@ -115,16 +107,10 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
     }
   }
   // Pass 2: y = gamma * (x - mean) * inv_std + beta.
+  const float* gamma = scale_ ? gamma_ : nullptr;
+  const float* beta = center_ ? beta_ : nullptr;
   parallel_for(0, R, row_grain(C), [&](std::int64_t rb, std::int64_t re) {
-    for (std::int64_t r = rb; r < re; ++r) {
-      const float* xr = x + r * C;
-      float* yr = y + r * C;
-      for (std::int64_t c = 0; c < C; ++c) {
-        const float g = scale_ ? gamma_[c] : 1.0f;
-        const float b = center_ ? beta_[c] : 0.0f;
-        yr[c] = g * (xr[c] - mean[c]) * inv_std[c] + b;
-      }
-    }
+    kernels::batchnorm_apply(rb, re, C, x, mean, inv_std, gamma, beta, y);
   });
 }
 
@@ -136,44 +122,22 @@ void BatchNormalization::backward(const float* x, const float* y, float* dy, flo
   float* sum_dy_xhat = sum_dy_xhat_.data();
   // Per-channel sums of dy and dy * x_hat (fixed top-to-bottom order).
   parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
-    const std::int64_t width = ce - cb;
-    double* s1 = sum_a_.data() + cb;
-    double* s2 = sum_b_.data() + cb;
-    for (std::int64_t j = 0; j < width; ++j) s1[j] = s2[j] = 0.0;
-    for (std::int64_t r = 0; r < R; ++r) {
-      const float* xr = x + r * C + cb;
-      const float* dyr = dy + r * C + cb;
-      for (std::int64_t j = 0; j < width; ++j) {
-        const float xhat = (xr[j] - mean[cb + j]) * inv_std[cb + j];
-        s1[j] += dyr[j];
-        s2[j] += static_cast<double>(dyr[j]) * xhat;
-      }
-    }
-    for (std::int64_t j = 0; j < width; ++j) {
-      sum_dy[cb + j] = static_cast<float>(s1[j]);
-      sum_dy_xhat[cb + j] = static_cast<float>(s2[j]);
+    double* s1 = sum_a_.data();
+    double* s2 = sum_b_.data();
+    kernels::batchnorm_grad_sums(R, C, cb, ce, x, dy, mean, inv_std, s1, s2);
+    for (std::int64_t c = cb; c < ce; ++c) {
+      sum_dy[c] = static_cast<float>(s1[c]);
+      sum_dy_xhat[c] = static_cast<float>(s2[c]);
     }
   });
   if (scale_) std::copy(sum_dy_xhat, sum_dy_xhat + C, dgamma_);
   if (center_) std::copy(sum_dy, sum_dy + C, dbeta_);
   if (dx == nullptr) return;
-  const float inv_rows = 1.0f / static_cast<float>(R);
-  const bool training = last_training_;
+  const float* gamma = scale_ ? gamma_ : nullptr;
+  const bool batch_statistics = last_training_;
   parallel_for(0, R, row_grain(C), [&](std::int64_t rb, std::int64_t re) {
-    for (std::int64_t r = rb; r < re; ++r) {
-      const float* xr = x + r * C;
-      const float* dyr = dy + r * C;
-      float* dxr = dx + r * C;
-      for (std::int64_t c = 0; c < C; ++c) {
-        const float g = scale_ ? gamma_[c] : 1.0f;
-        if (training) {
-          const float xhat = (xr[c] - mean[c]) * inv_std[c];
-          dxr[c] = g * inv_std[c] * (dyr[c] - inv_rows * (sum_dy[c] + xhat * sum_dy_xhat[c]));
-        } else {
-          dxr[c] = g * inv_std[c] * dyr[c];  // moving statistics are constants
-        }
-      }
-    }
+    kernels::batchnorm_input_grad(rb, re, C, R, batch_statistics, x, dy, mean, inv_std, gamma, sum_dy,
+                                  sum_dy_xhat, dx);
   });
 }
 

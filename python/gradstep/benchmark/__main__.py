@@ -72,12 +72,21 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
     return result
 
 
+# After the settle pause the cores need a few milliseconds to come back to speed (on the VM these
+# numbers come from, the first calls after a 0.3 s sleep run 2-3x slower): each timed block of
+# GEMMs starts after this much untimed work of the same library.
+WARMUP_SECONDS = 0.03
+
+
 def _time_gemm_pair(run_gradstep, run_numpy, inner, repeats):
     """Median seconds per call of each, timed in alternating blocks of `inner` calls."""
     times = ([], [])
     for _ in range(repeats):
         for run, sink in ((run_gradstep, times[0]), (run_numpy, times[1])):
             _settle()
+            warm_until = time.perf_counter() + WARMUP_SECONDS
+            while time.perf_counter() < warm_until:
+                run()
             start = time.perf_counter()
             for _ in range(inner):
                 run()
