@@ -92,6 +92,8 @@ EDGE_SHAPES = [
     (4, 8, 600),     # several K slices
     (5, 4200, 9),    # wider than one NC column block
     (300, 3, 300),
+    (131, 10, 300),  # one B sliver on every ISA: A read in place, ragged last rows packed
+    (130, 32, 200),  # N = NR of AVX-512 (in place there), two slivers elsewhere
 ]
 
 

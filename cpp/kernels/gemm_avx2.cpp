@@ -24,8 +24,10 @@ struct Avx2Kernel {
   static constexpr std::int64_t KC = 256;
   static constexpr std::int64_t NC = 4080;
 
-  static void micro(std::int64_t kc, const float* a, const float* b, float* c, std::int64_t ldc,
-                    float alpha, float beta) {
+  // a: a panel accessor (gemm_blocked.hpp): packed sliver, or A read in place.
+  template <class APanel>
+  static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc, float alpha,
+                    float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -44,25 +46,25 @@ struct Avx2Kernel {
       const __m256 b0 = _mm256_loadu_ps(b);
       const __m256 b1 = _mm256_loadu_ps(b + 8);
       __m256 av;
-      av = _mm256_broadcast_ss(a + 0);
+      av = _mm256_broadcast_ss(a.at(0));
       c00 = _mm256_fmadd_ps(av, b0, c00);
       c01 = _mm256_fmadd_ps(av, b1, c01);
-      av = _mm256_broadcast_ss(a + 1);
+      av = _mm256_broadcast_ss(a.at(1));
       c10 = _mm256_fmadd_ps(av, b0, c10);
       c11 = _mm256_fmadd_ps(av, b1, c11);
-      av = _mm256_broadcast_ss(a + 2);
+      av = _mm256_broadcast_ss(a.at(2));
       c20 = _mm256_fmadd_ps(av, b0, c20);
       c21 = _mm256_fmadd_ps(av, b1, c21);
-      av = _mm256_broadcast_ss(a + 3);
+      av = _mm256_broadcast_ss(a.at(3));
       c30 = _mm256_fmadd_ps(av, b0, c30);
       c31 = _mm256_fmadd_ps(av, b1, c31);
-      av = _mm256_broadcast_ss(a + 4);
+      av = _mm256_broadcast_ss(a.at(4));
       c40 = _mm256_fmadd_ps(av, b0, c40);
       c41 = _mm256_fmadd_ps(av, b1, c41);
-      av = _mm256_broadcast_ss(a + 5);
+      av = _mm256_broadcast_ss(a.at(5));
       c50 = _mm256_fmadd_ps(av, b0, c50);
       c51 = _mm256_fmadd_ps(av, b1, c51);
-      a += MR;
+      a.advance();
       b += NR;
     }
 

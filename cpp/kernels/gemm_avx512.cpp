@@ -25,8 +25,10 @@ struct Avx512Kernel {
 
   // noinline: inlined into the macro-kernel loop nest, GCC 12 ran out of zmm registers and
   // spilled a B vector to the stack inside the k loop; as its own function it spills nothing.
-  __attribute__((noinline)) static void micro(std::int64_t kc, const float* a, const float* b, float* c, std::int64_t ldc,
-                    float alpha, float beta) {
+  // a: a panel accessor (gemm_blocked.hpp): packed sliver, or A read in place.
+  template <class APanel>
+  __attribute__((noinline)) static void micro(std::int64_t kc, APanel a, const float* b, float* c,
+                                              std::int64_t ldc, float alpha, float beta) {
     // Constant indices after full unrolling let the compiler keep the whole array in zmm
     // registers (checked in the disassembly: no stack access in the k loop).
     __m512 acc[MR][2];
@@ -48,11 +50,11 @@ struct Avx512Kernel {
       const __m512 b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
       for (int i = 0; i < MR; ++i) {
-        const __m512 av = _mm512_set1_ps(a[i]);
+        const __m512 av = _mm512_set1_ps(*a.at(i));
         acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
         acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
       }
-      a += MR;
+      a.advance();
       b += NR;
     }
 

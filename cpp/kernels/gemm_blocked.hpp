@@ -138,6 +138,47 @@ void pack_b(bool trans_b, const float* B, i64 ldb, i64 kc, i64 nc, float* dst) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A panel accessors: what the micro-kernel reads A through. at(i) is row i of the tile at the
+// current k, advance() moves to the next k.
+
+// A packed MR-tall sliver: element (k, r) at k*MR + r.
+template <int MR>
+struct PackedA {
+  const float* p;
+  const float* at(int i) const { return p + i; }
+  void advance() { p += MR; }
+};
+
+// op(A) read in place: element (i, k) at i*row_stride + k*k_stride.
+struct StridedA {
+  const float* p;
+  i64 row_stride;
+  i64 k_stride;
+  const float* at(int i) const { return p + i * row_stride; }
+  void advance() { p += k_stride; }
+};
+
+// One MR x NR tile of C (rows x cols of it real). Ragged tiles run the same micro-kernel (same
+// arithmetic) on a full temporary tile.
+template <class Kernel, class APanel>
+void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64 cols, float alpha,
+              float beta) {
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  if (rows == MR && cols == NR) {
+    Kernel::micro(kc, a, b, c, ldc, alpha, beta);
+    return;
+  }
+  alignas(64) float edge_tile[MR * NR];
+  if (beta != 0.0f)
+    for (i64 r = 0; r < rows; ++r)
+      for (i64 cc = 0; cc < cols; ++cc) edge_tile[r * NR + cc] = c[r * ldc + cc];
+  Kernel::micro(kc, a, b, edge_tile, NR, alpha, beta);
+  for (i64 r = 0; r < rows; ++r)
+    for (i64 cc = 0; cc < cols; ++cc) c[r * ldc + cc] = edge_tile[r * NR + cc];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Macro-kernel: one packed mc x kc block of A times one packed kc x nc panel of B into C.
 
 template <class Kernel>
@@ -145,26 +186,35 @@ void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_
                   i64 ldc, float alpha, float beta) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
-  alignas(64) float edge_tile[MR * NR];
   // j outer, i inner: the kc x NR sliver of B is reused by every A sliver while it sits in L1.
   for (i64 j = 0; j < nc; j += NR) {
     const i64 cols = min_i64(NR, nc - j);
     const float* b = b_packed + j * kc;
-    for (i64 i = 0; i < mc; i += MR) {
-      const i64 rows = min_i64(MR, mc - i);
-      const float* a = a_packed + i * kc;
-      float* c = C + i * ldc + j;
-      if (rows == MR && cols == NR) {
-        Kernel::micro(kc, a, b, c, ldc, alpha, beta);
-        continue;
-      }
-      // Ragged edge: run the same micro-kernel (same arithmetic) on a full temporary tile.
-      if (beta != 0.0f)
-        for (i64 r = 0; r < rows; ++r)
-          for (i64 cc = 0; cc < cols; ++cc) edge_tile[r * NR + cc] = c[r * ldc + cc];
-      Kernel::micro(kc, a, b, edge_tile, NR, alpha, beta);
-      for (i64 r = 0; r < rows; ++r)
-        for (i64 cc = 0; cc < cols; ++cc) c[r * ldc + cc] = edge_tile[r * NR + cc];
+    for (i64 i = 0; i < mc; i += MR)
+      run_tile<Kernel>(kc, PackedA<MR>{a_packed + i * kc}, b, C + i * ldc + j, ldc, min_i64(MR, mc - i), cols,
+                       alpha, beta);
+  }
+}
+
+// The same for a panel of B one sliver wide (nc <= NR), with A read in place: each A sliver
+// would be used by a single micro-kernel call, so packing it would copy A once more than the
+// multiply reads it (W1's 128 x 128 by 128 x 10 layer spent as long packing as multiplying).
+// Only a ragged last sliver of rows is packed (into `a_scratch`, MR x kc), so that the
+// micro-kernel never reads past A. `A` points at op(A)(0, 0) of the block.
+template <class Kernel>
+void macro_kernel_direct_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 nc, i64 kc,
+                           const float* b_packed, float* C, i64 ldc, float alpha, float beta,
+                           float* a_scratch) {
+  constexpr int MR = Kernel::MR;
+  for (i64 i = 0; i < mc; i += MR) {
+    const i64 rows = min_i64(MR, mc - i);
+    float* c = C + i * ldc;
+    if (rows == MR) {
+      const StridedA a = trans_a ? StridedA{A + i, 1, lda} : StridedA{A + i * lda, lda, 1};
+      run_tile<Kernel>(kc, a, b_packed, c, ldc, rows, nc, alpha, beta);
+    } else {
+      pack_a<MR>(trans_a, trans_a ? A + i : A + i * lda, lda, rows, kc, a_scratch);
+      run_tile<Kernel>(kc, PackedA<MR>{a_scratch}, b_packed, c, ldc, rows, nc, alpha, beta);
     }
   }
 }
@@ -204,6 +254,11 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
       for (i64 ic = 0; ic < M; ic += mc_block) {
         const i64 mc = min_i64(mc_block, M - ic);
         const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
+        if (nc <= NR) {
+          macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc + jc, ldc,
+                                        alpha, beta_here, a_packed);
+          continue;
+        }
         pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
         macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc + jc, ldc, alpha,
                              beta_here);

@@ -20,15 +20,17 @@ struct GenericKernel {
   static constexpr std::int64_t KC = 256;
   static constexpr std::int64_t NC = 4096;
 
-  static void micro(std::int64_t kc, const float* a, const float* b, float* c, std::int64_t ldc,
-                    float alpha, float beta) {
+  // a: a panel accessor (gemm_blocked.hpp): packed sliver, or A read in place.
+  template <class APanel>
+  static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc, float alpha,
+                    float beta) {
     float acc[MR][NR] = {};
     for (std::int64_t k = 0; k < kc; ++k) {
       for (int i = 0; i < MR; ++i) {
-        const float ai = a[i];
+        const float ai = *a.at(i);
         for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
       }
-      a += MR;
+      a.advance();
       b += NR;
     }
     if (beta == 0.0f) {
