@@ -5,9 +5,9 @@
 // worker, waiting for the ticket to change, runs the task and decrements the pool's `pending`
 // count. The dispatcher runs chunk 0 itself, then waits for `pending` to reach zero.
 //
-// Waiting, on both sides, is: spin on the atomic with the CPU's pause hint, calling
+// Waiting, on both sides, is: spin on the atomic with the CPU's pause hint; after 20 us, call
 // sched_yield between short bursts so that any other runnable thread on this core (another
-// process, or our own dispatcher when the OS put it here) gets the core at once; a worker that
+// process, or our own dispatcher when the OS put it here) gets the core; a worker that
 // has spun for GRADSTEP_SPIN_US microseconds (default 300: longer than the gaps between the
 // parallel steps of a train step and between two train steps called from Python, far shorter
 // than anything a person would notice as a busy core) goes to sleep on a condition variable.
@@ -96,6 +96,11 @@ inline void cpu_relax() {
 #endif
 }
 
+// Waits shorter than this are pure spinning: most waits inside a train step end within a few
+// microseconds, and a sched_yield call (a system call, and a trip through the scheduler) would
+// only delay noticing that they had.
+constexpr std::chrono::nanoseconds kYieldAfter{20000};
+
 // Spins until done() (true) or until `budget` has passed (false); a negative budget spins
 // forever. Between bursts of 16 checks the thread yields its core to whichever other thread is
 // runnable on it; when none is, sched_yield returns at once.
@@ -107,8 +112,9 @@ bool spin_until(Done done, std::chrono::nanoseconds budget) {
       if (done()) return true;
       cpu_relax();
     }
-    if (budget.count() >= 0 && std::chrono::steady_clock::now() - start >= budget) return false;
-    std::this_thread::yield();
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (budget.count() >= 0 && waited >= budget) return false;
+    if (waited >= kYieldAfter) std::this_thread::yield();
   }
 }
 
