@@ -36,7 +36,7 @@ def _machine():
     info["cores"] = os.cpu_count()
     if hasattr(os, "getloadavg"):
         info["load1"] = round(os.getloadavg()[0], 2)  # other processes on the cores skew every number
-    info["GOMP_SPINCOUNT"] = os.environ.get("GOMP_SPINCOUNT", "")
+    info["GRADSTEP_SPIN_US"] = os.environ.get("GRADSTEP_SPIN_US", "300")
     return info
 
 
