@@ -16,6 +16,7 @@
 // memory is leaked, it may hold locked mutexes) and the child builds a new one on first use.
 #include "core/parallel.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -118,6 +119,24 @@ bool spin_until(Done done, std::chrono::nanoseconds budget) {
   }
 }
 
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A worker that starts its task kLateStartNs after the dispatch, or finishes kLateFinishNs and
+// more than half the caller's own time after the caller, was not running: its core is busy with
+// other processes, or the OS put it on the caller's core, behind the caller (a waiting worker
+// reacts within microseconds, a sleeping one within ~0.1 ms, and shares are equal).
+// Two such late dispatches in a row make the pool run everything serially for 200 ms, then try
+// threads again. With the second core taken, a static split makes every parallel step wait for
+// a thread that gets half a core: W1 at 2 threads with one busy process on the machine took
+// 1.2-2.1 s/epoch against 0.8 s serial, and 0.9-1.0 s with this back-off. The thread count never
+// changes results.
+constexpr std::int64_t kLateStartNs = 1000000;
+constexpr std::int64_t kLateFinishNs = 200000;
+constexpr std::int64_t kBackOffNs = 200000000;
+
 struct alignas(64) Worker {
   std::atomic<std::uint64_t> ticket{0};
   // The mailbox: written by the dispatcher before it bumps `ticket`, read by the worker after.
@@ -125,6 +144,7 @@ struct alignas(64) Worker {
   void* context = nullptr;
   int index = 0;
   int count = 0;
+  std::int64_t started_ns = 0;  // when the worker picked up its last task (read after `pending`)
   std::atomic<bool> sleeping{false};
   std::mutex mutex;
   std::condition_variable wake;
@@ -133,6 +153,9 @@ struct alignas(64) Worker {
 struct Pool {
   std::mutex dispatch;            // held by the thread whose parallel_for is running
   std::vector<Worker*> workers;   // never freed: workers live as long as the process
+  // Back-off when the cores are taken (see run_on_pool); guarded by `dispatch`.
+  int late_in_a_row = 0;
+  std::int64_t serial_until_ns = 0;
   alignas(64) std::atomic<int> pending{0};
 };
 
@@ -152,6 +175,7 @@ void worker_main(Pool* pool, Worker* self) {
       self->sleeping.store(false, std::memory_order_relaxed);
     }
     seen = self->ticket.load(std::memory_order_acquire);
+    self->started_ns = now_ns();
     self->task(self->context, self->index, self->count);  // parallel_for's chunks never throw
     pool->pending.fetch_sub(1, std::memory_order_release);
   }
@@ -206,6 +230,8 @@ bool run_on_pool(int num_threads, PoolTask task, void* context) {
   Pool& pool = get_pool();
   std::unique_lock<std::mutex> busy(pool.dispatch, std::try_to_lock);
   if (!busy.owns_lock()) return false;
+  const std::int64_t dispatched_ns = now_ns();
+  if (dispatched_ns < pool.serial_until_ns) return false;
   const std::size_t needed = static_cast<std::size_t>(num_threads - 1);
   try {
     while (pool.workers.size() < needed) {
@@ -233,8 +259,21 @@ bool run_on_pool(int num_threads, PoolTask task, void* context) {
   t_in_region = true;
   task(context, 0, num_threads);
   t_in_region = false;
+  const std::int64_t own_done_ns = now_ns();
   spin_until([&] { return pool.pending.load(std::memory_order_acquire) == 0; },
              std::chrono::nanoseconds(-1));
+  std::int64_t last_start = dispatched_ns;
+  for (int t = 1; t < num_threads; ++t)
+    last_start = std::max(last_start, pool.workers[static_cast<std::size_t>(t - 1)]->started_ns);
+  const std::int64_t own_ns = own_done_ns - dispatched_ns;
+  const std::int64_t waited_ns = now_ns() - own_done_ns;
+  const bool late = last_start - dispatched_ns > kLateStartNs || waited_ns > std::max(kLateFinishNs, own_ns / 2);
+  if (!late) {
+    pool.late_in_a_row = 0;
+  } else if (++pool.late_in_a_row >= 2) {
+    pool.late_in_a_row = 0;
+    pool.serial_until_ns = now_ns() + kBackOffNs;
+  }
   return true;
 }
 
