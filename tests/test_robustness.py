@@ -415,3 +415,24 @@ def test_no_memory_growth_over_1000_fit_predict_save_load_cycles():
         growth = _rss_bytes() - start
     print(f"RSS growth over 1000 cycles: {growth / 2 ** 20:.2f} MiB")
     assert growth < 5 * 2 ** 20, f"RSS grew by {growth / 2 ** 20:.2f} MiB over 1000 cycles"
+
+
+# ---------------------------------------------------------------------------------------------
+# Thread pool: an exception in a worker's share
+# ---------------------------------------------------------------------------------------------
+def test_error_in_a_workers_share_reaches_the_caller_and_the_pool_keeps_working(restore_threads):
+    from gradstep import _core
+    gs.set_num_threads(2)
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((4096, 10)).astype(np.float32)
+    labels = rng.integers(0, 10, size=(4096, 1)).astype(np.float32)
+    loss = _core.SparseCategoricalCrossentropy(True)
+    expected_loss, expected_grad = loss.compute(labels, logits)
+    bad = labels.copy()
+    bad[-1, 0] = 12.0  # the last rows are the second thread's share
+    for _ in range(3):
+        with pytest.raises(ValueError, match="label 12"):
+            loss.compute(bad, logits)
+        value, grad = loss.compute(labels, logits)
+        assert value == expected_loss
+        np.testing.assert_array_equal(grad, expected_grad)
