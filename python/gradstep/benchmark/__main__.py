@@ -18,6 +18,32 @@ import numpy as np
 from . import workloads as W
 
 
+# glibc's malloc returns freed memory at the top of the heap to the OS once it exceeds the trim
+# threshold, and serves blocks above the mmap threshold with fresh mmaps; both thresholds move
+# with the largest block freed so far. The NumPy baseline allocates ~1 MB of temporaries per
+# step, so its speed depends on what the process freed before: on the development machine one
+# W1 epoch took 1.8-2.0 s in a fresh process (page faults on every step) and 0.9-1.2 s once a
+# 4 MB array had been freed (PyTorch: 1.3-1.9 s vs 1.2-1.4 s). gradstep allocates nothing per
+# step. To compare against NumPy and PyTorch at their best, and the same way in every run, the
+# benchmark fixes both thresholds high (`--malloc tuned`, the default); `--malloc untouched`
+# leaves the allocator as a plain script finds it.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+
+
+def _set_malloc(mode):
+    if mode == "untouched":
+        return "untouched"
+    import ctypes
+    import ctypes.util
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        ok = libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 and libc.mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1
+    except (OSError, AttributeError):
+        ok = False
+    return "tuned" if ok else "untouched (no glibc mallopt)"
+
+
 def _machine():
     import gradstep as gs
     info = {"python": sys.version.split()[0], "numpy": np.__version__, "gradstep": gs.__version__,
@@ -151,6 +177,29 @@ def _gemm_shapes_workload(repeats, shapes=None):
     return {"workload": "G-W1", "rows": rows, "step_gemm_us": {"gradstep": total_gs * 1e6, "numpy": total_np * 1e6}}
 
 
+def _gemm_peak(n=1024, blocks=3):
+    """gradstep's best GFLOP/s on a square n x n GEMM at the current thread count: the yardstick
+    for the epoch GFLOP/s of W1/W2 (what fraction of the GEMM speed the whole training step
+    keeps)."""
+    from .. import _core
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    c = np.empty((n, n), np.float32)
+    inner = max(1, int(4e9 // (2 * n ** 3)))
+    best = 0.0
+    for _ in range(blocks):
+        _settle()
+        warm_until = time.perf_counter() + WARMUP_SECONDS
+        while time.perf_counter() < warm_until:
+            _core._gemm(a, b, c=c)
+        start = time.perf_counter()
+        for _ in range(inner):
+            _core._gemm(a, b, c=c)
+        best = max(best, 2.0 * n ** 3 * inner / (time.perf_counter() - start) / 1e9)
+    return best
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="W1,W2,G", help="comma-separated: W1, W2, G (default all)")
@@ -160,7 +209,11 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
     parser.add_argument("--json", default=None, help="also write the results to this file")
+    parser.add_argument("--malloc", choices=("tuned", "untouched"), default="tuned",
+                        help="glibc malloc thresholds for the NumPy baseline and PyTorch (see the comment at "
+                             "M_TRIM_THRESHOLD); default: tuned (their best)")
     args = parser.parse_args(argv)
+    malloc_mode = _set_malloc(args.malloc)
 
     import gradstep as gs
     if args.threads:
@@ -176,18 +229,25 @@ def main(argv=None):
         parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, G (W3/W4 need Conv/LSTM layers)")
 
     machine = _machine()
+    machine["malloc"] = malloc_mode
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     if not include_torch:
         print("PyTorch not importable (or --no-torch): ratios against NumPy only")
     results = []
     x = y = None
+    peak = None
+    if any(name in ("W1", "W2") for name in wanted):
+        peak = _gemm_peak()
+        print(f"GEMM peak (gradstep, n=1024, {gs.get_num_threads()} thread(s)): {peak:.1f} GFLOP/s", flush=True)
+        results.append({"workload": "gemm_peak", "n": 1024, "gflops": peak})
     for name in wanted:
         if name in ("W1", "W2"):
             if x is None:
                 x, y = W.make_data()
             r = _mlp_workload(name, name == "W2", 0.2 if name == "W2" else 0.0, args.repeats, include_torch, x, y)
-            line = (f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s), "
-                    f"numpy {r['seconds']['numpy']:.3f} s")
+            r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak
+            line = (f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
+                    f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak), numpy {r['seconds']['numpy']:.3f} s")
             if include_torch:
                 line += f", torch {r['seconds']['torch']:.3f} s"
             line += f" | gradstep/numpy {r['ratio_vs_numpy']:.2f}x"
@@ -208,9 +268,11 @@ def main(argv=None):
             print(f"G W1 all GEMMs of one step: gradstep {step['gradstep']:.0f} us, numpy {step['numpy']:.0f} us, "
                   f"ratio {step['numpy'] / step['gradstep']:.2f}x", flush=True)
         results.append(r)
-    if args.json:
-        with open(args.json, "w") as f:
+    if args.json:  # a temporary file renamed over the target: never a half-written file
+        tmp = f"{args.json}.tmp{os.getpid()}"
+        with open(tmp, "w") as f:
             json.dump({"machine": machine, "results": results}, f, indent=2)
+        os.replace(tmp, args.json)
     return results
 
 

@@ -1,0 +1,70 @@
+"""The benchmark module: its NumPy baseline trains the same network as gradstep (same
+initialisation given, same batches, same Adam), so the speed comparison compares like with like;
+and the command line runs. Nothing here is timed."""
+import numpy as np
+import pytest
+
+import gradstep as gs
+from gradstep.benchmark import __main__ as bench
+from gradstep.benchmark.numpy_baseline import NumpyMLP
+
+SIZES = [20, 16, 12, 5]
+
+
+def _gradstep_copy(baseline, batchnorm):
+    layers = [gs.Input((SIZES[0],))]
+    for units in SIZES[1:-1]:
+        layers.append(gs.layers.Dense(units, activation=None if batchnorm else "relu"))
+        if batchnorm:
+            layers += [gs.layers.BatchNormalization(), gs.layers.Activation("relu")]
+    layers.append(gs.layers.Dense(SIZES[-1]))
+    model = gs.Sequential(layers)
+    model.compile(optimizer=gs.optimizers.Adam(1e-3),
+                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+    weights = []
+    for i in range(len(SIZES) - 1):
+        weights += [baseline.params[2 * i], baseline.params[2 * i + 1]]
+        if batchnorm and i < len(SIZES) - 2:
+            weights += [baseline.gammas[i], baseline.betas[i], *baseline.moving[i]]
+    model.set_weights([w.copy() for w in weights])
+    return model
+
+
+@pytest.mark.parametrize("batchnorm", [False, True], ids=["W1-like", "W2-like without dropout"])
+def test_numpy_baseline_trains_the_same_network_as_gradstep(batchnorm):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((96, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], size=96)
+    baseline = NumpyMLP(SIZES, batchnorm=batchnorm, seed=3)
+    model = _gradstep_copy(baseline, batchnorm)
+    for start in range(0, 96, 16):  # 6 Adam steps on the same batches, in order
+        baseline.train_batch(x[start:start + 16], y[start:start + 16])
+    model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    got = model.get_weights()
+    expected = _gradstep_copy(baseline, batchnorm).get_weights()  # the baseline's weights, same order
+    assert len(got) == len(expected)
+    # With BatchNormalization after a Dense, that Dense's bias has a zero gradient up to
+    # rounding (BN subtracts the batch mean), and Adam's m / sqrt(v) turns rounding noise into
+    # steps of up to lr: those biases are compared only for staying within 6 steps of lr.
+    pre_bn_biases = {1, 7} if batchnorm else set()
+    for index, (a, b) in enumerate(zip(got, expected)):
+        if index in pre_bn_biases:
+            assert np.max(np.abs(a - b)) <= 6 * 2e-3
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6, err_msg=f"weight {index}")
+    # and training moved the weights (the comparison is not between two untouched copies)
+    initial = _gradstep_copy(NumpyMLP(SIZES, batchnorm=batchnorm, seed=3), batchnorm).get_weights()
+    assert not np.allclose(got[0], initial[0])
+
+
+def test_gemm_workload_reports_both_libraries():
+    result = bench._gemm_workload(repeats=1, sizes=(64,))
+    (row,) = result["rows"]
+    assert row["n"] == 64 and row["gradstep_gflops"] > 0 and row["numpy_gflops"] > 0
+    assert row["ratio"] == pytest.approx(row["gradstep_gflops"] / row["numpy_gflops"])
+
+
+def test_unknown_workload_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--workload", "W9"])
+    assert "W9" in capsys.readouterr().err
