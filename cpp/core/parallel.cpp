@@ -14,6 +14,8 @@
 //
 // fork(): only the forking thread exists in the child, so a child handler drops the pool (its
 // memory is leaked, it may hold locked mutexes) and the child builds a new one on first use.
+// (A fork from inside a parallel chunk would leave the child waiting for workers that do not
+// exist there; gradstep's chunks never fork.)
 #include "core/parallel.hpp"
 
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
@@ -84,7 +87,7 @@ std::chrono::nanoseconds spin_budget() {
     if (const char* value = std::getenv("GRADSTEP_SPIN_US")) {
       char* end = nullptr;
       const long n = std::strtol(value, &end, 10);
-      if (end != value && n >= 0) microseconds = n;
+      if (end != value && n >= 0) microseconds = n < 10000000 ? n : 10000000;  // at most 10 s
     }
     return std::chrono::nanoseconds(microseconds * 1000);
   }();
@@ -153,6 +156,7 @@ struct alignas(64) Worker {
 struct Pool {
   std::mutex dispatch;            // held by the thread whose parallel_for is running
   std::vector<Worker*> workers;   // never freed: workers live as long as the process
+  std::size_t max_workers = static_cast<std::size_t>(-1);  // lowered if thread creation fails
   // Back-off when the cores are taken (see run_on_pool); guarded by `dispatch`.
   int late_in_a_row = 0;
   std::int64_t serial_until_ns = 0;
@@ -227,19 +231,25 @@ void TeamBarrier::wait() {
 namespace detail {
 
 bool run_on_pool(int num_threads, PoolTask task, void* context) {
+  if (num_threads < 2) return false;
   Pool& pool = get_pool();
   std::unique_lock<std::mutex> busy(pool.dispatch, std::try_to_lock);
   if (!busy.owns_lock()) return false;
   const std::int64_t dispatched_ns = now_ns();
   if (dispatched_ns < pool.serial_until_ns) return false;
   const std::size_t needed = static_cast<std::size_t>(num_threads - 1);
+  if (needed > pool.max_workers) return false;  // more than the OS gave us before
   try {
+    pool.workers.reserve(needed);
     while (pool.workers.size() < needed) {
-      Worker* worker = new Worker();
-      std::thread(worker_main, &pool, worker).detach();
-      pool.workers.push_back(worker);
+      std::unique_ptr<Worker> worker(new Worker());
+      std::thread(worker_main, &pool, worker.get()).detach();
+      pool.workers.push_back(worker.release());  // cannot throw: reserved
     }
-  } catch (const std::system_error&) {  // the OS refuses more threads: the caller runs serially
+  } catch (const std::exception&) {
+    // The OS refused a thread (or memory): remember how many we have, so that later calls do not
+    // try again, and run this one serially.
+    pool.max_workers = pool.workers.size();
     return false;
   }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <type_traits>
 
 namespace gradstep {
 
@@ -58,9 +59,12 @@ template <typename Fn>
 bool run_team(int threads, Fn&& fn) {
   if (threads <= 1 || in_parallel_region()) return false;
   struct Context {
-    Fn* fn;
+    std::remove_reference_t<Fn>* fn;
   } context{&fn};
-  const detail::PoolTask member = [](void* raw, int t, int nt) { (*static_cast<Context*>(raw)->fn)(t, nt); };
+  // noexcept: an exception here would leave the other threads at a barrier, so it terminates.
+  const detail::PoolTask member = [](void* raw, int t, int nt) noexcept {
+    (*static_cast<Context*>(raw)->fn)(t, nt);
+  };
   return detail::run_on_pool(threads, member, &context);
 }
 
@@ -78,7 +82,7 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t min_per_thr
     return;
   }
   struct Context {
-    Fn* fn;
+    std::remove_reference_t<Fn>* fn;
     std::int64_t begin;
     std::int64_t end;
     std::exception_ptr error;
@@ -86,10 +90,10 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t min_per_thr
   } context{&fn, begin, end, nullptr, {}};
   const detail::PoolTask chunk = [](void* raw, int t, int nt) {
     Context& c = *static_cast<Context*>(raw);
+    // Contiguous shares whose sizes differ by at most one: every thread gets work.
     const std::int64_t size = c.end - c.begin;
-    const std::int64_t step = (size + nt - 1) / nt;
-    const std::int64_t b = c.begin + t * step;
-    const std::int64_t e = b + step < c.end ? b + step : c.end;
+    const std::int64_t b = c.begin + size * t / nt;
+    const std::int64_t e = c.begin + size * (t + 1) / nt;
     if (b >= e) return;
     try {
       (*c.fn)(b, e);

@@ -29,10 +29,12 @@
 // tile sits (edge tiles run the same micro-kernel), so splitting C among threads changes
 // nothing: 1 and N threads give bitwise identical results.
 //
-// Threading: C is cut into a tm x tn grid of MR/NR-aligned rectangles, one per thread, each run
-// as an independent serial GEMM with its own packing buffers (no barriers). The grid minimises
-// the packing traffic K*(M*tn + N*tm): with 2 threads a wide C is split by columns (each thread
-// packs all of A and half of B), a tall one by rows.
+// Threading: C is cut into a tm x tn grid of MR/NR-aligned rectangles, one per thread. The grid
+// minimises the packing traffic K*(M*tn + N*tm): with 2 threads a wide C is split by columns, a
+// tall one by rows. A 1-D grid (the usual case) runs as a team that packs the operand all
+// threads share once, together (try_team_gemm, barriers between blocks); otherwise, or when no
+// team can be had, each rectangle runs as an independent serial GEMM with its own packing
+// buffers.
 #pragma once
 
 #include <cstdint>
@@ -169,7 +171,7 @@ void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64
     Kernel::micro(kc, a, b, c, ldc, alpha, beta);
     return;
   }
-  alignas(64) float edge_tile[MR * NR];
+  alignas(64) float edge_tile[MR * NR] = {};  // padding lanes: zeros, not whatever was there
   if (beta != 0.0f)
     for (i64 r = 0; r < rows; ++r)
       for (i64 cc = 0; cc < cols; ++cc) edge_tile[r * NR + cc] = c[r * ldc + cc];
@@ -280,11 +282,11 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
 // i+2 before everyone has passed barrier i+1, i.e. finished block i. Arithmetic per element is
 // the same as gemm_rectangle's (same K slices, same micro-kernel): results are bitwise equal.
 
+constexpr int kMaxTeam = 64;
 struct TeamSpace {
   AlignedBuffer shared[2];
-  AlignedBuffer own[64];  // one per thread; kMaxTeam below
+  AlignedBuffer own[kMaxTeam];  // one per thread
 };
-constexpr int kMaxTeam = 64;
 thread_local TeamSpace t_team;
 
 // [first, last) of `units` items for thread t of nt (contiguous, sizes differ by at most one).
