@@ -295,6 +295,16 @@ inline void share(i64 units, int t, int nt, i64& first, i64& last) {
   last = units * (t + 1) / nt;
 }
 
+// Thread t's share of a shared block `extent` rows (or columns) long, in W-wide slivers:
+// pack(offset, width, dst) packs `width` of them starting at `offset` into their place `dst`.
+template <int W, class Pack>
+void pack_share(i64 extent, int t, int nt, i64 kc, float* block, Pack pack) {
+  i64 s0, s1;
+  share(ceil_div(extent, W), t, nt, s0, s1);
+  const i64 width = min_i64(extent - s0 * W, (s1 - s0) * W);
+  if (width > 0) pack(s0 * W, width, block + s0 * W * kc);
+}
+
 template <class Kernel>
 bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, i64 M, i64 N, i64 K,
                    i64 kc_block, float alpha, const float* A, i64 lda, const float* B, i64 ldb,
@@ -344,11 +354,10 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
         for (i64 ic = 0; ic < M; ic += mc_block) {
           const i64 mc = min_i64(mc_block, M - ic);
           float* a_packed = shared[step++ & 1];
-          i64 s0, s1;
-          share(ceil_div(mc, MR), t, nt, s0, s1);
-          const i64 r0 = ic + s0 * MR, rows = min_i64(mc - s0 * MR, (s1 - s0) * MR);
-          if (rows > 0)
-            pack_a<MR>(trans_a, trans_a ? A + pc * lda + r0 : A + r0 * lda + pc, lda, rows, kc, a_packed + s0 * MR * kc);
+          pack_share<MR>(mc, t, nt, kc, a_packed, [&](i64 offset, i64 rows, float* dst) {
+            const i64 r0 = ic + offset;
+            pack_a<MR>(trans_a, trans_a ? A + pc * lda + r0 : A + r0 * lda + pc, lda, rows, kc, dst);
+          });
           barrier.wait();
           if (nc > 0) macro_kernel<Kernel>(mc, nc, kc, a_packed, own[t], C + ic * ldc + n0, ldc, alpha, beta_here);
         }
@@ -363,11 +372,10 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
       for (i64 pc = 0; pc < K; pc += kc_block) {
         const i64 kc = min_i64(kc_block, K - pc);
         float* b_packed = shared[step++ & 1];
-        i64 s0, s1;
-        share(ceil_div(nc, NR), t, nt, s0, s1);
-        const i64 c0 = jc + s0 * NR, cols = min_i64(nc - s0 * NR, (s1 - s0) * NR);
-        if (cols > 0)
-          pack_b<NR>(trans_b, trans_b ? B + c0 * ldb + pc : B + pc * ldb + c0, ldb, kc, cols, b_packed + s0 * NR * kc);
+        pack_share<NR>(nc, t, nt, kc, b_packed, [&](i64 offset, i64 cols, float* dst) {
+          const i64 c0 = jc + offset;
+          pack_b<NR>(trans_b, trans_b ? B + c0 * ldb + pc : B + pc * ldb + c0, ldb, kc, cols, dst);
+        });
         barrier.wait();
         const float beta_here = pc == 0 ? beta : 1.0f;
         for (i64 ic = m0; ic < m1; ic += mc_block) {
