@@ -125,3 +125,15 @@ def test_linear_separability_sanity(digits):
     d = ((x_test[:, None, :] - means[None, :, :]) ** 2).sum(-1)
     acc = float((d.argmin(1) == y_test).mean())
     assert acc > 0.8
+
+
+def test_readme_demo_command_trains_and_reports_accuracy():
+    # The README's first command: `python -m gradstep.demo` trains on the bundled digits.
+    import re
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "gradstep.demo"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    match = re.search(r"test accuracy: ([0-9.]+)", proc.stdout)
+    assert match, proc.stdout
+    assert float(match.group(1)) >= 0.95
