@@ -104,19 +104,24 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
 WARMUP_SECONDS = 0.03
 
 
+def _seconds_per_call(run, inner):
+    """One timed block: settle, warm up, then `inner` calls of run(); seconds per call."""
+    _settle()
+    warm_until = time.perf_counter() + WARMUP_SECONDS
+    while time.perf_counter() < warm_until:
+        run()
+    start = time.perf_counter()
+    for _ in range(inner):
+        run()
+    return (time.perf_counter() - start) / inner
+
+
 def _time_gemm_pair(run_gradstep, run_numpy, inner, repeats):
     """Median seconds per call of each, timed in alternating blocks of `inner` calls."""
     times = ([], [])
     for _ in range(repeats):
         for run, sink in ((run_gradstep, times[0]), (run_numpy, times[1])):
-            _settle()
-            warm_until = time.perf_counter() + WARMUP_SECONDS
-            while time.perf_counter() < warm_until:
-                run()
-            start = time.perf_counter()
-            for _ in range(inner):
-                run()
-            sink.append((time.perf_counter() - start) / inner)
+            sink.append(_seconds_per_call(run, inner))
     return statistics.median(times[0]), statistics.median(times[1])
 
 
@@ -187,17 +192,8 @@ def _gemm_peak(n=1024, blocks=3):
     b = rng.standard_normal((n, n), dtype=np.float32)
     c = np.empty((n, n), np.float32)
     inner = max(1, int(4e9 // (2 * n ** 3)))
-    best = 0.0
-    for _ in range(blocks):
-        _settle()
-        warm_until = time.perf_counter() + WARMUP_SECONDS
-        while time.perf_counter() < warm_until:
-            _core._gemm(a, b, c=c)
-        start = time.perf_counter()
-        for _ in range(inner):
-            _core._gemm(a, b, c=c)
-        best = max(best, 2.0 * n ** 3 * inner / (time.perf_counter() - start) / 1e9)
-    return best
+    fastest = min(_seconds_per_call(lambda: _core._gemm(a, b, c=c), inner) for _ in range(blocks))
+    return 2.0 * n ** 3 / fastest / 1e9
 
 
 def main(argv=None):
@@ -213,7 +209,6 @@ def main(argv=None):
                         help="glibc malloc thresholds for the NumPy baseline and PyTorch (see the comment at "
                              "M_TRIM_THRESHOLD); default: tuned (their best)")
     args = parser.parse_args(argv)
-    malloc_mode = _set_malloc(args.malloc)
 
     import gradstep as gs
     if args.threads:
@@ -227,6 +222,7 @@ def main(argv=None):
     unknown = [w for w in wanted if w not in ("W1", "W2", "G")]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, G (W3/W4 need Conv/LSTM layers)")
+    malloc_mode = _set_malloc(args.malloc)  # after the arguments are known good: it changes the process
 
     machine = _machine()
     machine["malloc"] = malloc_mode
