@@ -26,7 +26,6 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <system_error>
 #include <string>
 #include <thread>
 #include <vector>

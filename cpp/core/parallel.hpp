@@ -6,7 +6,7 @@
 // (1000) lets the worker fall asleep between the train steps of a batch loop, ~8 ms (the
 // default) burns the core another process needs on a busy machine. The pool below spins for a
 // bounded *time* (GRADSTEP_SPIN_US, default 300 us, see parallel.cpp), yielding the core to any
-// other runnable thread while it spins, and only then sleeps on a condition variable.
+// other runnable thread after the first 20 us, and only then sleeps on a condition variable.
 //
 // parallel_for splits [begin, end) into contiguous chunks, one per thread (chunk t on thread t,
 // t = 0 on the caller), and runs serially when the work is smaller than `min_per_thread * 2`.
