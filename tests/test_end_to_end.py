@@ -444,19 +444,6 @@ def test_compile_with_optimizer_instance_keeps_it():
 # --------------------------------------------------------------------------------------
 
 
-def test_num_threads_round_trip():
-    original = gs.get_num_threads()
-    assert isinstance(original, int) and original >= 1
-    try:
-        gs.set_num_threads(1)
-        assert gs.get_num_threads() == 1
-        gs.set_num_threads(2)
-        assert gs.get_num_threads() == 2
-    finally:
-        gs.set_num_threads(original)
-    assert gs.get_num_threads() == original
-
-
 def test_results_do_not_depend_on_thread_count():
     gs.set_seed(0)
     x = np.random.default_rng(0).standard_normal((300, 64)).astype(np.float32)

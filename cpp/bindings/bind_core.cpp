@@ -1,4 +1,5 @@
 #include <numeric>
+#include <vector>
 
 #include "bindings/common.hpp"
 #include "core/memory.hpp"
@@ -11,6 +12,25 @@ namespace bindings {
 void init_core(py::module_& m) {
   m.def("get_num_threads", &get_num_threads, "Threads the kernels use.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads the kernels use (>= 1).");
+  m.def("_has_openmp", &has_openmp, "True when built with OpenMP (False: a serial build).");
+  m.def(
+      "_parallel_probe",
+      [](std::int64_t n) {
+        // Which thread ran each item of a parallel_for over n items (tests: thread limits).
+        std::vector<int> owner(static_cast<std::size_t>(n > 0 ? n : 0), -1);
+        {
+          py::gil_scoped_release release;
+          parallel_for(0, n, 1, [&](std::int64_t b, std::int64_t e) {
+            int thread = 0;
+#if GRADSTEP_OPENMP
+            thread = omp_get_thread_num();
+#endif
+            for (std::int64_t i = b; i < e; ++i) owner[static_cast<std::size_t>(i)] = thread;
+          });
+        }
+        return owner;
+      },
+      py::arg("n"), "Thread index that ran each of n items of one parallel_for (for tests).");
   m.def("allocation_count", &allocation_count,
         "Core buffer allocations since start-up (flat in a steady-state training loop).");
   m.def(

@@ -1,74 +1,91 @@
-// Threading: gradstep's own small thread pool, and parallel_for on top of it.
+// Threading: the one seam between gradstep's kernels and OpenMP.
 //
-// Why not OpenMP: on this project's target machines (a 2-vCPU VM) waking a worker that has gone
-// to sleep costs ~90 us, more than a whole small GEMM. libgomp makes idle workers spin a fixed
-// number of iterations (GOMP_SPINCOUNT) and then sleep; no single count is right: ~30 us
-// (1000) lets the worker fall asleep between the train steps of a batch loop, ~8 ms (the
-// default) burns the core another process needs on a busy machine. The pool below spins for a
-// bounded *time* (GRADSTEP_SPIN_US, default 300 us, see parallel.cpp), yielding the core to any
-// other runnable thread after the first 20 us, and only then sleeps on a condition variable.
+// Every kernel that runs on more than one thread goes through this header: parallel_for for
+// independent chunks, run_team + TeamBarrier for a fixed team whose members wait for each other
+// (the team GEMM). Behind it is OpenMP (`#pragma omp parallel`, `omp barrier`), so the runtime
+// is the one the Python ecosystem already knows how to steer: OMP_NUM_THREADS, OMP_WAIT_POLICY,
+// OMP_PROC_BIND and threadpoolctl all reach it. Built without OpenMP (-DGRADSTEP_OPENMP=OFF, or a
+// compiler that has none) the same code runs serially: get_num_threads() is then always 1.
 //
-// parallel_for splits [begin, end) into contiguous chunks, one per thread (chunk t on thread t,
-// t = 0 on the caller), and runs serially when the work is smaller than `min_per_thread * 2`.
-// Exceptions thrown in any chunk are caught and the first is rethrown on the calling thread.
-// Nested calls (from inside a chunk) and calls made while another thread is using the pool run
-// serially: the split never changes results, see gemm_blocked.hpp.
+// Determinism: parallel_for gives thread t of nt the contiguous share [n*t/nt, n*(t+1)/nt), and
+// no kernel lets the split change its arithmetic (reductions are partitioned by the data, not by
+// the threads; see gemm_blocked.hpp), so results are bitwise identical for any thread count.
+//
+// Exceptions never cross an OpenMP region: parallel_for catches them in every chunk and rethrows
+// the first on the calling thread. A team's function must not throw at all (a member that left
+// early would leave the others waiting at a barrier).
+//
+// Nested calls (a parallel_for inside a chunk) run serially on the calling thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <exception>
-#include <mutex>
 #include <type_traits>
+
+#if GRADSTEP_OPENMP
+#include <omp.h>
+#endif
 
 namespace gradstep {
 
+// Threads a parallel region of gradstep uses: gradstep.set_num_threads(n) if called, else
+// OpenMP's own choice for this thread (OMP_NUM_THREADS, threadpoolctl's limit, or the number of
+// usable cores). 1 in a serial build, and in a child process forked after the parent ran
+// parallel regions (libgomp's worker threads do not exist there; see parallel.cpp).
 int get_num_threads();
+// n >= 1. Process-wide: every Python thread that calls into gradstep picks it up.
 void set_num_threads(int n);
-// True inside a parallel_for chunk (on the caller or on a worker).
+// True inside a parallel region (of gradstep's or of any other code on the same OpenMP runtime).
 bool in_parallel_region();
+constexpr bool has_openmp() { return GRADSTEP_OPENMP != 0; }
 
 namespace detail {
-using PoolTask = void (*)(void* context, int thread_index, int num_threads);
-// Runs task(context, t, num_threads) for every t in [0, num_threads): t = 0 on the calling
-// thread, the others on pool workers, and returns when all have finished. Returns false without
-// running anything when the pool is in use by another thread (the caller then runs serially).
-bool run_on_pool(int num_threads, PoolTask task, void* context);
+// Records that this process has started OpenMP worker threads (see the fork note in parallel.cpp).
+void note_team_started();
 }  // namespace detail
 
-// A barrier for the threads of one run_team call. Waiting spins (pause hint, yielding the core
-// between bursts): team phases are microseconds long. Out of line on purpose: this header is
+// A barrier for the members of one run_team call. Out of line on purpose: this header is
 // included by translation units built with different -m flags.
 class TeamBarrier {
  public:
   explicit TeamBarrier(int threads) : threads_(threads) {}
   void wait();
+  int threads() const { return threads_; }
 
  private:
   const int threads_;
-  std::atomic<int> arrived_{0};
-  std::atomic<unsigned> phase_{0};
 };
 
-// Runs fn(t, num_threads) on exactly `threads` threads at once (t = 0 on the caller), so fn may
+// Runs fn(t, threads) on exactly `threads` threads at once (t = 0 on the caller), so fn may
 // synchronise them with a TeamBarrier. Returns false without running anything when that is not
-// possible (threads <= 1, called from inside a parallel region, pool in use by another thread):
-// the caller then takes its serial path. fn must not throw (a thread that leaves early would
-// leave the others waiting at the barrier), so allocate everything before calling.
+// possible (threads <= 1, serial build, inside a parallel region, or OpenMP gives fewer threads:
+// OMP_DYNAMIC, OMP_THREAD_LIMIT): the caller then takes its serial path. fn must not throw, so
+// allocate everything before calling.
 template <typename Fn>
 bool run_team(int threads, Fn&& fn) {
-  if (threads <= 1 || in_parallel_region()) return false;
-  struct Context {
-    std::remove_reference_t<Fn>* fn;
-  } context{&fn};
-  // noexcept: an exception here would leave the other threads at a barrier, so it terminates.
-  const detail::PoolTask member = [](void* raw, int t, int nt) noexcept {
-    (*static_cast<Context*>(raw)->fn)(t, nt);
-  };
-  return detail::run_on_pool(threads, member, &context);
+  if (threads <= 1 || threads > get_num_threads() || in_parallel_region()) return false;
+#if GRADSTEP_OPENMP
+  bool complete = true;
+  detail::note_team_started();
+#pragma omp parallel num_threads(threads)
+  {
+    // Every member sees the same team size, so either all run fn or none does.
+    if (omp_get_num_threads() == threads) {
+      [&]() noexcept { fn(omp_get_thread_num(), threads); }();
+    } else if (omp_get_thread_num() == 0) {
+      complete = false;
+    }
+  }
+  return complete;
+#else
+  (void)fn;
+  return false;
+#endif
 }
 
-// fn(chunk_begin, chunk_end) is called once per non-empty chunk.
+// fn(chunk_begin, chunk_end) is called once per non-empty chunk; the work is split only when
+// every thread gets at least `min_per_thread` items (a fork/join costs about a microsecond, more
+// than a small layer's whole element-wise pass).
 template <typename Fn>
 void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t min_per_thread, Fn&& fn) {
   const std::int64_t n = end - begin;
@@ -81,32 +98,27 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t min_per_thr
     fn(begin, end);
     return;
   }
-  struct Context {
-    std::remove_reference_t<Fn>* fn;
-    std::int64_t begin;
-    std::int64_t end;
-    std::exception_ptr error;
-    std::mutex error_mutex;
-  } context{&fn, begin, end, nullptr, {}};
-  const detail::PoolTask chunk = [](void* raw, int t, int nt) {
-    Context& c = *static_cast<Context*>(raw);
+#if GRADSTEP_OPENMP
+  std::exception_ptr error;
+  detail::note_team_started();
+#pragma omp parallel num_threads(threads)
+  {
     // Contiguous shares whose sizes differ by at most one: every thread gets work.
-    const std::int64_t size = c.end - c.begin;
-    const std::int64_t b = c.begin + size * t / nt;
-    const std::int64_t e = c.begin + size * (t + 1) / nt;
-    if (b >= e) return;
-    try {
-      (*c.fn)(b, e);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(c.error_mutex);
-      if (!c.error) c.error = std::current_exception();
+    const std::int64_t t = omp_get_thread_num();
+    const std::int64_t nt = omp_get_num_threads();
+    const std::int64_t b = begin + n * t / nt;
+    const std::int64_t e = begin + n * (t + 1) / nt;
+    if (b < e) {
+      try {
+        fn(b, e);
+      } catch (...) {
+#pragma omp critical(gradstep_parallel_for_error)
+        if (!error) error = std::current_exception();
+      }
     }
-  };
-  if (!detail::run_on_pool(threads, chunk, &context)) {
-    fn(begin, end);
-    return;
   }
-  if (context.error) std::rethrow_exception(context.error);
+  if (error) std::rethrow_exception(error);
+#endif
 }
 
 }  // namespace gradstep

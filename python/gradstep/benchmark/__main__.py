@@ -62,7 +62,10 @@ def _machine():
     info["cores"] = os.cpu_count()
     if hasattr(os, "getloadavg"):
         info["load1"] = round(os.getloadavg()[0], 2)  # other processes on the cores skew every number
-    info["GRADSTEP_SPIN_US"] = os.environ.get("GRADSTEP_SPIN_US", "300")
+    info["openmp"] = gs._core._has_openmp()
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_PROC_BIND"):
+        if name in os.environ:
+            info[name] = os.environ[name]
     return info
 
 
