@@ -12,6 +12,7 @@ namespace bindings {
 void init_core(py::module_& m) {
   m.def("get_num_threads", &get_num_threads, "Threads the kernels use.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads the kernels use (>= 1).");
+  m.def("_parallel_region_count", &parallel_region_count, "Multi-threaded regions started so far.");
   m.def("_has_openmp", &has_openmp, "True when built with OpenMP (False: a serial build).");
   m.def(
       "_parallel_probe",

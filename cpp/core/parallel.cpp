@@ -37,6 +37,7 @@ std::atomic<unsigned> g_generation{0};
 thread_local unsigned t_applied_generation = 0;
 
 std::atomic<bool> g_team_started{false};
+std::atomic<std::int64_t> g_regions{0};
 std::atomic<bool> g_serial_after_fork{false};
 
 #if GRADSTEP_POSIX
@@ -49,6 +50,7 @@ void child_after_fork() {
 
 namespace detail {
 void note_team_started() {
+  g_regions.fetch_add(1, std::memory_order_relaxed);
   if (g_team_started.load(std::memory_order_relaxed)) return;
 #if GRADSTEP_POSIX
   // Registered once, before the first worker exists (pthread_atfork is thread-safe).
@@ -78,6 +80,8 @@ void set_num_threads(int n) {
   g_requested_threads.store(n, std::memory_order_relaxed);
   g_generation.fetch_add(1, std::memory_order_acq_rel);
 }
+
+std::int64_t parallel_region_count() { return g_regions.load(std::memory_order_relaxed); }
 
 bool in_parallel_region() {
 #if GRADSTEP_OPENMP

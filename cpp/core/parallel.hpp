@@ -37,10 +37,13 @@ int get_num_threads();
 void set_num_threads(int n);
 // True inside a parallel region (of gradstep's or of any other code on the same OpenMP runtime).
 bool in_parallel_region();
+// Multi-threaded regions started so far (parallel_for and run_team calls that used threads).
+std::int64_t parallel_region_count();
 constexpr bool has_openmp() { return GRADSTEP_OPENMP != 0; }
 
 namespace detail {
-// Records that this process has started OpenMP worker threads (see the fork note in parallel.cpp).
+// Called before each multi-threaded region: counts it, and records that this process has
+// started OpenMP worker threads (see the fork note in parallel.cpp).
 void note_team_started();
 }  // namespace detail
 
