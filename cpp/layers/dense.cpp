@@ -87,7 +87,7 @@ void Dense::backward(const float* x, const float* y, float* dy, float* dx, std::
   // A GEMM's result does not depend on how it is split (see gemm.hpp), so this is bitwise the
   // same as the sequential calls. The threshold is lower than the GEMM's own (2 MFLOP per
   // thread): W1's layer-3 pair (0.33 MFLOP each, ~10 us) runs side by side too, since handing a
-  // task to a pool worker that is waiting for one costs a microsecond or two.
+  // task to an OpenMP thread that is spinning for one costs a microsecond or two.
   constexpr double kMinPairFlops = 1 << 18;
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(in_features_) * static_cast<double>(units_);
   if (dx != nullptr && flops >= kMinPairFlops && get_num_threads() == 2 && !in_parallel_region()) {

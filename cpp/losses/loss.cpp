@@ -13,7 +13,7 @@ double Loss::compute(const float* y_pred, const float* y_true, const float* samp
   float* losses = row_losses_.data();
   const std::int64_t tw = true_width(cols);
   // A row of softmax cross-entropy costs ~0.06 us per column (exps and a log). The grain is small
-  // on purpose: with 2 threads W1's 128 x 10 loss runs on both (handing work to a pool worker
+  // on purpose: with 2 threads W1's 128 x 10 loss runs on both (handing work to an OpenMP thread
   // that is waiting for it costs a microsecond or two). Row losses are summed serially below, so
   // the result does not depend on the thread count.
   const std::int64_t grain = std::max<std::int64_t>(1, 512 / std::max<std::int64_t>(cols, 1));

@@ -69,9 +69,10 @@ def _machine():
     return info
 
 
-# OpenBLAS's and PyTorch's worker threads busy-wait for a while after each call (gradstep's sleep
-# after ~30 us). Timing the next library at once would measure it against the previous one's
-# spinning threads on the same cores, so every timed block starts after the same short pause.
+# OpenBLAS's, PyTorch's and gradstep's (OpenMP) worker threads busy-wait for a while after each
+# call (milliseconds, with libgomp's default policy). Timing the next library at once would
+# measure it against the previous one's spinning threads on the same cores, so every timed block
+# starts after the same short pause.
 SETTLE_SECONDS = 0.3
 
 
