@@ -2,6 +2,11 @@
 #include "kernels/activations.hpp"
 #include "layers/activation_layer.hpp"
 #include "layers/batch_normalization.hpp"
+#include "layers/convolution.hpp"
+#include "layers/pooling.hpp"
+#include "layers/reshape.hpp"
+#include "layers/upsampling.hpp"
+#include "layers/zero_padding.hpp"
 #include "layers/dropout.hpp"
 #include "layers/dense.hpp"
 #include "layers/initializers.hpp"
@@ -104,6 +109,69 @@ void init_layers(py::module_& m) {
            py::arg("momentum"), py::arg("epsilon"), py::arg("center"), py::arg("scale"), py::arg("beta_initializer"),
            py::arg("gamma_initializer"), py::arg("moving_mean_initializer"),
            py::arg("moving_variance_initializer"));
+
+  const auto conv_options = [](int rank, std::int64_t filters, std::vector<std::int64_t> kernel_size,
+                               std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,
+                               const std::string& padding, const std::string& activation, bool use_bias,
+                               Initializer kernel_init, Initializer bias_init) {
+    ConvOptions o;
+    o.rank = rank;
+    o.filters = filters;
+    o.kernel = std::move(kernel_size);
+    o.strides = std::move(strides);
+    o.dilation = std::move(dilation_rate);
+    o.padding = parse_padding(padding);
+    o.activation = parse_activation(activation);
+    o.use_bias = use_bias;
+    o.kernel_initializer = kernel_init;
+    o.bias_initializer = bias_init;
+    return o;
+  };
+  py::class_<Convolution, Layer, std::shared_ptr<Convolution>>(m, "Convolution")
+      .def(py::init([conv_options](int rank, std::int64_t filters, std::vector<std::int64_t> kernel_size,
+                                   std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,
+                                   const std::string& padding, const std::string& activation, bool use_bias,
+                                   Initializer kernel_init, Initializer bias_init) {
+             return std::make_shared<Convolution>(conv_options(rank, filters, std::move(kernel_size), std::move(strides),
+                                                               std::move(dilation_rate), padding, activation, use_bias,
+                                                               kernel_init, bias_init));
+           }),
+           py::arg("rank"), py::arg("filters"), py::arg("kernel_size"), py::arg("strides"), py::arg("dilation_rate"),
+           py::arg("padding"), py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"),
+           py::arg("bias_initializer"));
+
+  py::class_<ConvTranspose, Layer, std::shared_ptr<ConvTranspose>>(m, "ConvTranspose")
+      .def(py::init([conv_options](std::int64_t filters, std::vector<std::int64_t> kernel_size,
+                                   std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,
+                                   const std::string& padding, const std::string& activation, bool use_bias,
+                                   Initializer kernel_init, Initializer bias_init) {
+             return std::make_shared<ConvTranspose>(conv_options(2, filters, std::move(kernel_size), std::move(strides),
+                                                                 std::move(dilation_rate), padding, activation, use_bias,
+                                                                 kernel_init, bias_init));
+           }),
+           py::arg("filters"), py::arg("kernel_size"), py::arg("strides"), py::arg("dilation_rate"), py::arg("padding"),
+           py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"), py::arg("bias_initializer"));
+
+  py::class_<Pooling, Layer, std::shared_ptr<Pooling>>(m, "Pooling")
+      .def(py::init([](int rank, const std::string& mode, bool global, std::vector<std::int64_t> pool_size,
+                       std::vector<std::int64_t> strides, const std::string& padding) {
+             if (mode != "max" && mode != "average")
+               throw std::invalid_argument("pooling mode must be 'max' or 'average', got '" + mode + "'");
+             return std::make_shared<Pooling>(rank, mode == "max" ? PoolMode::max : PoolMode::average, global,
+                                              std::move(pool_size), std::move(strides), parse_padding(padding));
+           }),
+           py::arg("rank"), py::arg("mode"), py::arg("global_pool"), py::arg("pool_size"), py::arg("strides"),
+           py::arg("padding"));
+
+  py::class_<Reshape, Layer, std::shared_ptr<Reshape>>(m, "Reshape")
+      .def(py::init<Shape, bool>(), py::arg("target_shape"), py::arg("flatten"));
+
+  py::class_<UpSampling2D, Layer, std::shared_ptr<UpSampling2D>>(m, "UpSampling2D")
+      .def(py::init<std::int64_t, std::int64_t>(), py::arg("rows"), py::arg("cols"));
+
+  py::class_<ZeroPadding2D, Layer, std::shared_ptr<ZeroPadding2D>>(m, "ZeroPadding2D")
+      .def(py::init<std::int64_t, std::int64_t, std::int64_t, std::int64_t>(), py::arg("top"), py::arg("bottom"),
+           py::arg("left"), py::arg("right"));
 
   m.def(
       "activation_forward",

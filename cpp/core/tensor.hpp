@@ -31,6 +31,13 @@ inline std::string shape_str(const Shape& shape) {
   return s + ")";
 }
 
+// "(None, 28, 28, 1)": a per-sample shape with the batch axis in front, as Keras prints it.
+inline std::string batch_shape_str(const Shape& shape) {
+  std::string s = "(None";
+  for (auto d : shape) s += ", " + std::to_string(d);
+  return s + ")";
+}
+
 class Tensor {
  public:
   Tensor() = default;

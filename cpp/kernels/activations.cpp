@@ -281,4 +281,16 @@ void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64
   backward_dispatch(a, rows, cols, z, y, dy, dz, sums);
 }
 
+void bias_activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
+                              const float* dy, float* dz, float* bias_grad) {
+  if (a == Activation::linear) {
+    if (dz != dy) std::copy(dy, dy + rows * cols, dz);
+    if (bias_grad != nullptr) column_sums(rows, cols, dz, bias_grad);
+  } else if (bias_grad != nullptr) {
+    activation_backward_column_sums(a, rows, cols, z, y, dy, dz, bias_grad);
+  } else {
+    activation_backward(a, rows, cols, z, y, dy, dz);
+  }
+}
+
 }  // namespace gradstep

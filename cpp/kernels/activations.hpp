@@ -41,4 +41,10 @@ void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, con
 void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
                                      const float* y, const float* dy, float* dz, float* sums);
 
+// The backward of bias_activation_forward: dz = dy * f'(z) (dz may alias dy; linear copies
+// nothing when it does), and bias_grad = column sums of dz unless bias_grad is null. The layers'
+// shared epilogue (Dense, convolutions); a fused output layer passes Activation::linear.
+void bias_activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
+                              const float* dy, float* dz, float* bias_grad);
+
 }  // namespace gradstep

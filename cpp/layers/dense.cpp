@@ -67,14 +67,9 @@ void Dense::backward(const float* x, const float* y, float* dy, float* dx, std::
   const std::int64_t m = rows(batch);
   float* dz = dy;  // in place: the model owns dy and does not need it afterwards
   const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
-  if (fused_output_ || activation_ == Activation::linear) {
-    if (use_bias_) column_sums(m, units_, dz, db_);
-  } else if (use_bias_) {
-    // One pass: dz = dy * f'(z) and the bias gradient (column sums of dz).
-    activation_backward_column_sums(activation_, m, units_, z, y, dy, dz, db_);
-  } else {
-    activation_backward(activation_, m, units_, z, y, dy, dz);
-  }
+  // One pass: dz = dy * f'(z) and the bias gradient (column sums of dz).
+  bias_activation_backward(fused_output_ ? Activation::linear : activation_, m, units_, z, y, dy, dz,
+                           use_bias_ ? db_ : nullptr);
   const auto weight_gradient = [&] {
     gemm(true, false, in_features_, units_, m, 1.0f, x, in_features_, dz, units_, 0.0f, dW_, units_);
   };

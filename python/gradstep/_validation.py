@@ -127,3 +127,25 @@ def check_input_shape(input_shape, name="input_shape"):
         if d <= 0:
             raise ValueError(f"{name} must hold positive integers, got {d} in {tuple(input_shape)!r}")
     return tuple(int(d) for d in shape)
+
+
+def check_int_tuple(value, n, name, minimum=1):
+    """An int, or a tuple/list of `n` ints, each >= minimum, as a tuple of n ints (Keras'
+    standardize_tuple): 3 -> (3, 3) for n = 2."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        items = (int(value),) * n
+    elif isinstance(value, (tuple, list)) and len(value) == n and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value):
+        items = tuple(int(v) for v in value)
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+    if any(v < minimum for v in items):
+        raise ValueError(f"{name} must be >= {minimum} in every entry, got {value!r}")
+    return items
+
+
+def check_choice(value, name, choices):
+    """value if it is one of `choices` (strings), else ValueError listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return value

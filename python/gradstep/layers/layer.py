@@ -17,7 +17,9 @@ def _unique_name(base):
 
 
 def _snake_case(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    # Keras' rule: Conv2DTranspose -> conv2d_transpose, MaxPooling2D -> max_pooling2d.
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Layer:

@@ -1,0 +1,205 @@
+#include "layers/convolution.hpp"
+
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/gemm.hpp"
+
+namespace gradstep {
+
+namespace {
+
+std::string tuple_str(const std::vector<std::int64_t>& v) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + (v.size() == 1 ? ",)" : ")");
+}
+
+void check_options(const ConvOptions& o, const std::string& name) {
+  if (o.rank != 1 && o.rank != 2) throw std::invalid_argument(name + ": rank must be 1 or 2");
+  if (o.filters <= 0) throw std::invalid_argument(name + ": filters must be a positive integer, got " + std::to_string(o.filters));
+  const auto check = [&](const std::vector<std::int64_t>& v, const char* what) {
+    if (static_cast<int>(v.size()) != o.rank)
+      throw std::invalid_argument(name + ": " + what + " must have " + std::to_string(o.rank) + " entries, got " +
+                                  tuple_str(v));
+    for (auto d : v)
+      if (d <= 0) throw std::invalid_argument(name + ": " + what + " must be positive, got " + tuple_str(v));
+  };
+  check(o.kernel, "kernel_size");
+  check(o.strides, "strides");
+  check(o.dilation, "dilation_rate");
+}
+
+// The spatial axes of an input shape: (T, C) -> H = 1, W = T; (H, W, C) as is.
+void spatial_axes(int rank, const Shape& input, std::int64_t& H, std::int64_t& W) {
+  H = rank == 1 ? 1 : input[0];
+  W = rank == 1 ? input[0] : input[1];
+}
+
+Window2D conv_window(const ConvOptions& o, const Shape& input, const std::string& name) {
+  if (static_cast<int>(input.size()) != o.rank + 1)
+    throw std::invalid_argument(name + ": expected an input of rank " + std::to_string(o.rank + 2) +
+                                " (batch, " + (o.rank == 1 ? "steps" : "rows, cols") + ", channels), got shape " + batch_shape_str(input));
+  std::int64_t H, W;
+  spatial_axes(o.rank, input, H, W);
+  Window2D g;
+  g.channels = input.back();
+  const int r = o.rank;
+  g.h = r == 1 ? window_axis(1, 1, 1, 1, Padding::valid) : window_axis(H, o.kernel[0], o.strides[0], o.dilation[0], o.padding);
+  g.w = window_axis(W, o.kernel[r - 1], o.strides[r - 1], o.dilation[r - 1], o.padding);
+  if (g.h.output <= 0 || g.w.output <= 0)
+    throw std::invalid_argument(name + ": kernel_size " + tuple_str(o.kernel) + " with dilation_rate " +
+                                tuple_str(o.dilation) + " is larger than its " + padding_name(o.padding) +
+                                "-padded input of shape " + batch_shape_str(input));
+  return g;
+}
+
+Shape kernel_shape(const ConvOptions& o, std::int64_t in_channels, bool transposed) {
+  Shape shape(o.kernel.begin(), o.kernel.end());
+  shape.push_back(transposed ? o.filters : in_channels);
+  shape.push_back(transposed ? in_channels : o.filters);
+  return shape;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Convolution
+
+Convolution::Convolution(ConvOptions options) : options_(std::move(options)) {
+  check_options(options_, class_name());
+  if (options_.padding == Padding::causal && options_.rank != 1)
+    throw std::invalid_argument("Conv2D: padding='causal' is only for Conv1D");
+}
+
+Shape Convolution::build(const Shape& input_shape) {
+  window_ = conv_window(options_, input_shape, class_name());
+  input_shape_ = input_shape;
+  output_shape_ = options_.rank == 1 ? Shape{window_.w.output, options_.filters}
+                                     : Shape{window_.h.output, window_.w.output, options_.filters};
+  built_ = true;
+  return output_shape_;
+}
+
+std::vector<ParamSpec> Convolution::param_specs() const {
+  std::vector<ParamSpec> specs;
+  specs.push_back({"kernel", kernel_shape(options_, window_.channels, false), options_.kernel_initializer, true});
+  if (options_.use_bias) specs.push_back({"bias", {options_.filters}, options_.bias_initializer, true});
+  return specs;
+}
+
+void Convolution::bind(const std::vector<float*>& values, const std::vector<float*>& grads) {
+  K_ = values.at(0);
+  dK_ = grads.at(0);
+  if (options_.use_bias) {
+    b_ = values.at(1);
+    db_ = grads.at(1);
+  }
+}
+
+void Convolution::reserve(std::int64_t batch) {
+  if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
+  if (options_.activation != Activation::linear)
+    preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
+}
+
+void Convolution::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
+  const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
+  const float* patches = x;
+  if (!window_.is_pointwise()) {
+    im2col(window_, batch, x, patches_.data());
+    patches = patches_.data();
+  }
+  float* z = keeps_preactivation() ? preactivation_.data() : y;
+  gemm(false, false, m, F, P, 1.0f, patches, P, K_, F, 0.0f, z, F);
+  bias_activation_forward(options_.activation, m, F, options_.use_bias ? b_ : nullptr, z, y);
+}
+
+void Convolution::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
+  const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
+  float* dz = dy;
+  const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
+  bias_activation_backward(fused_output_ ? Activation::linear : options_.activation, m, F, z, y, dy, dz,
+                           options_.use_bias ? db_ : nullptr);
+  const bool pointwise = window_.is_pointwise();
+  const float* patches = pointwise ? x : patches_.data();
+  gemm(true, false, P, F, m, 1.0f, patches, P, dz, F, 0.0f, dK_, F);
+  if (dx == nullptr) return;
+  if (pointwise) {
+    gemm(false, true, m, P, F, 1.0f, dz, F, K_, F, 0.0f, dx, P);
+    return;
+  }
+  // The patches are not needed any more: their buffer takes dP = dz K^T.
+  float* dpatches = patches_.data();
+  gemm(false, true, m, P, F, 1.0f, dz, F, K_, F, 0.0f, dpatches, P);
+  col2im(window_, batch, dpatches, dx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ConvTranspose
+
+ConvTranspose::ConvTranspose(ConvOptions options) : options_(std::move(options)) {
+  check_options(options_, "Conv2DTranspose");
+  if (options_.rank != 2) throw std::invalid_argument("Conv2DTranspose: rank must be 2");
+  if (options_.padding == Padding::causal)
+    throw std::invalid_argument("Conv2DTranspose: padding must be 'valid' or 'same', got 'causal'");
+}
+
+Shape ConvTranspose::build(const Shape& input_shape) {
+  if (input_shape.size() != 3)
+    throw std::invalid_argument("Conv2DTranspose: expected an input of rank 4 (batch, rows, cols, channels), got shape " +
+                                batch_shape_str(input_shape));
+  const auto& o = options_;
+  window_.channels = o.filters;
+  window_.h = transposed_window_axis(input_shape[0], o.kernel[0], o.strides[0], o.dilation[0], o.padding);
+  window_.w = transposed_window_axis(input_shape[1], o.kernel[1], o.strides[1], o.dilation[1], o.padding);
+  input_shape_ = input_shape;
+  output_shape_ = {window_.h.input, window_.w.input, o.filters};
+  built_ = true;
+  return output_shape_;
+}
+
+std::vector<ParamSpec> ConvTranspose::param_specs() const {
+  std::vector<ParamSpec> specs;
+  specs.push_back({"kernel", kernel_shape(options_, input_shape_.back(), true), options_.kernel_initializer, true});
+  if (options_.use_bias) specs.push_back({"bias", {options_.filters}, options_.bias_initializer, true});
+  return specs;
+}
+
+void ConvTranspose::bind(const std::vector<float*>& values, const std::vector<float*>& grads) {
+  K_ = values.at(0);
+  dK_ = grads.at(0);
+  if (options_.use_bias) {
+    b_ = values.at(1);
+    db_ = grads.at(1);
+  }
+}
+
+void ConvTranspose::reserve(std::int64_t batch) {
+  patches_.resize(static_cast<std::size_t>(batch * window_.output_pixels() * window_.patch_size()));
+  if (keeps_preactivation()) preactivation_.resize(static_cast<std::size_t>(batch * output_size()));
+}
+
+void ConvTranspose::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
+  const std::int64_t m = batch * window_.output_pixels(), P = window_.patch_size(), C = input_shape_.back();
+  gemm(false, true, m, P, C, 1.0f, x, C, K_, C, 0.0f, patches_.data(), P);
+  float* z = keeps_preactivation() ? preactivation_.data() : y;
+  col2im(window_, batch, patches_.data(), z);
+  bias_activation_forward(options_.activation, batch * window_.input_pixels(), options_.filters,
+                          options_.use_bias ? b_ : nullptr, z, y);
+}
+
+void ConvTranspose::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
+  const std::int64_t m = batch * window_.output_pixels(), P = window_.patch_size(), C = input_shape_.back();
+  float* dz = dy;
+  const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
+  bias_activation_backward(options_.activation, batch * window_.input_pixels(), options_.filters, z, y, dy, dz,
+                           options_.use_bias ? db_ : nullptr);
+  float* dpatches = patches_.data();
+  im2col(window_, batch, dz, dpatches);
+  gemm(true, false, P, C, m, 1.0f, dpatches, P, x, C, 0.0f, dK_, C);
+  if (dx != nullptr) gemm(false, false, m, C, P, 1.0f, dpatches, P, K_, C, 0.0f, dx, C);
+}
+
+}  // namespace gradstep

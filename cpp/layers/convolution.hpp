@@ -1,0 +1,103 @@
+// Conv1D / Conv2D, Keras semantics (channels_last): cross-correlation of the input with a kernel
+// of shape (kw, C, filters) or (kh, kw, C, filters), plus bias, then the activation.
+//
+//   forward:  P = im2col(x)                 (batch * output pixels, kh*kw*C)
+//             z = P K + b,  y = f(z)        K: the kernel read as (kh*kw*C, filters)
+//   backward: dz = dy * f'(z),  db = sum_rows dz
+//             dK = P^T dz                   (a GEMM: summed in a fixed order, any thread count)
+//             dx = col2im(dz K^T)           (skipped for the first layer)
+// A 1x1 kernel with stride 1 and no padding needs no im2col: P is x itself.
+// LeCun et al., "Gradient-based learning applied to document recognition" (1998); im2col as in
+// Chellapilla et al., "High performance convolutional neural networks for document processing"
+// (2006).
+#pragma once
+
+#include <vector>
+
+#include "core/memory.hpp"
+#include "kernels/activations.hpp"
+#include "kernels/conv.hpp"
+#include "layers/layer.hpp"
+
+namespace gradstep {
+
+struct ConvOptions {
+  int rank = 2;                       // 1: Conv1D over (T, C); 2: Conv2D over (H, W, C)
+  std::int64_t filters = 1;
+  std::vector<std::int64_t> kernel;   // rank entries
+  std::vector<std::int64_t> strides;  // rank entries
+  std::vector<std::int64_t> dilation; // rank entries
+  Padding padding = Padding::valid;
+  Activation activation = Activation::linear;
+  bool use_bias = true;
+  Initializer kernel_initializer;
+  Initializer bias_initializer;
+};
+
+class Convolution : public Layer {
+ public:
+  explicit Convolution(ConvOptions options);
+  std::string class_name() const override { return options_.rank == 1 ? "Conv1D" : "Conv2D"; }
+
+  Shape build(const Shape& input_shape) override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(const std::vector<float*>& values, const std::vector<float*>& grads) override;
+  void reserve(std::int64_t batch) override;
+  void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) override;
+  void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
+
+  bool can_fuse_output_activation(const std::string& activation) const override {
+    return activation == activation_name(options_.activation);
+  }
+  void set_fused_output(bool fused) override { fused_output_ = fused; }
+  const float* logits() const override { return keeps_preactivation() ? preactivation_.data() : nullptr; }
+
+ private:
+  bool keeps_preactivation() const {
+    return fused_output_ || activation_backward_needs_input(options_.activation);
+  }
+  std::int64_t rows(std::int64_t batch) const { return batch * window_.output_pixels(); }
+
+  ConvOptions options_;
+  Window2D window_;
+  bool fused_output_ = false;
+  float* K_ = nullptr;
+  float* b_ = nullptr;
+  float* dK_ = nullptr;
+  float* db_ = nullptr;
+  AlignedBuffer patches_;        // im2col of the last forward; reused for dP in backward
+  AlignedBuffer preactivation_;  // z, kept only when backward needs it
+};
+
+// Conv2DTranspose, Keras semantics: the transpose (adjoint) of a Conv2D, kernel (kh, kw, filters,
+// C). With K read as (kh*kw*filters, C):
+//   forward:  z = col2im(x K^T) + b,  y = f(z)
+//   backward: dz = dy * f'(z),  P = im2col(dz),  dK = P^T x,  dx = P K,  db = sum dz
+// Output size (Keras deconv_output_length, no output_padding): valid H*s + max(k - s, 0), same H*s.
+// Dumoulin & Visin, "A guide to convolution arithmetic for deep learning" (2016).
+class ConvTranspose : public Layer {
+ public:
+  explicit ConvTranspose(ConvOptions options);
+  std::string class_name() const override { return "Conv2DTranspose"; }
+
+  Shape build(const Shape& input_shape) override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(const std::vector<float*>& values, const std::vector<float*>& grads) override;
+  void reserve(std::int64_t batch) override;
+  void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) override;
+  void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
+
+ private:
+  bool keeps_preactivation() const { return activation_backward_needs_input(options_.activation); }
+
+  ConvOptions options_;
+  Window2D window_;  // the convolution this layer transposes: its input is our output
+  float* K_ = nullptr;
+  float* b_ = nullptr;
+  float* dK_ = nullptr;
+  float* db_ = nullptr;
+  AlignedBuffer patches_;
+  AlignedBuffer preactivation_;
+};
+
+}  // namespace gradstep

@@ -1,0 +1,28 @@
+"""Conv2DTranspose: the transpose of a Conv2D (its input gradient as a layer), plus bias and
+activation. Used to upsample in decoders and autoencoders.
+
+kernel (kh, kw, filters, in_channels), as Keras. Output size per axis, as Keras without
+output_padding: padding "valid" -> size * stride + max(kernel - stride, 0), "same" -> size *
+stride (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning", 2016).
+"""
+from .. import _core
+from .base_conv import BaseConv
+
+
+class Conv2DTranspose(BaseConv):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs):
+        if output_padding is not None:
+            raise NotImplementedError(f"Conv2DTranspose: output_padding={output_padding!r} is not supported yet "
+                                      "(only None)")
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
+        self.output_padding = None
+
+    def _make_core(self):
+        return self._with_regularizers(_core.ConvTranspose(*self._core_args()))
+
+    def get_config(self):
+        config = super().get_config()
+        config["output_padding"] = None
+        return config

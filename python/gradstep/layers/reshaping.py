@@ -1,0 +1,107 @@
+"""Flatten, Reshape, UpSampling2D, ZeroPadding2D (Keras 3 names, channels_last).
+
+Flatten and Reshape keep the values and their row-major order; Reshape's target_shape excludes
+the batch axis and may contain one -1. UpSampling2D repeats rows and columns (nearest); its
+gradient sums each block. ZeroPadding2D adds zero rows and columns; its gradient crops.
+"""
+import numbers
+
+from .. import _core
+from .._validation import check_int_tuple
+from .layer import Layer
+
+
+def _channels_last(layer, data_format):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{type(layer).__name__}: data_format must be 'channels_last', got {data_format!r}")
+    return "channels_last"
+
+
+class Flatten(Layer):
+    def __init__(self, data_format=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.data_format = _channels_last(self, data_format)
+
+    def _make_core(self):
+        return _core.Reshape([], True)
+
+    def get_config(self):
+        config = super().get_config()
+        config["data_format"] = self.data_format
+        return config
+
+
+class Reshape(Layer):
+    def __init__(self, target_shape, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not isinstance(target_shape, (tuple, list)) or not target_shape or not all(
+                isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in target_shape):
+            raise TypeError(f"Reshape: target_shape must be a non-empty tuple of ints, got {target_shape!r}")
+        if any(d != -1 and d <= 0 for d in target_shape) or sum(d == -1 for d in target_shape) > 1:
+            raise ValueError(f"Reshape: target_shape entries must be positive, with at most one -1; got {target_shape!r}")
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def _make_core(self):
+        return _core.Reshape(list(self.target_shape), False)
+
+    def get_config(self):
+        config = super().get_config()
+        config["target_shape"] = self.target_shape
+        return config
+
+
+class UpSampling2D(Layer):
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.size = check_int_tuple(size, 2, "size")
+        self.data_format = _channels_last(self, data_format)
+        if interpolation != "nearest":
+            raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not supported yet (only "
+                                      "'nearest')")
+        self.interpolation = "nearest"
+
+    def _make_core(self):
+        return _core.UpSampling2D(*self.size)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("size"), list):
+            config["size"] = tuple(config["size"])
+        return cls(**config)
+
+
+class ZeroPadding2D(Layer):
+    """padding: int (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right))."""
+
+    def __init__(self, padding=(1, 1), data_format=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.data_format = _channels_last(self, data_format)
+        if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(isinstance(p, (tuple, list)) for p in padding):
+            rows = check_int_tuple(tuple(padding[0]), 2, "padding", minimum=0)
+            cols = check_int_tuple(tuple(padding[1]), 2, "padding", minimum=0)
+        else:
+            r, c = check_int_tuple(padding, 2, "padding", minimum=0)
+            rows, cols = (r, r), (c, c)
+        self.padding = (rows, cols)
+
+    def _make_core(self):
+        (top, bottom), (left, right) = self.padding
+        return _core.ZeroPadding2D(top, bottom, left, right)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"padding": self.padding, "data_format": self.data_format})
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("padding"), list):
+            config["padding"] = tuple(tuple(p) if isinstance(p, list) else p for p in config["padding"])
+        return cls(**config)
