@@ -95,7 +95,14 @@ class Sequential:
         core_layers = [layer._make_core() for layer in self._layers]
         for core_layer in core_layers:
             core.add(core_layer)
-        core.build(list(self._input_shape), next_seed() if seed is None else int(seed))
+        try:
+            core.build(list(self._input_shape), next_seed() if seed is None else int(seed))
+        except ValueError as error:
+            # Layers build in order: the first one not built is the one whose shapes do not fit.
+            failed = next((layer for layer, core_layer in zip(self._layers, core_layers) if not core_layer.built), None)
+            if failed is None:
+                raise
+            raise ValueError(f"layer {failed.name!r} ({type(failed).__name__}): {error}") from None
         for layer, core_layer in zip(self._layers, core_layers):
             if hasattr(layer, "_check_axis"):
                 layer._check_axis(len(core_layer.input_shape))

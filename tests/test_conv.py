@@ -1,0 +1,247 @@
+"""Convolutional layers: forward against float64 direct loops (tests/reference_conv.py), every
+gradient (input, kernel, bias) against central differences of that reference, shape checks at
+build time, and the layers inside real models (save/load, threads, summary).
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference as ref  # noqa: E402
+import reference_conv as rc  # noqa: E402
+
+import gradstep as gs  # noqa: E402
+
+L = gs.layers
+GRAD_TOL = 1e-3
+
+
+def _single_layer(input_shape, layer, weights=None, seed=0):
+    gs.set_seed(seed)
+    model = gs.Sequential([gs.Input(input_shape), layer])
+    if weights is not None:
+        model.set_weights(weights)
+    return model
+
+
+def _check(model, x, reference, weights):
+    """y, dx and every weight gradient of `model` against `reference(x, *weights)` (float64)."""
+    x = np.asarray(x, np.float32)
+    expected = reference(x, *weights)
+    rng = np.random.default_rng(99)
+    dy = rng.standard_normal(expected.shape).astype(np.float32)
+    y, dx, grads = model.forward_backward(x, dy)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=2e-5)
+
+    def loss_of(position):
+        def f(value):
+            args = [x] + list(weights)
+            args[position] = value
+            return float(np.sum(reference(*args) * dy))
+        return f
+
+    numeric_dx = ref.numeric_grad(loss_of(0), x)
+    assert dx.shape == x.shape
+    assert ref.rel_err(dx, numeric_dx) < GRAD_TOL, ref.rel_err(dx, numeric_dx)
+    assert len(grads) == len(weights)
+    for i, (grad, weight) in enumerate(zip(grads, weights)):
+        numeric = ref.numeric_grad(loss_of(i + 1), weight)
+        assert grad.shape == weight.shape
+        assert ref.rel_err(grad, numeric) < GRAD_TOL, (i, ref.rel_err(grad, numeric))
+
+
+def _random(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+CONV2D_CASES = [
+    # (input (H, W, C), filters, kernel, strides, padding, dilation)
+    ((6, 6, 1), 2, (3, 3), (1, 1), "valid", (1, 1)),    # a single channel
+    ((5, 5, 3), 4, (2, 2), (1, 1), "same", (1, 1)),     # "same" with an even kernel
+    ((7, 6, 2), 3, (3, 3), (2, 2), "valid", (1, 1)),    # stride 2, odd sizes
+    ((6, 7, 2), 3, (3, 2), (2, 2), "same", (1, 1)),     # stride 2 "same", rectangular kernel
+    ((7, 7, 2), 2, (3, 3), (1, 1), "valid", (2, 2)),    # dilation 2
+    ((6, 5, 2), 2, (3, 3), (1, 1), "same", (2, 2)),     # dilation 2 "same"
+    ((4, 5, 5), 3, (1, 1), (1, 1), "valid", (1, 1)),    # pointwise: no im2col
+    ((4, 4, 16), 8, (3, 3), (1, 1), "same", (1, 1)),    # many channels
+    ((5, 5, 2), 3, (5, 5), (1, 1), "valid", (1, 1)),    # kernel as large as the input
+]
+
+
+@pytest.mark.parametrize("case", CONV2D_CASES, ids=[str(c) for c in CONV2D_CASES])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_conv2d_forward_and_gradients(case, batch):
+    shape, filters, kernel, strides, padding, dilation = case
+    layer = L.Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation)
+    weights = [_random(kernel + (shape[-1], filters), 1), _random((filters,), 2)]
+    model = _single_layer(shape, layer, weights)
+    _check(model, _random((batch,) + shape, 3),
+           lambda x, k, b: rc.conv2d(x, k, b, strides, padding, dilation), weights)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "gelu"])
+def test_conv2d_with_activation(activation):
+    use_bias = activation in ("relu", "gelu")
+    layer = L.Conv2D(3, 3, padding="same", activation=activation, use_bias=use_bias)
+    weights = [_random((3, 3, 2, 3), 4)] + ([_random((3,), 5)] if use_bias else [])
+    model = _single_layer((5, 4, 2), layer, weights)
+    x = _random((2, 5, 4, 2), 6)
+    act = ref.activation(activation)
+
+    def reference(x, kernel, bias=None):
+        return act(rc.conv2d(x, kernel, bias, padding="same"))
+
+    if activation == "relu":  # central differences must not straddle the kink
+        assert np.min(np.abs(rc.conv2d(x, *weights, padding="same"))) > 1e-3
+    _check(model, x, reference, weights)
+
+
+CONV1D_CASES = [
+    # (input (T, C), filters, kernel, stride, padding, dilation)
+    ((9, 2), 3, 3, 1, "valid", 1),
+    ((8, 3), 2, 4, 1, "same", 1),
+    ((9, 2), 2, 3, 2, "same", 1),
+    ((7, 2), 3, 3, 1, "causal", 1),
+    ((9, 1), 2, 2, 1, "causal", 3),
+    ((10, 2), 2, 3, 1, "valid", 2),
+]
+
+
+@pytest.mark.parametrize("case", CONV1D_CASES, ids=[str(c) for c in CONV1D_CASES])
+def test_conv1d_forward_and_gradients(case):
+    shape, filters, kernel, stride, padding, dilation = case
+    layer = L.Conv1D(filters, kernel, strides=stride, padding=padding, dilation_rate=dilation)
+    weights = [_random((kernel, shape[-1], filters), 1), _random((filters,), 2)]
+    model = _single_layer(shape, layer, weights)
+    _check(model, _random((2,) + shape, 3), lambda x, k, b: rc.conv1d(x, k, b, stride, padding, dilation), weights)
+
+
+def test_conv1d_causal_output_does_not_see_the_future():
+    model = _single_layer((8, 1), L.Conv1D(1, 3, padding="causal", dilation_rate=2, use_bias=False))
+    x = _random((1, 8, 1), 4)
+    y = model.predict(x, verbose=0)
+    x2 = x.copy()
+    x2[0, 5:] += 10.0
+    y2 = model.predict(x2, verbose=0)
+    np.testing.assert_array_equal(y[0, :5], y2[0, :5])
+    assert not np.array_equal(y[0, 5:], y2[0, 5:])
+
+
+TRANSPOSE_CASES = [
+    # (input (H, W, C), filters, kernel, strides, padding)
+    ((3, 3, 2), 2, (3, 3), (2, 2), "valid"),
+    ((3, 4, 2), 3, (3, 3), (2, 2), "same"),
+    ((3, 3, 1), 2, (2, 2), (2, 2), "valid"),
+    ((3, 2, 2), 2, (4, 4), (2, 2), "same"),
+    ((4, 4, 3), 2, (3, 3), (1, 1), "same"),
+    ((2, 3, 2), 2, (1, 1), (3, 3), "valid"),  # kernel smaller than the stride
+]
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=[str(c) for c in TRANSPOSE_CASES])
+def test_conv2d_transpose_forward_and_gradients(case):
+    shape, filters, kernel, strides, padding = case
+    layer = L.Conv2DTranspose(filters, kernel, strides=strides, padding=padding)
+    weights = [_random(kernel + (filters, shape[-1]), 1), _random((filters,), 2)]
+    model = _single_layer(shape, layer, weights)
+    _check(model, _random((2,) + shape, 3), lambda x, k, b: rc.conv2d_transpose(x, k, b, strides, padding), weights)
+
+
+POOL_CASES = [
+    # (layer class, input (H, W, C), pool, strides, padding)
+    (L.MaxPooling2D, (6, 6, 2), (2, 2), None, "valid"),
+    (L.MaxPooling2D, (7, 5, 3), (3, 3), (2, 2), "same"),
+    (L.MaxPooling2D, (5, 7, 1), (2, 3), (1, 2), "valid"),
+    (L.AveragePooling2D, (6, 6, 2), (2, 2), None, "valid"),
+    (L.AveragePooling2D, (7, 5, 3), (3, 3), (2, 2), "same"),
+    (L.AveragePooling2D, (5, 5, 2), (2, 2), (1, 1), "same"),
+]
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=[f"{c[0].__name__}-{c[1:]}" for c in POOL_CASES])
+def test_pooling2d_forward_and_gradients(case):
+    cls, shape, pool, strides, padding = case
+    model = _single_layer(shape, cls(pool, strides=strides, padding=padding))
+    mode = "max" if "Max" in cls.__name__ else "average"
+    _check(model, _random((2,) + shape, 7), lambda x: rc.pool2d(x, pool, strides or pool, padding, mode), [])
+
+
+@pytest.mark.parametrize("cls,mode", [(L.MaxPooling1D, "max"), (L.AveragePooling1D, "average")])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_pooling1d_forward_and_gradients(cls, mode, padding):
+    model = _single_layer((9, 3), cls(3, strides=2, padding=padding))
+    reference = lambda x: rc.pool2d(x[:, None], (1, 3), (1, 2), padding, mode)[:, 0]  # noqa: E731
+    _check(model, _random((2, 9, 3), 8), reference, [])
+
+
+@pytest.mark.parametrize("cls,axes,reduce", [
+    (L.GlobalMaxPooling2D, (1, 2), np.max), (L.GlobalAveragePooling2D, (1, 2), np.mean),
+    (L.GlobalMaxPooling1D, (1,), np.max), (L.GlobalAveragePooling1D, (1,), np.mean)])
+def test_global_pooling(cls, axes, reduce):
+    shape = (4, 5, 3) if len(axes) == 2 else (6, 3)
+    model = _single_layer(shape, cls())
+    assert model.output_shape == (None, 3)
+    _check(model, _random((2,) + shape, 9), lambda x: reduce(np.asarray(x, np.float64), axis=axes), [])
+
+
+def test_reshaping_layers():
+    x = _random((2, 3, 4, 2), 10)
+    _check(_single_layer((3, 4, 2), L.Flatten()), x, lambda x: np.asarray(x, np.float64).reshape(2, -1), [])
+    _check(_single_layer((3, 4, 2), L.Reshape((4, -1))), x, lambda x: np.asarray(x, np.float64).reshape(2, 4, 6), [])
+    _check(_single_layer((3, 4, 2), L.UpSampling2D((2, 3))), x, lambda x: rc.upsample2d(x, (2, 3)), [])
+    _check(_single_layer((3, 4, 2), L.ZeroPadding2D(((1, 0), (2, 1)))), x,
+           lambda x: rc.zero_pad2d(x, ((1, 0), (2, 1))), [])
+    assert _single_layer((3, 4, 2), L.ZeroPadding2D(1)).output_shape == (None, 5, 6, 2)
+
+
+def test_keras_weight_shapes_and_output_shapes():
+    cases = [
+        (L.Conv2D(8, 3), (28, 28, 1), (None, 26, 26, 8), [(3, 3, 1, 8), (8,)]),
+        (L.Conv2D(8, 3, strides=2, padding="same"), (28, 27, 3), (None, 14, 14, 8), [(3, 3, 3, 8), (8,)]),
+        (L.Conv1D(4, 5, padding="causal"), (10, 2), (None, 10, 4), [(5, 2, 4), (4,)]),
+        (L.Conv2DTranspose(6, 3, strides=2), (7, 7, 4), (None, 15, 15, 6), [(3, 3, 6, 4), (6,)]),
+        (L.Conv2DTranspose(6, 3, strides=2, padding="same", use_bias=False), (7, 7, 4), (None, 14, 14, 6),
+         [(3, 3, 6, 4)]),
+        (L.MaxPooling2D(), (7, 7, 3), (None, 3, 3, 3), []),
+        (L.MaxPooling2D(padding="same"), (7, 7, 3), (None, 4, 4, 3), []),
+        (L.AveragePooling1D(2), (7, 3), (None, 3, 3), []),
+    ]
+    for layer, shape, output, weights in cases:
+        model = _single_layer(shape, layer)
+        assert model.output_shape == output, (layer, model.output_shape)
+        assert [w.shape for w in model.get_weights()] == weights
+        assert layer.count_params() == sum(int(np.prod(w)) for w in weights)
+
+
+@pytest.mark.parametrize("layer,shape,pattern", [
+    (lambda: L.Conv2D(4, 5, name="big"), (4, 4, 1), r"'big' \(Conv2D\).*kernel_size \(5, 5\).*\(None, 4, 4, 1\)"),
+    (lambda: L.Conv2D(4, 3, dilation_rate=3, name="dilated"), (6, 6, 1), r"'dilated'.*kernel_size.*dilation_rate \(3, 3\)"),
+    (lambda: L.Conv1D(4, 9, name="c1"), (8, 2), r"'c1' \(Conv1D\).*kernel_size \(9,\).*\(None, 8, 2\)"),
+    (lambda: L.MaxPooling2D(3, name="pool"), (2, 5, 1), r"'pool'.*pool_size \(3, 3\).*\(None, 2, 5, 1\)"),
+    (lambda: L.Conv2D(4, 3, name="flat"), (16,), r"'flat'.*rank 4.*\(None, 16\)"),
+    (lambda: L.Reshape((5, -1), name="r"), (4, 3), r"'r' \(Reshape\).*cannot reshape"),
+])
+def test_bad_shapes_raise_at_build_naming_the_layer(layer, shape, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        gs.Sequential([gs.Input(shape), layer()]).build()
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: L.Conv2D(0, 3), ValueError),
+    (lambda: L.Conv2D(4, (3, 3, 3)), TypeError),
+    (lambda: L.Conv2D(4, 3, padding="causal"), ValueError),
+    (lambda: L.Conv2D(4, 3, strides=2, dilation_rate=2), ValueError),
+    (lambda: L.Conv2D(4, 3, data_format="channels_first"), ValueError),
+    (lambda: L.Conv2D(4, 3, groups=2), NotImplementedError),
+    (lambda: L.Conv2DTranspose(4, 3, output_padding=1), NotImplementedError),
+    (lambda: L.MaxPooling2D(0), ValueError),
+    (lambda: L.MaxPooling2D(2, padding="full"), ValueError),
+    (lambda: L.UpSampling2D(interpolation="bilinear"), NotImplementedError),
+    (lambda: L.Reshape((2, -1, -1)), ValueError),
+    (lambda: L.ZeroPadding2D(-1), ValueError),
+])
+def test_bad_arguments_raise(make, error):
+    with pytest.raises(error):
+        make()
