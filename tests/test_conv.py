@@ -245,3 +245,164 @@ def test_bad_shapes_raise_at_build_naming_the_layer(layer, shape, pattern):
 def test_bad_arguments_raise(make, error):
     with pytest.raises(error):
         make()
+
+
+# ---------------------------------------------------------------------------------------------
+# In models
+# ---------------------------------------------------------------------------------------------
+def _cnn(seed=0):
+    gs.set_seed(seed)
+    model = gs.Sequential([
+        gs.Input((12, 12, 2)),
+        L.Conv2D(6, 3, padding="same", activation="relu", kernel_regularizer=gs.regularizers.L2(1e-3)),
+        L.BatchNormalization(),
+        L.MaxPooling2D(),
+        L.Conv2D(8, 3, activation="relu"),
+        L.Dropout(0.3),
+        L.AveragePooling2D(padding="same"),
+        L.Flatten(),
+        L.Dense(5),
+    ])
+    model.compile(optimizer="adam", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+
+
+def _cnn_data(n=96):
+    rng = np.random.default_rng(11)
+    return rng.standard_normal((n, 12, 12, 2)).astype(np.float32), rng.integers(0, 5, n)
+
+
+@pytest.fixture
+def restore_threads():
+    before = gs.get_num_threads()
+    yield
+    gs.set_num_threads(before)
+
+
+def test_cnn_with_batchnorm_and_dropout_is_bitwise_identical_for_1_2_and_3_threads(restore_threads):
+    x, y = _cnn_data()
+    results = {}
+    for threads in (1, 2, 3):
+        gs.set_num_threads(threads)
+        model = _cnn()
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        results[threads] = (model.get_weights(), history.history)
+    for threads in (2, 3):
+        assert results[threads][1] == results[1][1]
+        for a, b in zip(results[threads][0], results[1][0]):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_cnn_learns_and_saves_and_resumes_exactly(tmp_path):
+    x, y = _cnn_data()
+    model = _cnn()
+    first = model.fit(x, y, batch_size=16, epochs=8, verbose=0).history["loss"]
+    assert first[-1] < first[0] * 0.85  # random labels: it memorises
+    model.save(tmp_path / "cnn.gstep")
+    loaded = gs.models.load_model(tmp_path / "cnn.gstep")
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    a = model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False).history
+    b = loaded.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False).history
+    assert a == b
+    for u, v in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_every_conv_layer_survives_save_and_load(tmp_path):
+    gs.set_seed(2)
+    model = gs.Sequential([
+        gs.Input((8, 8, 3)),
+        L.ZeroPadding2D(((1, 0), (0, 1))),
+        L.Conv2D(4, (2, 3), strides=(1, 2), padding="same", dilation_rate=1, activation="tanh"),
+        L.Conv2DTranspose(3, 3, strides=2, padding="same", use_bias=False),
+        L.UpSampling2D((1, 2)),
+        L.MaxPooling2D((2, 2), strides=(2, 1), padding="same"),
+        L.Reshape((-1, 3)),
+        L.Conv1D(4, 3, padding="causal", dilation_rate=2),
+        L.MaxPooling1D(2),
+        L.AveragePooling1D(2, padding="same"),
+        L.GlobalAveragePooling1D(),
+        L.Dense(2),
+    ])
+    path = tmp_path / "all.gstep"
+    model.save(path)
+    loaded = gs.models.load_model(path)
+    for original, copy in zip(model.layers, loaded.layers):
+        assert type(copy) is type(original)
+        assert copy.get_config() == original.get_config()
+    x = _random((3, 8, 8, 3), 12)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for cls in (L.GlobalMaxPooling2D, L.GlobalAveragePooling2D, L.GlobalMaxPooling1D, L.Flatten):
+        layer = cls()
+        assert type(L.deserialize(L.serialize(layer))) is cls
+
+
+def test_cnn_train_step_allocates_nothing_in_steady_state():
+    from gradstep import _core
+    x, y = _cnn_data()
+    model = _cnn()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    before = _core.allocation_count()
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    model.predict(x, batch_size=16, verbose=0)
+    assert _core.allocation_count() == before
+
+
+def test_summary_lists_conv_layers_with_keras_names():
+    model = _cnn()
+    import io
+    from contextlib import redirect_stdout
+    out = io.StringIO()
+    with redirect_stdout(out):
+        model.summary()
+    text = out.getvalue()
+    for expected in ("(Conv2D)", "(None, 12, 12, 6)", "(MaxPooling2D)", "(None, 6, 6, 6)", "(Flatten)",
+                     "(None, 32)", "Trainable params: 731"):
+        assert expected in text, text
+    names = [layer.name for layer in model.layers]
+    assert names[0].startswith("conv2d") and names[2].startswith("max_pooling2d"), names
+
+
+def test_against_torch_conv_layers():
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+    x = _random((2, 9, 8, 3), 13)
+    xt = torch.tensor(x.transpose(0, 3, 1, 2), dtype=torch.float64, requires_grad=True)
+    kernel = _random((3, 3, 3, 4), 14)
+    bias = _random((4,), 15)
+    model = _single_layer((9, 8, 3), L.Conv2D(4, 3, strides=2, padding="valid"), [kernel, bias])
+    dy = _random((2, 4, 3, 4), 16)
+    y, dx, (dk, db) = model.forward_backward(x, dy)
+    kt = torch.tensor(kernel.transpose(3, 2, 0, 1), dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(bias, dtype=torch.float64, requires_grad=True)
+    yt = functional.conv2d(xt, kt, bt, stride=2)
+    (yt * torch.tensor(dy.transpose(0, 3, 1, 2), dtype=torch.float64)).sum().backward()
+    np.testing.assert_allclose(y, yt.detach().numpy().transpose(0, 2, 3, 1), atol=1e-4)
+    np.testing.assert_allclose(dx, xt.grad.numpy().transpose(0, 2, 3, 1), atol=1e-4)
+    np.testing.assert_allclose(dk, kt.grad.numpy().transpose(2, 3, 1, 0), atol=1e-4)
+    np.testing.assert_allclose(db, bt.grad.numpy(), atol=1e-4)
+
+    # Conv2DTranspose (stride 2, valid) against conv_transpose2d; Keras kernel (kh, kw, F, C)
+    # is torch's (C, F, kh, kw).
+    kernel = _random((3, 3, 2, 3), 17)
+    model = _single_layer((9, 8, 3), L.Conv2DTranspose(2, 3, strides=2, use_bias=False), [kernel])
+    y = model.predict(x, verbose=0)
+    yt = functional.conv_transpose2d(torch.tensor(x.transpose(0, 3, 1, 2), dtype=torch.float64),
+                                     torch.tensor(kernel.transpose(3, 2, 0, 1), dtype=torch.float64), stride=2)
+    np.testing.assert_allclose(y, yt.numpy().transpose(0, 2, 3, 1), atol=1e-4)
+
+    # pooling
+    y = _single_layer((9, 8, 3), L.MaxPooling2D(3, strides=2)).predict(x, verbose=0)
+    yt = functional.max_pool2d(torch.tensor(x.transpose(0, 3, 1, 2)), 3, stride=2)
+    np.testing.assert_allclose(y, yt.numpy().transpose(0, 2, 3, 1), atol=1e-6)
+
+    # Conv1D causal = left-padded conv1d
+    x1 = _random((2, 10, 3), 18)
+    kernel1 = _random((3, 3, 2), 19)
+    y = _single_layer((10, 3), L.Conv1D(2, 3, padding="causal", dilation_rate=2, use_bias=False),
+                      [kernel1]).predict(x1, verbose=0)
+    padded = functional.pad(torch.tensor(x1.transpose(0, 2, 1), dtype=torch.float64), (4, 0))
+    yt = functional.conv1d(padded, torch.tensor(kernel1.transpose(2, 1, 0), dtype=torch.float64), dilation=2)
+    np.testing.assert_allclose(y, yt.numpy().transpose(0, 2, 1), atol=1e-4)
