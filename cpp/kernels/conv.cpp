@@ -76,29 +76,55 @@ bool Window2D::is_pointwise() const {
   return unit(h) && unit(w);
 }
 
+namespace {
+
+// n floats; a plain loop: the runs here are short (often C or kw*C floats), where a memcpy call
+// costs more than the copy.
+inline void copy_run(float* __restrict out, const float* __restrict in, i64 n) {
+  for (i64 k = 0; k < n; ++k) out[k] = in[k];
+}
+
+// One patch row of output pixel (oh, ow): kh window rows of kw*C floats each.
+inline void gather_patch(const Window2D& g, const float* sample, i64 oh, i64 ow, float* out) {
+  const i64 C = g.channels, kw = g.w.kernel, W = g.w.input;
+  const i64 first_iw = input_index(g.w, ow, 0);
+  // With dilation 1 a window row is one contiguous run of the input row, clipped at the borders.
+  const bool contiguous = g.w.dilation == 1;
+  for (i64 i = 0; i < g.h.kernel; ++i, out += kw * C) {
+    const i64 ih = input_index(g.h, oh, i);
+    if (ih < 0 || ih >= g.h.input) {
+      zero(out, kw * C);
+      continue;
+    }
+    const float* row = sample + ih * W * C;
+    if (contiguous) {
+      const i64 lo = std::max<i64>(0, -first_iw), hi = std::min<i64>(kw, W - first_iw);  // inside: [lo, hi)
+      if (lo > 0) zero(out, lo * C);
+      if (hi > lo) copy_run(out + lo * C, row + (first_iw + lo) * C, (hi - lo) * C);
+      if (hi < kw) zero(out + std::max(hi, lo) * C, (kw - std::max(hi, lo)) * C);
+      continue;
+    }
+    for (i64 j = 0; j < kw; ++j) {
+      const i64 iw = first_iw + j * g.w.dilation;
+      if (iw >= 0 && iw < W) copy_run(out + j * C, row + iw * C, C);
+      else zero(out + j * C, C);
+    }
+  }
+}
+
+}  // namespace
+
 void im2col(const Window2D& g, i64 batch, const float* x, float* patches) {
-  const i64 C = g.channels, OH = g.h.output, OW = g.w.output;
-  const i64 row_floats = OW * g.patch_size();
+  const i64 OH = g.h.output, OW = g.w.output, P = g.patch_size();
+  const i64 row_floats = OW * P;
   const i64 grain = std::max<i64>(1, kCopyGrain / std::max<i64>(row_floats, 1));
   // One task per output row (sample n, row oh): it writes OW patch rows.
   parallel_for(0, batch * OH, grain, [&](i64 b, i64 e) {
     for (i64 task = b; task < e; ++task) {
       const i64 n = task / OH, oh = task % OH;
-      const float* sample = x + n * g.input_pixels() * C;
+      const float* sample = x + n * g.input_pixels() * g.channels;
       float* out = patches + task * row_floats;
-      for (i64 ow = 0; ow < OW; ++ow) {
-        for (i64 i = 0; i < g.h.kernel; ++i) {
-          const i64 ih = input_index(g.h, oh, i);
-          const bool row_inside = ih >= 0 && ih < g.h.input;
-          for (i64 j = 0; j < g.w.kernel; ++j, out += C) {
-            const i64 iw = input_index(g.w, ow, j);
-            if (row_inside && iw >= 0 && iw < g.w.input)
-              std::memcpy(out, sample + (ih * g.w.input + iw) * C, static_cast<std::size_t>(C) * sizeof(float));
-            else
-              zero(out, C);
-          }
-        }
-      }
+      for (i64 ow = 0; ow < OW; ++ow, out += P) gather_patch(g, sample, oh, ow, out);
     }
   });
 }
@@ -174,22 +200,29 @@ void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, st
     const float* sample = x + n * g.input_pixels() * C;
     const i64 row = (n * g.h.output + oh) * OW * C;
     for (i64 ow = 0; ow < OW; ++ow) {
-      float* out = y + row + ow * C;
-      std::int32_t* where = argmax + row + ow * C;
+      float* __restrict out = y + row + ow * C;
+      std::int32_t* __restrict where = argmax + row + ow * C;
       bool first = true;
       for_window(g, oh, ow, [&](i64 ih, i64 iw) {
         const i64 offset = (ih * g.w.input + iw) * C;
-        const float* pixel = sample + offset;
+        const float* __restrict pixel = sample + offset;
+        const auto base = static_cast<std::int32_t>(offset);
+        if (first) {
+          for (i64 c = 0; c < C; ++c) {
+            out[c] = pixel[c];
+            where[c] = base + static_cast<std::int32_t>(c);
+          }
+          first = false;
+          return;
+        }
+        // A larger value wins, and so does a NaN (NaN propagates, as in the frameworks); ties
+        // keep the first maximum. Branch-free so that it vectorises.
         for (i64 c = 0; c < C; ++c) {
           const float v = pixel[c];
-          // A larger value wins; so does a NaN over a number (NaN propagates, as in the
-          // frameworks); ties and later NaNs keep the first.
-          if (first || v > out[c] || (v != v && out[c] == out[c])) {
-            out[c] = v;
-            where[c] = static_cast<std::int32_t>(offset + c);
-          }
+          const bool take = v > out[c] || v != v;
+          out[c] = take ? v : out[c];
+          where[c] = take ? base + static_cast<std::int32_t>(c) : where[c];
         }
-        first = false;
       });
     }
   });

@@ -3,7 +3,14 @@
 W1: MLP 784-256-128-10, ReLU, sparse CE from logits, Adam(1e-3), batch 128, 60,000 standard-normal
     rows, one epoch.
 W2: W1 with BatchNormalization + Dropout(0.2) after each hidden Dense.
+W3: 28x28x1 input, Conv2D(16, 3) ReLU, MaxPooling2D(2), Conv2D(32, 3) ReLU, MaxPooling2D(2), Flatten,
+    Dense(10); batch 64, 10,000 uniform [0, 1) images, one epoch.
+W5: Keras' "Simple MNIST convnet": Conv2D(32, 3) ReLU, MaxPooling2D(2), Conv2D(64, 3) ReLU,
+    MaxPooling2D(2), Flatten, Dropout(0.5), Dense(10, softmax); batch 128, 10,000 images.
 G:  square float32 GEMM, n = 256..2048, against numpy's @.
+
+The CNNs train with Adam(1e-3) and sparse categorical cross-entropy (from logits; W5's softmax is
+fused with the loss), as W1. PyTorch runs the same networks in its default NCHW layout.
 
 Each runner builds its model outside the timed region and returns seconds for one epoch.
 """
@@ -53,10 +60,72 @@ def gradstep_mlp(batchnorm, dropout):
     return model
 
 
-def run_gradstep(model, x, y):
+def run_gradstep(model, x, y, batch=BATCH):
     start = time.perf_counter()
-    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=True)
     return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------- CNNs
+IMAGE_ROWS = 10_000
+IMAGE_SHAPE = (28, 28, 1)
+# name: (batch, [(filters, kernel) per conv block], dropout before the Dense, softmax output)
+CNNS = {"W3": (64, [(16, 3), (32, 3)], 0.0, False),
+        "W5": (128, [(32, 3), (64, 3)], 0.5, True)}
+
+
+def make_image_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((IMAGE_ROWS,) + IMAGE_SHAPE, dtype=np.float32)
+    y = rng.integers(0, CLASSES, IMAGE_ROWS).astype(np.int64)
+    return x, y
+
+
+def cnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
+    """The convolutions' and the Dense layer's GEMM flops for one epoch: forward, kernel gradient
+    and input gradient (none for the first layer), as in gemm_flops_per_epoch."""
+    _, blocks, _, _ = CNNS[name]
+    size, channels, total = IMAGE_SHAPE[0], IMAGE_SHAPE[2], 0
+    for i, (filters, kernel) in enumerate(blocks):
+        size -= kernel - 1
+        per_row = 2 * size * size * kernel * kernel * channels * filters
+        total += per_row * (2 if i == 0 else 3)
+        size //= 2
+        channels = filters
+    total += 2 * size * size * channels * CLASSES * 3
+    return total * rows
+
+
+def gradstep_cnn(name):
+    import gradstep as gs
+    _, blocks, dropout, softmax = CNNS[name]
+    layers = [gs.Input(IMAGE_SHAPE)]
+    for filters, kernel in blocks:
+        layers += [gs.layers.Conv2D(filters, kernel, activation="relu"), gs.layers.MaxPooling2D(2)]
+    layers.append(gs.layers.Flatten())
+    if dropout:
+        layers.append(gs.layers.Dropout(dropout))
+    layers.append(gs.layers.Dense(CLASSES, activation="softmax" if softmax else None))
+    model = gs.Sequential(layers)
+    model.compile(optimizer=gs.optimizers.Adam(1e-3),
+                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=not softmax))
+    return model
+
+
+def torch_cnn(name):
+    import torch
+    _, blocks, dropout, _ = CNNS[name]
+    layers, channels, size = [], IMAGE_SHAPE[2], IMAGE_SHAPE[0]
+    for filters, kernel in blocks:
+        layers += [torch.nn.Conv2d(channels, filters, kernel), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+        channels, size = filters, (size - kernel + 1) // 2
+    layers.append(torch.nn.Flatten())
+    if dropout:
+        layers.append(torch.nn.Dropout(dropout))
+    layers.append(torch.nn.Linear(channels * size * size, CLASSES))  # softmax: inside CrossEntropyLoss
+    net = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    return net, optimizer
 
 
 # ---------------------------------------------------------------------------------------- numpy
@@ -97,7 +166,7 @@ def torch_mlp(batchnorm, dropout):
     return net, optimizer
 
 
-def run_torch(model, x, y):
+def run_torch(model, x, y, batch=BATCH):
     import torch
     net, optimizer = model
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -106,8 +175,8 @@ def run_torch(model, x, y):
     net.train()
     start = time.perf_counter()
     order = torch.randperm(len(xt))
-    for begin in range(0, len(xt), BATCH):
-        idx = order[begin:begin + BATCH]
+    for begin in range(0, len(xt), batch):
+        idx = order[begin:begin + batch]
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(net(xt[idx]), yt[idx])
         loss.backward()
