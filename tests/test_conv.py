@@ -406,3 +406,29 @@ def test_against_torch_conv_layers():
     padded = functional.pad(torch.tensor(x1.transpose(0, 2, 1), dtype=torch.float64), (4, 0))
     yt = functional.conv1d(padded, torch.tensor(kernel1.transpose(2, 1, 0), dtype=torch.float64), dilation=2)
     np.testing.assert_allclose(y, yt.numpy().transpose(0, 2, 1), atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Examples (each prints its figures; here their claims are checked)
+# ---------------------------------------------------------------------------------------------
+def _example(name):
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cnn_digits_example_reaches_097():
+    results = _example("cnn_digits").main([])
+    assert results["CNN"] >= 0.97, results
+
+
+def test_autoencoders_example_meets_its_thresholds(tmp_path):
+    example = _example("autoencoders")
+    results = example.main(["--png", str(tmp_path / "ae.png")])
+    for name, threshold in example.THRESHOLDS.items():
+        assert results[name]["mse"] < threshold, results
+    assert results["conv"]["mse"] < results["dense"]["mse"]
+    assert 0.8 < results["conv"]["params"] / results["dense"]["params"] < 1.25  # a similar size
