@@ -432,3 +432,22 @@ def test_autoencoders_example_meets_its_thresholds(tmp_path):
         assert results[name]["mse"] < threshold, results
     assert results["conv"]["mse"] < results["dense"]["mse"]
     assert 0.8 < results["conv"]["params"] / results["dense"]["params"] < 1.25  # a similar size
+
+
+def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads):
+    # 4 x 38 x 38 = 5,776 output pixels and a 9 x 4 kernel: the kernel gradient is summed in fixed
+    # row blocks (cpp/layers/convolution.hpp, kernel_gradient) instead of one GEMM.
+    x = _random((4, 40, 40, 1), 20)
+    kernel = _random((3, 3, 1, 4), 21)
+    dy = _random((4, 38, 38, 4), 22)
+    patches = np.stack([x[:, i:i + 38, j:j + 38, 0] for i in range(3) for j in range(3)], axis=-1)
+    expected = np.einsum("nhwp,nhwf->pf", patches.astype(np.float64), dy.astype(np.float64)).reshape(3, 3, 1, 4)
+    results = []
+    for threads in (1, 2, 3):
+        gs.set_num_threads(threads)
+        model = _single_layer((40, 40, 1), L.Conv2D(4, 3, use_bias=False), [kernel])
+        _, _, (dk,) = model.forward_backward(x, dy)
+        np.testing.assert_allclose(dk, expected, rtol=1e-4, atol=1e-3)
+        results.append(dk)
+    for dk in results[1:]:
+        np.testing.assert_array_equal(dk, results[0])

@@ -1,9 +1,11 @@
 #include "layers/convolution.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
 
 namespace gradstep {
@@ -65,6 +67,39 @@ Shape kernel_shape(const ConvOptions& o, std::int64_t in_channels, bool transpos
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+// Kernel gradient
+
+std::int64_t kernel_gradient_partials(std::int64_t rows, std::int64_t patch, std::int64_t filters) {
+  // Blocked only when the result is too small for the GEMM's own split (< ~2 x 32 x 32 values)
+  // and there are several blocks of rows.
+  if (patch * filters > 2048 || rows < 2 * kKernelGradientBlockRows) return 0;
+  return (rows + kKernelGradientBlockRows - 1) / kKernelGradientBlockRows;
+}
+
+void kernel_gradient(std::int64_t rows, std::int64_t patch, std::int64_t filters, const float* P, const float* dz,
+                     float* dK, float* partials) {
+  const std::int64_t blocks = kernel_gradient_partials(rows, patch, filters);
+  if (blocks == 0) {
+    gemm(true, false, patch, filters, rows, 1.0f, P, patch, dz, filters, 0.0f, dK, filters);
+    return;
+  }
+  const std::int64_t size = patch * filters;
+  parallel_for(0, blocks, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t block = b; block < e; ++block) {
+      const std::int64_t r0 = block * kKernelGradientBlockRows;
+      const std::int64_t r1 = std::min(rows, r0 + kKernelGradientBlockRows);
+      gemm(true, false, patch, filters, r1 - r0, 1.0f, P + r0 * patch, patch, dz + r0 * filters, filters, 0.0f,
+           partials + block * size, filters);
+    }
+  });
+  for (std::int64_t i = 0; i < size; ++i) dK[i] = partials[i];
+  for (std::int64_t block = 1; block < blocks; ++block) {
+    const float* part = partials + block * size;
+    for (std::int64_t i = 0; i < size; ++i) dK[i] += part[i];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Convolution
 
 Convolution::Convolution(ConvOptions options) : options_(std::move(options)) {
@@ -102,6 +137,9 @@ void Convolution::reserve(std::int64_t batch) {
   if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
   if (options_.activation != Activation::linear)
     preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
+  const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);
+  if (partials > 0)
+    partial_dK_.resize(static_cast<std::size_t>(partials * window_.patch_size() * options_.filters));
 }
 
 void Convolution::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
@@ -124,7 +162,7 @@ void Convolution::backward(const float* x, const float* y, float* dy, float* dx,
                            options_.use_bias ? db_ : nullptr);
   const bool pointwise = window_.is_pointwise();
   const float* patches = pointwise ? x : patches_.data();
-  gemm(true, false, P, F, m, 1.0f, patches, P, dz, F, 0.0f, dK_, F);
+  kernel_gradient(m, P, F, patches, dz, dK_, partial_dK_.data());
   if (dx == nullptr) return;
   if (pointwise) {
     gemm(false, true, m, P, F, 1.0f, dz, F, K_, F, 0.0f, dx, P);

@@ -67,7 +67,19 @@ class Convolution : public Layer {
   float* db_ = nullptr;
   AlignedBuffer patches_;        // im2col of the last forward; reused for dP in backward
   AlignedBuffer preactivation_;  // z, kept only when backward needs it
+  AlignedBuffer partial_dK_;     // kernel_gradient: one partial sum per fixed row block
 };
+
+// dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the
+// (patch x filters) result is too small to split between threads, the GEMM would run on one
+// thread; instead the rows are cut into fixed blocks of kKernelGradientBlockRows (by the data, not
+// by the threads), each block's product goes to its own partial buffer in parallel, and the
+// partials are added in block order: the same bits for any thread count. `partials` holds
+// kernel_gradient_partials(rows) * patch * filters floats.
+constexpr std::int64_t kKernelGradientBlockRows = 2048;
+std::int64_t kernel_gradient_partials(std::int64_t rows, std::int64_t patch, std::int64_t filters);
+void kernel_gradient(std::int64_t rows, std::int64_t patch, std::int64_t filters, const float* P, const float* dz,
+                     float* dK, float* partials);
 
 // Conv2DTranspose, Keras semantics: the transpose (adjoint) of a Conv2D, kernel (kh, kw, filters,
 // C). With K read as (kh*kw*filters, C):
