@@ -22,6 +22,24 @@ void column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* ou
   });
 }
 
+void blocked_column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* out, float* partials) {
+  const std::int64_t blocks = column_sum_blocks(rows);
+  parallel_for(0, blocks, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t block = b; block < e; ++block) {
+      float* sums = partials + block * cols;
+      for (std::int64_t j = 0; j < cols; ++j) sums[j] = 0.0f;
+      const std::int64_t r1 = std::min(rows, (block + 1) * kColumnSumBlockRows);
+      for (std::int64_t r = block * kColumnSumBlockRows; r < r1; ++r) {
+        const float* xr = x + r * cols;
+        for (std::int64_t j = 0; j < cols; ++j) sums[j] += xr[j];
+      }
+    }
+  });
+  for (std::int64_t j = 0; j < cols; ++j) out[j] = 0.0f;
+  for (std::int64_t block = 0; block < blocks; ++block)
+    for (std::int64_t j = 0; j < cols; ++j) out[j] += partials[block * cols + j];
+}
+
 bool all_finite(std::int64_t n, const float* x) {
   // Exponent bits all ones <=> inf or NaN. Counting them with integer compares vectorises at the
   // x86-64 baseline (a float reduction would not without -ffast-math); blocks of 4096 let a

@@ -7,6 +7,7 @@
 
 #include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/reduce.hpp"
 
 namespace gradstep {
 
@@ -140,6 +141,7 @@ void Convolution::reserve(std::int64_t batch) {
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);
   if (partials > 0)
     partial_dK_.resize(static_cast<std::size_t>(partials * window_.patch_size() * options_.filters));
+  if (options_.use_bias) partial_db_.resize(static_cast<std::size_t>(column_sum_blocks(rows(batch)) * options_.filters));
 }
 
 void Convolution::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
@@ -158,8 +160,10 @@ void Convolution::backward(const float* x, const float* y, float* dy, float* dx,
   const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
   float* dz = dy;
   const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
-  bias_activation_backward(fused_output_ ? Activation::linear : options_.activation, m, F, z, y, dy, dz,
-                           options_.use_bias ? db_ : nullptr);
+  // dz = dy * f'(z) by rows, then the bias gradient in fixed row blocks (many pixels, few
+  // filters: splitting the fused pass by columns would leave each thread 16-column rows).
+  bias_activation_backward(fused_output_ ? Activation::linear : options_.activation, m, F, z, y, dy, dz, nullptr);
+  if (options_.use_bias) blocked_column_sums(m, F, dz, db_, partial_db_.data());
   const bool pointwise = window_.is_pointwise();
   const float* patches = pointwise ? x : patches_.data();
   kernel_gradient(m, P, F, patches, dz, dK_, partial_dK_.data());

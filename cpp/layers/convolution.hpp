@@ -68,6 +68,7 @@ class Convolution : public Layer {
   AlignedBuffer patches_;        // im2col of the last forward; reused for dP in backward
   AlignedBuffer preactivation_;  // z, kept only when backward needs it
   AlignedBuffer partial_dK_;     // kernel_gradient: one partial sum per fixed row block
+  AlignedBuffer partial_db_;     // blocked_column_sums of dz, when there are many output pixels
 };
 
 // dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the
