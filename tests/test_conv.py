@@ -18,16 +18,6 @@ L = gs.layers
 GRAD_TOL = 1e-3
 
 
-@pytest.fixture(params=["direct", "im2col"])
-def conv_path(request):
-    """Both implementations of Conv layers with few input channels: the direct kernels
-    (kernels/conv_direct) and im2col + GEMM."""
-    from gradstep import _core
-    _core._set_direct_conv_enabled(request.param == "direct")
-    yield request.param
-    _core._set_direct_conv_enabled(True)
-
-
 def _single_layer(input_shape, layer, weights=None, seed=0):
     gs.set_seed(seed)
     model = gs.Sequential([gs.Input(input_shape), layer])
@@ -82,7 +72,7 @@ CONV2D_CASES = [
 
 @pytest.mark.parametrize("case", CONV2D_CASES, ids=[str(c) for c in CONV2D_CASES])
 @pytest.mark.parametrize("batch", [1, 2])
-def test_conv2d_forward_and_gradients(case, batch, conv_path):
+def test_conv2d_forward_and_gradients(case, batch):
     shape, filters, kernel, strides, padding, dilation = case
     layer = L.Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation)
     weights = [_random(kernel + (shape[-1], filters), 1), _random((filters,), 2)]
@@ -92,7 +82,7 @@ def test_conv2d_forward_and_gradients(case, batch, conv_path):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "gelu"])
-def test_conv2d_with_activation(activation, conv_path):
+def test_conv2d_with_activation(activation):
     use_bias = activation in ("relu", "gelu")
     layer = L.Conv2D(3, 3, padding="same", activation=activation, use_bias=use_bias)
     weights = [_random((3, 3, 2, 3), 4)] + ([_random((3,), 5)] if use_bias else [])
@@ -120,7 +110,7 @@ CONV1D_CASES = [
 
 
 @pytest.mark.parametrize("case", CONV1D_CASES, ids=[str(c) for c in CONV1D_CASES])
-def test_conv1d_forward_and_gradients(case, conv_path):
+def test_conv1d_forward_and_gradients(case):
     shape, filters, kernel, stride, padding, dilation = case
     layer = L.Conv1D(filters, kernel, strides=stride, padding=padding, dilation_rate=dilation)
     weights = [_random((kernel, shape[-1], filters), 1), _random((filters,), 2)]
@@ -290,7 +280,7 @@ def restore_threads():
     gs.set_num_threads(before)
 
 
-def test_cnn_with_batchnorm_and_dropout_is_bitwise_identical_for_1_2_and_3_threads(restore_threads, conv_path):
+def test_cnn_with_batchnorm_and_dropout_is_bitwise_identical_for_1_2_and_3_threads(restore_threads):
     x, y = _cnn_data()
     results = {}
     for threads in (1, 2, 3):
@@ -444,7 +434,7 @@ def test_autoencoders_example_meets_its_thresholds(tmp_path):
     assert 0.8 < results["conv"]["params"] / results["dense"]["params"] < 1.25  # a similar size
 
 
-def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads, conv_path):
+def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads):
     # 4 x 38 x 38 = 5,776 output pixels and a 9 x 4 kernel: the kernel gradient is summed in fixed
     # row blocks (cpp/layers/convolution.hpp, kernel_gradient) instead of one GEMM.
     x = _random((4, 40, 40, 1), 20)
@@ -461,33 +451,3 @@ def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads
         results.append(dk)
     for dk in results[1:]:
         np.testing.assert_array_equal(dk, results[0])
-
-
-def test_direct_conv_on_every_isa_path(restore_threads):
-    # Each ISA build of the direct kernels: the same bits for 1 and 2 threads, and within float
-    # rounding of the generic build (the AVX2/AVX-512 builds use FMAs).
-    from gradstep import _core
-    previous = _core._active_isa()
-    x = _random((3, 11, 10, 3), 30)
-    dy = _random((3, 9, 8, 8), 31)
-    results = {}
-    try:
-        for isa in ("generic", "avx2", "avx512"):
-            if _core._set_isa(isa) != isa:
-                continue  # not on this CPU
-            runs = []
-            for threads in (1, 2):
-                gs.set_num_threads(threads)
-                model = _single_layer((11, 10, 3), L.Conv2D(8, 3, activation="relu"), seed=4)
-                runs.append(model.forward_backward(x, dy))
-            for a, b in zip(runs[0][:2] + tuple(runs[0][2]), runs[1][:2] + tuple(runs[1][2])):
-                np.testing.assert_array_equal(a, b, err_msg=isa)
-            results[isa] = runs[0]
-    finally:
-        _core._set_isa(previous)
-    reference = results.pop("generic")
-    for isa, (y, dx, grads) in results.items():
-        np.testing.assert_allclose(y, reference[0], rtol=1e-5, atol=1e-5, err_msg=isa)
-        np.testing.assert_allclose(dx, reference[1], rtol=1e-5, atol=1e-5, err_msg=isa)
-        for a, b in zip(grads, reference[2]):
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4, err_msg=isa)

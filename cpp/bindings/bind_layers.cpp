@@ -2,7 +2,6 @@
 #include "kernels/activations.hpp"
 #include "layers/activation_layer.hpp"
 #include "layers/batch_normalization.hpp"
-#include "kernels/conv_direct.hpp"
 #include "layers/convolution.hpp"
 #include "layers/pooling.hpp"
 #include "layers/reshape.hpp"
@@ -152,10 +151,6 @@ void init_layers(py::module_& m) {
            }),
            py::arg("filters"), py::arg("kernel_size"), py::arg("strides"), py::arg("dilation_rate"), py::arg("padding"),
            py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"), py::arg("bias_initializer"));
-
-  m.def("_set_direct_conv_enabled", &set_direct_conv_enabled, py::arg("enabled"),
-        "Tests: let Conv layers built from now on use the direct kernels for few input channels (default True).");
-  m.def("_direct_conv_enabled", &direct_conv_enabled);
 
   py::class_<Pooling, Layer, std::shared_ptr<Pooling>>(m, "Pooling")
       .def(py::init([](int rank, const std::string& mode, bool global, std::vector<std::int64_t> pool_size,

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "core/parallel.hpp"
-#include "kernels/conv_direct.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/reduce.hpp"
 
@@ -112,7 +111,6 @@ Convolution::Convolution(ConvOptions options) : options_(std::move(options)) {
 
 Shape Convolution::build(const Shape& input_shape) {
   window_ = conv_window(options_, input_shape, class_name());
-  direct_ = direct_conv_suits(window_);
   input_shape_ = input_shape;
   output_shape_ = options_.rank == 1 ? Shape{window_.w.output, options_.filters}
                                      : Shape{window_.h.output, window_.w.output, options_.filters};
@@ -137,27 +135,17 @@ void Convolution::bind(const std::vector<float*>& values, const std::vector<floa
 }
 
 void Convolution::reserve(std::int64_t batch) {
-  if (direct_) {
-    partial_dK_.resize(static_cast<std::size_t>(direct_conv_blocks(rows(batch)) * window_.patch_size() * options_.filters));
-  } else if (!window_.is_pointwise()) {
-    patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
-  }
+  if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
   if (options_.activation != Activation::linear)
     preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);
-  if (!direct_ && partials > 0)
+  if (partials > 0)
     partial_dK_.resize(static_cast<std::size_t>(partials * window_.patch_size() * options_.filters));
   if (options_.use_bias) partial_db_.resize(static_cast<std::size_t>(column_sum_blocks(rows(batch)) * options_.filters));
 }
 
 void Convolution::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
   const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
-  if (direct_) {
-    float* z = keeps_preactivation() ? preactivation_.data() : y;
-    direct_conv_forward(window_, batch, F, x, K_, z);
-    bias_activation_forward(options_.activation, m, F, options_.use_bias ? b_ : nullptr, z, y);
-    return;
-  }
   const float* patches = x;
   if (!window_.is_pointwise()) {
     im2col(window_, batch, x, patches_.data());
@@ -176,11 +164,6 @@ void Convolution::backward(const float* x, const float* y, float* dy, float* dx,
   // filters: splitting the fused pass by columns would leave each thread 16-column rows).
   bias_activation_backward(fused_output_ ? Activation::linear : options_.activation, m, F, z, y, dy, dz, nullptr);
   if (options_.use_bias) blocked_column_sums(m, F, dz, db_, partial_db_.data());
-  if (direct_) {
-    direct_conv_kernel_gradient(window_, batch, F, x, dz, dK_, partial_dK_.data());
-    if (dx != nullptr) direct_conv_input_gradient(window_, batch, F, dz, K_, dx);
-    return;
-  }
   const bool pointwise = window_.is_pointwise();
   const float* patches = pointwise ? x : patches_.data();
   kernel_gradient(m, P, F, patches, dz, dK_, partial_dK_.data());

@@ -6,8 +6,7 @@
 //   backward: dz = dy * f'(z),  db = sum_rows dz
 //             dK = P^T dz                   (a GEMM: summed in a fixed order, any thread count)
 //             dx = col2im(dz K^T)           (skipped for the first layer)
-// A 1x1 kernel with stride 1 and no padding needs no im2col: P is x itself. With few input
-// channels (a first layer) the same sums run as a direct convolution (kernels/conv_direct.hpp).
+// A 1x1 kernel with stride 1 and no padding needs no im2col: P is x itself.
 // LeCun et al., "Gradient-based learning applied to document recognition" (1998); im2col as in
 // Chellapilla et al., "High performance convolutional neural networks for document processing"
 // (2006).
@@ -61,7 +60,6 @@ class Convolution : public Layer {
 
   ConvOptions options_;
   Window2D window_;
-  bool direct_ = false;  // few input channels: kernels/conv_direct instead of im2col + GEMM
   bool fused_output_ = false;
   float* K_ = nullptr;
   float* b_ = nullptr;
