@@ -13,21 +13,15 @@ namespace gradstep {
 
 namespace {
 
-std::string tuple_str(const std::vector<std::int64_t>& v) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + (v.size() == 1 ? ",)" : ")");
-}
-
 void check_options(const ConvOptions& o, const std::string& name) {
   if (o.rank != 1 && o.rank != 2) throw std::invalid_argument(name + ": rank must be 1 or 2");
   if (o.filters <= 0) throw std::invalid_argument(name + ": filters must be a positive integer, got " + std::to_string(o.filters));
   const auto check = [&](const std::vector<std::int64_t>& v, const char* what) {
     if (static_cast<int>(v.size()) != o.rank)
       throw std::invalid_argument(name + ": " + what + " must have " + std::to_string(o.rank) + " entries, got " +
-                                  tuple_str(v));
+                                  shape_str(v));
     for (auto d : v)
-      if (d <= 0) throw std::invalid_argument(name + ": " + what + " must be positive, got " + tuple_str(v));
+      if (d <= 0) throw std::invalid_argument(name + ": " + what + " must be positive, got " + shape_str(v));
   };
   check(o.kernel, "kernel_size");
   check(o.strides, "strides");
@@ -52,8 +46,8 @@ Window2D conv_window(const ConvOptions& o, const Shape& input, const std::string
   g.h = r == 1 ? window_axis(1, 1, 1, 1, Padding::valid) : window_axis(H, o.kernel[0], o.strides[0], o.dilation[0], o.padding);
   g.w = window_axis(W, o.kernel[r - 1], o.strides[r - 1], o.dilation[r - 1], o.padding);
   if (g.h.output <= 0 || g.w.output <= 0)
-    throw std::invalid_argument(name + ": kernel_size " + tuple_str(o.kernel) + " with dilation_rate " +
-                                tuple_str(o.dilation) + " is larger than its " + padding_name(o.padding) +
+    throw std::invalid_argument(name + ": kernel_size " + shape_str(o.kernel) + " with dilation_rate " +
+                                shape_str(o.dilation) + " is larger than its " + padding_name(o.padding) +
                                 "-padded input of shape " + batch_shape_str(input));
   return g;
 }

@@ -6,14 +6,6 @@
 
 namespace gradstep {
 
-namespace {
-std::string tuple_str(const std::vector<std::int64_t>& v) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + (v.size() == 1 ? ",)" : ")");
-}
-}  // namespace
-
 Pooling::Pooling(int rank, PoolMode mode, bool global, std::vector<std::int64_t> pool, std::vector<std::int64_t> strides,
                  Padding padding)
     : rank_(rank), mode_(mode), global_(global), pool_(std::move(pool)), strides_(std::move(strides)), padding_(padding) {
@@ -25,7 +17,7 @@ Pooling::Pooling(int rank, PoolMode mode, bool global, std::vector<std::int64_t>
     for (std::size_t i = 0; i < pool_.size(); ++i)
       if (pool_[i] <= 0 || strides_[i] <= 0)
         throw std::invalid_argument(class_name() + ": pool_size and strides must be positive, got pool_size " +
-                                    tuple_str(pool_) + ", strides " + tuple_str(strides_));
+                                    shape_str(pool_) + ", strides " + shape_str(strides_));
   }
 }
 
@@ -49,7 +41,7 @@ Shape Pooling::build(const Shape& input_shape) {
     window_.h = rank_ == 1 ? window_axis(1, 1, 1, 1, Padding::valid) : window_axis(H, pool_[0], strides_[0], 1, padding_);
     window_.w = window_axis(W, pool_[rank_ - 1], strides_[rank_ - 1], 1, padding_);
     if (window_.h.output <= 0 || window_.w.output <= 0)
-      throw std::invalid_argument(name + ": pool_size " + tuple_str(pool_) + " leaves a zero-sized output for input shape " + batch_shape_str(input_shape) + " with padding '" + padding_name(padding_) + "'");
+      throw std::invalid_argument(name + ": pool_size " + shape_str(pool_) + " leaves a zero-sized output for input shape " + batch_shape_str(input_shape) + " with padding '" + padding_name(padding_) + "'");
   }
   if (shape_size(input_shape) > std::numeric_limits<std::int32_t>::max())
     throw std::invalid_argument(name + ": an input sample of " + std::to_string(shape_size(input_shape)) +

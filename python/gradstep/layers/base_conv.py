@@ -7,7 +7,7 @@ im2col + the project's GEMM, bias and activation fused into one pass).
 """
 from .. import _core, activations, initializers, regularizers
 from .._validation import check_bool, check_choice, check_int_tuple, check_positive_int
-from .layer import Layer
+from .layer import Layer, apply_weight_regularizers
 
 
 class BaseConv(Layer):
@@ -51,10 +51,7 @@ class BaseConv(Layer):
                 self.bias_initializer._make_core())
 
     def _with_regularizers(self, core):
-        for param, regularizer in (("kernel", self.kernel_regularizer), ("bias", self.bias_regularizer)):
-            if regularizer is not None:
-                core.set_regularizer(param, regularizer.l1, regularizer.l2)
-        return core
+        return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
 
     def _make_core(self):
         return self._with_regularizers(_core.Convolution(self.rank, *self._core_args()))

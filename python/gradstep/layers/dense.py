@@ -9,7 +9,7 @@ the backward pass (dW = x^T dz, db = sum over rows of dz, dx = dz W^T) run in C+
 """
 from .. import _core, activations, initializers, regularizers
 from .._validation import check_bool, check_positive_int
-from .layer import Layer
+from .layer import Layer, apply_weight_regularizers
 
 
 class Dense(Layer):
@@ -27,10 +27,7 @@ class Dense(Layer):
     def _make_core(self):
         core = _core.Dense(self.units, self.activation, self.use_bias, self.kernel_initializer._make_core(),
                            self.bias_initializer._make_core())
-        for param, regularizer in (("kernel", self.kernel_regularizer), ("bias", self.bias_regularizer)):
-            if regularizer is not None:
-                core.set_regularizer(param, regularizer.l1, regularizer.l2)
-        return core
+        return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
 
     def get_config(self):
         config = super().get_config()

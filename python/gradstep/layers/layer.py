@@ -22,6 +22,14 @@ def _snake_case(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def apply_weight_regularizers(core, kernel_regularizer, bias_regularizer):
+    """Attach the kernel/bias penalties (gradstep.regularizers) to a C++ layer; returns it."""
+    for param, regularizer in (("kernel", kernel_regularizer), ("bias", bias_regularizer)):
+        if regularizer is not None:
+            core.set_regularizer(param, regularizer.l1, regularizer.l2)
+    return core
+
+
 class Layer:
     """Base class of gradstep layers (Keras 3 names: `name`, `trainable`, `get_config`, `weights`)."""
 
