@@ -293,4 +293,22 @@ void bias_activation_backward(Activation a, std::int64_t rows, std::int64_t cols
   }
 }
 
+void bias_activation_backward_blocked(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
+                                      const float* y, const float* dy, float* dz, float* bias_grad, float* partials) {
+  const std::int64_t blocks = column_sum_blocks(rows);
+  parallel_for(0, blocks, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t block = b; block < e; ++block) {
+      const std::int64_t r0 = block * kColumnSumBlockRows;
+      const std::int64_t n = std::min(rows, r0 + kColumnSumBlockRows) - r0;
+      const std::int64_t o = r0 * cols;
+      // Nested inside this region, both run on this thread.
+      bias_activation_backward(a, n, cols, z ? z + o : nullptr, y ? y + o : nullptr, dy + o, dz + o, nullptr);
+      column_sums(n, cols, dz + o, partials + block * cols);
+    }
+  });
+  for (std::int64_t j = 0; j < cols; ++j) bias_grad[j] = 0.0f;
+  for (std::int64_t block = 0; block < blocks; ++block)
+    for (std::int64_t j = 0; j < cols; ++j) bias_grad[j] += partials[block * cols + j];
+}
+
 }  // namespace gradstep

@@ -47,4 +47,12 @@ void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64
 void bias_activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                               const float* dy, float* dz, float* bias_grad);
 
+// The same for tall, narrow matrices (convolution outputs): rows are cut into the fixed blocks
+// of blocked_column_sums (kernels/reduce.hpp); each block's dz is computed and summed while it is
+// in cache, blocks in parallel, and the partial sums are added in block order (the bits of
+// activation_backward + blocked_column_sums, for any thread count). partials holds
+// column_sum_blocks(rows) * cols floats.
+void bias_activation_backward_blocked(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
+                                      const float* y, const float* dy, float* dz, float* bias_grad, float* partials);
+
 }  // namespace gradstep

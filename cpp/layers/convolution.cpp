@@ -154,10 +154,11 @@ void Convolution::backward(const float* x, const float* y, float* dy, float* dx,
   const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
   float* dz = dy;
   const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
-  // dz = dy * f'(z) by rows, then the bias gradient in fixed row blocks (many pixels, few
-  // filters: splitting the fused pass by columns would leave each thread 16-column rows).
-  bias_activation_backward(fused_output_ ? Activation::linear : options_.activation, m, F, z, y, dy, dz, nullptr);
-  if (options_.use_bias) blocked_column_sums(m, F, dz, db_, partial_db_.data());
+  // dz = dy * f'(z) and the bias gradient in fixed row blocks, each block summed while in cache
+  // (many pixels, few filters: a split by columns would leave each thread 16-column rows).
+  const Activation activation = fused_output_ ? Activation::linear : options_.activation;
+  if (options_.use_bias) bias_activation_backward_blocked(activation, m, F, z, y, dy, dz, db_, partial_db_.data());
+  else bias_activation_backward(activation, m, F, z, y, dy, dz, nullptr);
   const bool pointwise = window_.is_pointwise();
   const float* patches = pointwise ? x : patches_.data();
   kernel_gradient(m, P, F, patches, dz, dK_, partial_dK_.data());
