@@ -68,3 +68,24 @@ def test_unknown_workload_is_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--workload", "W9"])
     assert "W9" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["W3", "W5"])
+def test_cnn_workloads_build_the_same_network_in_both_libraries(name, monkeypatch):
+    from gradstep.benchmark import workloads as W
+    model = W.gradstep_cnn(name)
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    # W3: conv 16 (26x26) -> pool (13) -> conv 32 (11) -> pool (5) -> 800 -> 10
+    expected_params = {"W3": (9 * 16 + 16) + (9 * 16 * 32 + 32) + (800 * 10 + 10),
+                       "W5": (9 * 32 + 32) + (9 * 32 * 64 + 64) + (1600 * 10 + 10)}[name]
+    assert model.count_params() == expected_params
+    per_row = {"W3": 2 * 676 * 9 * 16 * 2 + 2 * 121 * 144 * 32 * 3 + 2 * 800 * 10 * 3,
+               "W5": 2 * 676 * 9 * 32 * 2 + 2 * 121 * 288 * 64 * 3 + 2 * 1600 * 10 * 3}[name]
+    assert W.cnn_gemm_flops_per_epoch(name, rows=1) == per_row
+    monkeypatch.setattr(W, "IMAGE_ROWS", 256)
+    result = bench._cnn_workload(name, repeats=1, include_torch=W.torch_available())
+    assert result["seconds"]["gradstep"] > 0
+    if W.torch_available():
+        net, _ = W.torch_cnn(name)
+        assert sum(p.numel() for p in net.parameters()) == expected_params
+        assert result["ratio_vs_torch"] == pytest.approx(result["seconds"]["gradstep"] / result["seconds"]["torch"])
