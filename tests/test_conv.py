@@ -451,3 +451,17 @@ def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads
         results.append(dk)
     for dk in results[1:]:
         np.testing.assert_array_equal(dk, results[0])
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_conv2d_transpose_with_dilation_is_the_adjoint_of_the_dilated_conv2d(padding):
+    # <convT(x), u> == <x, conv2d(u)> with the same kernel read as (kh, kw, filters -> channels).
+    kernel = _random((3, 2, 4, 3), 40)
+    model = _single_layer((5, 6, 3), L.Conv2DTranspose(4, (3, 2), dilation_rate=2, padding=padding, use_bias=False),
+                          [kernel])
+    x = _random((2, 5, 6, 3), 41)
+    y = model.predict(x, verbose=0).astype(np.float64)
+    u = np.random.default_rng(42).standard_normal(y.shape)
+    conv_u = rc.conv2d(u, kernel, padding=padding, dilation=(2, 2))
+    assert conv_u.shape == x.shape
+    assert np.sum(y * u) == pytest.approx(np.sum(x.astype(np.float64) * conv_u), rel=1e-5)
