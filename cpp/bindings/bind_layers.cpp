@@ -2,6 +2,13 @@
 #include "kernels/activations.hpp"
 #include "layers/activation_layer.hpp"
 #include "layers/batch_normalization.hpp"
+#include "layers/bidirectional.hpp"
+#include "layers/embedding.hpp"
+#include "layers/gru.hpp"
+#include "layers/lstm.hpp"
+#include "layers/masking.hpp"
+#include "layers/recurrent.hpp"
+#include "layers/simple_rnn.hpp"
 #include "layers/convolution.hpp"
 #include "layers/pooling.hpp"
 #include "layers/reshape.hpp"
@@ -31,6 +38,9 @@ Initializer make_initializer(const std::string& kind, float value, float minval,
     init.kind = kind == "random_normal" ? Initializer::Kind::random_normal : Initializer::Kind::truncated_normal;
     init.mean = mean;
     init.stddev = stddev;
+  } else if (kind == "orthogonal") {
+    init.kind = Initializer::Kind::orthogonal;
+    init.scale = scale;  // the gain
   } else if (kind == "variance_scaling") {
     init.kind = Initializer::Kind::variance_scaling;
     init.scale = scale;
@@ -185,6 +195,80 @@ void init_layers(py::module_& m) {
         return y;
       },
       py::arg("name"), py::arg("x"), "Apply an activation (softmax over the last axis).");
+
+  // Recurrent layers: the Python wrappers pass every option; see layers/recurrent.hpp.
+  const auto recurrent_options = [](std::int64_t units, const std::string& activation,
+                                    const std::string& recurrent_activation, bool use_bias, bool return_sequences,
+                                    bool go_backwards, float dropout, float recurrent_dropout, py::object seed,
+                                    Initializer kernel_init, Initializer recurrent_init, Initializer bias_init) {
+    RecurrentOptions o;
+    o.units = units;
+    o.activation = parse_activation(activation);
+    o.recurrent_activation = parse_activation(recurrent_activation);
+    o.use_bias = use_bias;
+    o.return_sequences = return_sequences;
+    o.go_backwards = go_backwards;
+    o.dropout = dropout;
+    o.recurrent_dropout = recurrent_dropout;
+    o.has_seed = !seed.is_none();
+    o.seed = o.has_seed ? seed.cast<std::uint64_t>() : 0;
+    o.kernel_initializer = kernel_init;
+    o.recurrent_initializer = recurrent_init;
+    o.bias_initializer = bias_init;
+    return o;
+  };
+#define GRADSTEP_RECURRENT_ARGS                                                                                    \
+  py::arg("units"), py::arg("activation"), py::arg("recurrent_activation"), py::arg("use_bias"),                 \
+      py::arg("return_sequences"), py::arg("go_backwards"), py::arg("dropout"), py::arg("recurrent_dropout"),     \
+      py::arg("seed"), py::arg("kernel_initializer"), py::arg("recurrent_initializer"), py::arg("bias_initializer")
+  py::class_<Recurrent, Layer, std::shared_ptr<Recurrent>>(m, "Recurrent")
+      .def("set_zero_output_for_mask", &Recurrent::set_zero_output_for_mask, py::arg("zero"));
+  py::class_<SimpleRNN, Recurrent, std::shared_ptr<SimpleRNN>>(m, "SimpleRNN")
+      .def(py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
+                        bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
+                        Initializer b) {
+             return std::make_shared<SimpleRNN>(
+                 recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b));
+           }),
+           GRADSTEP_RECURRENT_ARGS);
+  py::class_<LSTM, Recurrent, std::shared_ptr<LSTM>>(m, "LSTM")
+      .def(py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
+                        bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
+                        Initializer b, bool unit_forget_bias) {
+             return std::make_shared<LSTM>(
+                 recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b),
+                 unit_forget_bias);
+           }),
+           GRADSTEP_RECURRENT_ARGS, py::arg("unit_forget_bias"));
+  py::class_<GRU, Recurrent, std::shared_ptr<GRU>>(m, "GRU")
+      .def(py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
+                        bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
+                        Initializer b) {
+             return std::make_shared<GRU>(
+                 recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b));
+           }),
+           GRADSTEP_RECURRENT_ARGS);
+#undef GRADSTEP_RECURRENT_ARGS
+
+  py::class_<Bidirectional, Layer, std::shared_ptr<Bidirectional>>(m, "Bidirectional")
+      .def(py::init([](std::shared_ptr<Recurrent> forward_layer, std::shared_ptr<Recurrent> backward_layer,
+                       const std::string& merge_mode) {
+             Bidirectional::Merge merge;
+             if (merge_mode == "concat") merge = Bidirectional::Merge::concat;
+             else if (merge_mode == "sum") merge = Bidirectional::Merge::sum;
+             else if (merge_mode == "mul") merge = Bidirectional::Merge::mul;
+             else if (merge_mode == "ave") merge = Bidirectional::Merge::ave;
+             else throw std::invalid_argument("merge_mode must be 'concat', 'sum', 'mul' or 'ave', got '" + merge_mode + "'");
+             return std::make_shared<Bidirectional>(std::move(forward_layer), std::move(backward_layer), merge);
+           }),
+           py::arg("forward_layer"), py::arg("backward_layer"), py::arg("merge_mode"));
+
+  py::class_<Embedding, Layer, std::shared_ptr<Embedding>>(m, "Embedding")
+      .def(py::init<std::int64_t, std::int64_t, Initializer, bool>(), py::arg("input_dim"), py::arg("output_dim"),
+           py::arg("embeddings_initializer"), py::arg("mask_zero"));
+
+  py::class_<Masking, Layer, std::shared_ptr<Masking>>(m, "Masking")
+      .def(py::init<float>(), py::arg("mask_value"));
 }
 
 }  // namespace bindings

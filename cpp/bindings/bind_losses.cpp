@@ -81,7 +81,7 @@ void init_losses(py::module_& m) {
         if (rows == 0 || static_cast<std::int64_t>(y_true.size()) != expected)
           throw std::invalid_argument("metric " + name + ": y_true has " + std::to_string(y_true.size()) +
                                       " values, expected " + std::to_string(expected));
-        return metric_sum(metric, y_pred.data(), y_true.data(), rows, cols) / static_cast<double>(rows);
+        return metric_sum(metric, y_pred.data(), y_true.data(), nullptr, rows, cols) / static_cast<double>(rows);
       },
       py::arg("name"), py::arg("y_true"), py::arg("y_pred"));
 }

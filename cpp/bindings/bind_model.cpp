@@ -6,15 +6,40 @@ namespace bindings {
 
 namespace {
 
-py::tuple result_tuple(const BatchResult& r) { return py::make_tuple(r.loss_sum, r.metric_sums, r.samples); }
+py::tuple result_tuple(const BatchResult& r) {
+  return py::make_tuple(r.loss_sum, r.metric_sums, r.samples, r.metric_weight);
+}
+
+// The model's input as the C++ side reads it: int64 indices when the first layer is an
+// Embedding (integer arrays only: indices never pass through float32), float32 otherwise.
+// `keep` holds the converted array alive; returns the data pointer and the number of rows.
+std::pair<const void*, std::int64_t> model_input(Sequential& model, py::object x, py::object& keep) {
+  const std::int64_t in = shape_size(model.input_shape());
+  if (model.takes_indices()) {
+    py::array raw = py::array::ensure(x);
+    if (!raw) throw py::type_error("x: expected an array of integer indices");
+    const char kind = raw.dtype().kind();
+    if (kind != 'i' && kind != 'u')
+      throw py::type_error(std::string("x: the model starts with an Embedding, so x must hold integer indices, got "
+                                       "dtype kind '") + kind + "'");
+    IndexArray indices = raw.cast<IndexArray>();
+    const std::int64_t n = rows_of(indices, in, "x");
+    keep = indices;
+    return {indices.data(), n};
+  }
+  FloatArray values = x.cast<FloatArray>();
+  const std::int64_t n = rows_of(values, in, "x");
+  keep = values;
+  return {values.data(), n};
+}
 
 // Shared by train_batch and test_batch: checks the arrays against the model and runs `step`
 // with the GIL released.
 template <typename Step>
-py::tuple run_batch(Sequential& model, FloatArray x, FloatArray y, py::object indices_obj, py::object weight_obj,
+py::tuple run_batch(Sequential& model, py::object x_obj, FloatArray y, py::object indices_obj, py::object weight_obj,
                     Step step) {
-  const std::int64_t in = shape_size(model.input_shape());
-  const std::int64_t n = rows_of(x, in, "x");
+  py::object keep_x;
+  const auto [x, n] = model_input(model, x_obj, keep_x);
   const std::int64_t ny = rows_of(y, model.target_width(), "y");
   if (n != ny)
     throw std::invalid_argument("x and y must have the same number of samples, got " + std::to_string(n) + " and " +
@@ -32,18 +57,24 @@ py::tuple run_batch(Sequential& model, FloatArray x, FloatArray y, py::object in
   }
   FloatArray weights;
   const float* w = nullptr;
+  std::int64_t weight_width = 1;
   if (!weight_obj.is_none()) {
     weights = weight_obj.cast<FloatArray>();
-    if (static_cast<std::int64_t>(weights.size()) != n)
-      throw std::invalid_argument("sample_weight: expected " + std::to_string(n) + " values, got " +
-                                  std::to_string(weights.size()));
+    const auto size = static_cast<std::int64_t>(weights.size());
+    const std::int64_t per = model.target_positions();
+    if (n > 0 && size == n * per) {
+      weight_width = per;
+    } else if (size != n) {
+      throw std::invalid_argument("sample_weight: expected " + std::to_string(n) + " values (one per sample) or " +
+                                  std::to_string(n * per) + " (one per output position), got " + std::to_string(size));
+    }
     w = weights.data();
   }
   if (batch == 0) throw std::invalid_argument("the batch is empty");
   BatchResult r;
   {
     py::gil_scoped_release release;
-    r = step(x.data(), y.data(), w, idx, batch);
+    r = step(x, y.data(), w, weight_width, idx, batch);
   }
   return result_tuple(r);
 }
@@ -71,58 +102,68 @@ void init_model(py::module_& m) {
           py::arg("loss"), py::arg("optimizer"), py::arg("metrics"))
       .def_property_readonly("output_fused_with_loss", &Sequential::output_fused_with_loss)
       .def_property_readonly("target_width", &Sequential::target_width)
+      .def_property_readonly("target_positions", &Sequential::target_positions)
+      .def_property_readonly("takes_indices", &Sequential::takes_indices)
+      .def_property_readonly("output_masked", &Sequential::output_masked)
       .def(
           "train_batch",
-          [](Sequential& model, FloatArray x, FloatArray y, py::object indices, py::object sample_weight) {
+          [](Sequential& model, py::object x, FloatArray y, py::object indices, py::object sample_weight) {
             return run_batch(model, x, y, indices, sample_weight,
-                             [&](const float* xp, const float* yp, const float* w, const std::int64_t* idx,
-                                 std::int64_t batch) { return model.train_batch(xp, yp, w, idx, batch); });
+                             [&](const void* xp, const float* yp, const float* w, std::int64_t width,
+                                 const std::int64_t* idx, std::int64_t batch) {
+                               return model.train_batch(xp, yp, w, width, idx, batch);
+                             });
           },
           py::arg("x"), py::arg("y"), py::arg("indices") = py::none(), py::arg("sample_weight") = py::none(),
           "Forward, loss, backward and update of one batch (rows `indices` of x and y, or all rows), GIL "
-          "released. Returns (loss sum, [metric sums], samples).")
+          "released. Returns (loss sum, [metric sums], samples, metric weight).")
       .def(
           "test_batch",
-          [](Sequential& model, FloatArray x, FloatArray y, py::object indices, py::object sample_weight) {
+          [](Sequential& model, py::object x, FloatArray y, py::object indices, py::object sample_weight) {
             return run_batch(model, x, y, indices, sample_weight,
-                             [&](const float* xp, const float* yp, const float* w, const std::int64_t* idx,
-                                 std::int64_t batch) { return model.test_batch(xp, yp, w, idx, batch); });
+                             [&](const void* xp, const float* yp, const float* w, std::int64_t width,
+                                 const std::int64_t* idx, std::int64_t batch) {
+                               return model.test_batch(xp, yp, w, width, idx, batch);
+                             });
           },
           py::arg("x"), py::arg("y"), py::arg("indices") = py::none(), py::arg("sample_weight") = py::none())
       .def(
           "predict",
-          [](Sequential& model, FloatArray x, std::int64_t batch_size) {
-            const std::int64_t n = rows_of(x, shape_size(model.input_shape()), "x");
+          [](Sequential& model, py::object x_obj, std::int64_t batch_size) {
+            py::object keep;
+            const auto [x, n] = model_input(model, x_obj, keep);
             Shape shape{n};
             for (auto d : model.output_shape()) shape.push_back(d);
             auto out = new_array(shape);
             float* o = out.mutable_data();
             if (n > 0) {
               py::gil_scoped_release release;
-              model.predict(x.data(), n, o, batch_size);
+              model.predict(x, n, o, batch_size);
             }
             return out;
           },
           py::arg("x"), py::arg("batch_size"))
       .def(
           "forward",
-          [](Sequential& model, FloatArray x, bool training) {
-            const std::int64_t n = rows_of(x, shape_size(model.input_shape()), "x");
+          [](Sequential& model, py::object x_obj, bool training) {
+            py::object keep;
+            const auto [x, n] = model_input(model, x_obj, keep);
             Shape shape{n};
             for (auto d : model.output_shape()) shape.push_back(d);
             auto out = new_array(shape);
             float* o = out.mutable_data();
             if (n > 0) {
               py::gil_scoped_release release;
-              model.forward(x.data(), n, o, training);
+              model.forward(x, n, o, training);
             }
             return out;
           },
           py::arg("x"), py::arg("training"))
       .def(
           "forward_backward",
-          [](Sequential& model, FloatArray x, FloatArray dy, bool training) {
-            const std::int64_t n = rows_of(x, shape_size(model.input_shape()), "x");
+          [](Sequential& model, py::object x_obj, FloatArray dy, bool training) {
+            py::object keep;
+            const auto [x, n] = model_input(model, x_obj, keep);
             const std::int64_t ndy = rows_of(dy, shape_size(model.output_shape()), "dy");
             if (n == 0 || n != ndy)
               throw std::invalid_argument("x and dy must have the same positive number of samples, got " +
@@ -131,12 +172,13 @@ void init_model(py::module_& m) {
             for (auto d : model.output_shape()) out_shape.push_back(d);
             for (auto d : model.input_shape()) in_shape.push_back(d);
             auto y = new_array(out_shape);
-            auto dx = new_array(in_shape);
+            // Integer inputs have no gradient: dx is None.
+            py::object dx = model.takes_indices() ? py::object(py::none()) : py::object(new_array(in_shape));
             float* yp = y.mutable_data();
-            float* dxp = dx.mutable_data();
+            float* dxp = model.takes_indices() ? nullptr : dx.cast<py::array_t<float>>().mutable_data();
             {
               py::gil_scoped_release release;
-              model.forward_backward(x.data(), n, dy.data(), yp, dxp, training);
+              model.forward_backward(x, n, dy.data(), yp, dxp, training);
             }
             py::list grads;
             for (std::size_t i = 0; i < model.param_info().size(); ++i) {

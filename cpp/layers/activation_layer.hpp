@@ -12,6 +12,7 @@ class ActivationLayer : public Layer {
  public:
   explicit ActivationLayer(Activation activation) : activation_(activation) {}
   std::string class_name() const override { return "Activation"; }
+  MaskUse mask_use() const override { return MaskUse::pass_through; }  // element-wise
 
   Shape build(const Shape& input_shape) override {
     input_shape_ = output_shape_ = input_shape;

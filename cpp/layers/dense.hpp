@@ -31,6 +31,9 @@ class Dense : public Layer {
   void set_fused_output(bool fused) override { fused_output_ = fused; }
   const float* logits() const override { return keeps_preactivation() ? preactivation_.data() : nullptr; }
 
+  // Applied per position of the leading axes, so a time axis and its mask carry through.
+  MaskUse mask_use() const override { return MaskUse::pass_through; }
+
   std::int64_t units() const { return units_; }
   Activation activation() const { return activation_; }
 

@@ -21,6 +21,9 @@ class Dropout : public Layer {
   void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
   void set_rng_key(std::uint64_t key) override;
 
+  // Applied per position of the leading axes, so a time axis and its mask carry through.
+  MaskUse mask_use() const override { return MaskUse::pass_through; }
+
   float rate() const { return rate_; }
 
  private:

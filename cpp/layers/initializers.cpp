@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <stdexcept>
 
 #include "core/rng.hpp"
@@ -42,6 +43,42 @@ double truncated_standard_normal(std::uint64_t key, std::uint64_t index) {
   return 0.0;  // unreachable in practice: P(|z| > 2) ~ 0.0455 per attempt
 }
 
+// Keras' Orthogonal (Saxe et al., "Exact solutions to the nonlinear dynamics of learning in deep
+// linear neural networks", 2014): the kernel viewed as (rows = prod(shape[:-1]), cols), a
+// standard-normal matrix of shape (max, min) orthonormalised by QR with the signs fixed so that R
+// has a positive diagonal, transposed when rows < cols, times `gain`. Rows (or columns) are then
+// orthonormal: a recurrent kernel neither grows nor shrinks the state at initialisation.
+// Modified Gram-Schmidt in double gives that Q directly (its R has a positive diagonal).
+void fill_orthogonal(const Shape& shape, std::uint64_t key, float gain, float* out) {
+  const std::int64_t n = shape_size(shape);
+  if (n == 0) return;
+  const std::int64_t cols = shape.empty() ? 1 : shape.back();
+  const std::int64_t rows = n / cols;
+  const std::int64_t tall = std::max(rows, cols), narrow = std::min(rows, cols);
+  // q is column-major: column j is q[j * tall .. (j + 1) * tall).
+  std::vector<double> q(static_cast<std::size_t>(tall * narrow));
+  for (std::int64_t i = 0; i < tall * narrow; ++i) q[i] = rng::normal(key, 1, static_cast<std::uint64_t>(i));
+  for (std::int64_t j = 0; j < narrow; ++j) {
+    double* qj = q.data() + j * tall;
+    for (std::int64_t k = 0; k < j; ++k) {
+      const double* qk = q.data() + k * tall;
+      double dot = 0.0;
+      for (std::int64_t i = 0; i < tall; ++i) dot += qk[i] * qj[i];
+      for (std::int64_t i = 0; i < tall; ++i) qj[i] -= dot * qk[i];
+    }
+    double norm = 0.0;
+    for (std::int64_t i = 0; i < tall; ++i) norm += qj[i] * qj[i];
+    norm = std::sqrt(norm);
+    for (std::int64_t i = 0; i < tall; ++i) qj[i] = norm > 0.0 ? qj[i] / norm : 0.0;
+  }
+  // rows >= cols: out[r][c] = q[r][c] (Q is rows x cols); otherwise out = Q^T (Q is cols x rows).
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const double v = rows >= cols ? q[c * tall + r] : q[r * tall + c];
+      out[r * cols + c] = static_cast<float>(gain * v);
+    }
+}
+
 }  // namespace
 
 Initializer Initializer::from_name(const std::string& name) {
@@ -68,16 +105,25 @@ Initializer Initializer::from_name(const std::string& name) {
     init = variance_scaling(1.0f, Mode::fan_in, Distribution::uniform);
   } else if (name == "lecun_normal") {
     init = variance_scaling(1.0f, Mode::fan_in, Distribution::truncated_normal);
+  } else if (name == "orthogonal") {
+    init.kind = Kind::orthogonal;
+    init.scale = 1.0f;
   } else {
     throw std::invalid_argument("initializer: unknown name '" + name +
                                 "'; expected one of zeros, ones, constant, random_uniform, random_normal, "
                                 "truncated_normal, glorot_uniform, glorot_normal, he_uniform, he_normal, "
-                                "lecun_uniform, lecun_normal");
+                                "lecun_uniform, lecun_normal, orthogonal");
   }
   return init;
 }
 
 void Initializer::fill(const Shape& shape, std::uint64_t key, float* out) const {
+  fill_values(shape, key, out);
+  const std::int64_t n = shape_size(shape);
+  for (std::int64_t i = std::max<std::int64_t>(ones_from, 0); i < std::min(ones_to, n); ++i) out[i] = 1.0f;
+}
+
+void Initializer::fill_values(const Shape& shape, std::uint64_t key, float* out) const {
   const std::int64_t n = shape_size(shape);
   if (has_seed) key = rng::derive_key(seed, 0x5EED);
   switch (kind) {
@@ -119,6 +165,9 @@ void Initializer::fill(const Shape& shape, std::uint64_t key, float* out) const 
       }
       return;
     }
+    case Kind::orthogonal:
+      fill_orthogonal(shape, key, scale, out);
+      return;
   }
 }
 

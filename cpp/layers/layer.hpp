@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,30 @@ class Layer {
   virtual bool can_fuse_output_activation(const std::string& activation) const { return false; }
   virtual void set_fused_output(bool fused) {}
   virtual const float* logits() const { return nullptr; }
+
+  // Integer inputs. A layer that reads integer indices (Embedding) must be the model's first
+  // layer; the model then hands it the indices as int64, never through float32.
+  virtual bool takes_indices() const { return false; }
+  virtual void forward_indices(const std::int64_t* x, float* y, std::int64_t batch, const StepContext& ctx) {
+    throw std::logic_error(class_name() + " does not take integer indices");
+  }
+  virtual void backward_indices(const std::int64_t* x, float* dy, std::int64_t batch) {
+    throw std::logic_error(class_name() + " does not take integer indices");
+  }
+
+  // Masks (Keras' padding masks): per sample, one flag per position of the time axis, 1 for a
+  // real step and 0 for padding, stored as floats so that they can weight the loss directly.
+  // A layer may produce one (Embedding(mask_zero=True), Masking), pass its input's mask on to
+  // its output (the time axis is kept: Dense, Dropout, Activation, a recurrent layer returning
+  // sequences) or consume it (a recurrent layer returning its last state). The model checks at
+  // build time that every layer that sees a mask supports it.
+  enum class MaskUse { unsupported, pass_through, consume };
+  virtual MaskUse mask_use() const { return MaskUse::unsupported; }
+  virtual bool produces_mask() const { return false; }
+  // After forward: the (batch, positions) mask of the output, when produces_mask().
+  virtual const float* output_mask() const { return nullptr; }
+  // Before forward and until the next call: the input's mask, or null.
+  virtual void set_input_mask(const float* mask) {}
 
   // Penalties on named parameters ("kernel", "bias"), applied by the model after backward.
   void set_regularizer(const std::string& param_name, Regularizer r) { regularizers_[param_name] = r; }

@@ -25,9 +25,12 @@ std::int64_t argmax(const float* x, std::int64_t n) {
 }
 }  // namespace
 
-double metric_sum(Metric m, const float* p, const float* t, std::int64_t rows, std::int64_t cols) {
+double metric_sum(Metric m, const float* p, const float* t, const float* weights, std::int64_t rows,
+                  std::int64_t cols) {
   double total = 0.0;
   for (std::int64_t r = 0; r < rows; ++r) {
+    if (weights != nullptr && weights[r] == 0.0f) continue;  // padding: the value is not even computed
+    const double before = total;
     const float* pr = p + r * cols;
     switch (m) {
       case Metric::binary_accuracy: {  // Keras: threshold 0.5 (y_pred > 0.5), mean over the last axis
@@ -55,6 +58,7 @@ double metric_sum(Metric m, const float* p, const float* t, std::int64_t rows, s
         break;
       }
     }
+    if (weights != nullptr && weights[r] != 1.0f) total = before + (total - before) * weights[r];
   }
   return total;
 }

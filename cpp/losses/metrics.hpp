@@ -13,6 +13,8 @@ Metric parse_metric(const std::string& name);  // canonical Keras names; throws 
 bool metric_uses_sparse_targets(Metric m);
 
 // y_pred (rows, cols); y_true (rows, cols), or (rows,) labels for sparse_categorical_accuracy.
-double metric_sum(Metric m, const float* y_pred, const float* y_true, std::int64_t rows, std::int64_t cols);
+// weights: one per row (a padding mask: 0 skips the row) or null.
+double metric_sum(Metric m, const float* y_pred, const float* y_true, const float* weights, std::int64_t rows,
+                  std::int64_t cols);
 
 }  // namespace gradstep

@@ -23,7 +23,38 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
   input_shape_ = input_shape;
   seed_ = seed;
   Shape shape = input_shape;
-  for (auto& layer : layers_) shape = layer->build(shape);
+  // Masks flow from the layer that makes one (Embedding(mask_zero=True), Masking) through the
+  // layers that keep the time axis, to a recurrent layer or the loss. A layer that would see a
+  // mask it cannot honour is refused before it is built (so the error names it).
+  input_masked_.assign(layers_.size(), false);
+  bool masked = false;
+  std::int64_t mask_positions = 0;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    Layer& layer = *layers_[i];
+    if (i > 0 && layer.takes_indices())
+      throw std::invalid_argument(layer.class_name() +
+                                  " reads integer indices, so it must be the first layer of the model");
+    if (masked && !layer.produces_mask()) {
+      if (layer.mask_use() == Layer::MaskUse::unsupported)
+        throw std::invalid_argument(
+            "its input carries a padding mask (from Embedding(mask_zero=True) or Masking) and " + layer.class_name() +
+            " does not support masking; put it before the masking layer or after the layer that consumes the mask "
+            "(a recurrent layer with return_sequences=False)");
+      const std::int64_t positions = shape.empty() ? 1 : shape_size(shape) / shape.back();
+      if (positions != mask_positions)
+        throw std::invalid_argument("its input " + shape_str(shape) + " no longer has the " +
+                                    std::to_string(mask_positions) + " time steps of the padding mask");
+      input_masked_[i] = true;
+    }
+    shape = layer.build(shape);
+    if (layer.produces_mask()) {
+      masked = true;
+      mask_positions = shape.empty() ? 1 : shape_size(shape) / shape.back();
+    } else if (masked && layer.mask_use() == Layer::MaskUse::consume) {
+      masked = false;
+    }
+  }
+  output_masked_ = masked;
   output_shape_ = shape;
 
   // Lay out every parameter: trainable ones back to back in params_, the rest in state_.
@@ -101,8 +132,13 @@ void Sequential::compile(std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> 
   }
 }
 
+std::int64_t Sequential::target_positions() const {
+  return output_shape_.empty() ? 1 : shape_size(output_shape_) / output_shape_.back();
+}
+
 std::int64_t Sequential::target_width() const {
-  if (loss_ && loss_->sparse_targets()) return 1;
+  // Sparse labels: one class index per loss position (e.g. (T,) for a (T, classes) output).
+  if (loss_ && loss_->sparse_targets()) return target_positions();
   return shape_size(output_shape_);
 }
 
@@ -124,70 +160,103 @@ void Sequential::reserve(std::int64_t batch) {
     activations_[i].resize(rows * static_cast<std::size_t>(layers_[i]->output_size()));
     widest = std::max(widest, layers_[i]->output_size());
   }
-  input_.resize(rows * static_cast<std::size_t>(shape_size(input_shape_)));
+  if (takes_indices())
+    index_input_.resize(rows * static_cast<std::size_t>(shape_size(input_shape_)));
+  else
+    input_.resize(rows * static_cast<std::size_t>(shape_size(input_shape_)));
   targets_.resize(rows * static_cast<std::size_t>(shape_size(output_shape_)));
-  sample_weights_.resize(rows);
+  sample_weights_.resize(rows * static_cast<std::size_t>(target_positions()));
+  row_weights_.resize(rows * static_cast<std::size_t>(target_positions()));
   grad_front_.resize(rows * static_cast<std::size_t>(widest));
   grad_back_.resize(rows * static_cast<std::size_t>(widest));
   capacity_ = batch;
 }
 
-const float* Sequential::gather(const float* src, std::int64_t width, const std::int64_t* indices,
-                                std::int64_t batch, AlignedBuffer& dst) {
+template <typename T>
+const T* Sequential::gather(const T* src, std::int64_t width, const std::int64_t* indices, std::int64_t batch, T* out) {
   if (src == nullptr) return nullptr;
   if (indices == nullptr) return src;  // contiguous rows: read them in place, no copy
-  float* out = dst.data();
   const std::int64_t grain = std::max<std::int64_t>(1, (1 << 15) / std::max<std::int64_t>(width, 1));
   parallel_for(0, batch, grain, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t r = b; r < e; ++r)
-      std::memcpy(out + r * width, src + indices[r] * width, static_cast<std::size_t>(width) * sizeof(float));
+      std::memcpy(out + r * width, src + indices[r] * width, static_cast<std::size_t>(width) * sizeof(T));
   });
   return out;
 }
 
-void Sequential::forward_pass(const float* x, std::int64_t batch, const StepContext& ctx) {
-  const float* in = x;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    layers_[i]->forward(in, activations_[i].data(), batch, ctx);
-    in = activations_[i].data();
-  }
+const void* Sequential::gather_input(const void* x, const std::int64_t* indices, std::int64_t batch) {
+  const std::int64_t width = shape_size(input_shape_);
+  if (takes_indices()) return gather(static_cast<const std::int64_t*>(x), width, indices, batch, index_input_.data());
+  return gather(static_cast<const float*>(x), width, indices, batch, input_.data());
 }
 
-void Sequential::backward_pass(const float* x, std::int64_t batch, float* dx_out) {
+void Sequential::forward_pass(const void* x, std::int64_t batch, const StepContext& ctx) {
+  const float* in = static_cast<const float*>(x);
+  const float* mask = nullptr;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    Layer& layer = *layers_[i];
+    layer.set_input_mask(input_masked_[i] ? mask : nullptr);
+    if (i == 0 && layer.takes_indices())
+      layer.forward_indices(static_cast<const std::int64_t*>(x), activations_[i].data(), batch, ctx);
+    else
+      layer.forward(in, activations_[i].data(), batch, ctx);
+    in = activations_[i].data();
+    if (layer.produces_mask()) mask = layer.output_mask();
+    else if (!input_masked_[i] || layer.mask_use() != Layer::MaskUse::pass_through) mask = nullptr;
+  }
+  output_mask_ = output_masked_ ? mask : nullptr;
+}
+
+void Sequential::backward_pass(const void* x, std::int64_t batch, float* dx_out) {
   float* dy = grad_front_.data();
   float* spare = grad_back_.data();
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    const float* layer_in = i == 0 ? x : activations_[i - 1].data();
+    if (i == 0 && layers_[0]->takes_indices()) {
+      layers_[0]->backward_indices(static_cast<const std::int64_t*>(x), dy, batch);
+      break;
+    }
+    const float* layer_in = i == 0 ? static_cast<const float*>(x) : activations_[i - 1].data();
     float* dx = i > 0 ? spare : dx_out;
     layers_[i]->backward(layer_in, activations_[i].data(), dy, dx, batch);
     std::swap(dy, spare);
   }
 }
 
-BatchResult Sequential::loss_and_metrics(const float* y, const float* sample_weight, std::int64_t batch,
-                                         bool want_grad) {
+BatchResult Sequential::loss_and_metrics(const float* y, const float* sample_weight, std::int64_t weight_width,
+                                         std::int64_t batch, bool want_grad) {
   BatchResult result;
   result.samples = batch;
-  const std::int64_t out_size = shape_size(output_shape_);
   const std::int64_t cols = output_shape_.empty() ? 1 : output_shape_.back();
-  const std::int64_t rows = batch * (out_size / cols);  // loss rows: every position of the last axis
+  const std::int64_t per = target_positions();  // loss rows per sample: every position of the last axis
+  const std::int64_t rows = batch * per;
   const float* prediction = fused_ ? layers_.back()->logits() : output();
-  // Per-sample weights apply to every row of a sample; the loss sums over rows / rows.
+  const float* mask = output_mask_;  // (batch, per) or null
+  // Row weights: the sample's weight (one per sample, or one per position), times the mask.
   const float* row_weights = sample_weight;
-  if (sample_weight != nullptr && rows != batch) {
-    const std::int64_t per = rows / batch;
-    row_weights_.resize(static_cast<std::size_t>(rows));
-    for (std::int64_t r = 0; r < rows; ++r) row_weights_.data()[r] = sample_weight[r / per];
-    row_weights = row_weights_.data();
+  if ((sample_weight != nullptr && weight_width != per) || mask != nullptr) {
+    float* w = row_weights_.data();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float base = sample_weight == nullptr ? 1.0f : sample_weight[weight_width == per ? r : r / per];
+      w[r] = mask != nullptr ? base * mask[r] : base;
+    }
+    row_weights = w;
   }
-  const double total = loss_->compute(prediction, y, row_weights, rows, cols, 1.0f / static_cast<float>(rows),
-                                      want_grad ? grad_front_.data() : nullptr, fused_);
-  // Report per-sample means: the loss of a sample is the mean over its rows.
-  result.loss_sum = total * static_cast<double>(batch) / static_cast<double>(rows);
-  for (Metric m : metrics_) {
-    result.metric_sums.push_back(metric_sum(m, output(), y, rows, cols) * static_cast<double>(batch) /
-                                 static_cast<double>(rows));
+  // The loss is the mean over loss rows; with a mask, over the unmasked ones (Keras divides
+  // the weighted sum by the number of valid positions).
+  double valid = static_cast<double>(rows);
+  if (mask != nullptr) {
+    valid = 0.0;
+    for (std::int64_t r = 0; r < rows; ++r) valid += mask[r];
   }
+  const float scale = valid > 0.0 ? static_cast<float>(1.0 / valid) : 0.0f;
+  const double total =
+      loss_->compute(prediction, y, row_weights, rows, cols, scale, want_grad ? grad_front_.data() : nullptr, fused_);
+  // Report per-sample means: the loss of a batch is weighted by its sample count, as Keras.
+  result.loss_sum = valid > 0.0 ? total * static_cast<double>(batch) / valid : 0.0;
+  // Metrics: sums over rows / per, over a weight of valid / per samples.
+  result.metric_weight = valid / static_cast<double>(per);
+  for (Metric m : metrics_)
+    result.metric_sums.push_back(metric_sum(m, output(), y, mask, rows, cols) / static_cast<double>(per));
   return result;
 }
 
@@ -202,18 +271,28 @@ double Sequential::regularization(bool add_gradient) {
   return penalty;
 }
 
-BatchResult Sequential::train_batch(const float* x, const float* y, const float* sample_weight,
-                                    const std::int64_t* indices, std::int64_t batch) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  require_compiled("train_batch");
-  if (batch <= 0) throw std::invalid_argument("train_batch: batch must be positive");
+BatchResult Sequential::run_batch(bool training, const void* x, const float* y, const float* sample_weight,
+                                  std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch) {
+  const char* what = training ? "train_batch" : "test_batch";
+  require_compiled(what);
+  if (batch <= 0) throw std::invalid_argument(std::string(what) + ": batch must be positive");
+  if (sample_weight != nullptr && weight_width != 1 && weight_width != target_positions())
+    throw std::invalid_argument(std::string(what) + ": sample_weight must have 1 or " +
+                                std::to_string(target_positions()) + " values per sample, got " +
+                                std::to_string(weight_width));
   reserve(batch);
-  const float* xb = gather(x, shape_size(input_shape_), indices, batch, input_);
-  const float* yb = gather(y, target_width(), indices, batch, targets_);
-  const float* wb = gather(sample_weight, 1, indices, batch, sample_weights_);
+  const void* xb = gather_input(x, indices, batch);
+  const float* yb = gather(y, target_width(), indices, batch, targets_.data());
+  const float* wb = gather(sample_weight, weight_width, indices, batch, sample_weights_.data());
+  if (!training) {
+    forward_pass(xb, batch, StepContext{false, seed_, 0});
+    BatchResult result = loss_and_metrics(yb, wb, weight_width, batch, /*want_grad=*/false);
+    result.loss_sum += regularization(/*add_gradient=*/false) * static_cast<double>(batch);
+    return result;
+  }
   StepContext ctx{true, seed_, static_cast<std::uint64_t>(optimizer_->iterations())};
   forward_pass(xb, batch, ctx);
-  BatchResult result = loss_and_metrics(yb, wb, batch, /*want_grad=*/true);
+  BatchResult result = loss_and_metrics(yb, wb, weight_width, batch, /*want_grad=*/true);
   backward_pass(xb, batch, nullptr);
   // Penalties join the reported loss (as Keras adds its regularization losses) and their
   // gradients the data gradient, before clipping and the update.
@@ -222,22 +301,19 @@ BatchResult Sequential::train_batch(const float* x, const float* y, const float*
   return result;
 }
 
-BatchResult Sequential::test_batch(const float* x, const float* y, const float* sample_weight,
-                                   const std::int64_t* indices, std::int64_t batch) {
+BatchResult Sequential::train_batch(const void* x, const float* y, const float* sample_weight,
+                                    std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch) {
   std::lock_guard<std::mutex> lock(mutex_);
-  require_compiled("test_batch");
-  if (batch <= 0) throw std::invalid_argument("test_batch: batch must be positive");
-  reserve(batch);
-  const float* xb = gather(x, shape_size(input_shape_), indices, batch, input_);
-  const float* yb = gather(y, target_width(), indices, batch, targets_);
-  const float* wb = gather(sample_weight, 1, indices, batch, sample_weights_);
-  forward_pass(xb, batch, StepContext{false, seed_, 0});
-  BatchResult result = loss_and_metrics(yb, wb, batch, /*want_grad=*/false);
-  result.loss_sum += regularization(/*add_gradient=*/false) * static_cast<double>(batch);
-  return result;
+  return run_batch(true, x, y, sample_weight, weight_width, indices, batch);
 }
 
-void Sequential::predict(const float* x, std::int64_t n, float* out, std::int64_t batch_size) {
+BatchResult Sequential::test_batch(const void* x, const float* y, const float* sample_weight,
+                                   std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return run_batch(false, x, y, sample_weight, weight_width, indices, batch);
+}
+
+void Sequential::predict(const void* x, std::int64_t n, float* out, std::int64_t batch_size) {
   std::lock_guard<std::mutex> lock(mutex_);
   require_built("predict");
   if (batch_size <= 0) throw std::invalid_argument("predict: batch_size must be positive");
@@ -245,12 +321,14 @@ void Sequential::predict(const float* x, std::int64_t n, float* out, std::int64_
   reserve(std::min(n, batch_size));
   for (std::int64_t start = 0; start < n; start += batch_size) {
     const std::int64_t rows = std::min(batch_size, n - start);
-    forward_pass(x + start * in, rows, StepContext{false, seed_, 0});
+    const void* xs = takes_indices() ? static_cast<const void*>(static_cast<const std::int64_t*>(x) + start * in)
+                                     : static_cast<const void*>(static_cast<const float*>(x) + start * in);
+    forward_pass(xs, rows, StepContext{false, seed_, 0});
     std::memcpy(out + start * width, output(), static_cast<std::size_t>(rows * width) * sizeof(float));
   }
 }
 
-void Sequential::forward(const float* x, std::int64_t n, float* out, bool training) {
+void Sequential::forward(const void* x, std::int64_t n, float* out, bool training) {
   std::lock_guard<std::mutex> lock(mutex_);
   require_built("forward");
   reserve(n);
@@ -259,7 +337,7 @@ void Sequential::forward(const float* x, std::int64_t n, float* out, bool traini
   std::memcpy(out, output(), static_cast<std::size_t>(n * shape_size(output_shape_)) * sizeof(float));
 }
 
-void Sequential::forward_backward(const float* x, std::int64_t n, const float* dy, float* y, float* dx,
+void Sequential::forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx,
                                   bool training) {
   std::lock_guard<std::mutex> lock(mutex_);
   require_built("forward_backward");

@@ -41,6 +41,10 @@ struct BatchResult {
   double loss_sum = 0.0;             // sum over samples of (weighted) loss
   std::vector<double> metric_sums;   // one per compiled metric, sums over samples
   std::int64_t samples = 0;
+  // What the metric sums are sums over, in samples: the batch size, or with a padding mask the
+  // unmasked positions / positions per sample (a metric is metric_sums / metric_weight, summed
+  // over batches first, so masked positions never count).
+  double metric_weight = 0.0;
 };
 
 class Sequential {
@@ -60,21 +64,29 @@ class Sequential {
   bool compiled() const { return loss_ != nullptr && optimizer_ != nullptr; }
   bool output_fused_with_loss() const { return fused_; }
 
-  // x: rows of input_size floats; y: rows of target_width() floats; sample_weight: one per row
-  // or null. The batch is rows indices[0..batch) (or rows 0..batch when indices is null).
-  BatchResult train_batch(const float* x, const float* y, const float* sample_weight, const std::int64_t* indices,
-                          std::int64_t batch);
-  BatchResult test_batch(const float* x, const float* y, const float* sample_weight, const std::int64_t* indices,
-                         std::int64_t batch);
+  // x: rows of input_size values, float32, or int64 indices when takes_indices(); y: rows of
+  // target_width() floats; sample_weight: weight_width values per row (1, or one per loss
+  // position, target_positions()) or null. The batch is rows indices[0..batch) (or rows
+  // 0..batch when indices is null).
+  BatchResult train_batch(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                          const std::int64_t* indices, std::int64_t batch);
+  BatchResult test_batch(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                         const std::int64_t* indices, std::int64_t batch);
   // Inference-mode forward pass over n rows, batch_size rows at a time, into out (n x output size).
-  void predict(const float* x, std::int64_t n, float* out, std::int64_t batch_size);
+  void predict(const void* x, std::int64_t n, float* out, std::int64_t batch_size);
   // One forward pass over n rows (training mode applies dropout / batch statistics).
-  void forward(const float* x, std::int64_t n, float* out, bool training);
+  void forward(const void* x, std::int64_t n, float* out, bool training);
   // Forward, then backward of the upstream gradient dy (n x output size): writes y, dx (may be
-  // null) and leaves the parameter gradients in gradients(). No update.
-  void forward_backward(const float* x, std::int64_t n, const float* dy, float* y, float* dx, bool training);
+  // null; always null for index inputs) and leaves the parameter gradients in gradients(). No update.
+  void forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx, bool training);
 
+  // True when the first layer reads int64 indices (Embedding) instead of float32 values.
+  bool takes_indices() const { return !layers_.empty() && layers_.front()->takes_indices(); }
+  // True when the output carries a padding mask (the loss and metrics then skip masked positions).
+  bool output_masked() const { return output_masked_; }
   std::int64_t target_width() const;
+  // Loss positions per sample: the product of the output's leading axes (1 for a flat output).
+  std::int64_t target_positions() const;
   std::int64_t num_trainable() const { return num_trainable_; }
   std::int64_t num_state() const { return num_state_; }
   float* trainable_params() { return params_.data(); }
@@ -91,14 +103,18 @@ class Sequential {
   void require_built(const char* what) const;
   void require_compiled(const char* what) const;
   void reserve(std::int64_t batch);
-  const float* gather(const float* src, std::int64_t width, const std::int64_t* indices, std::int64_t batch,
-                      AlignedBuffer& dst);
-  void forward_pass(const float* x, std::int64_t batch, const StepContext& ctx);
+  template <typename T>
+  const T* gather(const T* src, std::int64_t width, const std::int64_t* indices, std::int64_t batch, T* dst);
+  const void* gather_input(const void* x, const std::int64_t* indices, std::int64_t batch);
+  void forward_pass(const void* x, std::int64_t batch, const StepContext& ctx);
   // Backward from the gradient in grad_front_ (dL/d output); dx_out gets dL/dx when not null.
-  void backward_pass(const float* x, std::int64_t batch, float* dx_out);
+  void backward_pass(const void* x, std::int64_t batch, float* dx_out);
   // Sum of the weight penalties; with add_gradient, their gradients are added to gradients().
   double regularization(bool add_gradient);
-  BatchResult loss_and_metrics(const float* y, const float* sample_weight, std::int64_t batch, bool want_grad);
+  BatchResult loss_and_metrics(const float* y, const float* sample_weight, std::int64_t weight_width,
+                               std::int64_t batch, bool want_grad);
+  BatchResult run_batch(bool training, const void* x, const float* y, const float* sample_weight,
+                        std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch);
   const float* output() const { return activations_.back().data(); }
 
   std::vector<LayerPtr> layers_;
@@ -115,8 +131,15 @@ class Sequential {
   std::vector<Metric> metrics_;
   bool fused_ = false;
 
+  // Masks: which layers see one on their input (set at build), and the output's mask of the
+  // last forward pass (owned by the layer that made it).
+  std::vector<bool> input_masked_;
+  bool output_masked_ = false;
+  const float* output_mask_ = nullptr;
+
   std::int64_t capacity_ = 0;  // rows the buffers hold
   AlignedBuffer input_, targets_, sample_weights_, row_weights_;
+  std::vector<std::int64_t> index_input_;  // gathered int64 inputs (Embedding first)
   std::vector<AlignedBuffer> activations_;
   AlignedBuffer grad_front_, grad_back_;
 

@@ -11,7 +11,7 @@ from . import _core
 from ._validation import check_float
 
 _NAMED = ("zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-          "lecun_normal", "random_uniform", "random_normal", "truncated_normal")
+          "lecun_normal", "random_uniform", "random_normal", "truncated_normal", "orthogonal")
 
 
 class Initializer:
@@ -111,6 +111,22 @@ class VarianceScaling(Initializer):
                 "distribution": self.distribution, "seed": self.seed}
 
 
+class Orthogonal(Initializer):
+    """Keras' Orthogonal(gain=1.0): the kernel seen as a (prod(shape[:-1]), shape[-1]) matrix with
+    orthonormal rows or columns (QR of a standard-normal matrix, signs fixed), times `gain`.
+    Saxe et al. 2014. The default recurrent_initializer of the recurrent layers."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = check_float(gain, "gain")
+        self.seed = seed
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+    def _core_args(self):
+        return {"kind": "orthogonal", "scale": self.gain, "seed": self.seed}
+
+
 def _variance_scaling_preset(class_name, scale, mode, distribution):
     def __init__(self, seed=None):
         VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
@@ -135,7 +151,10 @@ _BY_NAME = {
     "random_normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
     "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
 }
+# Keras' short aliases ("uniform" is Embedding's default initializer).
+_ALIASES = {"uniform": RandomUniform, "normal": RandomNormal, "zero": Zeros, "one": Ones}
 _CLASS_NAMES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
@@ -147,7 +166,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or _CLASS_NAMES.get(identifier)
+        cls = _BY_NAME.get(identifier) or _ALIASES.get(identifier) or _CLASS_NAMES.get(identifier)
         if cls is not None:
             return cls()
         raise ValueError(f"initializer: unknown name {identifier!r}; expected one of {', '.join(_BY_NAME)}")

@@ -169,8 +169,17 @@ class Sequential:
                                f"model.compile(optimizer=..., loss=...) first")
 
     # ----------------------------------------------------------------------------- data checks
+    def _index_layer(self):
+        """The Embedding that starts the model (its input is integer indices), or None."""
+        from ..layers.embedding import Embedding
+        return self._layers[0] if self._layers and isinstance(self._layers[0], Embedding) else None
+
     def _check_x(self, x, name="x"):
-        x = as_float_array(x, name)
+        embedding = self._index_layer()
+        if embedding is None:
+            x = as_float_array(x, name)
+        else:
+            x = _as_index_array(x, name, embedding)
         self._ensure_built(x)
         expected = tuple(self._input_shape)
         if tuple(x.shape[1:]) != expected:
@@ -221,11 +230,22 @@ class Sequential:
         return y
 
     def _check_sample_weight(self, sample_weight, class_weight, y, n):
+        """Weights as the C++ core takes them: (n,) for one per sample, or (n, positions) when the
+        output has several loss positions (e.g. a (T, classes) sequence output) and the weights
+        differ between them (a (n, T) sample_weight, or class_weight applied at every position)."""
+        output = tuple(self._core.output_shape)
+        positions_shape = output[:-1]
+        positions = int(np.prod(positions_shape, dtype=np.int64)) if positions_shape else 1
         weights = None
         if sample_weight is not None:
             weights = as_float_array(sample_weight, "sample_weight")
-            if weights.shape != (n,):
-                raise ValueError(f"sample_weight: expected shape ({n},) (one weight per sample), got {weights.shape}")
+            allowed = [(n,)] + ([(n,) + positions_shape] if positions > 1 else [])
+            if weights.shape not in allowed:
+                raise ValueError(f"sample_weight: expected shape " + " or ".join(str(a) for a in allowed) +
+                                 f" (one weight per sample" + (", or one per output position" if positions > 1
+                                                                else "") + f"), got {weights.shape}")
+            if weights.ndim > 1:
+                weights = weights.reshape(n, positions)
         if class_weight is not None:
             if not isinstance(class_weight, dict):
                 raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
@@ -237,18 +257,28 @@ class Sequential:
                 check_float(w, f"class_weight[{cls}]", minimum=0.0)
                 if not np.isfinite(float(w)):
                     raise ValueError(f"class_weight[{cls}] must be a finite number >= 0, got {float(w)}")
+            # The class of every loss position: the label, or the target's argmax (rounded
+            # value for a single output unit).
             if self.loss.sparse_targets:
-                labels = y.reshape(n, -1)[:, 0]
-            elif y.reshape(n, -1).shape[1] == 1:
-                labels = np.round(y.reshape(n)).astype(np.int64)
+                labels = y.reshape(n, positions)
+            elif output[-1] == 1:
+                labels = np.round(y.reshape(n, positions))
             else:
-                labels = np.argmax(y.reshape(n, -1), axis=1)
+                labels = np.argmax(y.reshape(n, positions, output[-1]), axis=2)
             labels = labels.astype(np.int64)
             table = np.ones(int(labels.max()) + 1, dtype=np.float32)
             for cls, w in class_weight.items():
                 if int(cls) < len(table):  # classes absent from y do not matter
                     table[int(cls)] = float(w)
-            weights = table[labels] if weights is None else weights * table[labels]
+            per_position = table[labels]
+            if weights is None:
+                weights = per_position
+            elif weights.ndim == 1:
+                weights = weights[:, None] * per_position
+            else:
+                weights = weights * per_position
+            if positions == 1:
+                weights = weights.reshape(n)
         return None if weights is None else np.ascontiguousarray(weights, dtype=np.float32)
 
     # ----------------------------------------------------------------------------- training
@@ -317,19 +347,22 @@ class Sequential:
             loss_sum = 0.0
             metric_sums = [0.0] * len(self._metric_names)
             seen = 0
+            metric_weight = 0.0
             for step in range(steps):
                 cbs.on_train_batch_begin(step)
                 start, stop = step * batch_size, min(n, (step + 1) * batch_size)
                 self.optimizer._prepare_step()
                 if order is not None:
-                    batch_loss, batch_metrics, count = self._core.train_batch(x, y, order[start:stop], weights)
+                    batch_loss, batch_metrics, count, weight = self._core.train_batch(x, y, order[start:stop],
+                                                                                      weights)
                 else:
-                    batch_loss, batch_metrics, count = self._core.train_batch(
+                    batch_loss, batch_metrics, count, weight = self._core.train_batch(
                         x[start:stop], y[start:stop], None, None if weights is None else weights[start:stop])
                 loss_sum += batch_loss
                 metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
                 seen += count
-                logs = self._logs(loss_sum, metric_sums, seen)
+                metric_weight += weight
+                logs = self._logs(loss_sum, metric_sums, seen, metric_weight)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -360,29 +393,33 @@ class Sequential:
                         f"batch_size that leaves at least 2 (e.g. {batch_size + 1}) or drop a sample")
                 break
 
-    def _logs(self, loss_sum, metric_sums, count):
+    def _logs(self, loss_sum, metric_sums, count, metric_weight):
+        """Epoch means: the loss over samples; metrics over their weight (the samples, or with a
+        padding mask the unmasked positions, so padding never counts)."""
         logs = {"loss": loss_sum / count}
         for name, total in zip(self._metric_names, metric_sums):
-            logs[name] = total / count
+            logs[name] = total / metric_weight if metric_weight > 0 else 0.0
         return logs
 
     def _evaluate_arrays(self, x, y, weights, batch_size, callbacks=None):
         loss_sum = 0.0
         metric_sums = [0.0] * len(self._metric_names)
         seen = 0
+        metric_weight = 0.0
         n = len(x)
         for step, start in enumerate(range(0, n, batch_size)):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
             stop = min(n, start + batch_size)
-            batch_loss, batch_metrics, count = self._core.test_batch(
+            batch_loss, batch_metrics, count, weight = self._core.test_batch(
                 x[start:stop], y[start:stop], None, None if weights is None else weights[start:stop])
             loss_sum += batch_loss
             metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
             seen += count
+            metric_weight += weight
             if callbacks is not None:
-                callbacks.on_test_batch_end(step, self._logs(loss_sum, metric_sums, seen))
-        return self._logs(loss_sum, metric_sums, seen)
+                callbacks.on_test_batch_end(step, self._logs(loss_sum, metric_sums, seen, metric_weight))
+        return self._logs(loss_sum, metric_sums, seen, metric_weight)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -427,22 +464,22 @@ class Sequential:
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, class_weight, y, len(x))
         self.optimizer._prepare_step()
-        loss_sum, metric_sums, count = self._core.train_batch(x, y, None, weights)
-        return self._format_result(self._logs(loss_sum, metric_sums, count), return_dict)
+        loss_sum, metric_sums, count, weight = self._core.train_batch(x, y, None, weights)
+        return self._format_result(self._logs(loss_sum, metric_sums, count, weight), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
         x = self._check_x(x)
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, None, y, len(x))
-        loss_sum, metric_sums, count = self._core.test_batch(x, y, None, weights)
-        return self._format_result(self._logs(loss_sum, metric_sums, count), return_dict)
+        loss_sum, metric_sums, count, weight = self._core.test_batch(x, y, None, weights)
+        return self._format_result(self._logs(loss_sum, metric_sums, count, weight), return_dict)
 
     def forward_backward(self, x, dy, training=True):
         """Forward pass on x, then backpropagate the upstream gradient dy (shape of the output).
 
-        Returns (y, dx, grads): the output, d(sum(y * dy))/dx and the gradients of every
-        trainable weight in get_weights() order. Nothing is updated: this is the tool for
+        Returns (y, dx, grads): the output, d(sum(y * dy))/dx (None when x is integer indices,
+        for an Embedding) and the gradients of every trainable weight in get_weights() order. Nothing is updated: this is the tool for
         gradient checks and for looking inside backpropagation.
         """
         x = self._check_x(x)
@@ -518,6 +555,27 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name}, layers={len(self._layers)}>"
+
+
+def _as_index_array(x, name, embedding):
+    """x as int64 indices for a model that starts with `embedding`; no float32 on the way."""
+    if x is None:
+        raise ValueError(f"{name} is required, got None")
+    array = np.asarray(x)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name}: the model starts with an Embedding ({embedding.name!r}), whose input is integer "
+                        f"token indices; got dtype {array.dtype}" +
+                        (" (cast whole-number values with .astype('int64'))" if array.dtype.kind == "f" else ""))
+    if array.ndim == 0:
+        raise ValueError(f"{name}: expected an array with a batch axis, got a scalar")
+    if array.size:
+        bad = (array < 0) | (array >= embedding.input_dim)
+        if bad.any():
+            position = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{name}: index {int(array[position])} at position {position} is out of range for "
+                             f"Embedding {embedding.name!r} (input_dim={embedding.input_dim}): indices must be in "
+                             f"[0, {embedding.input_dim - 1}]")
+    return np.ascontiguousarray(array, dtype=np.int64)
 
 
 def _resolve_verbose(verbose):

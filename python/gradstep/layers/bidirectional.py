@@ -1,0 +1,79 @@
+"""Bidirectional (Schuster & Paliwal 1997), Keras 3's wrapper of a recurrent layer.
+
+A copy of `layer` reads the sequence forwards, another (or `backward_layer`) reads it backwards
+(go_backwards=True), and their outputs merge: "concat" ([forward, backward] on the last axis),
+"sum", "mul" or "ave". With return_sequences=True the backward outputs are flipped back in
+time first, so that step t of both refers to input step t; masked steps then output zeros (Keras
+sets zero_output_for_mask on both layers). Weights: the forward layer's (kernel,
+recurrent_kernel, bias), then the backward layer's. Forward and backward in C++
+(cpp/layers/bidirectional.cpp).
+"""
+from .. import _core
+from .._validation import check_choice
+from .base_rnn import RNNBase
+from .layer import Layer
+
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+
+
+class Bidirectional(Layer):
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, name=None, **kwargs):
+        if not isinstance(layer, RNNBase):
+            raise TypeError(f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM or GRU), "
+                            f"got {type(layer).__name__}")
+        if merge_mode is None:
+            raise NotImplementedError("Bidirectional: merge_mode=None (two outputs) cannot feed a Sequential model; "
+                                      "use 'concat', 'sum', 'mul' or 'ave'")
+        if weights is not None:
+            raise NotImplementedError("Bidirectional: weights= is not supported; call set_weights() once built")
+        super().__init__(name=name, **kwargs)
+        self.merge_mode = check_choice(merge_mode, "merge_mode", MERGE_MODES)
+        config = layer.get_config()
+        config.pop("name")
+        self.forward_layer = type(layer)(**dict(config, name=f"forward_{layer.name}"))
+        if backward_layer is None:
+            self.backward_layer = type(layer)(**dict(config, name=f"backward_{layer.name}",
+                                                     go_backwards=not layer.go_backwards))
+        else:
+            if not isinstance(backward_layer, RNNBase):
+                raise TypeError(f"Bidirectional: backward_layer must be a recurrent layer, "
+                                f"got {type(backward_layer).__name__}")
+            if backward_layer.return_sequences != layer.return_sequences:
+                raise ValueError(f"Bidirectional: backward_layer.return_sequences={backward_layer.return_sequences} "
+                                 f"must equal layer.return_sequences={layer.return_sequences}")
+            if backward_layer.go_backwards == layer.go_backwards:
+                raise ValueError("Bidirectional: backward_layer must read the sequence in the other direction "
+                                 "(go_backwards opposite to layer's)")
+            self.backward_layer = backward_layer
+        self._custom_backward = backward_layer is not None
+        self.return_sequences = layer.return_sequences
+
+    def _make_core(self):
+        forward_core = self.forward_layer._make_core()
+        backward_core = self.backward_layer._make_core()
+        # Keras: a Bidirectional that returns sequences outputs zeros at masked steps.
+        for core in (forward_core, backward_core):
+            core.set_zero_output_for_mask(self.return_sequences)
+        core = _core.Bidirectional(forward_core, backward_core, self.merge_mode)
+        for prefix, layer in (("forward_", self.forward_layer), ("backward_", self.backward_layer)):
+            for param, regularizer in layer._regularizers():
+                core.set_regularizer(prefix + param, regularizer.l1, regularizer.l2)
+        return core
+
+    def get_config(self):
+        from . import serialize
+        config = super().get_config()
+        layer_config = serialize(self.forward_layer)
+        layer_config["config"]["name"] = self.forward_layer.name[len("forward_"):]
+        config.update({"layer": layer_config, "merge_mode": self.merge_mode,
+                       "backward_layer": serialize(self.backward_layer) if self._custom_backward else None})
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from . import deserialize
+        config = dict(config)
+        config["layer"] = deserialize(config["layer"])
+        if config.get("backward_layer") is not None:
+            config["backward_layer"] = deserialize(config["backward_layer"])
+        return cls(**config)

@@ -1,0 +1,37 @@
+"""GRU (Cho et al. 2014), Keras 3 with its default reset_after=True:
+
+    x = x_t @ kernel + bias[0],   q = h_{t-1} @ recurrent_kernel + bias[1]
+    z = recurrent_activation(x_z + q_z),   r = recurrent_activation(x_r + q_r)
+    hh = activation(x_h + r * q_h),        h_t = z * h_{t-1} + (1 - z) * hh
+
+kernel (features, 3u), recurrent_kernel (u, 3u), bias (2, 3u), gates in the order z, r, h.
+PyTorch's nn.GRU is the same cell with gates in the order r, z, n, weights transposed and
+bias_ih = bias[0], bias_hh = bias[1] (reordered). reset_after=False (the reset gate applied
+before the recurrent product) is not supported and raises.
+Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/gru.cpp).
+"""
+from .. import _core
+from .._validation import check_bool
+from .base_rnn import RNNBase
+
+
+class GRU(RNNBase):
+    _core_class = _core.GRU
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 reset_after=True, use_cudnn="auto", **kwargs):
+        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, **kwargs)
+        if not check_bool(reset_after, "reset_after"):
+            raise NotImplementedError("GRU: reset_after=False is not supported (Keras 3's default, "
+                                      "reset_after=True, is)")
+        self.reset_after = True
+        if use_cudnn not in ("auto", False):
+            raise ValueError(f"use_cudnn must be 'auto' or False (gradstep runs on the CPU), got {use_cudnn!r}")
+
+    def get_config(self):
+        config = super().get_config()
+        config["reset_after"] = self.reset_after
+        return config

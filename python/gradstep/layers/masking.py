@@ -1,0 +1,24 @@
+"""Masking (Keras 3): a time step whose features all equal `mask_value` is padding.
+
+    mask[n, t] = any(x[n, t, :] != mask_value),   y = x * mask
+
+The mask reaches the layers after it: recurrent layers skip masked steps and the loss and
+metrics ignore them. Forward and backward in C++ (cpp/layers/masking.cpp).
+"""
+from .. import _core
+from .._validation import check_float
+from .layer import Layer
+
+
+class Masking(Layer):
+    def __init__(self, mask_value=0.0, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.mask_value = check_float(mask_value, "mask_value")
+
+    def _make_core(self):
+        return _core.Masking(self.mask_value)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
