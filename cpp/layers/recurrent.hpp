@@ -119,6 +119,7 @@ class Recurrent : public Layer {
   AlignedBuffer h_last_;     // (batch, units): the final state
   AlignedBuffer input_mask_, recurrent_mask_;  // (batch, features), (batch, units)
   AlignedBuffer dh_, dh_prev_, dh_direct_;     // (batch, units) each
+  AlignedBuffer U_transposed_;                 // (gates*units, units): U^T for the backward steps
   bool dropping_inputs_ = false, dropping_state_ = false;  // set by the last forward
 
  private:
