@@ -89,3 +89,27 @@ def test_cnn_workloads_build_the_same_network_in_both_libraries(name, monkeypatc
         net, _ = W.torch_cnn(name)
         assert sum(p.numel() for p in net.parameters()) == expected_params
         assert result["ratio_vs_torch"] == pytest.approx(result["seconds"]["gradstep"] / result["seconds"]["torch"])
+
+
+@pytest.mark.parametrize("name, cell", [("W4", "LSTM"), ("W6", "GRU")])
+def test_rnn_workloads_build_the_same_network_in_both_libraries(name, cell, monkeypatch):
+    from gradstep.benchmark import workloads as W
+    model = W.gradstep_rnn(name)
+    assert model.input_shape == (None, 28, 28) and model.output_shape == (None, 10)
+    assert type(model.layers[0]).__name__ == cell
+    gates = {"LSTM": 4, "GRU": 3}[cell]
+    bias = gates * 128 * (2 if cell == "GRU" else 1)
+    assert model.count_params() == 28 * gates * 128 + 128 * gates * 128 + bias + 128 * 10 + 10
+    # projection 2*28*28*G*128 forward and kernel gradient; the recurrent product of 27 steps
+    # forward, state gradient and recurrent-kernel gradient; the Dense layer forward/dW/dx.
+    g = gates * 128
+    assert W.rnn_gemm_flops_per_epoch(name, rows=1) == 2 * (2 * 28 * 28 * g) + 3 * (2 * 27 * 128 * g) + 3 * 2 * 1280
+    monkeypatch.setattr(W, "IMAGE_ROWS", 256)
+    result = bench._cnn_workload(name, repeats=1, include_torch=W.torch_available())
+    assert result["seconds"]["gradstep"] > 0
+    if W.torch_available():
+        net, _ = W.torch_rnn(name)
+        # PyTorch has two biases per gate where Keras' LSTM has one (GRU: both have two)
+        torch_bias = 2 * gates * 128
+        assert sum(p.numel() for p in net.parameters()) == model.count_params() - bias + torch_bias
+        assert result["ratio_vs_torch"] == pytest.approx(result["seconds"]["gradstep"] / result["seconds"]["torch"])

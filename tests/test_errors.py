@@ -106,6 +106,34 @@ def _build(input_shape):
 
 
 # message pieces for hyper-parameter checks: "<name> must be in [0.0, 1.0), got 1.0"
+def _build_rnn(layers, input_shape):
+    model = gs.Sequential([gs.Input(input_shape)] + layers)
+    model.build()
+    return model
+
+
+def _fit_rnn(x=None, y=None, sample_weight=None):
+    """A (5, 3) -> LSTM(return_sequences) -> Dense(3) per-step classifier fitted on 4 samples."""
+    model = gs.Sequential([gs.Input((5, 3)), gs.layers.LSTM(4, return_sequences=True),
+                           Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.zeros((4, 5, 3), np.float32) if x is None else x
+    y = np.zeros((4, 5), np.int64) if y is None else y
+    model.fit(x, y, sample_weight=sample_weight, verbose=0)
+
+
+def _int_with_value(index, value):
+    out = np.ones((4, 5), np.int64)
+    out[index] = value
+    return out
+
+
+def _fit_embedding(x):
+    model = gs.Sequential([gs.Input((5,)), gs.layers.Embedding(9, 2), gs.layers.GRU(3), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.zeros((len(x), 1), np.float32), verbose=0)
+
+
 NON_NEGATIVE = r"\[0(\.0)?, ?inf\)|>= ?0"
 UNIT_OPEN = r"\[0(\.0)?, ?1(\.0)?\)"
 
@@ -442,6 +470,39 @@ CASES = [
     ("set_weights_kernel_transposed",
      lambda: _set_weights([np.zeros((2, 3), np.float32), np.zeros(2, np.float32)]),
      ValueError, all_of(r"\(3, ?2\)|\[3, ?2\]", r"\(2, ?3\)|\[2, ?3\]")),
+    # ---- recurrent layers, Embedding, masks, per-timestep targets -------------------------------
+    ("lstm_flat_input", lambda: _build_rnn([gs.layers.LSTM(3, name="rnn_a")], (6,)),
+     ValueError, all_of(r"rnn_a", r"LSTM", r"timesteps, features", r"\(6,?\)")),
+    ("lstm_x_wrong_steps", lambda: _fit_rnn(x=np.zeros((4, 7, 3), np.float32)),
+     ValueError, all_of(X_NAME, r"\(None, 5, 3\)", r"\(4, 7, 3\)")),
+    ("lstm_sparse_labels_per_sample_for_sequence_output", lambda: _fit_rnn(y=np.zeros(4, np.int64)),
+     ValueError, all_of(Y_NAME, r"\(None, 5\)", r"\(4,\)")),
+    ("lstm_sparse_label_out_of_range", lambda: _fit_rnn(y=np.full((4, 5), 3)),
+     ValueError, all_of(Y_NAME, r"\b3\b", r"\[0, 2\]")),
+    ("lstm_sample_weight_wrong_steps", lambda: _fit_rnn(sample_weight=np.ones((4, 6))),
+     ValueError, all_of(r"sample_weight", r"\(4, 5\)", r"\(4, 6\)")),
+    ("lstm_recurrent_kernel_wrong_shape",
+     lambda: _build_rnn([gs.layers.LSTM(3)], (5, 3)).set_weights(
+         [np.zeros((3, 12)), np.zeros((12, 3)), np.zeros(12)]),
+     ValueError, all_of(r"recurrent_kernel", r"\(3, 12\)", r"\(12, 3\)")),
+    ("lstm_activation_unsupported", lambda: gs.layers.LSTM(3, activation="softmax"),
+     ValueError, all_of(r"activation", r"softmax", r"tanh")),
+    ("gru_reset_after_false", lambda: gs.layers.GRU(3, reset_after=False),
+     NotImplementedError, r"reset_after"),
+    ("rnn_recurrent_dropout_one", lambda: gs.layers.SimpleRNN(3, recurrent_dropout=1.0),
+     ValueError, all_of(r"recurrent_dropout", r"\b1(\.0)?\b")),
+    ("bidirectional_of_dense", lambda: gs.layers.Bidirectional(Dense(3)),
+     TypeError, all_of(r"Bidirectional", r"Dense")),
+    ("embedding_float_x", lambda: _fit_embedding(x=np.zeros((4, 5), np.float32)),
+     TypeError, all_of(X_NAME, r"Embedding", r"integer", r"float32")),
+    ("embedding_index_too_large", lambda: _fit_embedding(x=_int_with_value((2, 3), 9)),
+     ValueError, all_of(X_NAME, r"\b9\b", r"\(2, 3\)", r"input_dim=9")),
+    ("embedding_index_negative", lambda: _fit_embedding(x=_int_with_value((0, 1), -2)),
+     ValueError, all_of(X_NAME, r"-2\b", r"\(0, 1\)")),
+    ("embedding_not_first", lambda: _build_rnn([Dense(2), gs.layers.Embedding(9, 2)], (5,)),
+     ValueError, all_of(r"Embedding", r"first layer")),
+    ("mask_into_conv1d", lambda: _build_rnn([gs.layers.Masking(), gs.layers.Conv1D(2, 2, name="conv_m")], (5, 3)),
+     ValueError, all_of(r"conv_m", r"Conv1D", r"mask")),
     ("set_weights_bias_wrong",
      lambda: _set_weights([np.zeros((3, 2), np.float32), np.zeros(3, np.float32)]),
      ValueError, all_of(r"\(2,?\)|\[2\]", r"\(3,?\)|\[3\]")),

@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/recurrent.hpp"
 #include "kernels/reduce.hpp"
@@ -27,43 +26,40 @@ void GRU::bias_gradient(std::int64_t rows) {
 void GRU::step_forward(const StepRows& step) {
   const std::int64_t T = steps_, units = options_.units, width = 3 * units;
   if (step.previous >= 0)
-    gemm(false, false, step.batch, width, units, 1.0f, hd_rows(step.t), T * units, U_, width, 0.0f, q_.data(), width);
+    gemm(false, false, step.end - step.begin, width, units, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units,
+         U_, width, 0.0f, q_.data() + step.begin * width, width);
   const float* recurrent_bias = b_ != nullptr ? b_ + width : nullptr;
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
-  parallel_for(0, step.batch, row_grain(), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t n = b; n < e; ++n) {
-      const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
-      float* h = step.h_next + n * step.h_next_stride;
-      if (masked(n, step.t)) {
-        h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
-        continue;
-      }
-      float* q = q_.data() + n * width;
-      if (h_prev == nullptr) std::memset(q, 0, static_cast<std::size_t>(width) * sizeof(float));
-      if (recurrent_bias != nullptr)
-        for (std::int64_t j = 0; j < width; ++j) q[j] += recurrent_bias[j];
-      gru_step_forward(units, options_.activation, options_.recurrent_activation, row(z_, width, n, step.t), q, h_prev,
-                       row(qh_, units, n, step.t), h);
+  for (std::int64_t n = step.begin; n < step.end; ++n) {
+    const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
+    float* h = step.h_next + n * step.h_next_stride;
+    if (masked(n, step.t)) {
+      h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
+      continue;
     }
-  });
+    float* q = q_.data() + n * width;
+    if (h_prev == nullptr) std::memset(q, 0, static_cast<std::size_t>(width) * sizeof(float));
+    if (recurrent_bias != nullptr)
+      for (std::int64_t j = 0; j < width; ++j) q[j] += recurrent_bias[j];
+    gru_step_forward(units, options_.activation, options_.recurrent_activation, row(z_, width, n, step.t), q, h_prev,
+                     row(qh_, units, n, step.t), h);
+  }
 }
 
 bool GRU::step_backward(const StepRows& step, const float* dh, float* dh_direct) {
   const std::int64_t units = options_.units, width = 3 * units;
-  parallel_for(0, step.batch, row_grain(), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t n = b; n < e; ++n) {
-      float* dx = row(z_, width, n, step.t);
-      float* dq = row(dq_, width, n, step.t);
-      if (masked(n, step.t)) {
-        std::memset(dx, 0, static_cast<std::size_t>(width) * sizeof(float));
-        std::memset(dq, 0, static_cast<std::size_t>(width) * sizeof(float));
-        continue;
-      }
-      const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
-      gru_step_backward(units, options_.activation, options_.recurrent_activation, dx, dq, row(qh_, units, n, step.t),
-                        h_prev, dh + n * units, dh_direct + n * units);
+  for (std::int64_t n = step.begin; n < step.end; ++n) {
+    float* dx = row(z_, width, n, step.t);
+    float* dq = row(dq_, width, n, step.t);
+    if (masked(n, step.t)) {
+      std::memset(dx, 0, static_cast<std::size_t>(width) * sizeof(float));
+      std::memset(dq, 0, static_cast<std::size_t>(width) * sizeof(float));
+      continue;
     }
-  });
+    const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
+    gru_step_backward(units, options_.activation, options_.recurrent_activation, dx, dq, row(qh_, units, n, step.t),
+                      h_prev, dh + n * units, dh_direct + n * units);
+  }
   return true;
 }
 

@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/recurrent.hpp"
 
@@ -31,41 +30,39 @@ void LSTM::begin_backward(std::int64_t batch) {
 
 void LSTM::step_forward(const StepRows& step) {
   const std::int64_t T = steps_, units = options_.units, width = 4 * units;
+  const std::int64_t rows = step.end - step.begin;
   float* z = z_.data() + step.t * width;
   if (step.previous >= 0)  // z += h_prev U (the input part is already there)
-    gemm(false, false, step.batch, width, units, 1.0f, hd_rows(step.t), T * units, U_, width, 1.0f, z, T * width);
+    gemm(false, false, rows, width, units, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units, U_, width, 1.0f,
+         z + step.begin * T * width, T * width);
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
-  parallel_for(0, step.batch, row_grain(), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t n = b; n < e; ++n) {
-      float* c = row(c_, units, n, step.t);
-      const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
-      const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
-      float* h = step.h_next + n * step.h_next_stride;
-      if (masked(n, step.t)) {  // carry the state
-        c_prev ? std::memcpy(c, c_prev, bytes) : std::memset(c, 0, bytes);
-        h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
-        continue;
-      }
-      lstm_step_forward(units, options_.activation, options_.recurrent_activation, z + n * T * width, c_prev, c, h);
+  for (std::int64_t n = step.begin; n < step.end; ++n) {
+    float* c = row(c_, units, n, step.t);
+    const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
+    const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
+    float* h = step.h_next + n * step.h_next_stride;
+    if (masked(n, step.t)) {  // carry the state
+      c_prev ? std::memcpy(c, c_prev, bytes) : std::memset(c, 0, bytes);
+      h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
+      continue;
     }
-  });
+    lstm_step_forward(units, options_.activation, options_.recurrent_activation, z + n * T * width, c_prev, c, h);
+  }
 }
 
 bool LSTM::step_backward(const StepRows& step, const float* dh, float* dh_direct) {
   const std::int64_t T = steps_, units = options_.units, width = 4 * units;
   float* z = z_.data() + step.t * width;
-  parallel_for(0, step.batch, row_grain(), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t n = b; n < e; ++n) {
-      float* dz = z + n * T * width;
-      if (masked(n, step.t)) {  // dc passes through unchanged
-        std::memset(dz, 0, static_cast<std::size_t>(width) * sizeof(float));
-        continue;
-      }
-      const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
-      lstm_step_backward(units, options_.activation, options_.recurrent_activation, dz, c_prev,
-                         row(c_, units, n, step.t), dh + n * units, dc_.data() + n * units);
+  for (std::int64_t n = step.begin; n < step.end; ++n) {
+    float* dz = z + n * T * width;
+    if (masked(n, step.t)) {  // dc passes through unchanged
+      std::memset(dz, 0, static_cast<std::size_t>(width) * sizeof(float));
+      continue;
     }
-  });
+    const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
+    lstm_step_backward(units, options_.activation, options_.recurrent_activation, dz, c_prev,
+                       row(c_, units, n, step.t), dh + n * units, dc_.data() + n * units);
+  }
   return false;
 }
 

@@ -119,31 +119,34 @@ void Recurrent::forward(const float* x, float* y, std::int64_t batch, const Step
   gemm(false, false, rows, width, F, 1.0f, xd, F, W_, width, 0.0f, z_.data(), width);
   if (b_ != nullptr) add_row_vector(rows, width, b_, z_.data());  // GRU: row 0 of its (2, 3u) bias
 
-  // 3. The time loop. The state before step 0 is zero.
+  // 3. The time loop, each thread on its own samples. The state before step 0 is zero.
   float* h_prev = h_prev_.data();
-  for (std::int64_t n = 0; n < batch; ++n)
-    std::memset(h_prev + (n * T + time_of(0)) * units, 0, static_cast<std::size_t>(units) * sizeof(float));
-  for (std::int64_t s = 0; s < T; ++s) {
-    StepRows step;
-    step.batch = batch;
-    step.t = time_of(s);
-    step.previous = s == 0 ? -1 : time_of(s - 1);
-    if (s + 1 < T) {
-      step.h_next = h_prev + time_of(s + 1) * units;
-      step.h_next_stride = T * units;
-    } else {
-      step.h_next = h_last_.data();
-      step.h_next_stride = units;
+  parallel_for(0, batch, kMinRowsPerThread, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t n = begin; n < end; ++n)
+      std::memset(h_prev + (n * T + time_of(0)) * units, 0, static_cast<std::size_t>(units) * sizeof(float));
+    for (std::int64_t s = 0; s < T; ++s) {
+      StepRows step;
+      step.begin = begin;
+      step.end = end;
+      step.t = time_of(s);
+      step.previous = s == 0 ? -1 : time_of(s - 1);
+      if (s + 1 < T) {
+        step.h_next = h_prev + time_of(s + 1) * units;
+        step.h_next_stride = T * units;
+      } else {
+        step.h_next = h_last_.data();
+        step.h_next_stride = units;
+      }
+      if (dropping_state_ && s > 0) {
+        const float* m = recurrent_mask_.data();
+        float* hd = h_dropped_.data();
+        for (std::int64_t n = begin; n < end; ++n)
+          for (std::int64_t j = 0; j < units; ++j)
+            hd[(n * T + step.t) * units + j] = h_prev[(n * T + step.t) * units + j] * m[n * units + j];
+      }
+      step_forward(step);
     }
-    if (dropping_state_ && s > 0) {
-      const float* m = recurrent_mask_.data();
-      float* hd = h_dropped_.data();
-      for (std::int64_t n = 0; n < batch; ++n)
-        for (std::int64_t j = 0; j < units; ++j)
-          hd[(n * T + step.t) * units + j] = h_prev[(n * T + step.t) * units + j] * m[n * units + j];
-    }
-    step_forward(step);
-  }
+  });
 
   // 4. Outputs: the state after each step (in processing order), or the last one.
   if (!options_.return_sequences) {
@@ -167,53 +170,59 @@ void Recurrent::bias_gradient(std::int64_t rows) { column_sums(rows, gates_ * op
 
 void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
   const std::int64_t T = steps_, F = features_, units = options_.units, width = gates_ * units;
-  float* dh = dh_.data();
-  float* dh_prev = dh_prev_.data();
-  if (options_.return_sequences)
-    std::memset(dh, 0, static_cast<std::size_t>(batch * units) * sizeof(float));
-  else
-    std::memcpy(dh, dy, static_cast<std::size_t>(batch * units) * sizeof(float));
-
   // The steps multiply by U^T: transpose it once per batch, so that every step's GEMM reads a
   // plain row-major B (packing a transposed B costs ~1.5x the whole 64 x 128 x 512 product).
   float* Ut = U_transposed_.data();
   for (std::int64_t r = 0; r < units; ++r)
     for (std::int64_t c = 0; c < width; ++c) Ut[c * units + r] = U_[r * width + c];
   begin_backward(batch);
-  for (std::int64_t s = T - 1; s >= 0; --s) {
-    StepRows step;
-    step.batch = batch;
-    step.t = time_of(s);
-    step.previous = s == 0 ? -1 : time_of(s - 1);
-    if (options_.return_sequences) {
-      for (std::int64_t n = 0; n < batch; ++n) {
-        if (options_.zero_output_for_mask && masked(n, step.t)) continue;  // a constant 0 output
-        const float* g = dy + (n * T + s) * units;
-        for (std::int64_t j = 0; j < units; ++j) dh[n * units + j] += g[j];
-      }
+  // The time loop backwards, each thread on its own samples (as in forward).
+  parallel_for(0, batch, kMinRowsPerThread, [&](std::int64_t begin, std::int64_t end) {
+    float* dh = dh_.data();  // dL/d(state after step s), rows [begin, end)
+    float* dh_prev = dh_prev_.data();
+    const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
+    for (std::int64_t n = begin; n < end; ++n) {
+      if (options_.return_sequences)
+        std::memset(dh + n * units, 0, bytes);
+      else
+        std::memcpy(dh + n * units, dy + n * units, bytes);
     }
-    const bool direct = step_backward(step, dh, dh_direct_.data());
-    if (s == 0) break;  // no gradient for the (zero) initial state
-    // dL/dh_prev = dZ_recurrent U^T (times the recurrent mask) + the direct part; at a masked
-    // row the state was carried, so the gradient passes through unchanged.
-    gemm(false, false, batch, units, width, 1.0f, recurrent_gradient() + step.t * width, T * width, Ut, units, 0.0f,
-         dh_prev, units);
-    const float* rmask = recurrent_mask_.data();
-    const float* dd = dh_direct_.data();
-    for (std::int64_t n = 0; n < batch; ++n) {
-      float* out = dh_prev + n * units;
-      const float* in = dh + n * units;
-      if (masked(n, step.t)) {
-        std::memcpy(out, in, static_cast<std::size_t>(units) * sizeof(float));
-        continue;
+    for (std::int64_t s = T - 1; s >= 0; --s) {
+      StepRows step;
+      step.begin = begin;
+      step.end = end;
+      step.t = time_of(s);
+      step.previous = s == 0 ? -1 : time_of(s - 1);
+      if (options_.return_sequences) {
+        for (std::int64_t n = begin; n < end; ++n) {
+          if (options_.zero_output_for_mask && masked(n, step.t)) continue;  // a constant 0 output
+          const float* g = dy + (n * T + s) * units;
+          for (std::int64_t j = 0; j < units; ++j) dh[n * units + j] += g[j];
+        }
       }
-      if (dropping_state_)
-        for (std::int64_t j = 0; j < units; ++j) out[j] *= rmask[n * units + j];
-      if (direct)
-        for (std::int64_t j = 0; j < units; ++j) out[j] += dd[n * units + j];
+      const bool direct = step_backward(step, dh, dh_direct_.data());
+      if (s == 0) break;  // no gradient for the (zero) initial state
+      // dL/dh_prev = dZ_recurrent U^T (times the recurrent mask) + the direct part; at a masked
+      // row the state was carried, so the gradient passes through unchanged.
+      gemm(false, false, end - begin, units, width, 1.0f, recurrent_gradient() + (begin * T + step.t) * width,
+           T * width, Ut, units, 0.0f, dh_prev + begin * units, units);
+      const float* rmask = recurrent_mask_.data();
+      const float* dd = dh_direct_.data();
+      for (std::int64_t n = begin; n < end; ++n) {
+        float* out = dh_prev + n * units;
+        const float* in = dh + n * units;
+        if (masked(n, step.t)) {
+          std::memcpy(out, in, bytes);
+          continue;
+        }
+        if (dropping_state_)
+          for (std::int64_t j = 0; j < units; ++j) out[j] *= rmask[n * units + j];
+        if (direct)
+          for (std::int64_t j = 0; j < units; ++j) out[j] += dd[n * units + j];
+      }
+      std::swap(dh, dh_prev);
     }
-    std::swap(dh, dh_prev);
-  }
+  });
 
   // Weight gradients over all batch*T rows at once.
   const std::int64_t rows = batch * T;

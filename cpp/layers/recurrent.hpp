@@ -71,10 +71,13 @@ class Recurrent : public Layer {
   void set_zero_output_for_mask(bool zero) { options_.zero_output_for_mask = zero; }
 
  protected:
-  // What a cell's step sees. Rows of step s (input time t) of the (batch, T, width) buffers are
-  // row(buffer, width, n, t); `previous` is the input time of step s-1 (-1 at the first step).
+  // What a cell's step sees: samples [begin, end) of the batch (the time loop runs each thread on
+  // its own samples: a sample's recurrence never reads another's, so the whole loop needs no
+  // synchronisation and its GEMMs are serial, on disjoint rows). Rows of step s (input time t)
+  // of the (batch, T, width) buffers are row(buffer, width, n, t); `previous` is the input time
+  // of step s-1 (-1 at the first step).
   struct StepRows {
-    std::int64_t batch = 0, t = 0, previous = -1;
+    std::int64_t begin = 0, end = 0, t = 0, previous = -1;
     float* h_next = nullptr;  // the new state of sample n at h_next + n * h_next_stride
     std::int64_t h_next_stride = 0;
   };
@@ -88,8 +91,9 @@ class Recurrent : public Layer {
   virtual bool step_backward(const StepRows& step, const float* dh, float* dh_direct) = 0;
   virtual void reserve_cell(std::int64_t batch) {}
   virtual void begin_backward(std::int64_t batch) {}
-  // Rows per parallel chunk of a step's gate pass (a few thousand floats).
-  std::int64_t row_grain() const { return std::max<std::int64_t>(1, 4096 / (gates_ * options_.units)); }
+  // Fewest samples per thread in the time loop: below this a thread's per-step GEMM is too short
+  // to pay for itself.
+  static constexpr std::int64_t kMinRowsPerThread = 16;
   // The (batch, T, gates*units) rows multiplied by U in the forward pass: dZ itself, or GRU's own.
   virtual float* recurrent_gradient() { return z_.data(); }
   virtual Shape bias_shape() const { return {gates_ * options_.units}; }
@@ -103,7 +107,7 @@ class Recurrent : public Layer {
   bool masked(std::int64_t n, std::int64_t t) const { return mask_ != nullptr && mask_[n * steps_ + t] == 0.0f; }
   // dh_prev-independent helpers for the cells.
   const float* h_prev_row(std::int64_t n, std::int64_t t) { return h_prev_.data() + (n * steps_ + t) * options_.units; }
-  float* hd_rows(std::int64_t t);  // GEMM input rows of input time t (stride steps_*units)
+  float* hd_rows(std::int64_t t);  // GEMM input rows of input time t, sample 0 (stride steps_*units)
 
   RecurrentOptions options_;
   std::int64_t gates_;

@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/recurrent.hpp"
 
@@ -14,35 +13,32 @@ void SimpleRNN::step_forward(const StepRows& step) {
   const std::int64_t T = steps_, units = options_.units;
   float* z = z_.data() + step.t * units;
   if (step.previous >= 0)
-    gemm(false, false, step.batch, units, units, 1.0f, hd_rows(step.t), T * units, U_, units, 1.0f, z, T * units);
+    gemm(false, false, step.end - step.begin, units, units, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units,
+         U_, units, 1.0f, z + step.begin * T * units, T * units);
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
-  parallel_for(0, step.batch, row_grain(), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t n = b; n < e; ++n) {
-      float* h = step.h_next + n * step.h_next_stride;
-      if (masked(n, step.t)) {
-        const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
-        h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
-        continue;
-      }
-      float* zn = z + n * T * units;
-      activation_row(options_.activation, units, zn, zn);  // z now holds h (for the backward pass)
-      std::memcpy(h, zn, bytes);
+  for (std::int64_t n = step.begin; n < step.end; ++n) {
+    float* h = step.h_next + n * step.h_next_stride;
+    if (masked(n, step.t)) {
+      const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
+      h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
+      continue;
     }
-  });
+    float* zn = z + n * T * units;
+    activation_row(options_.activation, units, zn, zn);  // z now holds h (for the backward pass)
+    std::memcpy(h, zn, bytes);
+  }
 }
 
 bool SimpleRNN::step_backward(const StepRows& step, const float* dh, float* dh_direct) {
   const std::int64_t T = steps_, units = options_.units;
   float* z = z_.data() + step.t * units;
-  parallel_for(0, step.batch, row_grain(), [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t n = b; n < e; ++n) {
-      float* dz = z + n * T * units;
-      if (masked(n, step.t))
-        std::memset(dz, 0, static_cast<std::size_t>(units) * sizeof(float));
-      else
-        simple_rnn_step_backward(units, options_.activation, dz, dh + n * units, dz);
-    }
-  });
+  for (std::int64_t n = step.begin; n < step.end; ++n) {
+    float* dz = z + n * T * units;
+    if (masked(n, step.t))
+      std::memset(dz, 0, static_cast<std::size_t>(units) * sizeof(float));
+    else
+      simple_rnn_step_backward(units, options_.activation, dz, dh + n * units, dz);
+  }
   return false;
 }
 

@@ -1,4 +1,4 @@
-"""`python -m gradstep.benchmark [--workload W1,W2,W3,W5,G] [--threads N] [--repeats R] [--json out.json]`
+"""`python -m gradstep.benchmark [--workload W1,W2,W3,W4,W5,W6,G] [--threads N] [--repeats R] [--json out.json]`
 
 Runs gradstep, the NumPy baseline shipped in gradstep.benchmark.numpy_baseline and, when
 importable, PyTorch in the same process, interleaved (gradstep, numpy, torch, gradstep, ...), and
@@ -103,13 +103,24 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
 
 
 def _cnn_workload(name, repeats, include_torch):
-    """gradstep against PyTorch (NCHW) on a CNN workload; no NumPy baseline for convolutions."""
-    batch = W.CNNS[name][0]
-    x, y = W.make_image_data()
-    x_nchw = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-    runners = [("gradstep", W.gradstep_cnn(name), lambda m: W.run_gradstep(m, x, y, batch))]
-    if include_torch:
-        runners.append(("torch", W.torch_cnn(name), lambda m: W.run_torch(m, x_nchw, y, batch)))
+    """gradstep against PyTorch on a CNN (NCHW for PyTorch) or RNN workload; no NumPy baseline
+    for these."""
+    if name in W.RNNS:
+        batch = W.RNN_BATCH
+        x, y = W.make_sequence_data()
+        x_torch = x
+        runners = [("gradstep", W.gradstep_rnn(name), lambda m: W.run_gradstep(m, x, y, batch))]
+        if include_torch:
+            runners.append(("torch", W.torch_rnn(name), lambda m: W.run_torch(m, x_torch, y, batch)))
+        flops = W.rnn_gemm_flops_per_epoch(name)
+    else:
+        batch = W.CNNS[name][0]
+        x, y = W.make_image_data()
+        x_torch = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        runners = [("gradstep", W.gradstep_cnn(name), lambda m: W.run_gradstep(m, x, y, batch))]
+        if include_torch:
+            runners.append(("torch", W.torch_cnn(name), lambda m: W.run_torch(m, x_torch, y, batch)))
+        flops = W.cnn_gemm_flops_per_epoch(name)
     for _, model, run in runners:  # warm-up
         run(model)
     times = {label: [] for label, _, _ in runners}
@@ -119,7 +130,7 @@ def _cnn_workload(name, repeats, include_torch):
             times[label].append(run(model))
     medians = {label: statistics.median(values) for label, values in times.items()}
     result = {"workload": name, "seconds": medians, "all_seconds": times,
-              "gradstep_gflops": W.cnn_gemm_flops_per_epoch(name) / medians["gradstep"] / 1e9}
+              "gradstep_gflops": flops / medians["gradstep"] / 1e9}
     if "torch" in medians:
         result["ratio_vs_torch"] = medians["gradstep"] / medians["torch"]
     return result
@@ -225,7 +236,7 @@ def _gemm_peak(n=1024, blocks=3):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
-    parser.add_argument("--workload", default="W1,W2,W3,W5,G", help="comma-separated: W1, W2, W3, W5, G (default all)")
+    parser.add_argument("--workload", default="W1,W2,W3,W4,W5,W6,G", help="comma-separated: W1, W2, W3, W4, W5, W6, G (default all)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for gradstep and torch (NumPy's BLAS: set OPENBLAS_NUM_THREADS before "
                              "starting Python)")
@@ -246,10 +257,9 @@ def main(argv=None):
         import torch
         torch.set_num_threads(gs.get_num_threads())
     wanted = [w.strip().upper() for w in args.workload.split(",") if w.strip()]
-    unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W5", "G")]
+    unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
     if unknown:
-        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W5, G (W4/W6 need "
-                     "recurrent layers)")
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W4, W5, W6, G")
     malloc_mode = _set_malloc(args.malloc)  # after the arguments are known good: it changes the process
 
     machine = _machine()
@@ -260,7 +270,7 @@ def main(argv=None):
     results = []
     x = y = None
     peak = None
-    if any(name in ("W1", "W2", "W3", "W5") for name in wanted):
+    if any(name != "G" for name in wanted):
         peak = _gemm_peak()
         print(f"GEMM peak (gradstep, n=1024, {gs.get_num_threads()} thread(s)): {peak:.1f} GFLOP/s", flush=True)
         results.append({"workload": "gemm_peak", "n": 1024, "gflops": peak})
@@ -278,7 +288,7 @@ def main(argv=None):
             if include_torch:
                 line += f", gradstep/torch {r['ratio_vs_torch']:.2f}x"
             print(line, flush=True)
-        elif name in ("W3", "W5"):
+        elif name in ("W3", "W4", "W5", "W6"):
             r = _cnn_workload(name, args.repeats, include_torch)
             r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak
             line = (f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "

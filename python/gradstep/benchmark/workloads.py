@@ -7,9 +7,12 @@ W3: 28x28x1 input, Conv2D(16, 3) ReLU, MaxPooling2D(2), Conv2D(32, 3) ReLU, MaxP
     Dense(10); batch 64, 10,000 uniform [0, 1) images, one epoch.
 W5: Keras' "Simple MNIST convnet": Conv2D(32, 3) ReLU, MaxPooling2D(2), Conv2D(64, 3) ReLU,
     MaxPooling2D(2), Flatten, Dropout(0.5), Dense(10, softmax); batch 128, 10,000 images.
+W4: LSTM(128) over 28 steps x 28 features, its last state -> Dense(10); batch 64, 10,000 rows
+    (the W3 images read row by row), one epoch.
+W6: W4 with GRU(128) (Keras' reset_after=True, PyTorch's nn.GRU).
 G:  square float32 GEMM, n = 256..2048, against numpy's @.
 
-The CNNs train with Adam(1e-3) and sparse categorical cross-entropy (from logits; W5's softmax is
+The CNNs and RNNs train with Adam(1e-3) and sparse categorical cross-entropy (from logits; W5's softmax is
 fused with the loss), as W1. PyTorch runs the same networks in its default NCHW layout.
 
 Each runner builds its model outside the timed region and returns seconds for one epoch.
@@ -129,6 +132,56 @@ def torch_cnn(name):
 
 
 # ---------------------------------------------------------------------------------------- numpy
+# ---------------------------------------------------------------------------------------- RNNs
+RNN_STEPS, RNN_FEATURES, RNN_UNITS, RNN_BATCH = 28, 28, 128, 64
+RNNS = {"W4": "LSTM", "W6": "GRU"}
+RNN_GATES = {"LSTM": 4, "GRU": 3}
+
+
+def make_sequence_data(seed=0):
+    x, y = make_image_data(seed)
+    return np.ascontiguousarray(x.reshape(IMAGE_ROWS, RNN_STEPS, RNN_FEATURES)), y
+
+
+def rnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
+    """The GEMM flops of one epoch: the input projection of every step, the recurrent product of
+    every step but the first (its state is zero), their backward (state gradient, recurrent and
+    input kernel gradients; no input gradient for the first layer) and the Dense layer."""
+    gates = RNN_GATES[RNNS[name]] * RNN_UNITS
+    T, F, U = RNN_STEPS, RNN_FEATURES, RNN_UNITS
+    projection = 2 * T * F * gates
+    recurrent = 2 * (T - 1) * U * gates
+    per_row = 2 * projection + 3 * recurrent + 3 * 2 * U * CLASSES
+    return per_row * rows
+
+
+def gradstep_rnn(name):
+    import gradstep as gs
+    model = gs.Sequential([gs.Input((RNN_STEPS, RNN_FEATURES)), getattr(gs.layers, RNNS[name])(RNN_UNITS),
+                           gs.layers.Dense(CLASSES)])
+    model.compile(optimizer=gs.optimizers.Adam(1e-3),
+                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def torch_rnn(name):
+    import torch
+
+    class LastState(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(torch.nn, RNNS[name])(RNN_FEATURES, RNN_UNITS, batch_first=True)
+            self.dense = torch.nn.Linear(RNN_UNITS, CLASSES)
+
+        def forward(self, x):
+            out, _ = self.rnn(x)
+            return self.dense(out[:, -1])
+
+    net = LastState()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    return net, optimizer
+
+
 def numpy_mlp(batchnorm, dropout):
     from .numpy_baseline import NumpyMLP
     return NumpyMLP(SIZES, batchnorm=batchnorm, dropout=dropout)
