@@ -281,3 +281,21 @@ def test_isa_switch():
             core._set_isa("sse9")
     finally:
         core._set_isa(previous)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (32, 512, 128), (7, 130, 5), (64, 128, 512), (5, 9, 300),
+                                   (33, 4100, 3)])
+@pytest.mark.parametrize("trans_a, trans_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_prepacked_b_gives_the_bits_of_gemm(isa, shape, trans_a, trans_b):
+    """PackedB + gemm_prepacked (the recurrent layers' per-step product) == gemm, bit for bit."""
+    M, N, K = shape
+    rng = np.random.default_rng(M * 7 + N + K)
+    a = rng.standard_normal((K, M) if trans_a else (M, K)).astype(np.float32)
+    b = rng.standard_normal((N, K) if trans_b else (K, N)).astype(np.float32)
+    c = rng.standard_normal((M, N)).astype(np.float32)
+    for alpha, beta in ((1.0, 0.0), (0.5, 1.0)):
+        expected = core._gemm(a, b, trans_a, trans_b, alpha, beta, c.copy())
+        got = core._gemm_prepacked(a, b, trans_a, trans_b, alpha, beta, c.copy())
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_allclose(got, alpha * (a.T if trans_a else a).astype(np.float64)
+                                   @ (b.T if trans_b else b) + beta * c, rtol=1e-4, atol=1e-3)

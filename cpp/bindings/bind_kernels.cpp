@@ -191,6 +191,35 @@ void init_kernels(py::module_& m) {
         "it. Row-padded float32 views (big[:, :n]) are used without a copy, their row stride "
         "becoming the leading dimension.");
   m.def(
+      "_gemm_prepacked",
+      [](const py::array_t<float, py::array::c_style | py::array::forcecast>& a,
+         const py::array_t<float, py::array::c_style | py::array::forcecast>& b, bool trans_a, bool trans_b,
+         float alpha, float beta, py::object c_obj) {
+        if (a.ndim() != 2 || b.ndim() != 2) throw py::value_error("a and b must be 2-D");
+        const std::int64_t M = trans_a ? a.shape(1) : a.shape(0), K = trans_a ? a.shape(0) : a.shape(1);
+        const std::int64_t Kb = trans_b ? b.shape(1) : b.shape(0), N = trans_b ? b.shape(0) : b.shape(1);
+        if (K != Kb) throw py::value_error("inner dimensions do not match");
+        py::array_t<float> c({M, N});
+        if (!c_obj.is_none()) {
+          auto given = c_obj.cast<py::array_t<float, py::array::c_style | py::array::forcecast>>();
+          if (given.ndim() != 2 || given.shape(0) != M || given.shape(1) != N) throw py::value_error("c: wrong shape");
+          std::copy(given.data(), given.data() + M * N, c.mutable_data());
+        } else {
+          beta = 0.0f;
+        }
+        float* cp = c.mutable_data();
+        {
+          py::gil_scoped_release no_gil;
+          PackedB packed;
+          packed.pack(trans_b, K, N, b.data(), b.shape(1));
+          gemm_prepacked(trans_a, M, alpha, a.data(), a.shape(1), packed, beta, cp, N);
+        }
+        return c;
+      },
+      py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0f,
+      py::arg("beta") = 0.0f, py::arg("c") = py::none(),
+      "C = alpha * op(a) @ op(b) + beta * c through PackedB + gemm_prepacked (tests: same bits as _gemm).");
+  m.def(
       "_all_finite",
       [](const py::array_t<float, py::array::c_style>& a) {
         const float* data = a.data();

@@ -4,6 +4,8 @@
 #include "core/cpu.hpp"
 #include "kernels/gemm_isa.hpp"
 
+#include <stdexcept>
+
 namespace gradstep {
 
 namespace {
@@ -43,6 +45,54 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
 #endif
     default:
       gemm_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return;
+  }
+}
+
+void PackedB::pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb) {
+  isa_ = active_isa();
+  K_ = K;
+  N_ = N;
+  if (K <= 0 || N <= 0) return;
+  switch (isa_) {
+#if GRADSTEP_X86
+    case Isa::avx512:
+      data_.resize(static_cast<std::size_t>(gemm_prepacked_b_size_avx512(K, N)));
+      gemm_prepack_b_avx512(trans_b, K, N, B, ldb, data_.data());
+      return;
+    case Isa::avx2:
+      data_.resize(static_cast<std::size_t>(gemm_prepacked_b_size_avx2(K, N)));
+      gemm_prepack_b_avx2(trans_b, K, N, B, ldb, data_.data());
+      return;
+#endif
+    default:
+      data_.resize(static_cast<std::size_t>(gemm_prepacked_b_size_generic(K, N)));
+      gemm_prepack_b_generic(trans_b, K, N, B, ldb, data_.data());
+      return;
+  }
+}
+
+void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
+                    float beta, float* C, std::int64_t ldc) {
+  const std::int64_t N = B.N_, K = B.K_;
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  // The panels' layout depends on the instruction set they were packed for.
+  if (B.isa_ != active_isa()) throw std::logic_error("gemm_prepacked: B was packed for another instruction set");
+  switch (B.isa_) {
+#if GRADSTEP_X86
+    case Isa::avx512:
+      gemm_prepacked_avx512(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc);
+      return;
+    case Isa::avx2:
+      gemm_prepacked_avx2(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc);
+      return;
+#endif
+    default:
+      gemm_prepacked_generic(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc);
       return;
   }
 }

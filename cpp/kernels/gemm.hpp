@@ -12,10 +12,36 @@
 
 #include <cstdint>
 
+#include "core/cpu.hpp"
+#include "core/memory.hpp"
+
 namespace gradstep {
 
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
           const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
           std::int64_t ldc);
+
+// op(B) packed once for many products with it (a recurrent kernel, multiplied at every time
+// step): pack() lays it out as the GEMM's panels for the active instruction set, and
+// gemm_prepacked() then packs only A. The result has the bits of gemm() with that B. The buffer
+// only grows: repacking a B of the same shape allocates nothing.
+class PackedB {
+ public:
+  void pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb);
+  std::int64_t rows() const { return K_; }
+  std::int64_t cols() const { return N_; }
+
+ private:
+  friend void gemm_prepacked(bool, std::int64_t, float, const float*, std::int64_t, const PackedB&, float, float*,
+                             std::int64_t);
+  AlignedBuffer data_;
+  std::int64_t K_ = 0, N_ = 0;
+  Isa isa_ = Isa::generic;
+};
+
+// C = alpha * op(A) * B + beta * C with B from PackedB::pack (K x N), op(A) M x K. Serial: it is
+// meant for a thread that owns its rows of C (run it inside a parallel region).
+void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
+                    float beta, float* C, std::int64_t ldc);
 
 }  // namespace gradstep

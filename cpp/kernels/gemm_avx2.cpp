@@ -107,4 +107,19 @@ void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
                                             beta, C, ldc);
 }
 
+std::int64_t gemm_prepacked_b_size_avx2(std::int64_t K, std::int64_t N) {
+  return gemm_detail::prepacked_b_size<Avx2Kernel>(K, N);
+}
+
+void gemm_prepack_b_avx2(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
+                        float* dst) {
+  gemm_detail::prepack_b<Avx2Kernel>(trans_b, K, N, B, ldb, dst);
+}
+
+void gemm_prepacked_avx2(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
+                        std::int64_t ldc) {
+  gemm_detail::gemm_with_prepacked_b<Avx2Kernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
+}
+
 }  // namespace gradstep

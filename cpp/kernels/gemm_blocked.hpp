@@ -270,6 +270,71 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
 }
 
 // ---------------------------------------------------------------------------------------------
+// B packed once, multiplied many times (gemm_prepacked in gemm.hpp): the panels gemm_rectangle
+// would pack for the whole of op(B), laid out one after another in its loop order (jc, then pc).
+// The product then runs gemm_rectangle's loops with the same blocks, so its bits are those of
+// gemm() with that B.
+
+template <class Kernel>
+i64 prepacked_b_size(i64 K, i64 N) {
+  constexpr int NR = Kernel::NR;
+  const i64 kc_block = balanced_block(K, Kernel::KC, 1);
+  const i64 nc_block = balanced_block(N, Kernel::NC, NR);
+  i64 total = 0;
+  for (i64 jc = 0; jc < N; jc += nc_block)
+    for (i64 pc = 0; pc < K; pc += kc_block) total += round_up(min_i64(nc_block, N - jc), NR) * min_i64(kc_block, K - pc);
+  return total;
+}
+
+template <class Kernel>
+void prepack_b(bool trans_b, i64 K, i64 N, const float* B, i64 ldb, float* dst) {
+  constexpr int NR = Kernel::NR;
+  const i64 kc_block = balanced_block(K, Kernel::KC, 1);
+  const i64 nc_block = balanced_block(N, Kernel::NC, NR);
+  for (i64 jc = 0; jc < N; jc += nc_block) {
+    const i64 nc = min_i64(nc_block, N - jc);
+    for (i64 pc = 0; pc < K; pc += kc_block) {
+      const i64 kc = min_i64(kc_block, K - pc);
+      pack_b<NR>(trans_b, trans_b ? B + jc * ldb + pc : B + pc * ldb + jc, ldb, kc, nc, dst);
+      dst += round_up(nc, NR) * kc;
+    }
+  }
+}
+
+template <class Kernel>
+void gemm_with_prepacked_b(bool trans_a, i64 M, i64 N, i64 K, float alpha, const float* A, i64 lda,
+                           const float* b_all, float beta, float* C, i64 ldc) {
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  const i64 kc_block = balanced_block(K, Kernel::KC, 1);
+  const i64 mc_block = balanced_block(M, Kernel::MC, MR);
+  const i64 nc_block = balanced_block(N, Kernel::NC, NR);
+  const std::size_t a_need = static_cast<std::size_t>(round_up(mc_block, MR) * kc_block);
+  if (t_a_pack.capacity() < a_need) t_a_pack.resize(a_need);
+  float* a_packed = t_a_pack.data();
+  const float* b_packed = b_all;
+  for (i64 jc = 0; jc < N; jc += nc_block) {
+    const i64 nc = min_i64(nc_block, N - jc);
+    for (i64 pc = 0; pc < K; pc += kc_block) {
+      const i64 kc = min_i64(kc_block, K - pc);
+      const float beta_here = pc == 0 ? beta : 1.0f;
+      for (i64 ic = 0; ic < M; ic += mc_block) {
+        const i64 mc = min_i64(mc_block, M - ic);
+        const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
+        if (nc <= NR) {
+          macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc + jc, ldc,
+                                        alpha, beta_here, a_packed);
+          continue;
+        }
+        pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
+        macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc + jc, ldc, alpha, beta_here);
+      }
+      b_packed += round_up(nc, NR) * kc;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Team GEMM: a 1-D split in which the operand every thread needs is packed once, together.
 //
 // Split by columns (each thread owns a column range of C), every thread multiplies the same

@@ -52,4 +52,19 @@ void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
                                                beta, C, ldc);
 }
 
+std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N) {
+  return gemm_detail::prepacked_b_size<GenericKernel>(K, N);
+}
+
+void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
+                        float* dst) {
+  gemm_detail::prepack_b<GenericKernel>(trans_b, K, N, B, ldb, dst);
+}
+
+void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
+                        std::int64_t ldc) {
+  gemm_detail::gemm_with_prepacked_b<GenericKernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
+}
+
 }  // namespace gradstep

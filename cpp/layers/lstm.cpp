@@ -33,8 +33,8 @@ void LSTM::step_forward(const StepRows& step) {
   const std::int64_t rows = step.end - step.begin;
   float* z = z_.data() + step.t * width;
   if (step.previous >= 0)  // z += h_prev U (the input part is already there)
-    gemm(false, false, rows, width, units, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units, U_, width, 1.0f,
-         z + step.begin * T * width, T * width);
+    gemm_prepacked(false, rows, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units, U_packed_, 1.0f,
+                   z + step.begin * T * width, T * width);
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
   for (std::int64_t n = step.begin; n < step.end; ++n) {
     float* c = row(c_, units, n, step.t);

@@ -77,7 +77,6 @@ void Recurrent::reserve(std::int64_t batch) {
   dh_.resize(static_cast<std::size_t>(batch) * units);
   dh_prev_.resize(static_cast<std::size_t>(batch) * units);
   dh_direct_.resize(static_cast<std::size_t>(batch) * units);
-  U_transposed_.resize(units * static_cast<std::size_t>(gates_) * units);
   reserve_cell(batch);
 }
 
@@ -120,6 +119,7 @@ void Recurrent::forward(const float* x, float* y, std::int64_t batch, const Step
   if (b_ != nullptr) add_row_vector(rows, width, b_, z_.data());  // GRU: row 0 of its (2, 3u) bias
 
   // 3. The time loop, each thread on its own samples. The state before step 0 is zero.
+  U_packed_.pack(false, units, width, U_, width);
   float* h_prev = h_prev_.data();
   parallel_for(0, batch, kMinRowsPerThread, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t n = begin; n < end; ++n)
@@ -170,11 +170,8 @@ void Recurrent::bias_gradient(std::int64_t rows) { column_sums(rows, gates_ * op
 
 void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
   const std::int64_t T = steps_, F = features_, units = options_.units, width = gates_ * units;
-  // The steps multiply by U^T: transpose it once per batch, so that every step's GEMM reads a
-  // plain row-major B (packing a transposed B costs ~1.5x the whole 64 x 128 x 512 product).
-  float* Ut = U_transposed_.data();
-  for (std::int64_t r = 0; r < units; ++r)
-    for (std::int64_t c = 0; c < width; ++c) Ut[c * units + r] = U_[r * width + c];
+  // Every step multiplies by U^T: pack it once for the whole loop.
+  U_transposed_packed_.pack(true, width, units, U_, width);
   begin_backward(batch);
   // The time loop backwards, each thread on its own samples (as in forward).
   parallel_for(0, batch, kMinRowsPerThread, [&](std::int64_t begin, std::int64_t end) {
@@ -204,8 +201,8 @@ void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, s
       if (s == 0) break;  // no gradient for the (zero) initial state
       // dL/dh_prev = dZ_recurrent U^T (times the recurrent mask) + the direct part; at a masked
       // row the state was carried, so the gradient passes through unchanged.
-      gemm(false, false, end - begin, units, width, 1.0f, recurrent_gradient() + (begin * T + step.t) * width,
-           T * width, Ut, units, 0.0f, dh_prev + begin * units, units);
+      gemm_prepacked(false, end - begin, 1.0f, recurrent_gradient() + (begin * T + step.t) * width, T * width,
+                     U_transposed_packed_, 0.0f, dh_prev + begin * units, units);
       const float* rmask = recurrent_mask_.data();
       const float* dd = dh_direct_.data();
       for (std::int64_t n = begin; n < end; ++n) {

@@ -33,6 +33,7 @@
 
 #include "core/memory.hpp"
 #include "kernels/activations.hpp"
+#include "kernels/gemm.hpp"
 #include "layers/layer.hpp"
 
 namespace gradstep {
@@ -123,7 +124,9 @@ class Recurrent : public Layer {
   AlignedBuffer h_last_;     // (batch, units): the final state
   AlignedBuffer input_mask_, recurrent_mask_;  // (batch, features), (batch, units)
   AlignedBuffer dh_, dh_prev_, dh_direct_;     // (batch, units) each
-  AlignedBuffer U_transposed_;                 // (gates*units, units): U^T for the backward steps
+  // U packed once per batch as the B operand of every step's GEMM: U for the forward steps, U^T
+  // for the backward ones (kernels/gemm.hpp).
+  PackedB U_packed_, U_transposed_packed_;
   bool dropping_inputs_ = false, dropping_state_ = false;  // set by the last forward
 
  private:
