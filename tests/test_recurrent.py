@@ -461,3 +461,69 @@ def test_summary_and_count_params():
     assert "bidirectional" in text and "Bidirectional" in text
     # Embedding 12*6; Bidirectional 2 * (6*20 + 5*20 + 20); GRU 10*12 + 4*12 + 2*12; Dense 4*3 + 3
     assert model.count_params() == 72 + 2 * (120 + 100 + 20) + (120 + 48 + 24) + 15
+
+
+def test_dropout_masks_are_one_per_sequence():
+    """Input dropout: the same features of a sample are dropped at every step (Gal & Ghahramani;
+    Keras' cached mask). SimpleRNN with identity kernel, zero recurrent kernel and linear
+    activation outputs x * mask at each step."""
+    gs.set_seed(0)
+    layer = gs.layers.SimpleRNN(6, activation="linear", return_sequences=True, dropout=0.5, use_bias=False)
+    model = gs.Sequential([gs.Input((7, 6)), layer])
+    model.set_weights([np.eye(6, dtype=np.float32), np.zeros((6, 6), np.float32)])
+    x = np.ones((5, 7, 6), np.float32)
+    y = model(x, training=True)
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0 < np.count_nonzero(y) < y.size
+    np.testing.assert_array_equal(y, np.repeat(y[:, :1], 7, axis=1))  # same mask at every step
+    assert not np.array_equal(y[0, 0], y[1, 0])  # but not the same for every sample
+    np.testing.assert_array_equal(model(x), x)  # inference: no dropout
+
+
+def test_recurrent_dropout_trains_and_is_reproducible():
+    x, y = _sequence_data(32)
+    weights = []
+    for _ in range(2):
+        model = _sequence_model(seed=4)
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [gs.layers.Masking(mask_value=-1.0), gs.layers.SimpleRNN(4, go_backwards=True, dropout=0.1,
+                                                                       kernel_regularizer="l2")],
+    lambda: [gs.layers.LSTM(3, return_sequences=True, unit_forget_bias=False, recurrent_regularizer="l1"),
+             gs.layers.GRU(2, activation="relu", recurrent_activation="tanh")],
+    lambda: [gs.layers.Bidirectional(gs.layers.GRU(3, return_sequences=True), merge_mode="ave"),
+             gs.layers.Bidirectional(gs.layers.SimpleRNN(2), merge_mode="mul")],
+], ids=["masking-simple_rnn", "lstm-gru", "bidirectional"])
+def test_every_recurrent_layer_survives_save_and_load(layers, tmp_path):
+    gs.set_seed(1)
+    model = gs.Sequential([gs.Input((5, 3))] + layers() + [gs.layers.Dense(2)])
+    model.compile(gs.optimizers.Adam(1e-2), "mse")
+    x = _random((16, 5, 3), 3)
+    target = _random((16, 2), 4)
+    model.fit(x, target, batch_size=4, epochs=2, verbose=0)
+    model.save(tmp_path / "m.gstep")
+    loaded = gs.models.load_model(tmp_path / "m.gstep")
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.fit(x, target, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(x, target, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_regularizers_reach_recurrent_weights():
+    gs.set_seed(0)
+    model = gs.Sequential([gs.Input((4, 2)), gs.layers.LSTM(3, kernel_regularizer=gs.regularizers.L2(0.5),
+                                                          recurrent_regularizer=gs.regularizers.L1(0.25),
+                                                          bias_regularizer=gs.regularizers.L2(0.125))])
+    model.compile("sgd", "mse")
+    kernel, recurrent, bias = model.get_weights()
+    x = _random((3, 4, 2), 5)
+    y = model.predict(x, verbose=0)
+    penalty = 0.5 * np.sum(kernel.astype(np.float64) ** 2) + 0.25 * np.sum(np.abs(recurrent)) \
+        + 0.125 * np.sum(bias.astype(np.float64) ** 2)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(penalty, rel=1e-5)
