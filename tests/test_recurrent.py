@@ -527,3 +527,48 @@ def test_regularizers_reach_recurrent_weights():
     penalty = 0.5 * np.sum(kernel.astype(np.float64) ** 2) + 0.25 * np.sum(np.abs(recurrent)) \
         + 0.125 * np.sum(bias.astype(np.float64) ** 2)
     assert model.evaluate(x, y, verbose=0) == pytest.approx(penalty, rel=1e-5)
+
+
+ISAS = ["generic", "avx2", "avx512"]
+
+
+@pytest.fixture(params=ISAS)
+def isa(request):
+    """Every instruction-set build of the gate kernels this CPU can run (cpp/kernels/recurrent_*.cpp)."""
+    if ISAS.index(request.param) > ISAS.index(_core._detected_isa()):
+        pytest.skip(f"CPU does not support {request.param}")
+    previous = _core._active_isa()
+    _core._set_isa(request.param)
+    yield request.param
+    _core._set_isa(previous)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_gate_activations_are_accurate_on_every_isa(isa, activation):
+    """SimpleRNN with an identity kernel and a zero recurrent kernel outputs act(x) at every step:
+    the vectorised exp/tanh/sigmoid against float64 over [-30, 30] (and beyond the clamps)."""
+    gs.set_seed(0)
+    values = np.concatenate([np.linspace(-30, 30, 4001), [-1e-6, 1e-6, 0.0, -200.0, 200.0, 0.6249, 0.6251]])
+    values = np.resize(values, 16 * (len(values) // 16 + 1)).astype(np.float32)
+    model = gs.Sequential([gs.Input((len(values) // 16, 16)),
+                           gs.layers.SimpleRNN(16, activation=activation, return_sequences=True, use_bias=False)])
+    model.set_weights([np.eye(16, dtype=np.float32), np.zeros((16, 16), np.float32)])
+    y = model.predict(values.reshape(1, -1, 16), verbose=0).reshape(-1).astype(np.float64)
+    x = values.astype(np.float64)
+    expected = np.tanh(x) if activation == "tanh" else 1.0 / (1.0 + np.exp(-x))
+    np.testing.assert_allclose(y, expected, rtol=2e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_gradients_on_every_isa(isa, cell):
+    gs.set_seed(0)
+    layer = CELLS[cell][0](20, return_sequences=True)  # 20 units: vector loops and scalar tails
+    model = gs.Sequential([gs.Input((4, 3)), gs.layers.Masking(), layer])
+    x, valid = _padded_batch([4, 2], 4, 3, 11)
+    base = _reference_fn(cell, layer)
+
+    def reference(x, *weights):
+        masked, mask = rnn_ref.masking(x)
+        return base(masked, *weights, mask=mask)
+
+    _check_gradients(model, x, reference, _weights(model, 80), dx_positions=valid)

@@ -32,9 +32,16 @@ inline __m256 exp8(__m256 x) {
   return _mm256_mul_ps(p, scale);
 }
 
+// 1/d: the 12-bit estimate refined by one Newton step (r' = r (2 - d r)), ~22 bits: cheaper than
+// a division, which dominated these loops.
+inline __m256 reciprocal8(__m256 d) {
+  const __m256 r = _mm256_rcp_ps(d);
+  return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
+}
+
 inline __m256 sigmoid8(__m256 z) {
   const __m256 one = _mm256_set1_ps(1.0f);
-  return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), z))));
+  return reciprocal8(_mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), z))));
 }
 
 inline __m256 tanh8(__m256 z) {
@@ -49,7 +56,7 @@ inline __m256 tanh8(__m256 z) {
   const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, zz), z, z);
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 e = exp8(_mm256_add_ps(a, a));
-  const __m256 t = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+  const __m256 t = _mm256_fnmadd_ps(_mm256_set1_ps(2.0f), reciprocal8(_mm256_add_ps(e, one)), one);
   const __m256 large = _mm256_or_ps(t, _mm256_and_ps(sign, z));  // copy the sign of z
   return _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
 }
