@@ -91,6 +91,9 @@ void init_model(py::module_& m) {
       .def_property_readonly("input_shape", &Sequential::input_shape)
       .def_property_readonly("output_shape", &Sequential::output_shape)
       .def_property_readonly("seed", &Sequential::seed)
+      .def_property("direct_training_calls", &Sequential::direct_training_calls,
+                    &Sequential::set_direct_training_calls,
+                    "Training-mode calls outside train_batch so far (their dropout masks' counter).")
       .def(
           "compile",
           [](Sequential& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer,

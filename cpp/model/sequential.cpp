@@ -328,12 +328,16 @@ void Sequential::predict(const void* x, std::int64_t n, float* out, std::int64_t
   }
 }
 
+StepContext Sequential::direct_context(bool training) {
+  if (!training) return StepContext{false, seed_, 0};
+  return StepContext{true, seed_, kDirectCallStream + direct_training_calls_++};
+}
+
 void Sequential::forward(const void* x, std::int64_t n, float* out, bool training) {
   std::lock_guard<std::mutex> lock(mutex_);
   require_built("forward");
   reserve(n);
-  const std::uint64_t step = optimizer_ ? static_cast<std::uint64_t>(optimizer_->iterations()) : 0;
-  forward_pass(x, n, StepContext{training, seed_, step});
+  forward_pass(x, n, direct_context(training));
   std::memcpy(out, output(), static_cast<std::size_t>(n * shape_size(output_shape_)) * sizeof(float));
 }
 
@@ -343,8 +347,7 @@ void Sequential::forward_backward(const void* x, std::int64_t n, const float* dy
   require_built("forward_backward");
   reserve(n);
   const std::int64_t width = shape_size(output_shape_);
-  const std::uint64_t step = optimizer_ ? static_cast<std::uint64_t>(optimizer_->iterations()) : 0;
-  forward_pass(x, n, StepContext{training, seed_, step});
+  forward_pass(x, n, direct_context(training));
   std::memcpy(y, output(), static_cast<std::size_t>(n * width) * sizeof(float));
   std::memcpy(grad_front_.data(), dy, static_cast<std::size_t>(n * width) * sizeof(float));
   // The upstream gradient is with respect to the output, not the logits: unfuse for this pass.

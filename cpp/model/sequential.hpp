@@ -95,6 +95,11 @@ class Sequential {
   const std::vector<ParamInfo>& param_info() const { return param_info_; }
   float* param_data(std::size_t i);
   float* param_grad(std::size_t i);
+  // Training-mode forward passes made outside train_batch (model(x, training=True),
+  // forward_backward): each draws its dropout masks from its own counter value, so every call
+  // gets fresh masks, deterministically for a given seed and call sequence. Saved with the model.
+  std::uint64_t direct_training_calls() const { return direct_training_calls_; }
+  void set_direct_training_calls(std::uint64_t calls) { direct_training_calls_ = calls; }
   Optimizer* optimizer() { return optimizer_.get(); }
   Loss* loss() { return loss_.get(); }
   std::mutex& mutex() { return mutex_; }
@@ -121,6 +126,11 @@ class Sequential {
   Shape input_shape_, output_shape_;
   std::uint64_t seed_ = 0;
   bool built_ = false;
+  std::uint64_t direct_training_calls_ = 0;
+  // Dropout counters of direct training-mode calls live in their own half of the counter space,
+  // apart from the optimizer steps that train_batch uses.
+  static constexpr std::uint64_t kDirectCallStream = 1ull << 63;
+  StepContext direct_context(bool training);
 
   std::vector<ParamInfo> param_info_;
   AlignedBuffer params_, grads_, state_;

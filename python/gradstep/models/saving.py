@@ -194,6 +194,10 @@ def _model_members(model):
         "compile_config": None,
         "weights": [],
         "optimizer_state": None,
+        # Where the model's random streams stand: the next fit's shuffle key and the counter of
+        # training-mode calls outside fit (their dropout masks).
+        "training_state": {"epochs_trained": int(model._epochs_trained),
+                           "direct_training_calls": int(model._core.direct_training_calls) if model.built else 0},
     }
     if model.compiled:
         config["compile_config"] = {
@@ -582,6 +586,7 @@ def _restore_model(archive, config, custom_objects, compile):
     if built:
         weights = _read_weights(archive, model, path, _weight_count(archive), "its architecture has {expected}")
         model.set_weights(weights)
+    _restore_training_state(config.get("training_state"), model, path)
 
     compiled = config.get("compiled")
     _require(isinstance(compiled, bool), path, "'compiled' must be true or false")
@@ -602,6 +607,22 @@ def _restore_model(archive, config, custom_objects, compile):
     if config.get("optimizer_state") is not None:
         _restore_optimizer_state(archive, model.optimizer)
     return model
+
+
+def _restore_training_state(state, model, path):
+    """The shuffle and dropout counters (files written before they were saved start at 0)."""
+    if state is None:
+        return
+    _require(isinstance(state, dict), path, "training_state is not an object")
+    values = {}
+    for key in ("epochs_trained", "direct_training_calls"):
+        value = state.get(key, 0)
+        _require(isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 62, path,
+                 f"invalid training_state {key} {value!r}")
+        values[key] = value
+    model._epochs_trained = values["epochs_trained"]
+    if model.built:
+        model._core.direct_training_calls = values["direct_training_calls"]
 
 
 def _restore_optimizer_state(archive, optimizer):

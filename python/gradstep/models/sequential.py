@@ -40,6 +40,9 @@ class Sequential:
         self.compiled = False
         self.stop_training = False
         self.history = None
+        # Epochs trained by every fit call so far: the key of the next epoch's shuffle, so each
+        # fit call draws new orders (saved with the model, so a reloaded model continues them).
+        self._epochs_trained = 0
         if layers is not None:
             if isinstance(layers, (Layer, InputLayer)):
                 layers = [layers]
@@ -285,7 +288,13 @@ class Sequential:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
-        """Train for `epochs` epochs; returns a History (Keras 3 semantics)."""
+        """Train for `epochs` epochs; returns a History (Keras 3 semantics).
+
+        With shuffle=True each epoch's order is a permutation keyed by the model's seed and the
+        number of epochs it has trained so far (over every fit call, saved with the model): a
+        loop of fit(epochs=1) calls sees a new order each time, the same orders as one
+        fit(epochs=k), and a saved and reloaded model continues the sequence.
+        """
         self._require_compiled("fit")
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
@@ -343,7 +352,7 @@ class Sequential:
         logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
-            order = _core.permutation(n, seed, epoch) if shuffle else None
+            order = _core.permutation(n, seed, self._epochs_trained) if shuffle else None
             loss_sum = 0.0
             metric_sums = [0.0] * len(self._metric_names)
             seen = 0
@@ -366,6 +375,7 @@ class Sequential:
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            self._epochs_trained += 1
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 cbs.on_test_begin()
