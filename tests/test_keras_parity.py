@@ -85,3 +85,42 @@ def test_dropout_draws_a_new_mask_on_every_training_call():
     again = gs.Sequential([gs.Input((64,)), gs.layers.Dropout(0.5)])
     np.testing.assert_array_equal(again(x, training=True), first)
     np.testing.assert_array_equal(again(x, training=True), second)
+
+
+def test_to_categorical_matches_keras():
+    labels = np.array([[2], [0], [1], [2]])
+    out = gs.utils.to_categorical(labels)
+    np.testing.assert_array_equal(out, np.eye(3, dtype=np.float32)[[2, 0, 1, 2]])
+    assert out.dtype == np.float32
+    seq = gs.utils.to_categorical(np.array([[0, 3], [1, 1]]), num_classes=5)
+    assert seq.shape == (2, 2, 5) and seq[0, 1, 3] == 1.0 and seq.sum() == 4
+    with pytest.raises(ValueError, match=r"label 5 at position \(1,\).*num_classes=4"):
+        gs.utils.to_categorical(np.array([1, 5]), num_classes=4)
+    with pytest.raises(ValueError, match="integer class labels"):
+        gs.utils.to_categorical(np.array([0.5, 1.0]))
+
+
+def test_set_random_seed_and_clear_session():
+    gs.utils.set_random_seed(5)
+    a = gs.Sequential([gs.Input((3,)), gs.layers.Dense(2)]).get_weights()
+    gs.set_seed(5)
+    b = gs.Sequential([gs.Input((3,)), gs.layers.Dense(2)]).get_weights()
+    np.testing.assert_array_equal(a[0], b[0])
+    gs.layers.Dense(2)
+    gs.utils.clear_session()
+    assert gs.layers.Dense(2).name == "dense"
+    assert gs.layers.Dense(2).name == "dense_1"
+
+
+def test_a_model_that_starts_with_input_is_built_at_construction_and_can_grow():
+    model = gs.Sequential([gs.Input((4,)), gs.layers.Dense(3)])
+    assert model.built and model.layers[0].kernel.shape == (4, 3)  # before compile or fit
+    growing = gs.Sequential([gs.Input((4,))])
+    growing.add(gs.layers.Dense(3))
+    first = growing.get_weights()
+    growing.add(gs.layers.Dense(2, name="head"))
+    assert [w.shape for w in growing.get_weights()] == [(4, 3), (3,), (3, 2), (2,)]
+    np.testing.assert_array_equal(growing.get_weights()[0], first[0])  # kept, not re-drawn
+    growing.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="compiled"):
+        growing.add(gs.layers.Dense(1))

@@ -283,9 +283,8 @@ def test_embedding_takes_integers_only_and_must_come_first():
     model = gs.Sequential([gs.Input((4,)), gs.layers.Embedding(7, 2), gs.layers.Flatten(), gs.layers.Dense(1)])
     with pytest.raises(TypeError, match="integer token indices.*float32"):
         model.predict(np.zeros((2, 4), np.float32), verbose=0)
-    late = gs.Sequential([gs.Input((4,)), gs.layers.Dense(3), gs.layers.Embedding(7, 2)])
     with pytest.raises(ValueError, match="embedding.*first layer"):
-        late.build()
+        gs.Sequential([gs.Input((4,)), gs.layers.Dense(3), gs.layers.Embedding(7, 2)])
 
 
 def test_large_indices_are_not_rounded_through_float32():
@@ -354,10 +353,8 @@ def test_one_hot_per_timestep_targets():
 
 
 def test_layers_that_cannot_take_a_mask_raise_naming_the_layer():
-    model = gs.Sequential([gs.Input((6,)), gs.layers.Embedding(5, 4, mask_zero=True),
-                           gs.layers.Conv1D(2, 3, name="conv")])
     with pytest.raises(ValueError, match="'conv'.*does not support masking"):
-        model.build()
+        gs.Sequential([gs.Input((6,)), gs.layers.Embedding(5, 4, mask_zero=True), gs.layers.Conv1D(2, 3, name="conv")])
     ok = gs.Sequential([gs.Input((6,)), gs.layers.Embedding(5, 4, mask_zero=True), gs.layers.LSTM(3),
                         gs.layers.Dense(2)])
     ok.build()  # the LSTM consumes the mask
@@ -380,9 +377,8 @@ def test_bad_arguments_raise(make, error, pattern):
 
 
 def test_recurrent_input_must_be_a_sequence():
-    model = gs.Sequential([gs.Input((6,)), gs.layers.LSTM(3, name="lstm_flat")])
     with pytest.raises(ValueError, match="'lstm_flat'.*timesteps, features"):
-        model.build()
+        gs.Sequential([gs.Input((6,)), gs.layers.LSTM(3, name="lstm_flat")])
 
 
 # ---------------------------------------------------------------------------------- training

@@ -11,7 +11,7 @@ step) under a Keras-like API:
 """
 from . import _core
 from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
-               regularizers)
+               regularizers, utils)
 from ._random import set_seed
 from .layers import Input
 from .models import Sequential
@@ -31,4 +31,4 @@ def set_num_threads(n):
 
 
 __all__ = ["Input", "Sequential", "activations", "callbacks", "datasets", "get_num_threads",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "set_num_threads", "set_seed"]
+           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "set_num_threads", "set_seed", "utils"]

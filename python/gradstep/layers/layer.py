@@ -70,6 +70,13 @@ class Layer:
         self._weight_indices = list(weight_indices)
         self._core_layer = core_layer
 
+    def _detach(self, core_model):
+        """Forget `core_model` (the model is being rebuilt with one more layer)."""
+        if self._model is core_model:
+            self._model = None
+            self._weight_indices = []
+            self._core_layer = None
+
     @property
     def input_shape(self):
         self._require_built("input_shape")

@@ -43,11 +43,17 @@ class Sequential:
         # Epochs trained by every fit call so far: the key of the next epoch's shuffle, so each
         # fit call draws new orders (saved with the model, so a reloaded model continues them).
         self._epochs_trained = 0
+        self._constructing = True
         if layers is not None:
             if isinstance(layers, (Layer, InputLayer)):
                 layers = [layers]
             for layer in layers:
                 self.add(layer)
+        self._constructing = False
+        # Keras: a model that starts with Input is built at construction, so its weights exist
+        # (model.layers[0].kernel) before compile or fit.
+        if self._input_shape is not None and self._layers:
+            self.build()
 
     # ----------------------------------------------------------------------------- structure
     def add(self, layer):
@@ -58,13 +64,34 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a gradstep layer, got {type(layer).__name__}")
-        if self._core is not None:
-            raise ValueError("cannot add layers to a model that is already built")
         if layer.built:
             raise ValueError(f"layer {layer.name!r} already belongs to a built model; create a new layer")
+        if self._core is None:
+            self._layers.append(layer)
+            if self._input_shape is not None and not self._constructing:
+                self.build()  # Keras: a model whose input shape is known is built as layers arrive
+            return
+        if self.compiled:
+            raise ValueError(f"cannot add layer {layer.name!r} to a compiled model: add every layer before "
+                             f"compile(), or build a new model")
+        # A built model grows by rebuilding with the same seed: the existing layers keep their
+        # current weights, the new one gets the weights it would have had in one build.
+        weights = self.get_weights()
+        seed = self._core.seed
+        old_core = self._core
+        for existing in self._layers:
+            existing._detach(old_core)
+        self._core = None
         self._layers.append(layer)
-        if self._input_shape is not None and len(self._layers) == 1:
-            pass  # built lazily on first use, so that later add() calls still work
+        try:
+            self.build(seed=seed)
+        except Exception:
+            self._layers.pop()
+            self.build(seed=seed)
+            self.set_weights(weights)
+            raise
+        for i, value in enumerate(weights):
+            self._core.set_weight(i, value)
 
     def pop(self):
         if self._core is not None:
