@@ -124,3 +124,91 @@ def test_a_model_that_starts_with_input_is_built_at_construction_and_can_grow():
     growing.compile("sgd", "mse")
     with pytest.raises(ValueError, match="compiled"):
         growing.add(gs.layers.Dense(1))
+
+
+def _frozen_data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 6)).astype(np.float32), rng.integers(0, 3, n)
+
+
+def _frozen_model(body_trainable=True):
+    gs.set_seed(2)
+    model = gs.Sequential([
+        gs.Input((6,)),
+        gs.layers.Dense(8, activation="relu", kernel_regularizer=gs.regularizers.L2(0.1), name="body",
+                        trainable=body_trainable),
+        gs.layers.BatchNormalization(name="bn"),
+        gs.layers.Dense(3, activation="softmax", name="head"),
+    ])
+    model.compile(gs.optimizers.Adam(1e-2, global_clipnorm=1.0), "sparse_categorical_crossentropy")
+    return model
+
+
+def test_trainable_false_layers_are_not_updated_nor_penalised():
+    x, y = _frozen_data()
+    model = _frozen_model(body_trainable=False)
+    assert model.get_layer("body") is model.layers[0] and model.get_layer(index=2).name == "head"
+    body_before = [w.copy() for w in model.get_layer("body").get_weights()]
+    head_before = [w.copy() for w in model.layers[2].get_weights()]
+    # The L2 penalty of a frozen kernel is not part of the loss (Keras: trainable weights only).
+    loss_with_frozen_penalty = model.evaluate(x, y, verbose=0)
+    model.layers[0].trainable = True
+    assert model.evaluate(x, y, verbose=0) > loss_with_frozen_penalty
+    model.layers[0].trainable = False
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    for a, b in zip(model.layers[0].get_weights(), body_before):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(model.layers[2].get_weights()[0], head_before[0])
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    # body: 6*8 + 8 = 56 frozen; bn: 16 trainable + 16 moving statistics; head: 27
+    assert "Trainable params: 43" in text and "Non-trainable params: 72" in text
+    assert model.get_config()["layers"][0]["config"]["trainable"] is False
+
+
+def test_unfreezing_after_compile_takes_effect_at_the_next_step():
+    x, y = _frozen_data()
+    model = _frozen_model(body_trainable=False)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    frozen_kernel = model.layers[0].get_weights()[0]
+    model.layers[0].trainable = True
+    model.train_on_batch(x[:16], y[:16])
+    assert not np.array_equal(model.layers[0].get_weights()[0], frozen_kernel)
+    model.trainable = False
+    before = model.get_weights()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)  # everything frozen, BN statistics included
+    assert model.trainable is False
+
+
+def test_a_frozen_batchnormalization_runs_in_inference_mode():
+    x, y = _frozen_data()
+    model = _frozen_model()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    model.layers[1].trainable = False
+    moving = [w.copy() for w in model.layers[1].get_weights()[2:]]
+    np.testing.assert_array_equal(model(x, training=True), model(x, training=False))
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    for a, b in zip(model.layers[1].get_weights()[2:], moving):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_layer_weights_are_read_only_views_that_follow_training():
+    x, y = _frozen_data()
+    model = _frozen_model()
+    kernel = model.layers[2].kernel
+    with pytest.raises(ValueError, match="read-only"):
+        kernel[:] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        model.layers[2].weights[1][0] = 1.0
+    before = kernel.copy()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert not np.array_equal(kernel, before)  # the view shows the trained values
+    np.testing.assert_array_equal(kernel, model.layers[2].get_weights()[0])
+    copy = model.layers[2].get_weights()[0]
+    copy[:] = 0.0  # get_weights() returns copies: writable, and the model is unchanged
+    assert np.any(model.layers[2].kernel != 0.0)
+    model.layers[2].set_weights([copy, model.layers[2].get_weights()[1]])
+    assert np.all(model.layers[2].kernel == 0.0)

@@ -202,6 +202,11 @@ void init_model(py::module_& m) {
             return py::make_tuple(info.layer, info.name, info.shape, info.trainable);
           },
           py::arg("index"), "(layer index, name, shape, trainable) of weight `index` in Keras order.")
+      .def("set_layer_frozen", &Sequential::set_layer_frozen, py::arg("index"), py::arg("frozen"),
+           "Leave layer `index`'s weights out of updates and penalties (Keras' trainable=False).")
+      .def(
+          "weight_frozen", [](Sequential& model, std::size_t i) { return model.param_info().at(i).frozen; },
+          py::arg("index"))
       .def(
           "get_weight",
           [](Sequential& model, std::size_t i) {
@@ -211,6 +216,25 @@ void init_model(py::module_& m) {
             return out;
           },
           py::arg("index"))
+      .def(
+          "weight_view",
+          [](py::object self, std::size_t i) {
+            Sequential& model = self.cast<Sequential&>();
+            const ParamInfo& info = model.param_info().at(i);
+            std::vector<py::ssize_t> shape(info.shape.begin(), info.shape.end());
+            std::vector<py::ssize_t> strides(shape.size());
+            py::ssize_t stride = sizeof(float);
+            for (std::size_t k = shape.size(); k-- > 0;) {
+              strides[k] = stride;
+              stride *= shape[k];
+            }
+            // A view of the model's buffer that keeps the model alive; read-only, so an edit
+            // cannot bypass set_weights (and its checks) or race a training step.
+            py::array_t<float> view(shape, strides, model.param_data(i), self);
+            py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+            return view;
+          },
+          py::arg("index"), "A read-only NumPy view of weight `index` (it follows training).")
       .def(
           "set_weight",
           [](Sequential& model, std::size_t i, FloatArray value) {

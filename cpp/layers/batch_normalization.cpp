@@ -79,8 +79,9 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
   const std::int64_t C = channels(), R = rows(batch);
   float* mean = mean_.data();
   float* inv_std = inv_std_.data();
-  last_training_ = ctx.training;
-  if (ctx.training) {
+  // Keras 3: a frozen BatchNormalization normalises with its moving statistics, even in training.
+  last_training_ = ctx.training && !frozen();
+  if (last_training_) {
     if (R < 2)
       throw std::invalid_argument(
           "BatchNormalization: training needs at least 2 values per channel to estimate a variance, got a batch "

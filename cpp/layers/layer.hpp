@@ -101,6 +101,11 @@ class Layer {
   // the layer's position; layers with an explicit seed may ignore it.
   virtual void set_rng_key(std::uint64_t key) { rng_key_ = key; }
 
+  // Frozen (Keras' trainable=False): the model leaves the layer's weights out of updates and
+  // penalties; a frozen BatchNormalization also runs in inference mode (Keras 3's rule).
+  void set_frozen(bool frozen) { frozen_ = frozen; }
+  bool frozen() const { return frozen_; }
+
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const { return output_shape_; }
   std::int64_t input_size() const { return shape_size(input_shape_); }
@@ -111,6 +116,7 @@ class Layer {
   Shape input_shape_;
   Shape output_shape_;
   bool built_ = false;
+  bool frozen_ = false;
   std::uint64_t rng_key_ = 0;
 
  private:

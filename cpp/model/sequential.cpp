@@ -130,6 +130,27 @@ void Sequential::compile(std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> 
                                 std::to_string(optimizer_->num_params()) + " parameters, the model has " +
                                 std::to_string(num_trainable_));
   }
+  apply_frozen_to_optimizer();
+}
+
+void Sequential::set_layer_frozen(std::size_t index, bool frozen) {
+  require_built("set_layer_frozen");
+  if (index >= layers_.size())
+    throw std::out_of_range("set_layer_frozen: layer " + std::to_string(index) + " of " +
+                            std::to_string(layers_.size()));
+  std::lock_guard<std::mutex> lock(mutex_);
+  layers_[index]->set_frozen(frozen);
+  for (auto& info : param_info_)
+    if (info.layer == index && info.trainable) info.frozen = frozen;
+  apply_frozen_to_optimizer();
+}
+
+void Sequential::apply_frozen_to_optimizer() {
+  if (!optimizer_ || !optimizer_->built()) return;
+  std::vector<bool> flags;
+  for (const auto& info : param_info_)
+    if (info.trainable) flags.push_back(info.frozen);
+  optimizer_->set_frozen(flags);
 }
 
 std::int64_t Sequential::target_positions() const {
@@ -264,7 +285,7 @@ double Sequential::regularization(bool add_gradient) {
   double penalty = 0.0;
   for (std::size_t i = 0; i < param_info_.size(); ++i) {
     const ParamInfo& info = param_info_[i];
-    if (!info.trainable || !info.regularizer.active()) continue;
+    if (!info.trainable || info.frozen || !info.regularizer.active()) continue;
     penalty += add_l1_l2_penalty(info.segment.size, param_data(i), add_gradient ? param_grad(i) : nullptr,
                                  info.regularizer.l1, info.regularizer.l2);
   }

@@ -32,7 +32,8 @@ struct ParamInfo {
   std::size_t layer = 0;  // index in layers()
   std::string name;       // "kernel", "bias", ...
   Shape shape;
-  bool trainable = true;
+  bool trainable = true;  // a parameter (else state, such as moving statistics)
+  bool frozen = false;    // its layer is frozen: no update, no penalty (counted as non-trainable)
   ParamSegment segment;  // into trainable_params() or state() depending on `trainable`
   Regularizer regularizer;
 };
@@ -84,6 +85,9 @@ class Sequential {
   bool takes_indices() const { return !layers_.empty() && layers_.front()->takes_indices(); }
   // True when the output carries a padding mask (the loss and metrics then skip masked positions).
   bool output_masked() const { return output_masked_; }
+  // Freeze or unfreeze layer `index` (Keras' layer.trainable = False / True); takes effect at the
+  // next train_batch.
+  void set_layer_frozen(std::size_t index, bool frozen);
   std::int64_t target_width() const;
   // Loss positions per sample: the product of the output's leading axes (1 for a flat output).
   std::int64_t target_positions() const;
@@ -106,6 +110,7 @@ class Sequential {
 
  private:
   void require_built(const char* what) const;
+  void apply_frozen_to_optimizer();
   void require_compiled(const char* what) const;
   void reserve(std::int64_t batch);
   template <typename T>

@@ -67,21 +67,41 @@ void Optimizer::build(const std::vector<ParamSegment>& segments) {
   }
   init_slots();
   built_ = true;
+  set_frozen(std::vector<bool>(segments_.size(), false));
+}
+
+void Optimizer::set_frozen(const std::vector<bool>& frozen_per_segment) {
+  if (frozen_per_segment.size() != segments_.size())
+    throw std::invalid_argument("Optimizer.set_frozen: expected " + std::to_string(segments_.size()) +
+                                " flags, got " + std::to_string(frozen_per_segment.size()));
+  frozen_ = frozen_per_segment;
+  active_ranges_.clear();
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    if (frozen_[i] || segments_[i].size == 0) continue;
+    if (!active_ranges_.empty() && active_ranges_.back().offset + active_ranges_.back().size == segments_[i].offset)
+      active_ranges_.back().size += segments_[i].size;
+    else
+      active_ranges_.push_back(segments_[i]);
+  }
 }
 
 void Optimizer::clip_gradients(float* grads) {
   if (clipnorm_ > 0.0f) {
-    for (const auto& s : segments_) {
+    for (std::size_t i = 0; i < segments_.size(); ++i) {
+      if (frozen_[i]) continue;
+      const ParamSegment& s = segments_[i];
       const double norm = std::sqrt(sum_of_squares(s.size, grads + s.offset));
       if (norm > clipnorm_) optim::scale(s.size, grads + s.offset, static_cast<float>(clipnorm_ / norm));
     }
   } else if (global_clipnorm_ > 0.0f) {
     double squares = 0.0;
-    for (const auto& s : segments_) squares += sum_of_squares(s.size, grads + s.offset);
+    for (std::size_t i = 0; i < segments_.size(); ++i)
+      if (!frozen_[i]) squares += sum_of_squares(segments_[i].size, grads + segments_[i].offset);
     const double norm = std::sqrt(squares);
-    if (norm > global_clipnorm_) optim::scale(total_, grads, static_cast<float>(global_clipnorm_ / norm));
+    if (norm > global_clipnorm_)
+      for (const auto& r : active_ranges_) optim::scale(r.size, grads + r.offset, static_cast<float>(global_clipnorm_ / norm));
   } else if (clipvalue_ > 0.0f) {
-    optim::clip_values(total_, grads, clipvalue_);
+    for (const auto& r : active_ranges_) optim::clip_values(r.size, grads + r.offset, clipvalue_);
   }
 }
 
@@ -91,10 +111,12 @@ void Optimizer::apply(float* params, float* grads) {
   const float lr = learning_rate_;
   prepare_step(lr);
   const float lr_times_wd = lr * weight_decay_;
-  parallel_for(0, total_, kUpdateGrain, [&](std::int64_t b, std::int64_t e) {
-    if (lr_times_wd != 0.0f) optim::decay(e - b, params + b, lr_times_wd);
-    update(b, e, params, grads, lr);
-  });
+  for (const auto& range : active_ranges_) {
+    parallel_for(range.offset, range.offset + range.size, kUpdateGrain, [&](std::int64_t b, std::int64_t e) {
+      if (lr_times_wd != 0.0f) optim::decay(e - b, params + b, lr_times_wd);
+      update(b, e, params, grads, lr);
+    });
+  }
   ++iterations_;
 }
 

@@ -39,6 +39,11 @@ class Optimizer {
 
   // One update; clips `grads` in place.
   void apply(float* params, float* grads);
+  // Variables left out of the updates (frozen layers, Keras' trainable=False), one flag per
+  // segment of build(): their parameters and slots stay as they are, and clipping (clipnorm,
+  // global_clipnorm, clipvalue) sees only the others. With nothing frozen, apply() is bitwise
+  // what it was.
+  void set_frozen(const std::vector<bool>& frozen_per_segment);
 
   float* slot_data(std::size_t i) { return slots_.at(i).data(); }
   std::size_t num_slots() const { return slots_.size(); }
@@ -74,6 +79,8 @@ class Optimizer {
   float clipnorm_ = 0.0f, clipvalue_ = 0.0f, global_clipnorm_ = 0.0f;
   std::int64_t iterations_ = 0;
   std::vector<ParamSegment> segments_;
+  std::vector<bool> frozen_;                       // per segment
+  std::vector<ParamSegment> active_ranges_;        // maximal runs of segments that are not frozen
   std::int64_t total_ = 0;
   bool built_ = false;
 };

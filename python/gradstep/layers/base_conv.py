@@ -84,8 +84,8 @@ class BaseConv(Layer):
 
     @property
     def kernel(self):
-        return self.get_weights()[0]
+        return self._weight(0)
 
     @property
     def bias(self):
-        return self.get_weights()[1] if self.use_bias else None
+        return self._weight(1) if self.use_bias else None

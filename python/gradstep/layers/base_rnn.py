@@ -123,12 +123,12 @@ class RNNBase(Layer):
 
     @property
     def kernel(self):
-        return self.get_weights()[0]
+        return self._weight(0)
 
     @property
     def recurrent_kernel(self):
-        return self.get_weights()[1]
+        return self._weight(1)
 
     @property
     def bias(self):
-        return self.get_weights()[2] if self.use_bias else None
+        return self._weight(2) if self.use_bias else None

@@ -48,4 +48,4 @@ class Embedding(Layer):
 
     @property
     def embeddings(self):
-        return self.get_weights()[0]
+        return self._weight(0)

@@ -39,12 +39,27 @@ class Layer:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {type(name).__name__}")
         self.name = name or _unique_name(_snake_case(type(self).__name__))
-        if not trainable:
-            raise NotImplementedError("trainable=False layers are not supported yet")
-        self.trainable = True
         self._model = None          # the _core.Sequential this layer belongs to once built
+        self._index = None          # its position in that model
         self._weight_indices = []   # indices of this layer's weights in the model's weight list
         self._core_layer = None
+        self.trainable = trainable
+
+    @property
+    def trainable(self):
+        """Keras' layer.trainable. False freezes the layer: its weights are left out of optimizer
+        updates and of regularisation penalties and count as non-trainable in summary(); a frozen
+        BatchNormalization also normalises with its moving statistics in training (Keras 3). A
+        change takes effect at once, for the next training step, even after compile."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False, got {value!r}")
+        self._trainable = bool(value)
+        if self._model is not None:
+            self._model.set_layer_frozen(self._index, not self._trainable)
 
     # -- subclasses -------------------------------------------------------------------------
     def _make_core(self):
@@ -52,7 +67,7 @@ class Layer:
         raise NotImplementedError
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        return {"name": self.name, "trainable": self._trainable}
 
     @classmethod
     def from_config(cls, config):
@@ -63,17 +78,20 @@ class Layer:
     def built(self):
         return self._model is not None
 
-    def _attach(self, core_model, weight_indices, core_layer):
+    def _attach(self, core_model, weight_indices, core_layer, index):
         if self._model is not None and self._model is not core_model:
             raise ValueError(f"layer {self.name!r} already belongs to another model; create a new layer instead")
         self._model = core_model
+        self._index = index
         self._weight_indices = list(weight_indices)
         self._core_layer = core_layer
+        core_model.set_layer_frozen(index, not self._trainable)
 
     def _detach(self, core_model):
         """Forget `core_model` (the model is being rebuilt with one more layer)."""
         if self._model is core_model:
             self._model = None
+            self._index = None
             self._weight_indices = []
             self._core_layer = None
 
@@ -93,7 +111,16 @@ class Layer:
 
     @property
     def weights(self):
-        return self.get_weights()
+        """Read-only NumPy views of the layer's weights in the model's buffers: they follow
+        training, and writing to them raises (use set_weights). get_weights() returns copies."""
+        if self._model is None:
+            return []
+        return [self._model.weight_view(i) for i in self._weight_indices]
+
+    def _weight(self, position):
+        """Read-only view of the layer's weight number `position` (kernel, bias, ...)."""
+        self._require_built("its weights")
+        return self._model.weight_view(self._weight_indices[position])
 
     def get_weights(self):
         if self._model is None:

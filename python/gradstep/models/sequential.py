@@ -104,6 +104,33 @@ class Sequential:
     def layers(self):
         return list(self._layers)
 
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or at position `index` (Keras' Model.get_layer)."""
+        if (name is None) == (index is None):
+            raise ValueError("get_layer: give exactly one of name and index")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"get_layer: index must be an int, got {type(index).__name__}")
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"get_layer: index {index} is out of range for a model of {len(self._layers)} "
+                                 f"layers")
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"get_layer: no layer named {name!r}; the layers are "
+                         f"{', '.join(repr(l.name) for l in self._layers)}")
+
+    @property
+    def trainable(self):
+        """False when every layer is frozen. Setting it sets every layer's `trainable` (Keras)."""
+        return any(layer.trainable for layer in self._layers) if self._layers else True
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self._layers:
+            layer.trainable = value
+
     @property
     def built(self):
         return self._core is not None
@@ -138,7 +165,7 @@ class Sequential:
                 layer._check_axis(len(core_layer.input_shape))
         owners = [core.weight_info(i)[0] for i in range(core.num_weights)]
         for index, (layer, core_layer) in enumerate(zip(self._layers, core_layers)):
-            layer._attach(core, [i for i, owner in enumerate(owners) if owner == index], core_layer)
+            layer._attach(core, [i for i, owner in enumerate(owners) if owner == index], core_layer, index)
         self._core = core
         if self.compiled:
             self._compile_core()

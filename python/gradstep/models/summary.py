@@ -104,6 +104,7 @@ def _parameter_counts(model):
     trainable = non_trainable = 0
     for i in range(core.num_weights):
         _, _, shape, is_trainable = core.weight_info(i)
+        is_trainable = is_trainable and not core.weight_frozen(i)  # a frozen layer's weights
         count = 1
         for d in shape:
             count *= int(d)
