@@ -212,3 +212,16 @@ def test_layer_weights_are_read_only_views_that_follow_training():
     assert np.any(model.layers[2].kernel != 0.0)
     model.layers[2].set_weights([copy, model.layers[2].get_weights()[1]])
     assert np.all(model.layers[2].kernel == 0.0)
+
+
+def test_transfer_learning_example_freezes_its_body():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "transfer_learning.py")
+    spec = importlib.util.spec_from_file_location("example_transfer_learning", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.main([])
+    assert results["body_unchanged"] is True
+    assert results["trainable_params"] == 32 * 64 + 32 + 32 * 2 + 2  # the new head only
+    assert results["task_a"] >= 0.9 and results["frozen"] >= 0.85, results
