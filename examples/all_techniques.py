@@ -29,4 +29,4 @@ history = model.fit(
 best = min(range(len(history.history["val_loss"])), key=history.history["val_loss"].__getitem__)
 print(f"stopped after {len(history.epoch)} epochs; best epoch {best + 1}: "
       f"val_loss {history.history['val_loss'][best]:.4f}, val_accuracy {history.history['val_accuracy'][best]:.4f}")
-print("test:", {k: round(v, 4) for k, v in model.evaluate(x_test, y_test, return_dict=True).items()})
+print("test:", {k: round(v, 4) for k, v in model.evaluate(x_test, y_test, verbose=0, return_dict=True).items()})

@@ -37,7 +37,7 @@ def run(regularizer, seed, data, epochs, threshold):
     model.compile(optimizer=gs.optimizers.SGD(learning_rate=0.05, momentum=0.9),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0)
-    probs = model.predict(x_test).astype(np.float64)
+    probs = model.predict(x_test, verbose=0).astype(np.float64)
     data_loss = -np.mean(np.log(np.clip(probs[np.arange(len(y_test)), y_test], 1e-7, 1.0)))
     accuracy = np.mean(probs.argmax(axis=1) == y_test)
     kernels = np.concatenate([w.ravel() for w in model.get_weights()[0::2]])  # kernel, bias, kernel, bias

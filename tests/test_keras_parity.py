@@ -225,3 +225,40 @@ def test_transfer_learning_example_freezes_its_body():
     assert results["body_unchanged"] is True
     assert results["trainable_params"] == 32 * 64 + 32 + 32 * 2 + 2  # the new head only
     assert results["task_a"] >= 0.9 and results["frozen"] >= 0.85, results
+
+
+def _small_classifier():
+    gs.set_seed(0)
+    model = gs.Sequential([gs.Input((4,)), gs.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    return model, rng.standard_normal((100, 4)).astype(np.float32), rng.integers(0, 3, 100)
+
+
+def test_evaluate_and_predict_show_progress_and_honour_steps(capsys):
+    model, x, y = _small_classifier()
+    full = model.evaluate(x, y, verbose=0)
+    assert capsys.readouterr().out == ""
+    model.evaluate(x, y, verbose=1)
+    assert "4/4 [" in capsys.readouterr().out  # the finished bar, as fit's (not a terminal here)
+    first_two = model.evaluate(x, y, steps=2, verbose=2)
+    out = capsys.readouterr().out
+    assert "2/2 steps" in out and "loss:" in out and "accuracy:" in out
+    assert first_two == model.evaluate(x[:64], y[:64], verbose=0) != full
+    assert model.predict(x, steps=1, verbose=0).shape == (32, 3)
+    model.predict(x, verbose=1)
+    assert "4/4 [" in capsys.readouterr().out
+    seen = []
+    callback = gs.callbacks.LambdaCallback(on_predict_batch_end=lambda batch, logs: seen.append(logs["outputs"].shape))
+    np.testing.assert_array_equal(model.predict(x, batch_size=40, verbose=0, callbacks=[callback]),
+                                  model.predict(x, verbose=0))
+    assert seen == [(40, 3), (40, 3), (20, 3)]
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: gs.Input((3,), batch_size=8), "batch_size"),
+    (lambda: gs.losses.MeanSquaredError(dtype="float16"), "dtype"),
+])
+def test_arguments_that_would_be_ignored_raise(make, argument):
+    with pytest.raises(NotImplementedError, match=argument):
+        make()

@@ -39,7 +39,7 @@ def main(argv=None):
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, validation_split=0.1,
               verbose=args.verbose)
     train_seconds = time.perf_counter() - start
-    results = model.evaluate(x_test, y_test, return_dict=True)
+    results = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     print(f"test accuracy: {results['accuracy']:.4f}  test loss: {results['loss']:.4f}  "
           f"training time: {train_seconds:.2f} s ({args.epochs} epochs)")
     return results

@@ -22,6 +22,9 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction != "sum_over_batch_size":
             raise ValueError(f"reduction: only 'sum_over_batch_size' (Keras' default) is supported, got {reduction!r}")
+        if dtype not in (None, "float32"):
+            raise NotImplementedError(f"{type(self).__name__}: dtype={dtype!r} is not supported (losses are "
+                                      f"computed in float32 and accumulated in float64)")
         self.name = name or _snake_name(type(self).__name__)
         self.reduction = reduction
         self._core = self._make_core()

@@ -83,7 +83,7 @@ def _make_bar_class():
 
 
 class ProgbarLogger(Callback):
-    """Prints progress during fit (Keras 3's ProgbarLogger). `stream` defaults to the current
+    """Prints progress during fit, evaluate and predict (Keras 3's ProgbarLogger). `stream` defaults to the current
     sys.stdout at the start of training; `interval` is the minimum time between redraws."""
 
     def __init__(self, verbose=1, stream=None, interval=0.1):
@@ -103,6 +103,7 @@ class ProgbarLogger(Callback):
         self._next_draw = 0.0
         self._done = 0
         self._max_info = 80
+        self._in_fit = False
 
     # ----------------------------------------------------------------------------- helpers
     @property
@@ -137,27 +138,34 @@ class ProgbarLogger(Callback):
 
     # ----------------------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
+        self._in_fit = True
         self.stream = self._stream if self._stream is not None else sys.stdout
         self._dynamic = self.verbose == 1 and _is_terminal(self.stream)
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+    def _start(self):
         self._done = 0
         self._epoch_start = time.perf_counter()
         self._next_draw = self._epoch_start + self.interval
+
+    def _open_bar(self):
+        self._close_bar()
+        columns, rows = shutil.get_terminal_size((80, 24))
+        steps = self._steps
+        self._bar = _make_bar_class()(
+            total=steps, file=self.stream, leave=True, mininterval=0, miniters=1, ncols=columns,
+            nrows=max(rows, 2),
+            bar_format="{n_fmt}/{total_fmt} {bar:%d} {info}" % _BAR_WIDTH, dynamic_ncols=False)
+        # keep the whole line on one terminal row so that "\r" redraws it in place
+        self._max_info = max(columns - 2 * len(str(steps)) - _BAR_WIDTH - 4, 10)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._start()
         if self.verbose != 1:
             return
         self._write(f"Epoch {epoch + 1}/{self._epochs}\n")
         if self._dynamic:
-            self._close_bar()
-            columns, rows = shutil.get_terminal_size((80, 24))
-            steps = self._steps
-            self._bar = _make_bar_class()(
-                total=steps, file=self.stream, leave=True, mininterval=0, miniters=1, ncols=columns,
-                nrows=max(rows, 2),
-                bar_format="{n_fmt}/{total_fmt} {bar:%d} {info}" % _BAR_WIDTH, dynamic_ncols=False)
-            # keep the whole line on one terminal row so that "\r" redraws it in place
-            self._max_info = max(columns - 2 * len(str(steps)) - _BAR_WIDTH - 4, 10)
+            self._open_bar()
 
     def on_train_batch_end(self, batch, logs=None):
         self._done = batch + 1
@@ -184,7 +192,8 @@ class ProgbarLogger(Callback):
         else:
             bar.refresh()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def _finish(self, logs, prefix):
+        """The closing line of an epoch, an evaluate or a predict."""
         if self.verbose == 0:
             return
         steps = self._steps
@@ -202,8 +211,49 @@ class ProgbarLogger(Callback):
             elapsed = time.perf_counter() - self._epoch_start
             per_step = elapsed / done if done else 0.0
             text = format_logs(logs)
-            self._write(f"Epoch {epoch + 1}/{self._epochs} - {done}/{steps} steps - {elapsed:.2f}s - "
+            self._write(f"{prefix}{done}/{steps} steps - {elapsed:.2f}s - "
                         f"{format_step_time(per_step)}" + (f" - {text}" if text else "") + "\n")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finish(logs, f"Epoch {epoch + 1}/{self._epochs} - ")
 
     def on_train_end(self, logs=None):
         self._close_bar()
+        self._in_fit = False
+
+    # evaluate() and predict() on their own show the same bar (inside fit, validation does not,
+    # as Keras).
+    def _run_begin(self):
+        if self._in_fit:
+            return
+        self.stream = self._stream if self._stream is not None else sys.stdout
+        self._dynamic = self.verbose == 1 and _is_terminal(self.stream)
+        self._start()
+        if self._dynamic:
+            self._open_bar()
+
+    def _run_batch_end(self, batch, logs):
+        if not self._in_fit:
+            self.on_train_batch_end(batch, logs)
+
+    def _run_end(self, logs):
+        if not self._in_fit:
+            self._finish(logs, "")
+
+    def on_test_begin(self, logs=None):
+        self._run_begin()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._run_batch_end(batch, logs)
+
+    def on_test_end(self, logs=None):
+        self._run_end(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._run_begin()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._run_batch_end(batch, None)
+
+    def on_predict_end(self, logs=None):
+        self._run_end(None)

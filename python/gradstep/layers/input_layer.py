@@ -16,7 +16,10 @@ class InputLayer:
             if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0:
                 raise ValueError(f"Input: shape must be a tuple of positive integers (no None), got {tuple(shape)!r}")
         self.shape = tuple(int(d) for d in shape)
-        self.batch_size = batch_size
+        if batch_size is not None:
+            raise NotImplementedError("Input: batch_size is not supported (a gradstep model takes any batch size; "
+                                      "give the batch size to fit / evaluate / predict)")
+        self.batch_size = None
         self.name = name or "input_layer"
 
     def get_config(self):

@@ -487,17 +487,32 @@ class Sequential:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss and metrics over (x, y): a float (no metrics), a list [loss, *metrics], or a dict."""
+        """Loss and metrics over (x, y): a float (no metrics), a list [loss, *metrics], or a dict.
+
+        verbose: 0 silent, 1 a progress bar, 2 one line ("auto": 1 on a terminal, else 2), as
+        fit's. steps: evaluate only the first `steps` batches (Keras)."""
         self._require_compiled("evaluate")
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        steps = check_positive_int(steps, "steps", allow_none=True)
+        verbose = _resolve_verbose(verbose)
         x = self._check_x(x)
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, None, y, len(x))
-        cbs = CallbackList(callbacks or [], self, {"steps": -(-len(x) // batch_size)})
+        if steps is not None:
+            rows = min(len(x), steps * batch_size)
+            x, y, weights = x[:rows], y[:rows], None if weights is None else weights[:rows]
+        cbs = self._callbacks_for(callbacks, verbose, {"steps": -(-len(x) // batch_size), "verbose": verbose})
         cbs.on_test_begin()
         logs = self._evaluate_arrays(x, y, weights, batch_size, cbs)
         cbs.on_test_end(logs)
         return self._format_result(logs, return_dict)
+
+    def _callbacks_for(self, callbacks, verbose, params):
+        """The user's callbacks plus a ProgbarLogger when verbose (unless they passed one)."""
+        objects = list(callbacks or [])
+        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in objects):
+            objects.append(ProgbarLogger(verbose))
+        return CallbackList(objects, self, params)
 
     def _format_result(self, logs, return_dict):
         if return_dict:
@@ -507,10 +522,30 @@ class Sequential:
         return [logs["loss"]] + [logs[name] for name in self._metric_names]
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Inference-mode outputs for x, computed batch_size rows at a time (GIL released)."""
+        """Inference-mode outputs for x, computed batch_size rows at a time (GIL released).
+
+        verbose: 0 silent, 1 a progress bar, 2 one line, as evaluate. steps: predict only the
+        first `steps` batches. callbacks get on_predict_begin / _batch_begin / _batch_end / _end
+        (batch logs: {"outputs": the batch's predictions}, as Keras)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        steps = check_positive_int(steps, "steps", allow_none=True)
+        verbose = _resolve_verbose(verbose)
         x = self._check_x(x)
-        return self._core.predict(x, batch_size)
+        if steps is not None:
+            x = x[:min(len(x), steps * batch_size)]
+        if not verbose and not callbacks:
+            return self._core.predict(x, batch_size)  # one call over every batch
+        n = len(x)
+        cbs = self._callbacks_for(callbacks, verbose, {"steps": -(-n // batch_size), "verbose": verbose})
+        cbs.on_predict_begin()
+        out = np.empty((n,) + tuple(self._core.output_shape), dtype=np.float32)
+        for step, start in enumerate(range(0, n, batch_size)):
+            cbs.on_predict_batch_begin(step)
+            stop = min(n, start + batch_size)
+            out[start:stop] = self._core.predict(x[start:stop], batch_size)
+            cbs.on_predict_batch_end(step, {"outputs": out[start:stop]})
+        cbs.on_predict_end()
+        return out
 
     def predict_on_batch(self, x):
         x = self._check_x(x)
