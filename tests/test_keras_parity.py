@@ -262,3 +262,61 @@ def test_evaluate_and_predict_show_progress_and_honour_steps(capsys):
 def test_arguments_that_would_be_ignored_raise(make, argument):
     with pytest.raises(NotImplementedError, match=argument):
         make()
+
+
+_BACKUP_SCRIPT = r'''
+import os, signal, sys
+import numpy as np
+import gradstep as gs
+
+gs.set_seed(7)
+model = gs.Sequential([gs.Input((5,)), gs.layers.Dense(16, activation="relu"), gs.layers.Dropout(0.3),
+                       gs.layers.Dense(1)])
+model.compile(gs.optimizers.Adam(1e-2), "mse")
+rng = np.random.default_rng(0)
+x = rng.standard_normal((96, 5)).astype(np.float32)
+y = rng.standard_normal((96, 1)).astype(np.float32)
+kill_at = int(os.environ.get("KILL_AT_EPOCH", "-1"))
+
+def maybe_die(batch, logs):
+    if model.history is not None and batch == 3 and kill_at == current[0]:
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup of any kind, as a crash or an OOM kill
+
+current = [0]
+callbacks = [gs.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: current.__setitem__(0, epoch),
+                                         on_train_batch_end=maybe_die)]
+if sys.argv[2] == "backup":
+    callbacks.insert(0, gs.callbacks.BackupAndRestore(sys.argv[3]))
+history = model.fit(x, y, batch_size=8, epochs=6, verbose=0, callbacks=callbacks)
+np.savez(sys.argv[1], *model.get_weights())
+with open(sys.argv[1] + ".epochs", "w") as f:
+    f.write(" ".join(str(e) for e in history.epoch))
+'''
+
+
+def test_backup_and_restore_resumes_a_killed_fit_bitwise(tmp_path):
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "train.py"
+    script.write_text(_BACKUP_SCRIPT)
+    backup = tmp_path / "backup"
+    env = dict(os.environ)
+    straight = subprocess.run([sys.executable, str(script), str(tmp_path / "straight.npz"), "plain", ""],
+                              env=env, timeout=300)
+    assert straight.returncode == 0
+    killed = subprocess.run([sys.executable, str(script), str(tmp_path / "resumed.npz"), "backup", str(backup)],
+                            env=dict(env, KILL_AT_EPOCH="3"), timeout=300)
+    assert killed.returncode == -9  # died mid-epoch 3, after backing up epochs 0-2
+    assert sorted(os.listdir(backup)) == ["epoch_2.gstep"]
+    resumed = subprocess.run([sys.executable, str(script), str(tmp_path / "resumed.npz"), "backup", str(backup)],
+                             env=env, timeout=300)
+    assert resumed.returncode == 0
+    assert os.listdir(backup) == []  # deleted once fit finished
+    # The second run trained only epochs 3-5, from the restored state.
+    assert (tmp_path / "resumed.npz.epochs").read_text() == "3 4 5"
+    assert (tmp_path / "straight.npz.epochs").read_text() == "0 1 2 3 4 5"
+    a, b = np.load(tmp_path / "straight.npz"), np.load(tmp_path / "resumed.npz")
+    assert len(a.files) == len(b.files) == 4
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key])

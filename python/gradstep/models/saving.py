@@ -104,6 +104,23 @@ def load_weights(model, filepath):
     model.set_weights(weights)
 
 
+def restore_training(model, filepath):
+    """Bring the built, compiled `model` back to the training state saved in a model file of the
+    same architecture: weights, optimizer slots and step, the shuffle and dropout counters
+    (callbacks.BackupAndRestore). Nothing changes if the file does not fit the model."""
+    path = _check_path(filepath)
+    with _open_archive(path) as archive:
+        if archive.kind != "model":
+            raise _FormatError(f"{_where(path)} holds only weights, not a training state")
+        config = archive.load_json(_CONFIG)
+        weights = _read_weights(archive, model, path, _weight_count(archive),
+                                "the model has {expected}; the backup was written by a different architecture")
+        model.set_weights(weights)
+        _restore_training_state(config.get("training_state"), model, path)
+        if config.get("optimizer_state") is not None and model.compiled:
+            _restore_optimizer_state(archive, model.optimizer)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 (Keras' name)
     """Load a model saved with model.save(): architecture, weights and, when `compile` is True,
     the compile configuration and optimizer state (training resumes exactly where it stopped).

@@ -43,6 +43,7 @@ class Sequential:
         # Epochs trained by every fit call so far: the key of the next epoch's shuffle, so each
         # fit call draws new orders (saved with the model, so a reloaded model continues them).
         self._epochs_trained = 0
+        self._resume_from_epoch = None  # set by callbacks.BackupAndRestore
         self._constructing = True
         if layers is not None:
             if isinstance(layers, (Layer, InputLayer)):
@@ -403,6 +404,9 @@ class Sequential:
         self.stop_training = False
         seed = self._core.seed
         cbs.on_train_begin()
+        # BackupAndRestore may have restored a backup: continue after its last finished epoch.
+        if self._resume_from_epoch is not None:
+            initial_epoch, self._resume_from_epoch = max(initial_epoch, self._resume_from_epoch), None
         logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
