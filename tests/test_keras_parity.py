@@ -320,3 +320,69 @@ def test_backup_and_restore_resumes_a_killed_fit_bitwise(tmp_path):
     assert len(a.files) == len(b.files) == 4
     for key in a.files:
         np.testing.assert_array_equal(a[key], b[key])
+
+
+# ---------------------------------------------------------------------------------- metric classes
+def _binary_data(seed=0, n=500):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n).astype(np.float32)
+    p = np.clip(0.5 * y + rng.uniform(0.0, 0.6, n), 0.0, 1.0).astype(np.float32)
+    return y, p
+
+
+def _in_batches(metric, y, p, size=64):
+    metric.reset_state()
+    for start in range(0, len(y), size):
+        metric.update_state(y[start:start + size], p[start:start + size])
+    return metric.result()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_metric_classes_against_scikit_learn(seed):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    y, p = _binary_data(seed)
+    assert _in_batches(gs.metrics.Precision(), y, p) == pytest.approx(sklearn_metrics.precision_score(y, p > 0.5))
+    assert _in_batches(gs.metrics.Recall(), y, p) == pytest.approx(sklearn_metrics.recall_score(y, p > 0.5))
+    assert _in_batches(gs.metrics.Recall(thresholds=0.3), y, p) == \
+        pytest.approx(sklearn_metrics.recall_score(y, p > 0.3))
+    # AUC over 200 thresholds: the exact ROC area up to the threshold grid.
+    assert _in_batches(gs.metrics.AUC(), y, p) == pytest.approx(sklearn_metrics.roc_auc_score(y, p), abs=5e-3)
+    assert _in_batches(gs.metrics.AUC(num_thresholds=2000), y, p) == \
+        pytest.approx(sklearn_metrics.roc_auc_score(y, p), abs=5e-4)
+    rng = np.random.default_rng(seed)
+    scores = rng.random((300, 10)).astype(np.float32)
+    labels = rng.integers(0, 10, 300)
+    for k in (1, 3, 5):
+        expected = sklearn_metrics.top_k_accuracy_score(labels, scores, k=k, labels=np.arange(10))
+        assert _in_batches(gs.metrics.SparseTopKCategoricalAccuracy(k=k), labels, scores) == pytest.approx(expected)
+        assert _in_batches(gs.metrics.TopKCategoricalAccuracy(k=k), np.eye(10)[labels], scores) == \
+            pytest.approx(expected)
+    target = rng.standard_normal((100, 3))
+    guess = rng.standard_normal((100, 3))
+    assert _in_batches(gs.metrics.MeanSquaredError(), target, guess) == \
+        pytest.approx(sklearn_metrics.mean_squared_error(target, guess))
+    assert _in_batches(gs.metrics.MeanAbsoluteError(), target, guess) == \
+        pytest.approx(sklearn_metrics.mean_absolute_error(target, guess))
+
+
+def test_metric_objects_and_names_in_compile_fit_evaluate_and_save(tmp_path):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 5)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * rng.standard_normal(200) > 0).astype(np.float32).reshape(-1, 1)
+    gs.set_seed(0)
+    model = gs.Sequential([gs.Input((5,)), gs.layers.Dense(1, activation="sigmoid")])
+    model.compile(gs.optimizers.Adam(1e-2), "binary_crossentropy",
+                  metrics=["accuracy", gs.metrics.AUC(name="roc"), "precision", gs.metrics.Recall(thresholds=0.4)])
+    history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
+    assert list(history.history) == ["loss", "accuracy", "roc", "precision", "recall"]
+    loss, accuracy, roc, precision, recall = model.evaluate(x, y, verbose=0)
+    p = model.predict(x, verbose=0).reshape(-1)
+    assert roc == pytest.approx(sklearn_metrics.roc_auc_score(y.reshape(-1), p), abs=5e-3)
+    assert precision == pytest.approx(sklearn_metrics.precision_score(y.reshape(-1), p > 0.5))
+    assert recall == pytest.approx(sklearn_metrics.recall_score(y.reshape(-1), p > 0.4))
+    model.save(tmp_path / "m.gstep")
+    loaded = gs.models.load_model(tmp_path / "m.gstep")
+    assert loaded.evaluate(x, y, verbose=0) == [loss, accuracy, roc, precision, recall]
+    with pytest.raises(ValueError, match="SparseTopKCategoricalAccuracy"):
+        model.compile("sgd", "binary_crossentropy", metrics=["sparse_top_k_categorical_accuracy"])

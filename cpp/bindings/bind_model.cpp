@@ -106,6 +106,19 @@ void init_model(py::module_& m) {
       .def_property_readonly("output_fused_with_loss", &Sequential::output_fused_with_loss)
       .def_property_readonly("target_width", &Sequential::target_width)
       .def_property_readonly("target_positions", &Sequential::target_positions)
+      .def(
+          "last_output",
+          [](Sequential& model, std::int64_t rows) {
+            std::lock_guard<std::mutex> lock(model.mutex());
+            const float* data = model.last_output();
+            if (data == nullptr || rows < 0) throw std::invalid_argument("last_output: no batch has run");
+            Shape shape{rows};
+            for (auto d : model.output_shape()) shape.push_back(d);
+            auto out = new_array(shape);
+            std::copy(data, data + rows * shape_size(model.output_shape()), out.mutable_data());
+            return out;
+          },
+          py::arg("rows"), "A copy of the output of the last batch (its first `rows` rows).")
       .def_property_readonly("takes_indices", &Sequential::takes_indices)
       .def_property_readonly("output_masked", &Sequential::output_masked)
       .def(

@@ -81,6 +81,9 @@ class Sequential {
   // null; always null for index inputs) and leaves the parameter gradients in gradients(). No update.
   void forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx, bool training);
 
+  // The model's output for the last batch (rows of output size): what the Python metric classes
+  // read after train_batch / test_batch.
+  const float* last_output() const { return activations_.empty() ? nullptr : activations_.back().data(); }
   // True when the first layer reads int64 indices (Embedding) instead of float32 values.
   bool takes_indices() const { return !layers_.empty() && layers_.front()->takes_indices(); }
   // True when the output carries a padding mask (the loss and metrics then skip masked positions).

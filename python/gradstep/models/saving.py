@@ -220,7 +220,7 @@ def _model_members(model):
         config["compile_config"] = {
             "optimizer": optimizers.serialize(model.optimizer),
             "loss": losses.serialize(model.loss),
-            "metrics": list(model._metric_names),
+            "metrics": model._metrics_config(),
         }
     if model.built:
         for i, ((label, shape), value) in enumerate(zip(_weight_specs(model), model.get_weights())):
@@ -612,7 +612,7 @@ def _restore_model(archive, config, custom_objects, compile):
     compile_config = config.get("compile_config")
     _require(isinstance(compile_config, dict), path, "a compiled model without compile_config")
     metrics = compile_config.get("metrics")
-    _require(isinstance(metrics, list) and all(isinstance(m, str) for m in metrics), path,
+    _require(isinstance(metrics, list) and all(isinstance(m, (str, dict)) for m in metrics), path,
              f"invalid metrics {metrics!r}")
     try:
         optimizer = optimizers.deserialize(compile_config["optimizer"])

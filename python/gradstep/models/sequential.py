@@ -35,8 +35,10 @@ class Sequential:
         self._core = None
         self.optimizer = None
         self.loss = None
-        self._metric_names = []    # as the user gave them (history keys)
-        self._metric_kinds = []    # resolved C++ metric names
+        self._metric_names = []    # C++ running means, as the user named them (history keys)
+        self._metric_kinds = []    # their resolved C++ metric names
+        self._metric_objects = []  # metric classes (metrics.Metric), updated in Python
+        self._metric_order = []    # every metric's log key, in the order given to compile
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -207,9 +209,20 @@ class Sequential:
             metrics = []
         if isinstance(metrics, str):
             raise TypeError(f"metrics must be a list of names, got the string {metrics!r}; use [{metrics!r}]")
-        self._metric_names = list(metrics)
-        for name in self._metric_names:
-            metrics_module.canonical_name(name)  # unknown names fail here, at compile
+        self._metric_names, self._metric_objects, self._metric_order = [], [], []
+        self._metric_entries = []  # what compile was given, resolved (for saving)
+        for entry in metrics:
+            metric = metrics_module.get(entry)
+            self._metric_entries.append(entry if metric is None else metric)
+            if metric is not None:  # a stateful metric class, updated in Python from each batch's output
+                self._metric_objects.append(metric)
+                self._metric_order.append(metric.name)
+            else:
+                metrics_module.canonical_name(entry)  # unknown names fail here, at compile
+                self._metric_names.append(entry)
+                self._metric_order.append(entry)
+        if len(set(self._metric_order)) != len(self._metric_order):
+            raise ValueError(f"metrics: two metrics share a name in {self._metric_order}; give them distinct names")
         self.compiled = True
         if self._core is None and self._input_shape is not None and self._layers:
             self.build()
@@ -219,6 +232,14 @@ class Sequential:
     def _compile_core(self):
         units = self._core.output_shape[-1] if len(self._core.output_shape) else 1
         self._metric_kinds = [metrics_module.resolve(name, self.loss, units) for name in self._metric_names]
+        for metric in self._metric_objects:
+            if metric.sparse_targets != self.loss.sparse_targets:
+                targets = "integer labels" if self.loss.sparse_targets else "arrays shaped like the output"
+                raise ValueError(f"metrics: {type(metric).__name__} cannot be computed with loss "
+                                 f"{type(self.loss).__name__}, whose targets are {targets}")
+            if self._core.output_masked:
+                raise NotImplementedError(f"metrics: {type(metric).__name__} does not support masked outputs yet; "
+                                          f"use the built-in names ('accuracy', 'mse', ...)")
         self._core.compile(self.loss._core, self.optimizer._core, self._metric_kinds)
 
     def _require_compiled(self, what):
@@ -415,6 +436,8 @@ class Sequential:
             metric_sums = [0.0] * len(self._metric_names)
             seen = 0
             metric_weight = 0.0
+            for metric in self._metric_objects:
+                metric.reset_state()
             for step in range(steps):
                 cbs.on_train_batch_begin(step)
                 start, stop = step * batch_size, min(n, (step + 1) * batch_size)
@@ -429,6 +452,8 @@ class Sequential:
                 metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
                 seen += count
                 metric_weight += weight
+                if self._metric_objects:
+                    self._update_metric_objects(y[order[start:stop]] if order is not None else y[start:stop], count)
                 logs = self._logs(loss_sum, metric_sums, seen, metric_weight)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -463,11 +488,25 @@ class Sequential:
 
     def _logs(self, loss_sum, metric_sums, count, metric_weight):
         """Epoch means: the loss over samples; metrics over their weight (the samples, or with a
-        padding mask the unmasked positions, so padding never counts)."""
+        padding mask the unmasked positions, so padding never counts); metric objects' result()."""
+        values = {name: total / metric_weight if metric_weight > 0 else 0.0
+                  for name, total in zip(self._metric_names, metric_sums)}
+        values.update({metric.name: metric.result() for metric in self._metric_objects})
         logs = {"loss": loss_sum / count}
-        for name, total in zip(self._metric_names, metric_sums):
-            logs[name] = total / metric_weight if metric_weight > 0 else 0.0
+        for name in self._metric_order:
+            logs[name] = values[name]
         return logs
+
+    def _metrics_config(self):
+        """compile's metrics as saved: names, and serialized metric objects."""
+        return [entry if isinstance(entry, str) else metrics_module.serialize(entry)
+                for entry in getattr(self, "_metric_entries", [])]
+
+    def _update_metric_objects(self, y_batch, count):
+        """Feed the last batch's targets and output to the metric objects."""
+        predictions = self._core.last_output(count)
+        for metric in self._metric_objects:
+            metric.update_state(y_batch, predictions)
 
     def _evaluate_arrays(self, x, y, weights, batch_size, callbacks=None):
         loss_sum = 0.0
@@ -475,6 +514,8 @@ class Sequential:
         seen = 0
         metric_weight = 0.0
         n = len(x)
+        for metric in self._metric_objects:
+            metric.reset_state()
         for step, start in enumerate(range(0, n, batch_size)):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
@@ -485,6 +526,8 @@ class Sequential:
             metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
             seen += count
             metric_weight += weight
+            if self._metric_objects:
+                self._update_metric_objects(y[start:stop], count)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, self._logs(loss_sum, metric_sums, seen, metric_weight))
         return self._logs(loss_sum, metric_sums, seen, metric_weight)
@@ -521,9 +564,9 @@ class Sequential:
     def _format_result(self, logs, return_dict):
         if return_dict:
             return dict(logs)
-        if not self._metric_names:
+        if not self._metric_order:
             return logs["loss"]
-        return [logs["loss"]] + [logs[name] for name in self._metric_names]
+        return [logs["loss"]] + [logs[name] for name in self._metric_order]
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Inference-mode outputs for x, computed batch_size rows at a time (GIL released).

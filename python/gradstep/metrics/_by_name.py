@@ -7,7 +7,7 @@ accuracy, otherwise categorical accuracy. History keys use the name the user gav
 """
 import numpy as np
 
-from . import _core
+from .. import _core
 
 _CANONICAL = {
     "accuracy": "accuracy", "acc": "accuracy",

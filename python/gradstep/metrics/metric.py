@@ -1,0 +1,61 @@
+"""Metric: the base of the stateful metric classes (Keras 3's keras.metrics.Metric).
+
+A metric accumulates over batches with update_state(y_true, y_pred), reports result(), and
+starts over with reset_state(). In compile(metrics=[...]) such objects (or their string names:
+"precision", "recall", "auc", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy")
+are updated after every batch with that batch's targets and predictions (the training-mode output
+during fit, as Keras), reset at the start of each epoch and of each evaluate. They are computed in
+NumPy (float64), while the built-in running means ("accuracy", "mse", ...) are computed in C++.
+Like Keras' `metrics` (not `weighted_metrics`), they ignore sample weights.
+"""
+import numpy as np
+
+
+class Metric:
+    def __init__(self, name=None, dtype=None):
+        if dtype not in (None, "float32", "float64"):
+            raise NotImplementedError(f"{type(self).__name__}: dtype={dtype!r} is not supported")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {type(name).__name__}")
+        self.name = name or self._default_name
+        self.reset_state()
+
+    _default_name = "metric"
+    # True when y_true holds integer labels (one per sample), as for sparse losses.
+    sparse_targets = False
+
+    def reset_state(self):
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The metric of this batch alone (the state is updated too, as Keras)."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+    @staticmethod
+    def _arrays(y_true, y_pred, sample_weight):
+        if sample_weight is not None:
+            raise NotImplementedError("sample_weight is not supported by gradstep's metric classes")
+        y_true = np.asarray(y_true, dtype=np.float64)
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+        return y_true, y_pred
+
+
+def _ratio(numerator, denominator):
+    return float(numerator / denominator) if denominator > 0 else 0.0
