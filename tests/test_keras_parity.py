@@ -388,3 +388,100 @@ def test_metric_objects_and_names_in_compile_fit_evaluate_and_save(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == [loss, accuracy, roc, precision, recall]
     with pytest.raises(ValueError, match="SparseTopKCategoricalAccuracy"):
         model.compile("sgd", "binary_crossentropy", metrics=["sparse_top_k_categorical_accuracy"])
+
+
+# ---------------------------------------------------------------------------------- data sources
+class _Batches(gs.utils.PyDataset):
+    def __init__(self, x, y, size):
+        super().__init__()
+        self.x, self.y, self.size = x, y, size
+        self.epochs_ended = 0
+
+    def __len__(self):
+        return -(-len(self.x) // self.size)
+
+    def __getitem__(self, index):
+        part = slice(index * self.size, (index + 1) * self.size)
+        return self.x[part], self.y[part]
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+
+
+def _regression(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 5)).astype(np.float32)
+    return x, (x @ rng.standard_normal((5, 1))).astype(np.float32)
+
+
+def _regressor(seed=0):
+    gs.set_seed(seed)
+    model = gs.Sequential([gs.Input((5,)), gs.layers.Dense(8, activation="tanh"), gs.layers.Dense(1)])
+    model.compile(gs.optimizers.Adam(1e-2), "mse", metrics=["mae"])
+    return model
+
+
+def test_fit_evaluate_predict_take_a_pydataset_like_the_same_arrays():
+    x, y = _regression()
+    reference = _regressor()
+    reference.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    model = _regressor()
+    data = _Batches(x, y, 16)
+    history = model.fit(data, epochs=3, verbose=0, validation_data=_Batches(x[:32], y[:32], 16))
+    assert data.epochs_ended == 3 and "val_loss" in history.history
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the same batches in the same order: the same bits
+    assert model.evaluate(data, verbose=0) == reference.evaluate(x, y, batch_size=16, verbose=0)
+    np.testing.assert_array_equal(model.predict(data, verbose=0), reference.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="y must be None"):
+        model.fit(data, y, verbose=0)
+
+
+def test_fit_takes_a_generator_with_steps_per_epoch_and_weighted_batches():
+    x, y = _regression()
+
+    def forever():
+        while True:
+            for start in range(0, 96, 16):
+                yield x[start:start + 16], y[start:start + 16], np.full(16, 2.0, np.float32)
+
+    model = _regressor()
+    history = model.fit(forever(), steps_per_epoch=6, epochs=2, verbose=0,
+                        validation_data=((x[i:i + 16], y[i:i + 16]) for i in range(0, 96, 16)),
+                        validation_steps=3)
+    assert len(history.history["loss"]) == 2 and len(history.history["val_loss"]) == 2
+    reference = _regressor()
+    reference.fit(x, y, sample_weight=np.full(96, 2.0, np.float32), batch_size=16, epochs=2, shuffle=False,
+                  verbose=0)
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"x batch 0: y.*expected shape"):
+        model.fit(iter([(x[:4], y[:4, 0])]), verbose=0)
+
+
+@pytest.mark.skipif(__import__("os").environ.get("GRADSTEP_SANITIZED") == "1",
+                    reason="ASan's quarantine and shadow memory make RSS meaningless")
+def test_memory_stays_bounded_by_a_batch_for_a_long_generator():
+    import os
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("needs /proc/self/status")
+
+    def rss_mib():
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+    rng = np.random.default_rng(0)
+    weights = rng.standard_normal((256, 1)).astype(np.float32)
+
+    def batches(count):
+        for _ in range(count):
+            xb = rng.standard_normal((512, 256)).astype(np.float32)  # 0.5 MiB per batch
+            yield xb, xb @ weights
+
+    gs.set_seed(0)
+    model = gs.Sequential([gs.Input((256,)), gs.layers.Dense(32, activation="relu"), gs.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(batches(50), epochs=1, verbose=0)  # warm-up
+    before = rss_mib()
+    model.fit(batches(1000), epochs=1, verbose=0)  # 500 MiB of data went through
+    assert rss_mib() - before < 40, (before, rss_mib())

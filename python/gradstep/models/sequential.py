@@ -16,6 +16,7 @@ from .._validation import (as_float_array, check_float, check_input_shape, check
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, _unique_name
+from .batches import ArrayBatches, SourceBatches, is_data_source, split_batch
 
 _DEFAULT_BATCH_SIZE = 32
 
@@ -363,67 +364,40 @@ class Sequential:
     # ----------------------------------------------------------------------------- training
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Train for `epochs` epochs; returns a History (Keras 3 semantics).
+
+        x, y: arrays; or x alone as a data source (utils.PyDataset, a generator or an iterable of
+        (x, y) / (x, y, sample_weight) batches), read one batch at a time with `steps_per_epoch`
+        batches per epoch (for an iterator without it, until it is exhausted). validation_data:
+        (x, y[, sample_weight]) arrays or a data source (validation_steps batches).
 
         With shuffle=True each epoch's order is a permutation keyed by the model's seed and the
         number of epochs it has trained so far (over every fit call, saved with the model): a
         loop of fit(epochs=1) calls sees a new order each time, the same orders as one
-        fit(epochs=k), and a saved and reloaded model continues the sequence.
+        fit(epochs=k), and a saved and reloaded model continues the sequence. Data sources keep
+        their own order.
         """
         self._require_compiled("fit")
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
         initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
-        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
-                                       max_inclusive=False)
         validation_freq = check_positive_int(validation_freq, "validation_freq")
-        verbose = _resolve_verbose(verbose)
-        x = self._check_x(x)
-        n = len(x)
-        y = self._check_targets(y, n)
-        weights = self._check_sample_weight(sample_weight, class_weight, y, n)
-
-        val = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
-            x_val = self._check_x(validation_data[0], "validation_data[0] (x_val)")
-            y_val = self._check_targets(validation_data[1], len(x_val), "validation_data[1] (y_val)")
-            w_val = None
-            if len(validation_data) == 3 and validation_data[2] is not None:
-                w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
-            val = (x_val, y_val, w_val)
-        elif validation_split > 0.0:
-            split_at = int(n * (1.0 - validation_split))
-            if split_at == 0 or split_at == n:
-                raise ValueError(f"validation_split={validation_split} leaves {split_at} training and "
-                                 f"{n - split_at} validation samples out of {n}: both must be non-empty")
-            val = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
-            x, y = x[:split_at], y[:split_at]
-            weights = None if weights is None else weights[:split_at]
-            n = split_at
+        steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
+        validation_steps = check_positive_int(validation_steps, "validation_steps", allow_none=True)
         validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size",
                                                    allow_none=True) or batch_size
-
-        steps = -(-n // batch_size)
-        self._check_batchnorm_batches(n, batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, check_positive_int(steps_per_epoch, "steps_per_epoch"))
-        # As Keras: a History or ProgbarLogger the user passes is used instead of a second one.
-        callback_objects = list(callbacks or [])
-        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in callback_objects):
-            callback_objects.append(ProgbarLogger(verbose))
-        history = next((cb for cb in callback_objects if isinstance(cb, History)), None)
-        if history is None:
-            history = History()
-            callback_objects.append(history)
-        params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size, "samples": n}
-        cbs = CallbackList(callback_objects, self, params)
-        self.history = history
+        verbose = _resolve_verbose(verbose)
+        train, val = self._fit_batches(x, y, sample_weight, class_weight, batch_size, shuffle, validation_split,
+                                       validation_data, validation_batch_size)
+        train.limit(steps_per_epoch)
+        if val is not None:
+            val.limit(validation_steps)
+        cbs, history = self._fit_callbacks(callbacks, verbose, {
+            "epochs": epochs, "steps": train.steps, "verbose": verbose, "batch_size": batch_size,
+            "samples": train.samples})
 
         self.stop_training = False
-        seed = self._core.seed
         cbs.on_train_begin()
         # BackupAndRestore may have restored a backup: continue after its last finished epoch.
         if self._resume_from_epoch is not None:
@@ -431,47 +405,115 @@ class Sequential:
         logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
-            order = _core.permutation(n, seed, self._epochs_trained) if shuffle else None
-            loss_sum = 0.0
-            metric_sums = [0.0] * len(self._metric_names)
-            seen = 0
-            metric_weight = 0.0
-            for metric in self._metric_objects:
-                metric.reset_state()
-            for step in range(steps):
-                cbs.on_train_batch_begin(step)
-                start, stop = step * batch_size, min(n, (step + 1) * batch_size)
-                self.optimizer._prepare_step()
-                if order is not None:
-                    batch_loss, batch_metrics, count, weight = self._core.train_batch(x, y, order[start:stop],
-                                                                                      weights)
-                else:
-                    batch_loss, batch_metrics, count, weight = self._core.train_batch(
-                        x[start:stop], y[start:stop], None, None if weights is None else weights[start:stop])
-                loss_sum += batch_loss
-                metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
-                seen += count
-                metric_weight += weight
-                if self._metric_objects:
-                    self._update_metric_objects(y[order[start:stop]] if order is not None else y[start:stop], count)
-                logs = self._logs(loss_sum, metric_sums, seen, metric_weight)
-                cbs.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            logs = self._train_epoch(train, cbs)
             self._epochs_trained += 1
-            epoch_logs = dict(logs)
+            train.end_epoch()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 cbs.on_test_begin()
-                val_logs = self._evaluate_arrays(*val, validation_batch_size, callbacks=cbs)
+                val_logs = self._evaluate_batches(val, cbs)
                 cbs.on_test_end(val_logs)
-                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
         cbs.on_train_end(logs)
         self.history = history
         return history
+
+    def _fit_batches(self, x, y, sample_weight, class_weight, batch_size, shuffle, validation_split,
+                     validation_data, validation_batch_size):
+        """The training batches and the validation batches (or None) of a fit call."""
+        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
+                                       max_inclusive=False)
+        if is_data_source(x):
+            for value, arg in ((y, "y"), (sample_weight, "sample_weight")):
+                if value is not None:
+                    raise ValueError(f"{arg} must be None when x is a PyDataset or a generator: its batches carry "
+                                     f"(x, y) or (x, y, sample_weight)")
+            if validation_split:
+                raise ValueError("validation_split cannot split a PyDataset or a generator; give validation_data")
+            train = SourceBatches(x, lambda batch, i: self._check_source_batch(batch, i, "x", class_weight))
+        else:
+            x = self._check_x(x)
+            n = len(x)
+            y = self._check_targets(y, n)
+            weights = self._check_sample_weight(sample_weight, class_weight, y, n)
+            val_arrays = None
+            if validation_split > 0.0 and validation_data is None:
+                split_at = int(n * (1.0 - validation_split))
+                if split_at == 0 or split_at == n:
+                    raise ValueError(f"validation_split={validation_split} leaves {split_at} training and "
+                                     f"{n - split_at} validation samples out of {n}: both must be non-empty")
+                val_arrays = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
+                x, y = x[:split_at], y[:split_at]
+                weights = None if weights is None else weights[:split_at]
+            self._check_batchnorm_batches(len(x), batch_size)
+            train = ArrayBatches(x, y, weights, batch_size, shuffle=shuffle, seed=self._core.seed,
+                                 need_targets=bool(self._metric_objects))
+            if val_arrays is not None:
+                return train, ArrayBatches(*val_arrays, validation_batch_size)
+        if validation_data is None:
+            return train, None
+        if is_data_source(validation_data):
+            return train, SourceBatches(
+                validation_data, lambda batch, i: self._check_source_batch(batch, i, "validation_data", None),
+                what="validation_data")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
+                             "a PyDataset or a generator")
+        x_val = self._check_x(validation_data[0], "validation_data[0] (x_val)")
+        y_val = self._check_targets(validation_data[1], len(x_val), "validation_data[1] (y_val)")
+        w_val = None
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
+        return train, ArrayBatches(x_val, y_val, w_val, validation_batch_size)
+
+    def _check_source_batch(self, batch, index, what, class_weight):
+        """One (x, y, sample_weight) batch of a data source, checked as fit checks arrays."""
+        x, y, weights = split_batch(batch, index, what)
+        x = self._check_x(x, f"{what} batch {index}: x")
+        y = self._check_targets(y, len(x), f"{what} batch {index}: y")
+        return x, y, self._check_sample_weight(weights, class_weight, y, len(x))
+
+    def _fit_callbacks(self, callbacks, verbose, params):
+        """The callback list of a fit call and its History. As Keras: a History or ProgbarLogger
+        the user passes is used instead of a second one."""
+        objects = list(callbacks or [])
+        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in objects):
+            objects.append(ProgbarLogger(verbose))
+        history = next((cb for cb in objects if isinstance(cb, History)), None)
+        if history is None:
+            history = History()
+            objects.append(history)
+        self.history = history
+        return CallbackList(objects, self, params), history
+
+    def _train_epoch(self, batches, cbs):
+        """One epoch of train steps; returns its logs."""
+        totals = _Totals(self)
+        logs = {}
+        for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch(self._epochs_trained)):
+            cbs.on_train_batch_begin(step)
+            self.optimizer._prepare_step()
+            logs = totals.add(self._core.train_batch(x, y, indices, weights), y_seen)
+            cbs.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        return dict(logs)
+
+    def _evaluate_batches(self, batches, callbacks=None):
+        """Loss and metrics over every batch (test mode); returns the logs."""
+        totals = _Totals(self)
+        logs = None
+        for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch()):
+            if callbacks is not None:
+                callbacks.on_test_batch_begin(step)
+            logs = totals.add(self._core.test_batch(x, y, indices, weights), y_seen)
+            if callbacks is not None:
+                callbacks.on_test_batch_end(step, logs)
+        if logs is None:
+            raise ValueError("evaluation got no batches: the data source is empty (or exhausted)")
+        return logs
 
     def _check_batchnorm_batches(self, n, batch_size):
         """Fail before training, not at the end of the first epoch, when a BatchNormalization on
@@ -508,33 +550,10 @@ class Sequential:
         for metric in self._metric_objects:
             metric.update_state(y_batch, predictions)
 
-    def _evaluate_arrays(self, x, y, weights, batch_size, callbacks=None):
-        loss_sum = 0.0
-        metric_sums = [0.0] * len(self._metric_names)
-        seen = 0
-        metric_weight = 0.0
-        n = len(x)
-        for metric in self._metric_objects:
-            metric.reset_state()
-        for step, start in enumerate(range(0, n, batch_size)):
-            if callbacks is not None:
-                callbacks.on_test_batch_begin(step)
-            stop = min(n, start + batch_size)
-            batch_loss, batch_metrics, count, weight = self._core.test_batch(
-                x[start:stop], y[start:stop], None, None if weights is None else weights[start:stop])
-            loss_sum += batch_loss
-            metric_sums = [a + b for a, b in zip(metric_sums, batch_metrics)]
-            seen += count
-            metric_weight += weight
-            if self._metric_objects:
-                self._update_metric_objects(y[start:stop], count)
-            if callbacks is not None:
-                callbacks.on_test_batch_end(step, self._logs(loss_sum, metric_sums, seen, metric_weight))
-        return self._logs(loss_sum, metric_sums, seen, metric_weight)
-
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss and metrics over (x, y): a float (no metrics), a list [loss, *metrics], or a dict.
+        """Loss and metrics over (x, y), or over the batches of a data source x (PyDataset,
+        generator, iterable): a float (no metrics), a list [loss, *metrics], or a dict.
 
         verbose: 0 silent, 1 a progress bar, 2 one line ("auto": 1 on a terminal, else 2), as
         fit's. steps: evaluate only the first `steps` batches (Keras)."""
@@ -542,15 +561,19 @@ class Sequential:
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         steps = check_positive_int(steps, "steps", allow_none=True)
         verbose = _resolve_verbose(verbose)
-        x = self._check_x(x)
-        y = self._check_targets(y, len(x))
-        weights = self._check_sample_weight(sample_weight, None, y, len(x))
-        if steps is not None:
-            rows = min(len(x), steps * batch_size)
-            x, y, weights = x[:rows], y[:rows], None if weights is None else weights[:rows]
-        cbs = self._callbacks_for(callbacks, verbose, {"steps": -(-len(x) // batch_size), "verbose": verbose})
+        if is_data_source(x):
+            for value, arg in ((y, "y"), (sample_weight, "sample_weight")):
+                if value is not None:
+                    raise ValueError(f"{arg} must be None when x is a PyDataset or a generator")
+            batches = SourceBatches(x, lambda batch, i: self._check_source_batch(batch, i, "x", None))
+        else:
+            x = self._check_x(x)
+            y = self._check_targets(y, len(x))
+            batches = ArrayBatches(x, y, self._check_sample_weight(sample_weight, None, y, len(x)), batch_size)
+        batches.limit(steps)
+        cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
         cbs.on_test_begin()
-        logs = self._evaluate_arrays(x, y, weights, batch_size, cbs)
+        logs = self._evaluate_batches(batches, cbs)
         cbs.on_test_end(logs)
         return self._format_result(logs, return_dict)
 
@@ -569,7 +592,8 @@ class Sequential:
         return [logs["loss"]] + [logs[name] for name in self._metric_order]
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Inference-mode outputs for x, computed batch_size rows at a time (GIL released).
+        """Inference-mode outputs for x (arrays, computed batch_size rows at a time with the GIL
+        released; or the batches of a data source: x, (x,) or (x, y, ...) of which x is used).
 
         verbose: 0 silent, 1 a progress bar, 2 one line, as evaluate. steps: predict only the
         first `steps` batches. callbacks get on_predict_begin / _batch_begin / _batch_end / _end
@@ -577,22 +601,28 @@ class Sequential:
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         steps = check_positive_int(steps, "steps", allow_none=True)
         verbose = _resolve_verbose(verbose)
-        x = self._check_x(x)
-        if steps is not None:
-            x = x[:min(len(x), steps * batch_size)]
-        if not verbose and not callbacks:
-            return self._core.predict(x, batch_size)  # one call over every batch
-        n = len(x)
-        cbs = self._callbacks_for(callbacks, verbose, {"steps": -(-n // batch_size), "verbose": verbose})
+        if is_data_source(x):
+            batches = SourceBatches(x, lambda batch, i: (
+                self._check_x(split_batch(batch, i, "x", want_targets=False)[0], f"x batch {i}"), None, None))
+        else:
+            x = self._check_x(x)
+            if steps is not None:
+                x = x[:min(len(x), steps * batch_size)]
+            if not verbose and not callbacks:
+                return self._core.predict(x, batch_size)  # one call over every batch
+            batches = ArrayBatches(x, None, None, batch_size)
+        batches.limit(steps)
+        cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
         cbs.on_predict_begin()
-        out = np.empty((n,) + tuple(self._core.output_shape), dtype=np.float32)
-        for step, start in enumerate(range(0, n, batch_size)):
+        outputs = []
+        for step, (xb, _, _, _, _) in enumerate(batches.epoch()):
             cbs.on_predict_batch_begin(step)
-            stop = min(n, start + batch_size)
-            out[start:stop] = self._core.predict(x[start:stop], batch_size)
-            cbs.on_predict_batch_end(step, {"outputs": out[start:stop]})
+            outputs.append(self._core.predict(xb, batch_size))
+            cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
-        return out
+        if not outputs:
+            return np.empty((0,) + tuple(self._core.output_shape), dtype=np.float32)
+        return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
 
     def predict_on_batch(self, x):
         x = self._check_x(x)
@@ -701,6 +731,30 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name}, layers={len(self._layers)}>"
+
+
+class _Totals:
+    """Running sums of an epoch (or an evaluation) and its logs after each batch."""
+
+    def __init__(self, model):
+        self.model = model
+        self.loss_sum = 0.0
+        self.metric_sums = [0.0] * len(model._metric_names)
+        self.samples = 0
+        self.metric_weight = 0.0
+        for metric in model._metric_objects:
+            metric.reset_state()
+
+    def add(self, result, y_batch):
+        """Fold in one batch's (loss sum, metric sums, samples, metric weight); the logs so far."""
+        loss, metrics, samples, weight = result
+        self.loss_sum += loss
+        self.metric_sums = [a + b for a, b in zip(self.metric_sums, metrics)]
+        self.samples += samples
+        self.metric_weight += weight
+        if self.model._metric_objects:
+            self.model._update_metric_objects(y_batch, samples)
+        return self.model._logs(self.loss_sum, self.metric_sums, self.samples, self.metric_weight)
 
 
 def _as_index_array(x, name, embedding):

@@ -1,0 +1,118 @@
+"""Where fit, evaluate and predict get their batches: arrays in memory, or a data source (a
+utils.PyDataset, a generator, an iterator or any other iterable of batches).
+
+A provider has `steps` (batches per epoch; None when a source runs until it is exhausted) and
+`epoch(key)`, which yields, per batch, the arguments of the C++ batch call and the batch's
+targets for the metric objects: (x, y, indices, sample_weight, y_batch).
+"""
+import numpy as np
+
+from .. import _core
+
+
+def is_data_source(x):
+    """True for a PyDataset, a generator / iterator or another iterable of batches (not an
+    array, a list or a tuple of values, which are data)."""
+    from ..utils.py_dataset import PyDataset
+    if isinstance(x, PyDataset):
+        return True
+    if x is None or isinstance(x, (np.ndarray, list, tuple, str, bytes, dict)) or hasattr(x, "__array__"):
+        return False
+    return hasattr(x, "__next__") or hasattr(x, "__iter__")
+
+
+class ArrayBatches:
+    """Rows of arrays already validated; shuffled per epoch with a permutation keyed by `key`."""
+
+    def __init__(self, x, y, weights, batch_size, shuffle=False, seed=0, need_targets=False):
+        self.x, self.y, self.weights = x, y, weights
+        self.need_targets = need_targets and y is not None  # gather y_batch only for metric objects
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.samples = len(x)
+        self.steps = -(-self.samples // batch_size)
+
+    def limit(self, steps):
+        if steps is not None:
+            self.steps = min(self.steps, steps)
+
+    def epoch(self, key=0):
+        n, size = self.samples, self.batch_size
+        order = _core.permutation(n, self.seed, key) if self.shuffle else None
+        for step in range(self.steps):
+            start, stop = step * size, min(n, (step + 1) * size)
+            if order is not None:
+                idx = order[start:stop]
+                yield self.x, self.y, idx, self.weights, (self.y[idx] if self.need_targets else None)
+            else:
+                yield (self.x[start:stop], None if self.y is None else self.y[start:stop], None,
+                       None if self.weights is None else self.weights[start:stop],
+                       None if self.y is None else self.y[start:stop])
+
+    def end_epoch(self):
+        pass
+
+
+class SourceBatches:
+    """Batches from a data source, validated one at a time by `check(batch, index)`, which returns
+    (x, y, sample_weight). A PyDataset is read by index; an iterable is iterated (a fresh
+    iterator per epoch when it is re-iterable, the same one otherwise), `steps` batches per
+    epoch or until it is exhausted."""
+
+    def __init__(self, source, check, steps=None, what="x"):
+        from ..utils.py_dataset import PyDataset
+        self.source = source
+        self.check = check
+        self.what = what
+        self.is_dataset = isinstance(source, PyDataset)
+        if self.is_dataset:
+            length = len(source)
+            if length <= 0:
+                raise ValueError(f"{what}: the PyDataset has no batches (len() is {length})")
+            self.steps = length if steps is None else min(length, steps)
+        else:
+            self.steps = steps
+        self.iterator = None
+        self.samples = None
+
+    def limit(self, steps):
+        if steps is not None:
+            self.steps = steps if self.steps is None else min(self.steps, steps)
+
+    def _batches(self):
+        if self.is_dataset:
+            for index in range(self.steps):
+                yield self.source[index]
+            return
+        if self.iterator is None or iter(self.source) is not self.source:
+            self.iterator = iter(self.source)  # re-iterable sources start over every epoch
+        for index, batch in enumerate(self.iterator):
+            yield batch
+            if self.steps is not None and index + 1 >= self.steps:
+                return
+
+    def epoch(self, key=0):
+        for index, batch in enumerate(self._batches()):
+            x, y, weights = self.check(batch, index)
+            yield x, y, None, weights, y
+
+    def end_epoch(self):
+        if self.is_dataset:
+            self.source.on_epoch_end()
+
+
+def split_batch(batch, index, what, want_targets=True):
+    """(x, y, sample_weight) of one batch from a source: a tuple (x, y) or (x, y, sample_weight),
+    or for predict x alone (or (x,))."""
+    if isinstance(batch, (tuple, list)) and len(batch) in (1, 2, 3) and not isinstance(batch, np.ndarray):
+        parts = list(batch) + [None] * (3 - len(batch))
+        x, y, weights = parts
+    elif not want_targets:
+        x, y, weights = batch, None, None
+    else:
+        raise ValueError(f"{what}: batch {index} must be a tuple (x, y) or (x, y, sample_weight), got "
+                         f"{type(batch).__name__}")
+    if want_targets and y is None:
+        raise ValueError(f"{what}: batch {index} has no targets; give (x, y) or (x, y, sample_weight)")
+    return x, y, weights

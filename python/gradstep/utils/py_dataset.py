@@ -1,0 +1,31 @@
+"""PyDataset (keras.utils.PyDataset): a dataset that produces its batches on demand.
+
+Subclass it with __len__ (the number of batches) and __getitem__(index) returning one batch:
+(x, y) or (x, y, sample_weight) for fit and evaluate, x (or (x,)) for predict. fit, evaluate
+and predict then read one batch at a time, so memory stays bounded by a batch plus the model,
+whatever the dataset's size. on_epoch_end() is called after each epoch of fit (shuffle there if
+you want a new order: fit's `shuffle` does not reorder a PyDataset, as in Keras).
+"""
+
+
+class PyDataset:
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        if workers != 1 or use_multiprocessing:
+            raise NotImplementedError("PyDataset: workers > 1 and use_multiprocessing are not supported; batches "
+                                      "are read on the training thread")
+        self.workers = 1
+        self.use_multiprocessing = False
+        self.max_queue_size = max_queue_size
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __len__ (the number of batches)")
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index) returning a batch")
+
+    def on_epoch_end(self):
+        """Called after every epoch of fit."""
+
+    @property
+    def num_batches(self):
+        return len(self)
