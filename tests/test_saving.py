@@ -132,8 +132,6 @@ def test_round_trip_predictions_identical(tmp_path, hidden, output):
 
 
 def test_round_trip_bn_dropout(tmp_path):
-    if not hasattr(gs.layers, "BatchNormalization") or not hasattr(gs.layers, "Dropout"):
-        pytest.skip("BatchNormalization/Dropout not available yet")
     gs.set_seed(3)
     model = gs.Sequential([gs.Input((5,)), gs.layers.Dense(16, activation="relu"), gs.layers.BatchNormalization(),
                            gs.layers.Dropout(0.3), gs.layers.Dense(3, activation="softmax")])
@@ -183,8 +181,6 @@ def test_resume_training_bitwise(tmp_path, optimizer_factory):
 
 
 def test_resume_training_bitwise_bn_dropout(tmp_path):
-    if not hasattr(gs.layers, "BatchNormalization") or not hasattr(gs.layers, "Dropout"):
-        pytest.skip("BatchNormalization/Dropout not available yet")
 
     def build():
         gs.set_seed(5)
@@ -196,8 +192,6 @@ def test_resume_training_bitwise_bn_dropout(tmp_path):
 
 
 def test_resume_training_bitwise_schedule_and_regularizers(tmp_path):
-    if not hasattr(gs, "regularizers") or not hasattr(gs.optimizers, "schedules"):
-        pytest.skip("regularizers/schedules not available yet")
 
     def build():
         gs.set_seed(8)

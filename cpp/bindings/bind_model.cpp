@@ -103,7 +103,6 @@ void init_model(py::module_& m) {
             model.compile(std::move(loss), std::move(optimizer), parsed);
           },
           py::arg("loss"), py::arg("optimizer"), py::arg("metrics"))
-      .def_property_readonly("output_fused_with_loss", &Sequential::output_fused_with_loss)
       .def_property_readonly("target_width", &Sequential::target_width)
       .def_property_readonly("target_positions", &Sequential::target_positions)
       .def(

@@ -41,18 +41,6 @@ void AlignedBuffer::resize(std::size_t count) {
   size_ = capacity_ = count;
 }
 
-void AlignedBuffer::resize_keep(std::size_t count) {
-  if (count <= capacity_) {
-    size_ = count;
-    return;
-  }
-  float* fresh = allocate_aligned(count);
-  if (data_ != nullptr) std::memcpy(fresh, data_, size_ * sizeof(float));
-  std::free(data_);
-  data_ = fresh;
-  size_ = capacity_ = count;
-}
-
 void AlignedBuffer::fill_zero() {
   if (data_ != nullptr) std::memset(data_, 0, size_ * sizeof(float));
 }

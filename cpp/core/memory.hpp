@@ -33,8 +33,6 @@ class AlignedBuffer {
   // Grows to at least `count` floats (contents are not kept); never shrinks, so reusing a
   // buffer for a smaller batch costs nothing. New storage is zero-filled.
   void resize(std::size_t count);
-  // Like resize but keeps the first min(old, count) floats.
-  void resize_keep(std::size_t count);
   void fill_zero();
 
   float* data() { return data_; }

@@ -38,36 +38,5 @@ inline std::string batch_shape_str(const Shape& shape) {
   return s + ")";
 }
 
-class Tensor {
- public:
-  Tensor() = default;
-  // Owned, zero-filled, aligned storage.
-  explicit Tensor(Shape shape) : shape_(std::move(shape)) {
-    for (auto d : shape_)
-      if (d < 0) throw std::invalid_argument("Tensor: negative dimension in shape " + shape_str(shape_));
-    storage_ = std::make_shared<AlignedBuffer>(static_cast<std::size_t>(shape_size(shape_)));
-    data_ = storage_->data();
-  }
-  // Borrowed view: the caller keeps `data` alive (e.g. the NumPy array it came from).
-  static Tensor view(float* data, Shape shape) {
-    Tensor t;
-    t.shape_ = std::move(shape);
-    t.data_ = data;
-    return t;
-  }
-
-  float* data() { return data_; }
-  const float* data() const { return data_; }
-  const Shape& shape() const { return shape_; }
-  std::int64_t dim(std::size_t i) const { return shape_.at(i); }
-  std::size_t ndim() const { return shape_.size(); }
-  std::int64_t size() const { return shape_size(shape_); }
-  bool owns_data() const { return storage_ != nullptr; }
-
- private:
-  Shape shape_;
-  std::shared_ptr<AlignedBuffer> storage_;
-  float* data_ = nullptr;
-};
 
 }  // namespace gradstep

@@ -535,7 +535,6 @@ def _require(condition, path, what):
 
 def _deserialize_layer(entry, custom_objects):
     from .. import layers as layers_module
-    from ..layers.layer import Layer
 
     class_name = entry.get("class_name")
     config = entry.get("config")
@@ -543,13 +542,7 @@ def _deserialize_layer(entry, custom_objects):
         raise ValueError(f"expected {{'class_name': str, 'config': dict}}, got {entry!r}")
     if class_name in custom_objects:
         return custom_objects[class_name].from_config(config)
-    deserialize = getattr(layers_module, "deserialize", None)
-    if deserialize is not None:
-        return deserialize({"class_name": class_name, "config": config})
-    cls = getattr(layers_module, class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise ValueError(f"unknown layer class {class_name!r}")
-    return cls.from_config(config)
+    return layers_module.deserialize({"class_name": class_name, "config": config})
 
 
 def _restore_model(archive, config, custom_objects, compile):
