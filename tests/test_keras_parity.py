@@ -485,3 +485,19 @@ def test_memory_stays_bounded_by_a_batch_for_a_long_generator():
     before = rss_mib()
     model.fit(batches(1000), epochs=1, verbose=0)  # 500 MiB of data went through
     assert rss_mib() - before < 40, (before, rss_mib())
+
+
+def test_python_and_cpp_share_one_rule_per_hyper_parameter():
+    from gradstep import _core
+    with pytest.raises(ValueError, match=r"momentum must be in \[0\.0, 1\.0\]"):
+        gs.optimizers.SGD(momentum=1.5)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0\.0, 1\.0\]"):
+        _core.SGD(0.01, 1.5, False)
+    # 0 disables a clipping mode in both: a zero clipnorm next to a clipvalue is accepted by both...
+    gs.optimizers.Adam(clipnorm=0.0, clipvalue=1.0)
+    _core.Adam(0.001, 0.9, 0.999, 1e-7, False).set_clipping(0.0, 1.0, 0.0)
+    # ...and two positive ones are refused by both, with one message.
+    with pytest.raises(ValueError, match="only one of clipnorm, clipvalue and global_clipnorm"):
+        gs.optimizers.Adam(clipnorm=1.0, global_clipnorm=2.0)
+    with pytest.raises(ValueError, match="only one of clipnorm, clipvalue and global_clipnorm"):
+        _core.Adam(0.001, 0.9, 0.999, 1e-7, False).set_clipping(1.0, 0.0, 2.0)

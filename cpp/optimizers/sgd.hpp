@@ -6,6 +6,9 @@
 // PyTorch keeps v = momentum*v + g and steps w -= lr*v: the same trajectory for a constant lr.
 #pragma once
 
+#include <stdexcept>
+#include <string>
+
 #include "kernels/optim.hpp"
 #include "optimizers/optimizer.hpp"
 
@@ -14,7 +17,9 @@ namespace gradstep {
 class SGD : public Optimizer {
  public:
   SGD(float learning_rate, float momentum, bool nesterov) : Optimizer(learning_rate), momentum_(momentum), nesterov_(nesterov) {
-    require_non_negative("momentum", momentum);
+    // Keras 3's rule (and the Python wrapper's): momentum in [0, 1].
+    if (!(momentum >= 0.0f && momentum <= 1.0f))
+      throw std::invalid_argument("momentum must be in [0.0, 1.0], got " + std::to_string(momentum));
   }
   std::string class_name() const override { return "SGD"; }
   std::vector<std::string> slot_names() const override {

@@ -31,8 +31,10 @@ class Optimizer:
         self.clipnorm = check_float(clipnorm, "clipnorm", minimum=0.0, allow_none=True)
         self.clipvalue = check_float(clipvalue, "clipvalue", minimum=0.0, allow_none=True)
         self.global_clipnorm = check_float(global_clipnorm, "global_clipnorm", minimum=0.0, allow_none=True)
-        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))
-                 if v is not None]
+        # One rule, the C++ core's (Optimizer::set_clipping): 0 or None disables a clipping mode,
+        # and at most one may be positive.
+        given = [n for n, v in (("clipnorm", self.clipnorm), ("clipvalue", self.clipvalue),
+                                ("global_clipnorm", self.global_clipnorm)) if v]
         if len(given) > 1:
             raise ValueError(f"only one of clipnorm, clipvalue and global_clipnorm can be set, got {', '.join(given)}")
         self._core = self._make_core(learning_rate)
