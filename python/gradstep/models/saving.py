@@ -85,7 +85,7 @@ def save_weights(model, filepath, overwrite=True):
     path = _check_path(filepath)
     _check_overwrite(path, overwrite)
     if not model.built:
-        model._require_built("save_weights")
+        model.build()  # when the input shape is known; otherwise ValueError says how to build it
     weights = model.get_weights()
     members = [(_weight_member(i), _npy_bytes(w)) for i, w in enumerate(weights)]
     _atomic_write(path, _build_archive("weights", members))
@@ -98,7 +98,7 @@ def load_weights(model, filepath):
     with _open_archive(path) as archive:
         count = _weight_count(archive)
         if not model.built:
-            model._require_built("load_weights")
+            model.build()  # when the input shape is known; otherwise ValueError says how to build it
         weights = _read_weights(archive, model, path, count,
                                 "the model has {expected}; it was saved from a different architecture")
     model.set_weights(weights)
@@ -187,53 +187,34 @@ def _read_weights(archive, model, path, count, mismatch):
 
 def _weight_specs(model):
     """[(label, shape)] of the model's weights in get_weights() order."""
-    specs = []
-    core = model._core
-    layers = model.layers
-    for i in range(core.num_weights):
-        layer_index, name, shape, _ = core.weight_info(i)
-        layer_name = layers[layer_index].name if 0 <= layer_index < len(layers) else f"layer {layer_index}"
-        specs.append((f"{layer_name}/{name}", tuple(int(d) for d in shape)))
-    return specs
+    return [(path, tuple(int(d) for d in w.shape)) for path, w in zip(model.weight_paths(), model.get_weights())]
 
 
 def _model_members(model):
-    from .. import losses, optimizers
-
-    if not model.built and model._input_shape is not None and model.layers:
-        model.build()  # input shape known: build now (as Keras does at construction) so weights are saved
+    build_config = model.get_build_config()
     members = []
     config = {
         "model": {"class_name": type(model).__name__, "config": model.get_config()},
-        "built": bool(model.built),
-        "seed": int(model._core.seed) if model.built else None,
+        "built": build_config is not None,
+        "seed": build_config["seed"] if build_config is not None else None,
         "compiled": bool(model.compiled),
-        "compile_config": None,
+        "compile_config": model.get_compile_config(),
         "weights": [],
         "optimizer_state": None,
         # Where the model's random streams stand: the next fit's shuffle key and the counter of
         # training-mode calls outside fit (their dropout masks).
-        "training_state": {"epochs_trained": int(model._epochs_trained),
-                           "direct_training_calls": int(model._core.direct_training_calls) if model.built else 0},
+        "training_state": model.get_training_state(),
     }
-    if model.compiled:
-        config["compile_config"] = {
-            "optimizer": optimizers.serialize(model.optimizer),
-            "loss": losses.serialize(model.loss),
-            "metrics": model._metrics_config(),
-        }
-    if model.built:
+    if build_config is not None:
         for i, ((label, shape), value) in enumerate(zip(_weight_specs(model), model.get_weights())):
             members.append((_weight_member(i), _npy_bytes(value)))
             config["weights"].append({"name": label, "shape": list(shape), "member": _weight_member(i)})
-        opt_core = model.optimizer._core if model.compiled else None
-        if opt_core is not None and opt_core.built:
-            slot_names = list(opt_core.slot_names)
-            state = {"iterations": int(opt_core.iterations), "slot_names": slot_names,
-                     "num_params": int(opt_core.num_params)}
+        state = model.optimizer.get_state() if model.compiled else None
+        if state is not None:
+            slots = state.pop("slots")
             members.append((_OPTIMIZER_STATE, _json_bytes(state)))
-            for k in range(len(slot_names)):
-                members.append((_slot_member(k), _npy_bytes(opt_core.get_slot(k))))
+            for k, values in enumerate(slots):
+                members.append((_slot_member(k), _npy_bytes(values)))
             config["optimizer_state"] = {"member": _OPTIMIZER_STATE}
     try:
         config_bytes = _json_bytes(config)
@@ -546,7 +527,6 @@ def _deserialize_layer(entry, custom_objects):
 
 
 def _restore_model(archive, config, custom_objects, compile):
-    from .. import losses, optimizers
     from .sequential import Sequential
 
     path = archive.path
@@ -589,7 +569,7 @@ def _restore_model(archive, config, custom_objects, compile):
         if built:
             model.build(tuple(input_shape), seed=seed)
         elif input_shape is not None:
-            model._input_shape = tuple(input_shape)
+            model.set_input_shape(tuple(input_shape))
     except Exception as error:
         raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
 
@@ -608,9 +588,7 @@ def _restore_model(archive, config, custom_objects, compile):
     _require(isinstance(metrics, list) and all(isinstance(m, (str, dict)) for m in metrics), path,
              f"invalid metrics {metrics!r}")
     try:
-        optimizer = optimizers.deserialize(compile_config["optimizer"])
-        loss = losses.deserialize(compile_config["loss"])
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+        model.compile_from_config(compile_config)
     except Exception as error:
         raise _FormatError(f"{_where(path)}: cannot restore the compile configuration: {error}") from error
 
@@ -624,21 +602,15 @@ def _restore_training_state(state, model, path):
     if state is None:
         return
     _require(isinstance(state, dict), path, "training_state is not an object")
-    values = {}
-    for key in ("epochs_trained", "direct_training_calls"):
-        value = state.get(key, 0)
-        _require(isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 62, path,
-                 f"invalid training_state {key} {value!r}")
-        values[key] = value
-    model._epochs_trained = values["epochs_trained"]
-    if model.built:
-        model._core.direct_training_calls = values["direct_training_calls"]
+    try:
+        model.set_training_state(state)
+    except ValueError as error:
+        raise _FormatError(f"{_where(path)}: {error}") from None
 
 
 def _restore_optimizer_state(archive, optimizer):
     path = archive.path
     state = archive.load_json(_OPTIMIZER_STATE)
-    core = optimizer._core
     _require(isinstance(state, dict), path, "optimizer state is not an object")
     iterations = state.get("iterations")
     slot_names = state.get("slot_names")
@@ -646,17 +618,14 @@ def _restore_optimizer_state(archive, optimizer):
     _require(isinstance(iterations, int) and not isinstance(iterations, bool) and iterations >= 0, path,
              f"invalid optimizer iterations {iterations!r}")
     _require(isinstance(slot_names, list), path, "invalid optimizer slot names")
-    if not core.built:
+    _require(isinstance(num_params, int) and not isinstance(num_params, bool) and num_params >= 0, path,
+             f"invalid optimizer parameter count {num_params!r}")
+    if not optimizer.built:
         raise _FormatError(f"{_where(path)}: the file holds optimizer state but the restored optimizer was not "
                            f"built with the model")
-    if list(slot_names) != list(core.slot_names):
-        raise _FormatError(f"{_where(path)}: the optimizer state has slots {slot_names} but "
-                           f"{type(optimizer).__name__} has {list(core.slot_names)}")
-    if num_params != int(core.num_params):
-        raise _FormatError(f"{_where(path)}: the optimizer state covers {num_params!r} parameters but the model "
-                           f"has {int(core.num_params)}")
-    slots = [archive.load_array(_slot_member(k), (int(core.num_params),), f"optimizer slot {k} ({slot_name})")
+    slots = [archive.load_array(_slot_member(k), (num_params,), f"optimizer slot {k} ({slot_name})")
              for k, slot_name in enumerate(slot_names)]
-    for k, values in enumerate(slots):
-        core.set_slot(k, values)
-    core.iterations = iterations
+    try:
+        optimizer.set_state(iterations, slot_names, num_params, slots)
+    except ValueError as error:
+        raise _FormatError(f"{_where(path)}: {error}") from None

@@ -704,6 +704,56 @@ class Sequential:
         return int(self._core.num_trainable + self._core.num_state)
 
     # ----------------------------------------------------------------------------- saving
+    # The interface models/saving.py uses (no private attribute crosses modules).
+    def weight_paths(self):
+        """["layer_name/weight_name", ...] of every weight, in get_weights() order."""
+        self._require_built("weight_paths")
+        paths = []
+        for i in range(self._core.num_weights):
+            layer_index, name, _, _ = self._core.weight_info(i)
+            paths.append(f"{self._layers[layer_index].name}/{name}")
+        return paths
+
+    def get_build_config(self):
+        """{"input_shape": [...], "seed": n} of a built model (None when not built): with the
+        architecture, what rebuilds the same model (Keras' get_build_config)."""
+        if self._core is None:
+            return None
+        return {"input_shape": list(self._input_shape), "seed": int(self._core.seed)}
+
+    def set_input_shape(self, input_shape):
+        """Declare the input shape of an unbuilt model (it builds on first use)."""
+        if self._core is not None:
+            raise ValueError("set_input_shape: the model is already built")
+        self._input_shape = check_input_shape(input_shape)
+
+    def get_compile_config(self):
+        """{"optimizer", "loss", "metrics"} as serialised configurations (None when not
+        compiled): what compile_from_config takes (Keras' names)."""
+        if not self.compiled:
+            return None
+        return {"optimizer": optimizers.serialize(self.optimizer), "loss": losses.serialize(self.loss),
+                "metrics": self._metrics_config()}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=losses.deserialize(config["loss"]),
+                     metrics=list(config["metrics"]))
+
+    def get_training_state(self):
+        """Where the model's random streams stand: the next fit's shuffle key (epochs trained)
+        and the counter of training-mode calls outside fit (their dropout masks)."""
+        return {"epochs_trained": int(self._epochs_trained),
+                "direct_training_calls": int(self._core.direct_training_calls) if self._core is not None else 0}
+
+    def set_training_state(self, state):
+        for key in ("epochs_trained", "direct_training_calls"):
+            value = state.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2 ** 62:
+                raise ValueError(f"training state {key} must be an int in [0, 2**62), got {value!r}")
+        self._epochs_trained = state.get("epochs_trained", 0)
+        if self._core is not None:
+            self._core.direct_training_calls = state.get("direct_training_calls", 0)
+
     def save(self, filepath, overwrite=True):
         """Save architecture, compile configuration, weights and optimizer state to one `.gstep` file."""
         from .saving import save_model

@@ -85,6 +85,36 @@ class Optimizer:
         """Number of updates applied so far."""
         return int(self._core.iterations)
 
+    # The interface models/saving.py uses for the optimizer's state.
+    @property
+    def built(self):
+        """True once a compiled model has sized the slots for its parameters."""
+        return bool(self._core.built)
+
+    def get_state(self):
+        """{"iterations", "slot_names", "num_params"} and the slots (flat float32 arrays, one per
+        name, in the model's parameter layout), or None before the optimizer is built."""
+        if not self._core.built:
+            return None
+        names = list(self._core.slot_names)
+        return {"iterations": int(self._core.iterations), "slot_names": names,
+                "num_params": int(self._core.num_params), "slots": [self._core.get_slot(k) for k in range(len(names))]}
+
+    def set_state(self, iterations, slot_names, num_params, slots):
+        """Restore what get_state returned; ValueError (nothing changed) when it does not fit."""
+        if not self._core.built:
+            raise ValueError("the optimizer is not built: compile it with a built model first")
+        if list(slot_names) != list(self._core.slot_names):
+            raise ValueError(f"the state has slots {list(slot_names)} but {type(self).__name__} has "
+                             f"{list(self._core.slot_names)}")
+        if num_params != int(self._core.num_params):
+            raise ValueError(f"the state covers {num_params!r} parameters but the model has {int(self._core.num_params)}")
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+            raise ValueError(f"invalid optimizer iterations {iterations!r}")
+        for k, values in enumerate(slots):
+            self._core.set_slot(k, values)
+        self._core.iterations = iterations
+
     def _prepare_step(self):
         """Called by the model (and apply()) before every update: with a schedule, sets the C++ learning
         rate to schedule(iterations), the step about to be taken (0 for the first), as Keras does."""
