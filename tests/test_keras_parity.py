@@ -501,3 +501,9 @@ def test_python_and_cpp_share_one_rule_per_hyper_parameter():
         gs.optimizers.Adam(clipnorm=1.0, global_clipnorm=2.0)
     with pytest.raises(ValueError, match="only one of clipnorm, clipvalue and global_clipnorm"):
         _core.Adam(0.001, 0.9, 0.999, 1e-7, False).set_clipping(1.0, 0.0, 2.0)
+
+
+def test_pydataset_refuses_what_it_would_ignore():
+    for kwargs in ({"workers": 4}, {"use_multiprocessing": True}, {"max_queue_size": 3}):
+        with pytest.raises(NotImplementedError, match=next(iter(kwargs))):
+            gs.utils.PyDataset(**kwargs)
