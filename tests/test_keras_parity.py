@@ -507,3 +507,34 @@ def test_pydataset_refuses_what_it_would_ignore():
     for kwargs in ({"workers": 4}, {"use_multiprocessing": True}, {"max_queue_size": 3}):
         with pytest.raises(NotImplementedError, match=next(iter(kwargs))):
             gs.utils.PyDataset(**kwargs)
+
+
+def test_metric_classes_take_sample_weights_as_scikit_learn():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    y, p = _binary_data(5)
+    w = np.random.default_rng(5).uniform(0.0, 2.0, len(y))
+    for metric, expected in (
+            (gs.metrics.Precision(), sklearn_metrics.precision_score(y, p > 0.5, sample_weight=w)),
+            (gs.metrics.Recall(), sklearn_metrics.recall_score(y, p > 0.5, sample_weight=w)),
+            (gs.metrics.MeanAbsoluteError(), sklearn_metrics.mean_absolute_error(y, p, sample_weight=w))):
+        metric.update_state(y, p, sample_weight=w)
+        assert metric.result() == pytest.approx(expected)
+    auc = gs.metrics.AUC(num_thresholds=2000)
+    auc.update_state(y, p, sample_weight=w)
+    assert auc.result() == pytest.approx(sklearn_metrics.roc_auc_score(y, p, sample_weight=w), abs=5e-4)
+
+
+def test_metric_objects_skip_masked_positions():
+    gs.set_seed(0)
+    model = gs.Sequential([gs.Input((5,)), gs.layers.Embedding(9, 4, mask_zero=True),
+                           gs.layers.LSTM(3, return_sequences=True), gs.layers.Dense(4, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy",
+                  metrics=["accuracy", gs.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    x = np.array([[3, 4, 5, 0, 0], [1, 2, 3, 4, 5], [7, 0, 0, 0, 0]])
+    y = np.random.default_rng(0).integers(0, 4, (3, 5))
+    _, accuracy, top2 = model.evaluate(x, y, verbose=0)
+    probs = model.predict(x, verbose=0)
+    valid = x != 0
+    assert accuracy == pytest.approx((probs.argmax(-1) == y)[valid].mean())
+    rank = (probs > np.take_along_axis(probs, y[..., None], axis=2)).sum(-1)
+    assert top2 == pytest.approx((rank < 2)[valid].mean())

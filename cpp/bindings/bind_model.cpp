@@ -118,6 +118,17 @@ void init_model(py::module_& m) {
             return out;
           },
           py::arg("rows"), "A copy of the output of the last batch (its first `rows` rows).")
+      .def(
+          "last_output_mask",
+          [](Sequential& model, std::int64_t rows) -> py::object {
+            std::lock_guard<std::mutex> lock(model.mutex());
+            const float* mask = model.last_output_mask();
+            if (mask == nullptr) return py::none();
+            auto out = new_array(Shape{rows, model.target_positions()});
+            std::copy(mask, mask + rows * model.target_positions(), out.mutable_data());
+            return out;
+          },
+          py::arg("rows"), "The padding mask of the last batch's output (rows x positions), or None.")
       .def_property_readonly("takes_indices", &Sequential::takes_indices)
       .def_property_readonly("output_masked", &Sequential::output_masked)
       .def(

@@ -84,6 +84,8 @@ class Sequential {
   // The model's output for the last batch (rows of output size): what the Python metric classes
   // read after train_batch / test_batch.
   const float* last_output() const { return activations_.empty() ? nullptr : activations_.back().data(); }
+  // Its padding mask (rows x target_positions() floats, 1 or 0), or null when the output has none.
+  const float* last_output_mask() const { return output_mask_; }
   // True when the first layer reads int64 indices (Embedding) instead of float32 values.
   bool takes_indices() const { return !layers_.empty() && layers_.front()->takes_indices(); }
   // True when the output carries a padding mask (the loss and metrics then skip masked positions).

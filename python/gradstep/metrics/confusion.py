@@ -28,13 +28,17 @@ class _Counts(Metric):
         self.true_positives = self.false_positives = self.false_negatives = 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = self._arrays(y_true, y_pred, sample_weight)
-        y_true = y_true.reshape(y_pred.shape) if y_true.size == y_pred.size else y_true
+        y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
+        if y_true.size != y_pred.size:
+            raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} values for {y_pred.size} predictions")
+        y_true = y_true.reshape(y_pred.shape)
+        w = np.ones(y_pred.shape) if weights is None else np.broadcast_to(
+            weights.reshape(weights.shape + (1,) * (y_pred.ndim - weights.ndim)), y_pred.shape)
         positive = y_pred > self.thresholds
         actual = y_true > 0.5
-        self.true_positives += float(np.sum(positive & actual))
-        self.false_positives += float(np.sum(positive & ~actual))
-        self.false_negatives += float(np.sum(~positive & actual))
+        self.true_positives += float(np.sum(w * (positive & actual)))
+        self.false_positives += float(np.sum(w * (positive & ~actual)))
+        self.false_negatives += float(np.sum(w * (~positive & actual)))
 
     def get_config(self):
         return {"thresholds": self.thresholds, "name": self.name}
@@ -86,20 +90,21 @@ class AUC(Metric):
         self._fn = np.zeros(self.num_thresholds)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = self._arrays(y_true, y_pred, sample_weight)
-        actual = (y_true.reshape(-1) > 0.5) if y_true.size == y_pred.size else None
-        if actual is None:
+        y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
+        if y_true.size != y_pred.size:
             raise ValueError(f"AUC: y_true has {y_true.size} values for {y_pred.size} predictions")
+        actual = y_true.reshape(-1) > 0.5
         scores = y_pred.reshape(-1)
-        # Counts of positives / negatives scoring above each threshold, from the sorted scores.
-        order = np.sort(scores[actual])
-        negatives = np.sort(scores[~actual])
-        above_pos = len(order) - np.searchsorted(order, self._thresholds, side="right")
-        above_neg = len(negatives) - np.searchsorted(negatives, self._thresholds, side="right")
-        self._tp += above_pos
-        self._fn += len(order) - above_pos
-        self._fp += above_neg
-        self._tn += len(negatives) - above_neg
+        w = np.ones(scores.shape) if weights is None else np.broadcast_to(
+            weights.reshape(weights.shape + (1,) * (y_pred.ndim - weights.ndim)), y_pred.shape).reshape(-1)
+        for mask, above, below in ((actual, self._tp, self._fn), (~actual, self._fp, self._tn)):
+            # Weighted counts above each threshold, from the scores sorted once.
+            order = np.argsort(scores[mask], kind="stable")
+            sorted_scores, sorted_w = scores[mask][order], w[mask][order]
+            tail = np.concatenate([np.cumsum(sorted_w[::-1])[::-1], [0.0]])  # weight at or after index i
+            first_above = np.searchsorted(sorted_scores, self._thresholds, side="right")
+            above += tail[first_above]
+            below += tail[0] - tail[first_above] if len(tail) > 1 else 0.0
 
     def result(self):
         tpr = np.divide(self._tp, self._tp + self._fn, out=np.zeros_like(self._tp), where=(self._tp + self._fn) > 0)

@@ -6,7 +6,9 @@ starts over with reset_state(). In compile(metrics=[...]) such objects (or their
 are updated after every batch with that batch's targets and predictions (the training-mode output
 during fit, as Keras), reset at the start of each epoch and of each evaluate. They are computed in
 NumPy (float64), while the built-in running means ("accuracy", "mse", ...) are computed in C++.
-Like Keras' `metrics` (not `weighted_metrics`), they ignore sample weights.
+Like Keras' `metrics` (not `weighted_metrics`), compile does not pass them fit's sample weights,
+but with a padding mask the masked positions get weight 0. update_state(y_true, y_pred,
+sample_weight) takes weights per sample (or per position) as Keras.
 """
 import numpy as np
 
@@ -50,11 +52,20 @@ class Metric:
 
     @staticmethod
     def _arrays(y_true, y_pred, sample_weight):
-        if sample_weight is not None:
-            raise NotImplementedError("sample_weight is not supported by gradstep's metric classes")
+        """float64 y_true, y_pred and the weights broadcast to y_pred's leading axes (one per
+        row of predictions, e.g. per sample or per time step), or None."""
         y_true = np.asarray(y_true, dtype=np.float64)
         y_pred = np.asarray(y_pred, dtype=np.float64)
-        return y_true, y_pred
+        if sample_weight is None:
+            return y_true, y_pred, None
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        rows = y_pred.shape[:-1] if y_pred.ndim > 1 else y_pred.shape
+        if weights.shape != rows:
+            if weights.ndim > len(rows) or weights.shape != rows[:weights.ndim]:
+                raise ValueError(f"sample_weight: expected a shape that broadcasts to {rows} (leading axes of "
+                                 f"y_pred), got {weights.shape}")
+            weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (len(rows) - weights.ndim)), rows)
+        return y_true, y_pred, weights
 
 
 def _ratio(numerator, denominator):

@@ -1,4 +1,5 @@
-"""MeanSquaredError and MeanAbsoluteError as metric classes: the mean over every element seen."""
+"""MeanSquaredError and MeanAbsoluteError as metric classes: the (weighted) mean over the rows
+seen of each row's mean over the last axis (Keras' MeanMetricWrapper)."""
 import numpy as np
 
 from .metric import Metric, _ratio
@@ -10,10 +11,13 @@ class _MeanError(Metric):
         self.count = 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = self._arrays(y_true, y_pred, sample_weight)
+        y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         error = y_pred - y_true.reshape(y_pred.shape)
-        self.total += float(np.sum(self._per_element(error)))
-        self.count += float(error.size)
+        # Keras: the per-row mean over the last axis, weighted by the row's weight.
+        per_row = np.mean(self._per_element(error), axis=-1) if error.ndim > 1 else self._per_element(error)
+        w = np.ones(per_row.shape) if weights is None else weights
+        self.total += float(np.sum(w * per_row))
+        self.count += float(np.sum(w))
 
     def result(self):
         return _ratio(self.total, self.count)

@@ -21,13 +21,14 @@ class _TopK(Metric):
         raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = self._arrays(y_true, y_pred, sample_weight)
+        y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         scores = y_pred.reshape(-1, y_pred.shape[-1])
+        w = np.ones(len(scores)) if weights is None else weights.reshape(-1)
         labels = self._labels(y_true, y_pred).astype(np.int64)
         true_scores = scores[np.arange(len(scores)), labels]
         higher = np.sum(scores > true_scores[:, None], axis=1)
-        self.hits += float(np.sum(higher < self.k))
-        self.count += float(len(scores))
+        self.hits += float(np.sum(w * (higher < self.k)))
+        self.count += float(np.sum(w))
 
     def result(self):
         return _ratio(self.hits, self.count)

@@ -238,9 +238,7 @@ class Sequential:
                 targets = "integer labels" if self.loss.sparse_targets else "arrays shaped like the output"
                 raise ValueError(f"metrics: {type(metric).__name__} cannot be computed with loss "
                                  f"{type(self.loss).__name__}, whose targets are {targets}")
-            if self._core.output_masked:
-                raise NotImplementedError(f"metrics: {type(metric).__name__} does not support masked outputs yet; "
-                                          f"use the built-in names ('accuracy', 'mse', ...)")
+
         self._core.compile(self.loss._core, self.optimizer._core, self._metric_kinds)
 
     def _require_compiled(self, what):
@@ -545,10 +543,14 @@ class Sequential:
                 for entry in getattr(self, "_metric_entries", [])]
 
     def _update_metric_objects(self, y_batch, count):
-        """Feed the last batch's targets and output to the metric objects."""
+        """Feed the last batch's targets and output to the metric objects (a padding mask, if
+        the output has one, as their sample weights: masked positions do not count)."""
         predictions = self._core.last_output(count)
+        mask = self._core.last_output_mask(count)
+        if mask is not None:
+            mask = mask.reshape(predictions.shape[:-1])
         for metric in self._metric_objects:
-            metric.update_state(y_batch, predictions)
+            metric.update_state(y_batch, predictions, sample_weight=mask)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
