@@ -9,7 +9,7 @@ consecutive thresholds (Keras' summation_method="interpolation").
 """
 import numpy as np
 
-from .metric import Metric, _ratio
+from .metric import Metric, _per_element, _ratio
 
 
 class _Counts(Metric):
@@ -32,8 +32,7 @@ class _Counts(Metric):
         if y_true.size != y_pred.size:
             raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} values for {y_pred.size} predictions")
         y_true = y_true.reshape(y_pred.shape)
-        w = np.ones(y_pred.shape) if weights is None else np.broadcast_to(
-            weights.reshape(weights.shape + (1,) * (y_pred.ndim - weights.ndim)), y_pred.shape)
+        w = _per_element(weights, y_pred.shape)
         positive = y_pred > self.thresholds
         actual = y_true > 0.5
         self.true_positives += float(np.sum(w * (positive & actual)))
@@ -95,8 +94,7 @@ class AUC(Metric):
             raise ValueError(f"AUC: y_true has {y_true.size} values for {y_pred.size} predictions")
         actual = y_true.reshape(-1) > 0.5
         scores = y_pred.reshape(-1)
-        w = np.ones(scores.shape) if weights is None else np.broadcast_to(
-            weights.reshape(weights.shape + (1,) * (y_pred.ndim - weights.ndim)), y_pred.shape).reshape(-1)
+        w = _per_element(weights, y_pred.shape).reshape(-1)
         for mask, above, below in ((actual, self._tp, self._fn), (~actual, self._fp, self._tn)):
             # Weighted counts above each threshold, from the scores sorted once.
             order = np.argsort(scores[mask], kind="stable")

@@ -64,8 +64,15 @@ class Metric:
             if weights.ndim > len(rows) or weights.shape != rows[:weights.ndim]:
                 raise ValueError(f"sample_weight: expected a shape that broadcasts to {rows} (leading axes of "
                                  f"y_pred), got {weights.shape}")
-            weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (len(rows) - weights.ndim)), rows)
+            weights = _per_element(weights, rows)
         return y_true, y_pred, weights
+
+
+def _per_element(weights, shape):
+    """Row weights (from Metric._arrays) spread over every element of `shape`; ones when None."""
+    if weights is None:
+        return np.ones(shape)
+    return np.broadcast_to(weights.reshape(weights.shape + (1,) * (len(shape) - weights.ndim)), shape)
 
 
 def _ratio(numerator, denominator):

@@ -177,17 +177,12 @@ def _slot_member(k):
 def _read_weights(archive, model, path, count, mismatch):
     """The archive's weight arrays, checked against the model's count and shapes; `mismatch`
     completes "the file holds N weight arrays but ..." ({expected} is the model's count)."""
-    expected = _weight_specs(model)
+    expected = model.weight_specs()
     if count != len(expected):
         raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but "
                            + mismatch.format(expected=len(expected)))
     return [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
             for i, (label, shape) in enumerate(expected)]
-
-
-def _weight_specs(model):
-    """[(label, shape)] of the model's weights in get_weights() order."""
-    return [(path, tuple(int(d) for d in w.shape)) for path, w in zip(model.weight_paths(), model.get_weights())]
 
 
 def _model_members(model):
@@ -206,7 +201,7 @@ def _model_members(model):
         "training_state": model.get_training_state(),
     }
     if build_config is not None:
-        for i, ((label, shape), value) in enumerate(zip(_weight_specs(model), model.get_weights())):
+        for i, ((label, shape), value) in enumerate(zip(model.weight_specs(), model.get_weights())):
             members.append((_weight_member(i), _npy_bytes(value)))
             config["weights"].append({"name": label, "shape": list(shape), "member": _weight_member(i)})
         state = model.optimizer.get_state() if model.compiled else None

@@ -40,6 +40,7 @@ class Sequential:
         self._metric_kinds = []    # their resolved C++ metric names
         self._metric_objects = []  # metric classes (metrics.Metric), updated in Python
         self._metric_order = []    # every metric's log key, in the order given to compile
+        self._metric_entries = []  # what compile was given, names or metric objects (for saving)
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -94,7 +95,7 @@ class Sequential:
             self.build(seed=seed)
             self.set_weights(weights)
             raise
-        for i, value in enumerate(weights):
+        for i, value in enumerate(weights):  # the old layers' weights come first, same shapes
             self._core.set_weight(i, value)
 
     def pop(self):
@@ -211,7 +212,7 @@ class Sequential:
         if isinstance(metrics, str):
             raise TypeError(f"metrics must be a list of names, got the string {metrics!r}; use [{metrics!r}]")
         self._metric_names, self._metric_objects, self._metric_order = [], [], []
-        self._metric_entries = []  # what compile was given, resolved (for saving)
+        self._metric_entries = []
         for entry in metrics:
             metric = metrics_module.get(entry)
             self._metric_entries.append(entry if metric is None else metric)
@@ -476,9 +477,7 @@ class Sequential:
     def _fit_callbacks(self, callbacks, verbose, params):
         """The callback list of a fit call and its History. As Keras: a History or ProgbarLogger
         the user passes is used instead of a second one."""
-        objects = list(callbacks or [])
-        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in objects):
-            objects.append(ProgbarLogger(verbose))
+        objects = _with_progbar(callbacks, verbose)
         history = next((cb for cb in objects if isinstance(cb, History)), None)
         if history is None:
             history = History()
@@ -540,7 +539,7 @@ class Sequential:
     def _metrics_config(self):
         """compile's metrics as saved: names, and serialized metric objects."""
         return [entry if isinstance(entry, str) else metrics_module.serialize(entry)
-                for entry in getattr(self, "_metric_entries", [])]
+                for entry in self._metric_entries]
 
     def _update_metric_objects(self, y_batch, count):
         """Feed the last batch's targets and output to the metric objects (a padding mask, if
@@ -581,10 +580,7 @@ class Sequential:
 
     def _callbacks_for(self, callbacks, verbose, params):
         """The user's callbacks plus a ProgbarLogger when verbose (unless they passed one)."""
-        objects = list(callbacks or [])
-        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in objects):
-            objects.append(ProgbarLogger(verbose))
-        return CallbackList(objects, self, params)
+        return CallbackList(_with_progbar(callbacks, verbose), self, params)
 
     def _format_result(self, logs, return_dict):
         if return_dict:
@@ -707,14 +703,15 @@ class Sequential:
 
     # ----------------------------------------------------------------------------- saving
     # The interface models/saving.py uses (no private attribute crosses modules).
-    def weight_paths(self):
-        """["layer_name/weight_name", ...] of every weight, in get_weights() order."""
-        self._require_built("weight_paths")
-        paths = []
+    def weight_specs(self):
+        """[("layer_name/weight_name", shape), ...] of every weight, in get_weights() order (no
+        copy of the values)."""
+        self._require_built("weight_specs")
+        specs = []
         for i in range(self._core.num_weights):
-            layer_index, name, _, _ = self._core.weight_info(i)
-            paths.append(f"{self._layers[layer_index].name}/{name}")
-        return paths
+            layer_index, name, shape, _ = self._core.weight_info(i)
+            specs.append((f"{self._layers[layer_index].name}/{name}", tuple(int(d) for d in shape)))
+        return specs
 
     def get_build_config(self):
         """{"input_shape": [...], "seed": n} of a built model (None when not built): with the
@@ -783,6 +780,14 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name}, layers={len(self._layers)}>"
+
+
+def _with_progbar(callbacks, verbose):
+    """The user's callbacks plus a ProgbarLogger when verbose, unless they passed one (Keras)."""
+    objects = list(callbacks or [])
+    if verbose and not any(isinstance(cb, ProgbarLogger) for cb in objects):
+        objects.append(ProgbarLogger(verbose))
+    return objects
 
 
 class _Totals:
