@@ -221,6 +221,27 @@ void macro_kernel_direct_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 nc
   }
 }
 
+// All MC-tall row blocks of op(A) (columns pc .. pc+kc) times one packed kc x nc panel of B, into
+// C's nc columns (C points at its column jc): gemm_rectangle's and gemm_with_prepacked_b's
+// shared inner loop. A thin panel (nc <= NR) reads A in place (macro_kernel_direct_a).
+template <class Kernel>
+void multiply_panel(bool trans_a, i64 M, i64 mc_block, i64 nc, i64 kc, i64 pc, const float* A, i64 lda,
+                    const float* b_packed, float* C, i64 ldc, float alpha, float beta, float* a_packed) {
+  constexpr int MR = Kernel::MR;
+  constexpr int NR = Kernel::NR;
+  for (i64 ic = 0; ic < M; ic += mc_block) {
+    const i64 mc = min_i64(mc_block, M - ic);
+    const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
+    if (nc <= NR) {
+      macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc, ldc, alpha, beta,
+                                    a_packed);
+      continue;
+    }
+    pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
+    macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc, ldc, alpha, beta);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Serial blocked GEMM over one rectangle of C. A/B/C point at the rectangle's origin in op(A),
 // op(B), C; kc_block is fixed by the caller from the full K (determinism, see top).
@@ -252,19 +273,8 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
       const i64 kc = min_i64(kc_block, K - pc);
       const float* b_src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
       pack_b<NR>(trans_b, b_src, ldb, kc, nc, b_packed);
-      const float beta_here = pc == 0 ? beta : 1.0f;
-      for (i64 ic = 0; ic < M; ic += mc_block) {
-        const i64 mc = min_i64(mc_block, M - ic);
-        const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
-        if (nc <= NR) {
-          macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc + jc, ldc,
-                                        alpha, beta_here, a_packed);
-          continue;
-        }
-        pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
-        macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc + jc, ldc, alpha,
-                             beta_here);
-      }
+      multiply_panel<Kernel>(trans_a, M, mc_block, nc, kc, pc, A, lda, b_packed, C + jc, ldc, alpha,
+                             pc == 0 ? beta : 1.0f, a_packed);
     }
   }
 }
@@ -317,18 +327,8 @@ void gemm_with_prepacked_b(bool trans_a, i64 M, i64 N, i64 K, float alpha, const
     const i64 nc = min_i64(nc_block, N - jc);
     for (i64 pc = 0; pc < K; pc += kc_block) {
       const i64 kc = min_i64(kc_block, K - pc);
-      const float beta_here = pc == 0 ? beta : 1.0f;
-      for (i64 ic = 0; ic < M; ic += mc_block) {
-        const i64 mc = min_i64(mc_block, M - ic);
-        const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
-        if (nc <= NR) {
-          macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc + jc, ldc,
-                                        alpha, beta_here, a_packed);
-          continue;
-        }
-        pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
-        macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc + jc, ldc, alpha, beta_here);
-      }
+      multiply_panel<Kernel>(trans_a, M, mc_block, nc, kc, pc, A, lda, b_packed, C + jc, ldc, alpha,
+                             pc == 0 ? beta : 1.0f, a_packed);
       b_packed += round_up(nc, NR) * kc;
     }
   }

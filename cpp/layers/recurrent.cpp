@@ -137,7 +137,9 @@ void Recurrent::forward(const float* x, float* y, std::int64_t batch, const Step
         step.h_next = h_last_.data();
         step.h_next_stride = units;
       }
-      if (dropping_state_ && s > 0) {
+      // (At s = 0 this writes zeros: the state before the first step is zero. The dU GEMM of
+      // the backward pass reads those rows.)
+      if (dropping_state_) {
         const float* m = recurrent_mask_.data();
         float* hd = h_dropped_.data();
         for (std::int64_t n = begin; n < end; ++n)
@@ -227,9 +229,6 @@ void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, s
   gemm(true, false, F, width, rows, 1.0f, xd, F, z_.data(), width, 0.0f, dW_, width);
   // Rows of the first step multiply a zero state: their h rows are zero, so they add nothing.
   const float* hd = dropping_state_ ? h_dropped_.data() : h_prev_.data();
-  if (dropping_state_)
-    for (std::int64_t n = 0; n < batch; ++n)
-      std::memset(h_dropped_.data() + (n * T + time_of(0)) * units, 0, static_cast<std::size_t>(units) * sizeof(float));
   gemm(true, false, units, width, rows, 1.0f, hd, units, recurrent_gradient(), width, 0.0f, dU_, width);
   if (db_ != nullptr) bias_gradient(rows);
   if (dx == nullptr) return;
