@@ -87,6 +87,10 @@ void init_model(py::module_& m) {
       .def("add", &Sequential::add, py::arg("layer"))
       .def_property_readonly("layers", &Sequential::layers)
       .def("build", &Sequential::build, py::arg("input_shape"), py::arg("seed"))
+      .def("plan", &Sequential::plan, py::arg("input_shape"),
+           "Every output and parameter shape for input_shape, allocating nothing (weight_info then answers).")
+      .def_property_readonly("layers_planned", &Sequential::layers_planned,
+                             "Layers planned before plan/build raised: the next one is at fault.")
       .def_property_readonly("built", &Sequential::built)
       .def_property_readonly("input_shape", &Sequential::input_shape)
       .def_property_readonly("output_shape", &Sequential::output_shape)

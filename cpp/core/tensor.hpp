@@ -31,6 +31,24 @@ inline std::string shape_str(const Shape& shape) {
   return s + ")";
 }
 
+// The most elements one tensor of a model may have (2^40, 4 TiB of floats): a shape beyond it,
+// or whose size overflows int64, comes from a bad configuration (or a hostile model file) and is
+// refused before anything is allocated.
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
+
+// shape_size() that refuses non-positive dimensions and sizes above kMaxElements (computed
+// without overflow); `what` names the tensor in the message.
+inline std::int64_t checked_shape_size(const Shape& shape, const std::string& what) {
+  std::int64_t n = 1;
+  for (auto d : shape) {
+    if (d <= 0) throw std::invalid_argument(what + " has a non-positive dimension: " + shape_str(shape));
+    if (d > kMaxElements / n)
+      throw std::invalid_argument(what + " " + shape_str(shape) + " has more than 2^40 elements");
+    n *= d;
+  }
+  return n;
+}
+
 // "(None, 28, 28, 1)": a per-sample shape with the batch axis in front, as Keras prints it.
 inline std::string batch_shape_str(const Shape& shape) {
   std::string s = "(None";

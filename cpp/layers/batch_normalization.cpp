@@ -38,13 +38,6 @@ Shape BatchNormalization::build(const Shape& input_shape) {
     throw std::invalid_argument("BatchNormalization: input needs a channel (last) axis, got shape " +
                                 shape_str(input_shape));
   input_shape_ = output_shape_ = input_shape;
-  const auto c = static_cast<std::size_t>(channels());
-  mean_.resize(c);
-  inv_std_.resize(c);
-  sum_dy_.resize(c);
-  sum_dy_xhat_.resize(c);
-  sum_a_.assign(c, 0.0);
-  sum_b_.assign(c, 0.0);
   built_ = true;
   return output_shape_;
 }
@@ -73,6 +66,15 @@ void BatchNormalization::bind(const std::vector<float*>& values, const std::vect
   }
   moving_mean_ = values[i];
   moving_variance_ = values[i + 1];
+  // Per-channel scratch, allocated here and not in build(): build only plans shapes (a model
+  // file's shapes are checked against its arrays before anything is allocated).
+  const auto c = static_cast<std::size_t>(channels());
+  mean_.resize(c);
+  inv_std_.resize(c);
+  sum_dy_.resize(c);
+  sum_dy_xhat_.resize(c);
+  sum_a_.assign(c, 0.0);
+  sum_b_.assign(c, 0.0);
 }
 
 void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) {

@@ -16,12 +16,14 @@ void Sequential::add(LayerPtr layer) {
   layers_.push_back(std::move(layer));
 }
 
-void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
+void Sequential::plan(const Shape& input_shape) {
+  if (built_) throw std::logic_error("Sequential.plan: the model is already built");
   if (layers_.empty()) throw std::invalid_argument("Sequential.build: the model has no layers");
   for (auto d : input_shape)
     if (d <= 0) throw std::invalid_argument("Sequential.build: input shape must be positive, got " + shape_str(input_shape));
+  checked_shape_size(input_shape, "the input shape");
   input_shape_ = input_shape;
-  seed_ = seed;
+  layers_planned_ = 0;
   Shape shape = input_shape;
   // Masks flow from the layer that makes one (Embedding(mask_zero=True), Masking) through the
   // layers that keep the time axis, to a recurrent layer or the loss. A layer that would see a
@@ -47,12 +49,14 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
       input_masked_[i] = true;
     }
     shape = layer.build(shape);
+    checked_shape_size(shape, "its output shape");
     if (layer.produces_mask()) {
       masked = true;
       mask_positions = shape.empty() ? 1 : shape_size(shape) / shape.back();
     } else if (masked && layer.mask_use() == Layer::MaskUse::consume) {
       masked = false;
     }
+    layers_planned_ = i + 1;
   }
   output_masked_ = masked;
   output_shape_ = shape;
@@ -69,11 +73,18 @@ void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
       info.trainable = spec.trainable;
       info.regularizer = layers_[li]->regularizer(spec.name);
       std::int64_t& cursor = spec.trainable ? num_trainable_ : num_state_;
-      info.segment = {cursor, shape_size(spec.shape)};
+      info.segment = {cursor, checked_shape_size(spec.shape, layers_[li]->class_name() + " " + spec.name)};
       cursor += info.segment.size;
+      if (cursor > kMaxElements)
+        throw std::invalid_argument("the model has more than 2^40 parameters");
       param_info_.push_back(info);
     }
   }
+}
+
+void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
+  plan(input_shape);
+  seed_ = seed;
   params_.resize(static_cast<std::size_t>(num_trainable_));
   grads_.resize(static_cast<std::size_t>(num_trainable_));
   state_.resize(static_cast<std::size_t>(num_state_));

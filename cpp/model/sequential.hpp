@@ -53,8 +53,14 @@ class Sequential {
   void add(LayerPtr layer);
   const std::vector<LayerPtr>& layers() const { return layers_; }
 
-  // Builds every layer for `input_shape` (without the batch axis) and initialises parameters
-  // from keys derived from `seed`, the layer index and the parameter index.
+  // Works out every layer's output shape and every parameter's shape for `input_shape` (without
+  // the batch axis), allocating nothing: param_info() is then filled in (without storage). A
+  // shape that is not positive or exceeds kMaxElements raises invalid_argument; layers_planned()
+  // tells how many layers were planned before it (the next one is at fault).
+  void plan(const Shape& input_shape);
+  std::size_t layers_planned() const { return layers_planned_; }
+  // plan(), then allocate the parameters and initialise them from keys derived from `seed`, the
+  // layer index and the parameter index.
   void build(const Shape& input_shape, std::uint64_t seed);
   bool built() const { return built_; }
   const Shape& input_shape() const { return input_shape_; }
@@ -136,6 +142,7 @@ class Sequential {
   Shape input_shape_, output_shape_;
   std::uint64_t seed_ = 0;
   bool built_ = false;
+  std::size_t layers_planned_ = 0;
   std::uint64_t direct_training_calls_ = 0;
   // Dropout counters of direct training-mode calls live in their own half of the counter space,
   // apart from the optimizer steps that train_batch uses.

@@ -27,6 +27,27 @@ mid-save can leave a hidden temporary file (".<name>.*.tmp") next to the target.
 
 Loading validates everything and raises ValueError with a clear message for anything that is not
 an intact gradstep file of a format version this gradstep reads.
+
+Untrusted files. The checksums catch accidental damage only: anyone who edits a file can
+recompute them. So the reader also bounds what any file can make it do, before it allocates:
+
+- Every array member must be stored uncompressed (as gradstep writes them), with the same size in
+  the zip directory, in the manifest and as stored bytes, and its data must lie inside the file.
+  Only the .npy header of each array is read first: its dtype must be float32, C order, and its
+  shape must account for exactly the member's bytes.
+- JSON members are capped (manifest 4 MiB, config and optimizer state 8 MiB decompressed) and
+  parsed with limits on nesting depth (64) and on the number of values (10^6); an architecture
+  holds at most 20,000 layers and the zip directory at most 100,000 members.
+- The parameter shapes implied by the architecture are worked out without allocating anything
+  and compared with the shapes in the .npy headers before the model is built; every shape must
+  have at most 2^40 elements. Optimizer slots must match the parameter count.
+- Members are hashed as they stream, never read whole just to be checked.
+
+So a file of S bytes makes load_model / load_weights / BackupAndRestore allocate at most about
+2 S for its arrays (the arrays read, then the model's copy; 4 S with Adam's two slots restored),
+plus a fixed allowance for the JSON members (tens of MB at the caps above), plus, once you call
+fit or predict, the model's workspace for the batch size you choose. A file that breaks a rule
+raises ValueError naming it, quickly (the work done is linear in the file's size).
 """
 import hashlib
 import io
@@ -50,7 +71,15 @@ _OPTIMIZER_STATE = "optimizer/state.json"
 _COMMENT_PREFIX = b"gradstep-sha256:"
 _COMMENT_LENGTH = len(_COMMENT_PREFIX) + 64
 _EOCD_SIZE = 22                     # end-of-central-directory record without its comment
-_MAX_JSON_BYTES = 64 * 1024 * 1024  # refuse absurd JSON members instead of allocating them
+# Limits on what a file may make the reader do (a model file may come from anyone: see
+# "Untrusted files" above). Real models stay far below them.
+_MAX_MANIFEST_BYTES = 4 * 1024 * 1024   # manifest.json, decompressed
+_MAX_JSON_BYTES = 8 * 1024 * 1024       # config.json and optimizer/state.json, decompressed
+_MAX_JSON_DEPTH = 64                    # nesting of JSON arrays and objects
+_MAX_JSON_VALUES = 1_000_000            # values (numbers, strings, arrays, objects) in one JSON member
+_MAX_LAYERS = 20_000                    # layers in a model's architecture
+_MAX_MEMBERS = 100_000                  # members in the zip directory
+_NPY_HEAD_BYTES = 64 * 1024             # an .npy header must end within this many bytes
 _DATE_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same model gives the same bytes
 _WRITE_CHUNK = 1 << 20
 
@@ -95,12 +124,14 @@ def load_weights(model, filepath):
     """Load weights saved by save_weights (or model.save) into `model`; the number and shapes of the
     arrays must match the model's weights. Nothing changes if anything is wrong."""
     path = _check_path(filepath)
+    mismatch = "the model has {expected}; it was saved from a different architecture"
     with _open_archive(path) as archive:
         count = _weight_count(archive)
         if not model.built:
-            model.build()  # when the input shape is known; otherwise ValueError says how to build it
-        weights = _read_weights(archive, model, path, count,
-                                "the model has {expected}; it was saved from a different architecture")
+            # The shapes are compared before the model allocates its weights.
+            _check_weight_headers(archive, model.weight_specs(), count, mismatch)
+            model.build()
+        weights = _read_weights(archive, model, path, count, mismatch)
     model.set_weights(weights)
 
 
@@ -113,12 +144,18 @@ def restore_training(model, filepath):
         if archive.kind != "model":
             raise _FormatError(f"{_where(path)} holds only weights, not a training state")
         config = archive.load_json(_CONFIG)
+        _require(isinstance(config, dict), path, "not a JSON object")
         weights = _read_weights(archive, model, path, _weight_count(archive),
                                 "the model has {expected}; the backup was written by a different architecture")
-        model.set_weights(weights)
-        _restore_training_state(config.get("training_state"), model, path)
+        optimizer_state = None
         if config.get("optimizer_state") is not None and model.compiled:
-            _restore_optimizer_state(archive, model.optimizer)
+            optimizer_state = _read_optimizer_state(archive, model.optimizer)
+        training_state = config.get("training_state")
+        _require(training_state is None or isinstance(training_state, dict), path, "training_state is not an object")
+        model.set_weights(weights)
+        _restore_training_state(training_state, model, path)
+        if optimizer_state is not None:
+            _apply_optimizer_state(archive.path, model.optimizer, optimizer_state)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 (Keras' name)
@@ -178,11 +215,23 @@ def _read_weights(archive, model, path, count, mismatch):
     """The archive's weight arrays, checked against the model's count and shapes; `mismatch`
     completes "the file holds N weight arrays but ..." ({expected} is the model's count)."""
     expected = model.weight_specs()
-    if count != len(expected):
-        raise _FormatError(f"{_where(path)}: the file holds {count} weight arrays but "
-                           + mismatch.format(expected=len(expected)))
+    _check_weight_headers(archive, expected, count, mismatch)
     return [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
             for i, (label, shape) in enumerate(expected)]
+
+
+def _check_weight_headers(archive, expected, count, mismatch):
+    """Compare the weights `expected` ([(label, shape)], from the architecture) with the shapes in
+    the file's .npy headers, reading only those headers: nothing is allocated for a file whose
+    arrays do not fit."""
+    if count != len(expected):
+        raise _FormatError(f"{_where(archive.path)}: the file holds {count} weight arrays but "
+                           + mismatch.format(expected=len(expected)))
+    for i, (label, shape) in enumerate(expected):
+        found = archive.array_shape(_weight_member(i), f"weight {i} ({label})")
+        if tuple(found) != tuple(shape):
+            raise _FormatError(f"{_where(archive.path)}: weight {i} ({label}) has shape {tuple(found)} in the file "
+                               f"but the architecture implies {tuple(shape)}")
 
 
 def _model_members(model):
@@ -215,6 +264,14 @@ def _model_members(model):
         config_bytes = _json_bytes(config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"cannot save the model: its configuration is not JSON-serialisable ({error})") from error
+    # Never write a file that load_model would refuse.
+    layer_count = len(config["model"]["config"].get("layers", []))
+    if layer_count > _MAX_LAYERS:
+        raise ValueError(f"cannot save the model: it has {layer_count} layers, more than the {_MAX_LAYERS} a "
+                         f"gradstep file may hold")
+    if len(config_bytes) > _MAX_JSON_BYTES:
+        raise ValueError(f"cannot save the model: its configuration takes {len(config_bytes)} bytes of JSON, more "
+                         f"than the {_MAX_JSON_BYTES} a gradstep file may hold")
     return [(_CONFIG, config_bytes)] + members
 
 
@@ -304,7 +361,8 @@ def _where(path):
 
 
 class _Archive:
-    """An opened, fully verified gradstep archive (manifest, archive checksum, member list)."""
+    """An opened, verified gradstep archive (manifest, archive checksum, member list and layout).
+    Members are read on demand, each checked against the manifest's size and SHA-256 as it streams."""
 
     def __init__(self, path, file, zf, kind, members):
         self.path = path
@@ -324,45 +382,153 @@ class _Archive:
     def has(self, name):
         return name in self.members
 
-    def read(self, name):
-        """A member's bytes, checked against the manifest's size and SHA-256."""
+    def _open(self, name):
         if name not in self.members:
             raise _FormatError(f"{_where(self.path)} is damaged or incomplete: member {name!r} is missing")
-        size, digest = self.members[name]
         try:
-            data = self._zip.read(name)
-        except Exception as error:  # zipfile/zlib raise many types for damaged data
+            return self._zip.open(name)
+        except Exception as error:  # zipfile raises many types for damaged headers
             raise _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})") from error
-        if len(data) != size:
-            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} has {len(data)} bytes, "
-                               f"the manifest says {size}")
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} fails its SHA-256 check")
-        return data
 
-    def load_json(self, name):
-        data = self.read(name)
+    def _damaged(self, name, error):
+        return _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})")
+
+    def _check_digest(self, name, digest, count):
+        size, expected = self.members[name]
+        if count != size:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} has {count} bytes, "
+                               f"the manifest says {size}")
+        if digest.hexdigest() != expected:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} fails its SHA-256 check")
+
+    def read_small(self, name, limit):
+        """A small member's bytes (at most `limit`), hashed as they are read."""
+        size, _ = self.members.get(name, (0, None))
+        if size > limit:
+            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} claims {size} bytes, more than the "
+                               f"{limit} this reader accepts")
+        digest = hashlib.sha256()
+        chunks, count = [], 0
+        with self._open(name) as member:
+            try:
+                while count <= limit:
+                    chunk = member.read(min(_WRITE_CHUNK, limit + 1 - count))
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    chunks.append(chunk)
+                    count += len(chunk)
+            except Exception as error:  # zlib/CRC errors on damaged data
+                raise self._damaged(name, error) from error
+        self._check_digest(name, digest, count)
+        return b"".join(chunks)
+
+    def load_json(self, name, limit=_MAX_JSON_BYTES):
+        return _parse_json(self.read_small(name, limit), f"{_where(self.path)}: member {name!r}")
+
+    def array_shape(self, name, what):
+        """The shape in a .npy member's header, read without reading its data. The header must
+        describe a float32 C-order array whose data are exactly the member's remaining bytes."""
+        with self._open(name) as member:
+            try:
+                head = member.read(_NPY_HEAD_BYTES)
+            except Exception as error:
+                raise self._damaged(name, error) from error
+        shape, _ = self._npy_header(name, head, what)
+        return shape
+
+    def _npy_header(self, name, head, what):
+        """(shape, data offset) from the first bytes of an .npy member, all checks done."""
+        bad = f"{_where(self.path)} is damaged: member {name!r} is not a valid .npy array"
+        stream = io.BytesIO(head)
         try:
-            return json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} is not valid JSON ({error})") \
-                from error
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+        except Exception as error:  # numpy raises ValueError, SyntaxError, ... on a bad header
+            raise _FormatError(f"{bad} ({error})") from error
+        if dtype != np.float32:
+            raise _FormatError(f"{_where(self.path)}: {what} ({name!r}) must be float32, got {dtype}")
+        if fortran_order:
+            raise _FormatError(f"{bad} (Fortran order; gradstep writes C order)")
+        if not all(isinstance(d, int) and 0 <= d <= _MAX_ELEMENTS for d in shape):
+            raise _FormatError(f"{bad} (invalid shape {shape!r} in its header)")
+        elements = 1
+        for d in shape:
+            elements = min(elements * d, _MAX_ELEMENTS + 1)
+        offset = stream.tell()
+        size = self.members[name][0]
+        if elements > _MAX_ELEMENTS or offset + 4 * elements != size:
+            raise _FormatError(f"{bad} (its header declares shape {tuple(shape)}, {4 * elements} bytes of data, but "
+                               f"the member holds {size - offset})")
+        return tuple(shape), offset
 
     def load_array(self, name, shape, what):
-        """A float32 array of `shape` (None: any shape) from a .npy member, without pickle."""
-        data = self.read(name)
-        try:
-            array = np.load(io.BytesIO(data), allow_pickle=False)
-        except Exception as error:
-            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} is not a valid .npy array "
-                               f"({error})") from error
-        if not isinstance(array, np.ndarray) or array.dtype != np.float32:
-            raise _FormatError(f"{_where(self.path)}: {what} ({name!r}) must be float32, got "
-                               f"{getattr(array, 'dtype', type(array).__name__)}")
-        if shape is not None and tuple(array.shape) != tuple(shape):
-            raise _FormatError(f"{_where(self.path)}: {what} has shape {tuple(array.shape)} in the file but the model "
-                               f"expects {tuple(shape)}")
+        """The float32 array of `shape` in a .npy member (never unpickled): the header is checked
+        first, then the data stream into the array while they are hashed."""
+        size = self.members.get(name, (0, None))[0]
+        digest = hashlib.sha256()
+        with self._open(name) as member:
+            try:
+                head = member.read(min(size, _NPY_HEAD_BYTES))
+            except Exception as error:
+                raise self._damaged(name, error) from error
+            found, offset = self._npy_header(name, head, what)
+            if tuple(found) != tuple(shape):
+                raise _FormatError(f"{_where(self.path)}: {what} has shape {tuple(found)} in the file but the "
+                                   f"model expects {tuple(shape)}")
+            array = np.empty(shape, dtype=np.float32)
+            data = memoryview(array.reshape(-1)).cast("B")
+            digest.update(head)
+            start = len(head) - offset
+            data[:start] = head[offset:]
+            count = len(head)
+            try:
+                while start < len(data):
+                    chunk = member.read(min(_WRITE_CHUNK, len(data) - start))
+                    if not chunk:
+                        break
+                    data[start:start + len(chunk)] = chunk
+                    digest.update(chunk)
+                    start += len(chunk)
+                    count += len(chunk)
+                count += len(member.read(1))  # nothing may follow the data (the header said so)
+            except Exception as error:
+                raise self._damaged(name, error) from error
+        self._check_digest(name, digest, count)
         return array
+
+
+_MAX_ELEMENTS = 1 << 40  # the most elements one array may have (the core's kMaxElements)
+
+
+def _parse_json(raw, where):
+    """JSON from bytes, with limits on depth and number of values (raises _FormatError)."""
+    def no_constants(name):  # NaN and Infinity are not JSON (the writer uses allow_nan=False)
+        raise ValueError(f"{name} is not a JSON value")
+
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=no_constants)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise _FormatError(f"{where} is not valid JSON ({error})") from error
+    # Walk it without recursion: depth and count.
+    count = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        count += 1
+        if count > _MAX_JSON_VALUES:
+            raise _FormatError(f"{where} holds more than {_MAX_JSON_VALUES} JSON values")
+        if isinstance(item, (list, dict)):
+            if depth > _MAX_JSON_DEPTH:
+                raise _FormatError(f"{where} is nested deeper than {_MAX_JSON_DEPTH} levels")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return value
 
 
 def _open_archive(path):
@@ -382,10 +548,37 @@ def _open_archive(path):
         raise
 
 
+def _directory_entries(file, total):
+    """The member count in the zip's end records (gradstep's fixed-length comment locates them), or
+    None when the file does not end like a gradstep file (the later checks then say why)."""
+    end = total - _COMMENT_LENGTH - _EOCD_SIZE
+    if end < 0:
+        return None
+    file.seek(end)
+    record = file.read(_EOCD_SIZE)
+    if record[:4] != b"PK\x05\x06":
+        return None
+    entries = struct.unpack("<H", record[10:12])[0]
+    if entries != 0xFFFF or end < 20:
+        return entries
+    file.seek(end - 20)  # zip64: the locator just before, then the zip64 end record it points to
+    locator = file.read(20)
+    if locator[:4] != b"PK\x06\x07":
+        return None
+    offset = struct.unpack("<Q", locator[8:16])[0]
+    if offset + 56 > total:
+        return None
+    file.seek(offset)
+    record = file.read(56)
+    return struct.unpack("<Q", record[32:40])[0] if record[:4] == b"PK\x06\x06" else None
+
+
 def _verify(path, file):
     not_gradstep = f"{_where(path)} is not a gradstep file"
     try:
         head = file.read(4)
+        total = file.seek(0, os.SEEK_END)
+        entries = _directory_entries(file, total)
         file.seek(0)
     except OSError as error:
         raise ValueError(f"cannot read {_where(path)}: {error}") from error
@@ -393,19 +586,53 @@ def _verify(path, file):
         if head[:2] == b"PK" or not head:
             raise _FormatError(f"{not_gradstep} (empty, truncated or damaged: no zip header)")
         raise _FormatError(f"{not_gradstep} (not a zip archive)")
+    if entries is not None and entries > _MAX_MEMBERS:
+        raise _FormatError(f"{_where(path)} is damaged: its zip directory lists {entries} members, more than the "
+                           f"{_MAX_MEMBERS} a gradstep file may have")
     try:
         zf = zipfile.ZipFile(file)
     except Exception as error:  # BadZipFile, EOFError, struct/OS errors on damaged input
         raise _FormatError(f"{_where(path)} is truncated or damaged: not a readable zip archive ({error})") \
             from error
     try:
-        return _verify_zip(path, file, zf)
+        return _verify_zip(path, file, zf, total)
     except BaseException:
         zf.close()
         raise
 
 
-def _verify_zip(path, file, zf):
+def _verify_layout(path, file, info, total):
+    """A member must be stored as gradstep writes it, and lie inside the file: arrays
+    uncompressed (zip directory size = stored bytes), JSON stored or deflated and small."""
+    name = info.filename
+    if name.endswith(".npy"):
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise _FormatError(f"{_where(path)} is damaged: array member {name!r} is compressed; gradstep stores "
+                               f"arrays uncompressed")
+        if info.compress_size != info.file_size:
+            raise _FormatError(f"{_where(path)} is damaged: array member {name!r} has {info.file_size} bytes in the "
+                               f"zip directory but {info.compress_size} stored bytes")
+    else:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _FormatError(f"{_where(path)} is damaged: member {name!r} uses compression method "
+                               f"{info.compress_type}; gradstep writes stored or deflated members only")
+        limit = _MAX_MANIFEST_BYTES if name == _MANIFEST else _MAX_JSON_BYTES
+        if info.file_size > limit:
+            raise _FormatError(f"{_where(path)} is damaged: member {name!r} claims {info.file_size} bytes, more "
+                               f"than the {limit} this reader accepts")
+    # The local header says where the data start; the data must end inside the file.
+    file.seek(info.header_offset)
+    local = file.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        raise _FormatError(f"{_where(path)} is damaged: member {name!r} has no local header")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    data_end = info.header_offset + 30 + name_length + extra_length + info.compress_size
+    if data_end > total:
+        raise _FormatError(f"{_where(path)} is damaged: member {name!r} claims {info.compress_size} stored bytes, "
+                           f"beyond the end of the {total}-byte file")
+
+
+def _verify_zip(path, file, zf, total):
     not_gradstep = f"{_where(path)} is not a gradstep file"
     try:
         infos = zf.infolist()
@@ -413,17 +640,16 @@ def _verify_zip(path, file, zf):
         manifest_info = zf.getinfo(_MANIFEST) if _MANIFEST in names else None
         if manifest_info is None:
             raise _FormatError(f"{not_gradstep}: it is a zip archive without {_MANIFEST!r}")
-        if manifest_info.file_size > _MAX_JSON_BYTES:
+        _verify_layout(path, file, manifest_info, total)
+        with zf.open(_MANIFEST) as member:
+            raw = member.read(_MAX_MANIFEST_BYTES + 1)
+        if len(raw) > _MAX_MANIFEST_BYTES:
             raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} is implausibly large")
-        raw = zf.read(_MANIFEST)
     except _FormatError:
         raise
     except Exception as error:
         raise _FormatError(f"{_where(path)} is truncated or damaged: cannot read {_MANIFEST!r} ({error})") from error
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} is not valid JSON ({error})") from error
+    manifest = _parse_json(raw, f"{_where(path)}: {_MANIFEST!r}")
     if not isinstance(manifest, dict) or manifest.get("magic") != MAGIC:
         raise _FormatError(f"{not_gradstep}: {_MANIFEST!r} lacks the gradstep magic")
     version = manifest.get("format_version")
@@ -464,6 +690,8 @@ def _verify_zip(path, file, zf):
         if info.filename in members and info.file_size != members[info.filename][0]:
             raise _FormatError(f"{_where(path)} is damaged: member {info.filename!r} has {info.file_size} bytes, "
                                f"the manifest says {members[info.filename][0]}")
+        if info.filename != _MANIFEST:
+            _verify_layout(path, file, info, total)
     return _Archive(path, file, zf, kind, members)
 
 
@@ -534,6 +762,8 @@ def _restore_model(archive, config, custom_objects, compile):
     arch = model_entry["config"]
     layer_entries = arch.get("layers")
     _require(isinstance(layer_entries, list), path, "the architecture has no layer list")
+    _require(len(layer_entries) <= _MAX_LAYERS, path,
+             f"the architecture lists {len(layer_entries)} layers, more than the {_MAX_LAYERS} this reader accepts")
     name = arch.get("name")
     _require(name is None or isinstance(name, str), path, f"invalid model name {name!r}")
     input_shape = arch.get("input_shape")
@@ -559,17 +789,23 @@ def _restore_model(archive, config, custom_objects, compile):
             raise _FormatError(f"{_where(path)}: cannot rebuild layer {index} "
                                f"({entry.get('class_name') if isinstance(entry, dict) else entry!r}): {error}") \
                 from error
+    mismatch = "its architecture has {expected}"
     try:
         model = Sequential(layers, name=name)
-        if built:
-            model.build(tuple(input_shape), seed=seed)
-        elif input_shape is not None:
+        if input_shape is not None:
             model.set_input_shape(tuple(input_shape))
+        # The weight shapes the architecture implies, worked out without allocating them.
+        expected = model.weight_specs() if built else None
     except Exception as error:
         raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
-
     if built:
-        weights = _read_weights(archive, model, path, _weight_count(archive), "its architecture has {expected}")
+        # Only the .npy headers are read before the model allocates anything.
+        _check_weight_headers(archive, expected, _weight_count(archive), mismatch)
+        try:
+            model.build(seed=seed)
+        except Exception as error:
+            raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
+        weights = _read_weights(archive, model, path, _weight_count(archive), mismatch)
         model.set_weights(weights)
     _restore_training_state(config.get("training_state"), model, path)
 
@@ -588,7 +824,7 @@ def _restore_model(archive, config, custom_objects, compile):
         raise _FormatError(f"{_where(path)}: cannot restore the compile configuration: {error}") from error
 
     if config.get("optimizer_state") is not None:
-        _restore_optimizer_state(archive, model.optimizer)
+        _apply_optimizer_state(path, model.optimizer, _read_optimizer_state(archive, model.optimizer))
     return model
 
 
@@ -603,7 +839,9 @@ def _restore_training_state(state, model, path):
         raise _FormatError(f"{_where(path)}: {error}") from None
 
 
-def _restore_optimizer_state(archive, optimizer):
+def _read_optimizer_state(archive, optimizer):
+    """(iterations, slot names, parameter count, slots) from the file, checked against `optimizer`
+    (slot headers before their data); nothing is applied yet."""
     path = archive.path
     state = archive.load_json(_OPTIMIZER_STATE)
     _require(isinstance(state, dict), path, "optimizer state is not an object")
@@ -612,15 +850,28 @@ def _restore_optimizer_state(archive, optimizer):
     num_params = state.get("num_params")
     _require(isinstance(iterations, int) and not isinstance(iterations, bool) and iterations >= 0, path,
              f"invalid optimizer iterations {iterations!r}")
-    _require(isinstance(slot_names, list), path, "invalid optimizer slot names")
+    _require(isinstance(slot_names, list) and all(isinstance(n, str) for n in slot_names), path,
+             "invalid optimizer slot names")
     _require(isinstance(num_params, int) and not isinstance(num_params, bool) and num_params >= 0, path,
              f"invalid optimizer parameter count {num_params!r}")
     if not optimizer.built:
         raise _FormatError(f"{_where(path)}: the file holds optimizer state but the restored optimizer was not "
                            f"built with the model")
-    slots = [archive.load_array(_slot_member(k), (num_params,), f"optimizer slot {k} ({slot_name})")
-             for k, slot_name in enumerate(slot_names)]
+    members = [_slot_member(k) for k in range(len(slot_names))]
+    _require(all(archive.has(m) for m in members), path,
+             f"the optimizer state names {len(slot_names)} slots but the file lacks some of them")
+    for k, (member, slot_name) in enumerate(zip(members, slot_names)):
+        found = archive.array_shape(member, f"optimizer slot {k} ({slot_name})")
+        if found != (num_params,):
+            raise _FormatError(f"{_where(path)}: optimizer slot {k} ({slot_name}) has shape {found} in the file but "
+                               f"the optimizer state says ({num_params},)")
+    slots = [archive.load_array(member, (num_params,), f"optimizer slot {k} ({slot_name})")
+             for k, (member, slot_name) in enumerate(zip(members, slot_names))]
+    return iterations, slot_names, num_params, slots
+
+
+def _apply_optimizer_state(path, optimizer, state):
     try:
-        optimizer.set_state(iterations, slot_names, num_params, slots)
+        optimizer.set_state(*state)
     except ValueError as error:
         raise _FormatError(f"{_where(path)}: {error}") from None

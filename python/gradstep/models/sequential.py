@@ -153,18 +153,9 @@ class Sequential:
                              "build(input_shape) / fit on data first")
         if not self._layers:
             raise ValueError("the model has no layers: add at least one layer before building or training it")
-        core = _core.Sequential()
-        core_layers = [layer._make_core() for layer in self._layers]
-        for core_layer in core_layers:
-            core.add(core_layer)
-        try:
-            core.build(list(self._input_shape), next_seed() if seed is None else int(seed))
-        except ValueError as error:
-            # Layers build in order: the first one not built is the one whose shapes do not fit.
-            failed = next((layer for layer, core_layer in zip(self._layers, core_layers) if not core_layer.built), None)
-            if failed is None:
-                raise
-            raise ValueError(f"layer {failed.name!r} ({type(failed).__name__}): {error}") from None
+        core, core_layers = self._new_core()
+        self._run_naming_layer(core, lambda: core.build(list(self._input_shape),
+                                                        next_seed() if seed is None else int(seed)))
         for layer, core_layer in zip(self._layers, core_layers):
             if hasattr(layer, "_check_axis"):
                 layer._check_axis(len(core_layer.input_shape))
@@ -174,6 +165,24 @@ class Sequential:
         self._core = core
         if self.compiled:
             self._compile_core()
+
+    def _new_core(self):
+        core = _core.Sequential()
+        core_layers = [layer._make_core() for layer in self._layers]
+        for core_layer in core_layers:
+            core.add(core_layer)
+        return core, core_layers
+
+    def _run_naming_layer(self, core, action):
+        """Run core.plan/core.build; a ValueError names the layer whose shapes do not fit."""
+        try:
+            action()
+        except ValueError as error:
+            # Layers are planned in order: the first one not planned is the one at fault.
+            if core.layers_planned >= len(self._layers):
+                raise
+            failed = self._layers[core.layers_planned]
+            raise ValueError(f"layer {failed.name!r} ({type(failed).__name__}): {error}") from None
 
     def _ensure_built(self, x):
         if self._core is None:
@@ -705,11 +714,19 @@ class Sequential:
     # The interface models/saving.py uses (no private attribute crosses modules).
     def weight_specs(self):
         """[("layer_name/weight_name", shape), ...] of every weight, in get_weights() order (no
-        copy of the values)."""
-        self._require_built("weight_specs")
+        copy of the values). An unbuilt model with a known input shape answers from its
+        architecture alone, allocating no weights (loading checks a file's arrays against this
+        before building anything)."""
+        if self._core is not None:
+            core = self._core
+        elif self._input_shape is not None and self._layers:
+            core, _ = self._new_core()
+            self._run_naming_layer(core, lambda: core.plan(list(self._input_shape)))
+        else:
+            self._require_built("weight_specs")
         specs = []
-        for i in range(self._core.num_weights):
-            layer_index, name, shape, _ = self._core.weight_info(i)
+        for i in range(core.num_weights):
+            layer_index, name, shape, _ = core.weight_info(i)
             specs.append((f"{self._layers[layer_index].name}/{name}", tuple(int(d) for d in shape)))
         return specs
 
