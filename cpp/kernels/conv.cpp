@@ -78,6 +78,14 @@ bool Window2D::is_pointwise() const {
 
 namespace {
 
+// True when every window lies inside the input (no padding reached): no bounds checks needed.
+bool windows_inside(const Window2D& g) {
+  const auto inside = [](const WindowAxis& a) {
+    return a.pad_before == 0 && (a.output - 1) * a.stride + a.span() <= a.input;
+  };
+  return inside(g.h) && inside(g.w);
+}
+
 // n floats; a plain loop: the runs here are short (often C or kw*C floats), where a memcpy call
 // costs more than the copy.
 inline void copy_run(float* __restrict out, const float* __restrict in, i64 n) {
@@ -114,10 +122,48 @@ inline void gather_patch(const Window2D& g, const float* sample, i64 oh, i64 ow,
 
 }  // namespace
 
+namespace {
+
+// Copies of exactly N floats (N known at compile time): a few moves, no loop set-up.
+template <int N>
+inline void copy_fixed(float* __restrict out, const float* __restrict in) {
+  for (int k = 0; k < N; ++k) out[k] = in[k];
+}
+
+// im2col of one output row when its windows lie inside the input with dilation 1: each window
+// row is one contiguous run of `run` = kw * C floats. RUN > 0 fixes the run length at compile
+// time (the first layer of an image model: kw = 3 or 5 with one channel).
+template <int RUN>
+void im2col_row_inside(const Window2D& g, const float* sample, i64 oh, float* out) {
+  const i64 C = g.channels, W = g.w.input, P = g.patch_size(), OW = g.w.output;
+  const i64 run = g.w.kernel * C, step = g.w.stride * C;
+  for (i64 i = 0; i < g.h.kernel; ++i) {
+    const float* in = sample + ((oh * g.h.stride + i * g.h.dilation) * W) * C;
+    float* o = out + i * run;
+    for (i64 ow = 0; ow < OW; ++ow, in += step, o += P) {
+      if constexpr (RUN > 0) copy_fixed<RUN>(o, in);
+      else copy_run(o, in, run);
+    }
+  }
+}
+
+}  // namespace
+
 void im2col(const Window2D& g, i64 batch, const float* x, float* patches) {
   const i64 OH = g.h.output, OW = g.w.output, P = g.patch_size();
   const i64 row_floats = OW * P;
   const i64 grain = std::max<i64>(1, kCopyGrain / std::max<i64>(row_floats, 1));
+  if (windows_inside(g) && g.w.dilation == 1) {
+    const i64 run = g.w.kernel * g.channels;
+    const auto row_fn = run == 3 ? im2col_row_inside<3> : run == 5 ? im2col_row_inside<5> : im2col_row_inside<0>;
+    parallel_for(0, batch * OH, grain, [&](i64 b, i64 e) {
+      for (i64 task = b; task < e; ++task) {
+        const i64 n = task / OH, oh = task % OH;
+        row_fn(g, x + n * g.input_pixels() * g.channels, oh, patches + task * row_floats);
+      }
+    });
+    return;
+  }
   // One task per output row (sample n, row oh): it writes OW patch rows.
   parallel_for(0, batch * OH, grain, [&](i64 b, i64 e) {
     for (i64 task = b; task < e; ++task) {
@@ -194,35 +240,68 @@ void for_samples(const Window2D& g, i64 batch, Fn fn) {
 
 }  // namespace
 
+namespace {
+
+
+// out/where = max over (out, pixel) per channel: a larger value wins, and so does a NaN (NaN
+// propagates, as in the frameworks); ties keep the first maximum. Branch-free so that it
+// vectorises.
+inline void max_update(i64 C, const float* __restrict pixel, std::int32_t base, float* __restrict out,
+                       std::int32_t* __restrict where) {
+  for (i64 c = 0; c < C; ++c) {
+    const float v = pixel[c];
+    const bool take = v > out[c] || v != v;
+    out[c] = take ? v : out[c];
+    where[c] = take ? base + static_cast<std::int32_t>(c) : where[c];
+  }
+}
+
+inline void max_first(i64 C, const float* __restrict pixel, std::int32_t base, float* __restrict out,
+                      std::int32_t* __restrict where) {
+  for (i64 c = 0; c < C; ++c) {
+    out[c] = pixel[c];
+    where[c] = base + static_cast<std::int32_t>(c);
+  }
+}
+
+}  // namespace
+
 void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, std::int32_t* argmax) {
   const i64 C = g.channels, OW = g.w.output;
+  if (windows_inside(g)) {
+    // The common case (valid pooling): plain loops over the window, the same order and result.
+    const i64 W = g.w.input, kh = g.h.kernel, kw = g.w.kernel;
+    for_output_rows(g, batch, [&](i64 n, i64 oh) {
+      const float* sample = x + n * g.input_pixels() * C;
+      const i64 row = (n * g.h.output + oh) * OW * C;
+      const i64 ih0 = oh * g.h.stride;
+      for (i64 ow = 0; ow < OW; ++ow) {
+        float* out = y + row + ow * C;
+        std::int32_t* where = argmax + row + ow * C;
+        const i64 iw0 = ow * g.w.stride;
+        for (i64 i = 0; i < kh; ++i) {
+          for (i64 j = 0; j < kw; ++j) {
+            const i64 offset = ((ih0 + i) * W + iw0 + j) * C;
+            if (i == 0 && j == 0) max_first(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
+            else max_update(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
+          }
+        }
+      }
+    });
+    return;
+  }
   for_output_rows(g, batch, [&](i64 n, i64 oh) {
     const float* sample = x + n * g.input_pixels() * C;
     const i64 row = (n * g.h.output + oh) * OW * C;
     for (i64 ow = 0; ow < OW; ++ow) {
-      float* __restrict out = y + row + ow * C;
-      std::int32_t* __restrict where = argmax + row + ow * C;
+      float* out = y + row + ow * C;
+      std::int32_t* where = argmax + row + ow * C;
       bool first = true;
       for_window(g, oh, ow, [&](i64 ih, i64 iw) {
         const i64 offset = (ih * g.w.input + iw) * C;
-        const float* __restrict pixel = sample + offset;
-        const auto base = static_cast<std::int32_t>(offset);
-        if (first) {
-          for (i64 c = 0; c < C; ++c) {
-            out[c] = pixel[c];
-            where[c] = base + static_cast<std::int32_t>(c);
-          }
-          first = false;
-          return;
-        }
-        // A larger value wins, and so does a NaN (NaN propagates, as in the frameworks); ties
-        // keep the first maximum. Branch-free so that it vectorises.
-        for (i64 c = 0; c < C; ++c) {
-          const float v = pixel[c];
-          const bool take = v > out[c] || v != v;
-          out[c] = take ? v : out[c];
-          where[c] = take ? base + static_cast<std::int32_t>(c) : where[c];
-        }
+        if (first) max_first(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
+        else max_update(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
+        first = false;
       });
     }
   });

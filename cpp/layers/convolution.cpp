@@ -1,6 +1,7 @@
 #include "layers/convolution.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -128,7 +129,117 @@ void Convolution::bind(const std::vector<float*>& values, const std::vector<floa
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sample chunks
+//
+// With many samples per batch, the batch is cut into chunks of whole samples (by the data: the
+// cut depends on the batch size and the layer's shapes, never on the thread count). One thread
+// takes a chunk through every step of the pass while its patches are in its cache, chunks in
+// parallel: forward is im2col -> GEMM -> bias + activation, backward is activation backward ->
+// bias and kernel partial sums -> dP = dz K^T -> col2im. So a pass is one parallel region instead
+// of one per step, and the largest buffer (the patches) is written and read while it is hot. The
+// per-chunk partial sums of dK and db are added in chunk order afterwards: the same bits for any
+// thread count. Few samples (predict on a handful of images) keep the whole-batch path, whose
+// GEMM splits each product between the threads.
+namespace {
+constexpr std::int64_t kChunkMinRows = 512;              // output pixels per chunk, at least (GEMM efficiency)
+constexpr std::int64_t kChunkMax = 64;                   // chunks per batch, at most
+constexpr std::int64_t kChunkPartialFloats = 1 << 22;    // all chunks' kernel-gradient partials, at most
+constexpr std::int64_t kChunkMinCount = 4;               // fewer chunks: the whole-batch path
+}  // namespace
+
+// At most this many chunks, so that their kernel-gradient partial sums fit kChunkPartialFloats.
+std::int64_t Convolution::max_chunks() const {
+  const std::int64_t kernel = window_.patch_size() * options_.filters;
+  return std::max<std::int64_t>(1, std::min(kChunkMax, kChunkPartialFloats / kernel));
+}
+
+std::int64_t Convolution::chunk_samples(std::int64_t batch) const {
+  const std::int64_t pixels = window_.output_pixels();
+  const std::int64_t by_rows = (kChunkMinRows + pixels - 1) / pixels;
+  const std::int64_t by_count = (batch + max_chunks() - 1) / max_chunks();
+  return std::max<std::int64_t>(1, std::max(by_rows, by_count));
+}
+
+std::int64_t Convolution::chunks(std::int64_t batch) const {
+  const std::int64_t samples = chunk_samples(batch);
+  return (batch + samples - 1) / samples;
+}
+
+bool Convolution::chunked(std::int64_t batch) const { const bool off = std::getenv("GRADSTEP_AB_OFF") != nullptr; return !off && chunks(batch) >= kChunkMinCount; }
+
+void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64_t batch) {
+  const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
+  const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
+  const bool pointwise = window_.is_pointwise();
+  const float* bias = options_.use_bias ? b_ : nullptr;
+  packed_K_.pack(false, P, F, K_, F);
+  parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t chunk = first; chunk < last; ++chunk) {
+      const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
+      const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
+      const float* patches = x + r0 * P;  // pointwise: the input is its own patch matrix
+      if (!pointwise) {
+        im2col(window_, s1 - s0, x + s0 * in_size, patches_.data() + r0 * P);
+        patches = patches_.data() + r0 * P;
+      }
+      gemm_prepacked(false, n, 1.0f, patches, P, packed_K_, 0.0f, z + r0 * F, F);
+      bias_activation_forward(options_.activation, n, F, bias, z + r0 * F, y + r0 * F);
+    }
+  });
+}
+
+void Convolution::backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx,
+                                   std::int64_t batch) {
+  const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
+  const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
+  const bool pointwise = window_.is_pointwise();
+  const Activation activation = fused_output_ ? Activation::linear : options_.activation;
+  if (dx != nullptr) packed_Kt_.pack(true, F, P, K_, F);
+  float* partial_dK = chunk_dK_.data();
+  float* partial_db = options_.use_bias ? chunk_db_.data() : nullptr;
+  parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t chunk = first; chunk < last; ++chunk) {
+      const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
+      const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
+      float* dz = dy + r0 * F;
+      bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
+                               partial_db ? partial_db + chunk * F : nullptr);
+      const float* patches = pointwise ? x + r0 * P : patches_.data() + r0 * P;
+      gemm(true, false, P, F, n, 1.0f, patches, P, dz, F, 0.0f, partial_dK + chunk * P * F, F);
+      if (dx == nullptr) continue;
+      if (pointwise) {
+        gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
+      } else {
+        // This chunk's patches are not needed any more: their rows take dP = dz K^T.
+        float* dpatches = patches_.data() + r0 * P;
+        gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dpatches, P);
+        col2im(window_, s1 - s0, dpatches, dx + s0 * in_size);
+      }
+    }
+  });
+  // The partial sums, added in chunk order (each element by one thread).
+  const auto add_chunks = [count](std::int64_t size, const float* partials, float* out) {
+    parallel_for(0, size, 256, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) {
+        float sum = partials[i];
+        for (std::int64_t chunk = 1; chunk < count; ++chunk) sum += partials[chunk * size + i];
+        out[i] = sum;
+      }
+    });
+  };
+  add_chunks(P * F, partial_dK, dK_);
+  if (partial_db != nullptr) add_chunks(F, partial_db, db_);
+}
+
 void Convolution::reserve(std::int64_t batch) {
+  // Enough partials for any batch up to `batch` (a smaller batch can have more, smaller chunks).
+  const std::int64_t pixels = window_.output_pixels();
+  const std::int64_t most_chunks = std::min(max_chunks(), (batch * pixels + kChunkMinRows - 1) / kChunkMinRows + 1);
+  if (most_chunks >= kChunkMinCount) {
+    chunk_dK_.resize(static_cast<std::size_t>(most_chunks * window_.patch_size() * options_.filters));
+    if (options_.use_bias) chunk_db_.resize(static_cast<std::size_t>(most_chunks * options_.filters));
+  }
   if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
   if (options_.activation != Activation::linear)
     preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
@@ -140,6 +251,10 @@ void Convolution::reserve(std::int64_t batch) {
 
 void Convolution::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
   const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
+  if (chunked(batch)) {
+    forward_chunked(x, keeps_preactivation() ? preactivation_.data() : y, y, batch);
+    return;
+  }
   const float* patches = x;
   if (!window_.is_pointwise()) {
     im2col(window_, batch, x, patches_.data());
@@ -154,6 +269,10 @@ void Convolution::backward(const float* x, const float* y, float* dy, float* dx,
   const std::int64_t m = rows(batch), P = window_.patch_size(), F = options_.filters;
   float* dz = dy;
   const float* z = keeps_preactivation() ? preactivation_.data() : nullptr;
+  if (chunked(batch)) {
+    backward_chunked(x, z, y, dy, dx, batch);
+    return;
+  }
   // dz = dy * f'(z) and the bias gradient in fixed row blocks, each block summed while in cache
   // (many pixels, few filters: a split by columns would leave each thread 16-column rows).
   const Activation activation = fused_output_ ? Activation::linear : options_.activation;

@@ -17,6 +17,7 @@
 #include "core/memory.hpp"
 #include "kernels/activations.hpp"
 #include "kernels/conv.hpp"
+#include "kernels/gemm.hpp"
 #include "layers/layer.hpp"
 
 namespace gradstep {
@@ -57,6 +58,14 @@ class Convolution : public Layer {
     return fused_output_ || activation_backward_needs_input(options_.activation);
   }
   std::int64_t rows(std::int64_t batch) const { return batch * window_.output_pixels(); }
+  // The batch cut into chunks of whole samples (see convolution.cpp): samples per chunk and the
+  // number of chunks, from the batch size and the layer's shapes only (never the thread count).
+  std::int64_t max_chunks() const;
+  std::int64_t chunk_samples(std::int64_t batch) const;
+  std::int64_t chunks(std::int64_t batch) const;
+  bool chunked(std::int64_t batch) const;
+  void forward_chunked(const float* x, float* z, float* y, std::int64_t batch);
+  void backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx, std::int64_t batch);
 
   ConvOptions options_;
   Window2D window_;
@@ -69,6 +78,10 @@ class Convolution : public Layer {
   AlignedBuffer preactivation_;  // z, kept only when backward needs it
   AlignedBuffer partial_dK_;     // kernel_gradient: one partial sum per fixed row block
   AlignedBuffer partial_db_;     // blocked_column_sums of dz, when there are many output pixels
+  AlignedBuffer chunk_dK_;       // chunked path: one kernel-gradient partial sum per chunk
+  AlignedBuffer chunk_db_;       // chunked path: one bias-gradient partial sum per chunk
+  PackedB packed_K_;             // chunked path: K (patch x filters) in GEMM panels, per forward
+  PackedB packed_Kt_;            // chunked path: K^T (filters x patch), per backward
 };
 
 // dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the
