@@ -465,3 +465,63 @@ def test_conv2d_transpose_with_dilation_is_the_adjoint_of_the_dilated_conv2d(pad
     conv_u = rc.conv2d(u, kernel, padding=padding, dilation=(2, 2))
     assert conv_u.shape == x.shape
     assert np.sum(y * u) == pytest.approx(np.sum(x.astype(np.float64) * conv_u), rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution + max pooling fused (a batch of many samples runs in chunks, and each chunk's
+# convolution output is pooled while in cache): the bits of the two layers run one by one.
+# ---------------------------------------------------------------------------------------------
+def _conv_pool_models(rank):
+    """The same network twice: A lets each convolution fuse the max pooling after it; B puts an
+    identity Activation layer in between, so nothing fuses."""
+    if rank == 2:
+        shape, conv, pool = (30, 30, 3), L.Conv2D, L.MaxPooling2D
+        pools = [dict(), dict(pool_size=2, strides=1), dict(pool_size=3, strides=2, padding="same")]
+    else:
+        shape, conv, pool = (300, 3), L.Conv1D, L.MaxPooling1D
+        pools = [dict(), dict(pool_size=2, strides=1), dict(pool_size=3, strides=2, padding="same")]
+    models = []
+    for separate in (False, True):
+        gs.set_seed(3)
+        layers = [gs.Input(shape)]
+        for filters, activation, pool_args in ((8, "relu", pools[0]), (6, None, pools[1]), (5, "relu", pools[2])):
+            layers.append(conv(filters, 3, activation=activation))
+            if separate:
+                layers.append(L.Activation("linear"))
+            layers.append(pool(**pool_args))
+        layers += [L.Flatten(), L.Dense(4)]
+        model = gs.Sequential(layers)
+        model.compile(optimizer="adam", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    return models
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(rank, restore_threads):
+    fused, separate = _conv_pool_models(rank)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40,) + fused.input_shape[1:]).astype(np.float32)
+    x[:, ::3] = -np.abs(x[:, ::3])  # ties and all-negative windows after ReLU
+    y = rng.integers(0, 4, 40)
+    for model in (fused, separate):
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)  # batches of 16, 16 and 8
+    for a, b in zip(fused.get_weights(), separate.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fused.predict(x, batch_size=40, verbose=0),
+                                  separate.predict(x, batch_size=40, verbose=0))
+    # The input gradient too (forward_backward goes through the same passes).
+    dy = rng.standard_normal((40, 4)).astype(np.float32)
+    out_f, dx_f, _ = fused.forward_backward(x, dy)
+    out_s, dx_s, _ = separate.forward_backward(x, dy)
+    np.testing.assert_array_equal(out_f, out_s)
+    np.testing.assert_array_equal(dx_f, dx_s)
+    # And the fused path is bitwise the same on 1 and 2 threads.
+    results = []
+    for threads in (1, 2):
+        gs.set_num_threads(threads)
+        model, _ = _conv_pool_models(rank)
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -8,6 +8,7 @@
 
 #include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
+#include "layers/pooling.hpp"
 #include "kernels/reduce.hpp"
 
 namespace gradstep {
@@ -189,8 +190,52 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
   });
 }
 
+bool Convolution::can_fuse_max_pool(Layer& next) const {
+  auto* pool = dynamic_cast<Pooling*>(&next);
+  return pool != nullptr && pool->is_max() && !fused_output_ &&
+         (options_.activation == Activation::relu || options_.activation == Activation::linear);
+}
+
+void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, Layer& pool_layer, std::int64_t batch) {
+  auto& pool = static_cast<Pooling&>(pool_layer);
+  const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
+  const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
+  const std::int64_t pooled_size = pool.output_size();
+  const bool pointwise = window_.is_pointwise(), relu = options_.activation == Activation::relu;
+  const float* bias = options_.use_bias ? b_ : nullptr;
+  std::int32_t* argmax = pool.argmax();
+  packed_K_.pack(false, P, F, K_, F);
+  parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t chunk = first; chunk < last; ++chunk) {
+      const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
+      const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
+      const float* patches = x + r0 * P;
+      if (!pointwise) {
+        im2col(window_, s1 - s0, x + s0 * in_size, patches_.data() + r0 * P);
+        patches = patches_.data() + r0 * P;
+      }
+      float* z = scratch + r0 * F;
+      gemm_prepacked(false, n, 1.0f, patches, P, packed_K_, 0.0f, z, F);
+      bias_activation_forward(Activation::linear, n, F, bias, z, z);
+      // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
+      float* y = pooled + s0 * pooled_size;
+      max_pool_forward(pool.window(), s1 - s0, z, y, argmax + s0 * pooled_size);
+      if (relu) activation_forward(Activation::relu, s1 - s0, pooled_size, y, y);
+    }
+  });
+}
+
+void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx,
+                                  Layer& pool, std::int64_t batch) {
+  backward_chunked(x, nullptr, nullptr, pooled_dz_.data(), dx, batch, pooled, dpooled, &pool);
+}
+
 void Convolution::backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx,
-                                   std::int64_t batch) {
+                                   std::int64_t batch, const float* pooled, const float* dpooled, Layer* pool_layer) {
+  auto* pool = static_cast<Pooling*>(pool_layer);
+  const std::int64_t pooled_size = pool ? pool->output_size() : 0;
+  const std::int32_t* argmax = pool ? pool->argmax() : nullptr;
+  const std::int64_t conv_size = output_size();
   const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
   const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
   const bool pointwise = window_.is_pointwise();
@@ -203,8 +248,24 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
       float* dz = dy + r0 * F;
-      bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
-                               partial_db ? partial_db + chunk * F : nullptr);
+      if (pool != nullptr) {
+        // Fused max pooling: dz = the pooled gradient at each window's maximum, where the
+        // (ReLU'd) pooled output is positive: what pooling backward then ReLU backward give.
+        const bool relu = options_.activation == Activation::relu;
+        std::fill(dz, dz + n * F, 0.0f);
+        for (std::int64_t s = s0; s < s1; ++s) {
+          float* dz_sample = dy + s * conv_size;
+          const float* grad = dpooled + s * pooled_size;
+          const float* out = pooled + s * pooled_size;
+          const std::int32_t* where = argmax + s * pooled_size;
+          for (std::int64_t k = 0; k < pooled_size; ++k)
+            if (!relu || out[k] > 0.0f) dz_sample[where[k]] += grad[k];
+        }
+        if (partial_db) column_sums(n, F, dz, partial_db + chunk * F);
+      } else {
+        bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
+                                 partial_db ? partial_db + chunk * F : nullptr);
+      }
       const float* patches = pointwise ? x + r0 * P : patches_.data() + r0 * P;
       gemm(true, false, P, F, n, 1.0f, patches, P, dz, F, 0.0f, partial_dK + chunk * P * F, F);
       if (dx == nullptr) continue;
@@ -241,6 +302,7 @@ void Convolution::reserve(std::int64_t batch) {
     if (options_.use_bias) chunk_db_.resize(static_cast<std::size_t>(most_chunks * options_.filters));
   }
   if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
+  if (most_chunks >= kChunkMinCount) pooled_dz_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   if (options_.activation != Activation::linear)
     preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);

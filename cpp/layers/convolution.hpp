@@ -47,6 +47,18 @@ class Convolution : public Layer {
   void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) override;
   void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
 
+  // Conv2D/Conv1D (ReLU or linear) followed by MaxPooling: when the batch runs in chunks, each
+  // chunk's convolution output is pooled while it is in cache, and the full-size activation is
+  // never written (max(relu(z)) = relu(max(z)), with the same first maximum); backward scatters
+  // the pooled gradient straight into the chunk's dz. The bits are those of the two layers run
+  // one after the other. The model asks can_fuse_max_pool at build and calls the pooled passes
+  // when fuses_pool(batch).
+  bool can_fuse_max_pool(Layer& next) const;
+  bool fuses_pool(std::int64_t batch) const { return chunked(batch); }
+  void forward_pooled(const float* x, float* scratch, float* pooled, Layer& pool, std::int64_t batch);
+  void backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx, Layer& pool,
+                       std::int64_t batch);
+
   bool can_fuse_output_activation(const std::string& activation) const override {
     return activation == activation_name(options_.activation);
   }
@@ -65,7 +77,8 @@ class Convolution : public Layer {
   std::int64_t chunks(std::int64_t batch) const;
   bool chunked(std::int64_t batch) const;
   void forward_chunked(const float* x, float* z, float* y, std::int64_t batch);
-  void backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx, std::int64_t batch);
+  void backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx, std::int64_t batch,
+                        const float* pooled = nullptr, const float* dpooled = nullptr, Layer* pool = nullptr);
 
   ConvOptions options_;
   Window2D window_;
@@ -82,6 +95,7 @@ class Convolution : public Layer {
   AlignedBuffer chunk_db_;       // chunked path: one bias-gradient partial sum per chunk
   PackedB packed_K_;             // chunked path: K (patch x filters) in GEMM panels, per forward
   PackedB packed_Kt_;            // chunked path: K^T (filters x patch), per backward
+  AlignedBuffer pooled_dz_;      // fused max pooling: dz of the convolution output
 };
 
 // dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the

@@ -27,6 +27,12 @@ class Pooling : public Layer {
   void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) override;
   void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
 
+  // For a convolution that computes this max pooling in its own pass (Convolution::fuse_max_pool):
+  // the window and the argmax buffer (reserved for the batch) that backward reads.
+  bool is_max() const { return mode_ == PoolMode::max; }
+  const Window2D& window() const { return window_; }
+  std::int32_t* argmax() { return argmax_.data(); }
+
  private:
   int rank_;
   PoolMode mode_;

@@ -85,6 +85,11 @@ void Sequential::plan(const Shape& input_shape) {
 void Sequential::build(const Shape& input_shape, std::uint64_t seed) {
   plan(input_shape);
   seed_ = seed;
+  pool_fusers_.assign(layers_.size(), nullptr);
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    auto* conv = dynamic_cast<Convolution*>(layers_[i].get());
+    if (conv != nullptr && !input_masked_[i + 1] && conv->can_fuse_max_pool(*layers_[i + 1])) pool_fusers_[i] = conv;
+  }
   params_.resize(static_cast<std::size_t>(num_trainable_));
   grads_.resize(static_cast<std::size_t>(num_trainable_));
   state_.resize(static_cast<std::size_t>(num_state_));
@@ -228,6 +233,14 @@ void Sequential::forward_pass(const void* x, std::int64_t batch, const StepConte
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     Layer& layer = *layers_[i];
     layer.set_input_mask(input_masked_[i] ? mask : nullptr);
+    if (pool_fusers_[i] != nullptr && pool_fusers_[i]->fuses_pool(batch)) {
+      // Convolution + max pooling in one pass (the convolution's own buffer is its scratch).
+      pool_fusers_[i]->forward_pooled(in, activations_[i].data(), activations_[i + 1].data(), *layers_[i + 1],
+                                      batch);
+      in = activations_[++i].data();
+      mask = nullptr;
+      continue;
+    }
     if (i == 0 && layer.takes_indices())
       layer.forward_indices(static_cast<const std::int64_t*>(x), activations_[i].data(), batch, ctx);
     else
@@ -246,6 +259,14 @@ void Sequential::backward_pass(const void* x, std::int64_t batch, float* dx_out)
     if (i == 0 && layers_[0]->takes_indices()) {
       layers_[0]->backward_indices(static_cast<const std::int64_t*>(x), dy, batch);
       break;
+    }
+    if (i > 0 && pool_fusers_[i - 1] != nullptr && pool_fusers_[i - 1]->fuses_pool(batch)) {
+      --i;  // the convolution, which runs the backward of the pooling layer above it too
+      const float* layer_in = i == 0 ? static_cast<const float*>(x) : activations_[i - 1].data();
+      pool_fusers_[i]->backward_pooled(layer_in, activations_[i + 1].data(), dy, i > 0 ? spare : dx_out,
+                                       *layers_[i + 1], batch);
+      std::swap(dy, spare);
+      continue;
     }
     const float* layer_in = i == 0 ? static_cast<const float*>(x) : activations_[i - 1].data();
     float* dx = i > 0 ? spare : dx_out;

@@ -21,6 +21,7 @@
 
 #include "core/memory.hpp"
 #include "core/tensor.hpp"
+#include "layers/convolution.hpp"
 #include "layers/layer.hpp"
 #include "losses/loss.hpp"
 #include "losses/metrics.hpp"
@@ -161,6 +162,9 @@ class Sequential {
   // Masks: which layers see one on their input (set at build), and the output's mask of the
   // last forward pass (owned by the layer that made it).
   std::vector<bool> input_masked_;
+  // Layer i is a convolution that computes max pooling layer i + 1 in its own pass (when the
+  // batch runs in chunks: Convolution::fuses_pool), or null.
+  std::vector<Convolution*> pool_fusers_;
   bool output_masked_ = false;
   const float* output_mask_ = nullptr;
 
