@@ -156,10 +156,12 @@ std::int64_t Convolution::max_chunks() const {
 }
 
 std::int64_t Convolution::chunk_samples(std::int64_t batch) const {
-  const std::int64_t pixels = window_.output_pixels();
-  const std::int64_t by_rows = (kChunkMinRows + pixels - 1) / pixels;
-  const std::int64_t by_count = (batch + max_chunks() - 1) / max_chunks();
-  return std::max<std::int64_t>(1, std::max(by_rows, by_count));
+  // About one chunk per kChunkMinRows output pixels, at most max_chunks(), rounded down to a
+  // power of two so that 1, 2, 4, ... threads get equal shares.
+  const std::int64_t wanted = std::min(max_chunks(), batch * window_.output_pixels() / kChunkMinRows);
+  std::int64_t count = 1;
+  while (count * 2 <= wanted) count *= 2;
+  return (batch + count - 1) / count;
 }
 
 std::int64_t Convolution::chunks(std::int64_t batch) const {
