@@ -525,3 +525,58 @@ def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(ra
         results.append(model.get_weights())
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+ISA_ORDER = ["generic", "avx2", "avx512"]
+
+
+def _available_isas():
+    detected = gs._core._detected_isa()
+    return ISA_ORDER[:ISA_ORDER.index(detected) + 1]
+
+
+@pytest.fixture
+def restore_isa():
+    before = gs._core._active_isa()
+    yield
+    gs._core._set_isa(before)
+
+
+def test_window_kernels_give_the_same_bits_on_every_isa(restore_isa, restore_threads):
+    """im2col, col2im and max pooling have per-ISA builds for windows inside the input; pooling
+    and a chunked Conv + MaxPooling (whose GEMM may round differently per ISA) are checked: the
+    pooling bit for bit, the convolution against the float64 reference."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((48, 11, 13, 16)).astype(np.float32)  # 48 x 60 output pixels: 4 chunks
+    x[:, ::2, ::2, :3] = 0.0  # ties
+    dy_pool = rng.standard_normal((48, 5, 6, 16)).astype(np.float32)
+    kernel = (rng.standard_normal((3, 2, 16, 5)) * 0.3).astype(np.float32)
+    bias = rng.standard_normal(5).astype(np.float32)
+    pooled = {}
+    for isa in _available_isas():
+        assert gs._core._set_isa(isa) == isa
+        pool = _single_layer((11, 13, 16), L.MaxPooling2D(2))
+        pooled[isa] = pool.forward_backward(x, dy_pool)[:2]
+        for threads in (1, 2):
+            gs.set_num_threads(threads)
+            conv = _single_layer((11, 13, 16), L.Conv2D(5, (3, 2), strides=(2, 1)), weights=[kernel, bias])
+            expected = rc.conv2d(x.astype(np.float64), kernel.astype(np.float64), bias.astype(np.float64),
+                                 strides=(2, 1))
+            dy = rng.standard_normal(expected.shape).astype(np.float32)
+            y, dx, grads = conv.forward_backward(x, dy)
+            np.testing.assert_allclose(y, expected, rtol=1e-5, atol=2e-5)
+            # The adjoint by hand: each output pixel's dy, through the kernel, onto its window.
+            expected_dx = np.zeros(x.shape)
+            expected_dk = np.zeros(kernel.shape)
+            for i in range(3):
+                for j in range(2):
+                    rows = slice(i, i + 2 * expected.shape[1] - 1, 2)
+                    cols = slice(j, j + expected.shape[2])
+                    expected_dx[:, rows, cols, :] += np.einsum("nhwf,cf->nhwc", dy, kernel[i, j])
+                    expected_dk[i, j] = np.einsum("nhwc,nhwf->cf", x[:, rows, cols, :], dy)
+            np.testing.assert_allclose(dx, expected_dx, rtol=1e-4, atol=1e-4)
+            np.testing.assert_allclose(grads[0], expected_dk, rtol=1e-4, atol=1e-3)
+            np.testing.assert_allclose(grads[1], dy.sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
+    for isa in pooled:
+        np.testing.assert_array_equal(pooled[isa][0], pooled["generic"][0])
+        np.testing.assert_array_equal(pooled[isa][1], pooled["generic"][1])

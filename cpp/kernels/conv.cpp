@@ -4,7 +4,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/cpu.hpp"
 #include "core/parallel.hpp"
+#include "kernels/window_isa.hpp"
 
 namespace gradstep {
 
@@ -86,6 +88,22 @@ bool windows_inside(const Window2D& g) {
   return inside(g.h) && inside(g.w);
 }
 
+}  // namespace
+
+namespace generic {
+#include "kernels/window_impl.hpp"
+}  // namespace generic
+
+// The build of a window kernel for the widest instruction set the CPU runs (core/cpu.hpp).
+#if GRADSTEP_X86
+#define GRADSTEP_WINDOW_KERNEL(name) \
+  (active_isa() == Isa::avx512 ? avx512::name : active_isa() == Isa::avx2 ? avx2::name : generic::name)
+#else
+#define GRADSTEP_WINDOW_KERNEL(name) (generic::name)
+#endif
+
+namespace {
+
 // n floats; a plain loop: the runs here are short (often C or kw*C floats), where a memcpy call
 // costs more than the copy.
 inline void copy_run(float* __restrict out, const float* __restrict in, i64 n) {
@@ -122,40 +140,12 @@ inline void gather_patch(const Window2D& g, const float* sample, i64 oh, i64 ow,
 
 }  // namespace
 
-namespace {
-
-// Copies of exactly N floats (N known at compile time): a few moves, no loop set-up.
-template <int N>
-inline void copy_fixed(float* __restrict out, const float* __restrict in) {
-  for (int k = 0; k < N; ++k) out[k] = in[k];
-}
-
-// im2col of one output row when its windows lie inside the input with dilation 1: each window
-// row is one contiguous run of `run` = kw * C floats. RUN > 0 fixes the run length at compile
-// time (the first layer of an image model: kw = 3 or 5 with one channel).
-template <int RUN>
-void im2col_row_inside(const Window2D& g, const float* sample, i64 oh, float* out) {
-  const i64 C = g.channels, W = g.w.input, P = g.patch_size(), OW = g.w.output;
-  const i64 run = g.w.kernel * C, step = g.w.stride * C;
-  for (i64 i = 0; i < g.h.kernel; ++i) {
-    const float* in = sample + ((oh * g.h.stride + i * g.h.dilation) * W) * C;
-    float* o = out + i * run;
-    for (i64 ow = 0; ow < OW; ++ow, in += step, o += P) {
-      if constexpr (RUN > 0) copy_fixed<RUN>(o, in);
-      else copy_run(o, in, run);
-    }
-  }
-}
-
-}  // namespace
-
 void im2col(const Window2D& g, i64 batch, const float* x, float* patches) {
   const i64 OH = g.h.output, OW = g.w.output, P = g.patch_size();
   const i64 row_floats = OW * P;
   const i64 grain = std::max<i64>(1, kCopyGrain / std::max<i64>(row_floats, 1));
   if (windows_inside(g) && g.w.dilation == 1) {
-    const i64 run = g.w.kernel * g.channels;
-    const auto row_fn = run == 3 ? im2col_row_inside<3> : run == 5 ? im2col_row_inside<5> : im2col_row_inside<0>;
+    const auto row_fn = GRADSTEP_WINDOW_KERNEL(im2col_row_inside);
     parallel_for(0, batch * OH, grain, [&](i64 b, i64 e) {
       for (i64 task = b; task < e; ++task) {
         const i64 n = task / OH, oh = task % OH;
@@ -180,6 +170,16 @@ void col2im(const Window2D& g, i64 batch, const float* patches, float* dx) {
   const i64 sample_floats = g.input_pixels() * C;
   // By samples: each sample's pixels receive their patch rows in one fixed order.
   const i64 grain = std::max<i64>(1, kCopyGrain / std::max<i64>(OH * OW * P, 1));
+  if (windows_inside(g) && g.w.dilation == 1) {
+    const auto sample_fn = GRADSTEP_WINDOW_KERNEL(col2im_sample_inside);
+    parallel_for(0, batch, grain, [&](i64 b, i64 e) {
+      for (i64 n = b; n < e; ++n) {
+        zero(dx + n * sample_floats, sample_floats);
+        sample_fn(g, patches + n * OH * OW * P, dx + n * sample_floats);
+      }
+    });
+    return;
+  }
   parallel_for(0, batch, grain, [&](i64 b, i64 e) {
     for (i64 n = b; n < e; ++n) {
       float* sample = dx + n * sample_floats;
@@ -270,23 +270,10 @@ void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, st
   const i64 C = g.channels, OW = g.w.output;
   if (windows_inside(g)) {
     // The common case (valid pooling): plain loops over the window, the same order and result.
-    const i64 W = g.w.input, kh = g.h.kernel, kw = g.w.kernel;
+    const auto row_fn = GRADSTEP_WINDOW_KERNEL(max_pool_row_inside);
     for_output_rows(g, batch, [&](i64 n, i64 oh) {
-      const float* sample = x + n * g.input_pixels() * C;
       const i64 row = (n * g.h.output + oh) * OW * C;
-      const i64 ih0 = oh * g.h.stride;
-      for (i64 ow = 0; ow < OW; ++ow) {
-        float* out = y + row + ow * C;
-        std::int32_t* where = argmax + row + ow * C;
-        const i64 iw0 = ow * g.w.stride;
-        for (i64 i = 0; i < kh; ++i) {
-          for (i64 j = 0; j < kw; ++j) {
-            const i64 offset = ((ih0 + i) * W + iw0 + j) * C;
-            if (i == 0 && j == 0) max_first(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
-            else max_update(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
-          }
-        }
-      }
+      row_fn(g, x + n * g.input_pixels() * C, oh, y + row, argmax + row);
     });
     return;
   }

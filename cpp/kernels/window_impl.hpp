@@ -1,0 +1,84 @@
+// The inner loops of the window kernels for windows that lie inside the input (valid padding,
+// the common case): no bounds checks, contiguous runs. Included into one namespace per
+// instruction set (kernels/conv.cpp: generic; window_avx2.cpp, window_avx512.cpp), where the
+// compiler vectorises the same loops for that set. Copies, maxima and sums in a fixed order:
+// every build gives the same bits.
+//
+// Needs: i64, Window2D (kernels/conv.hpp).
+
+// Copies of exactly N floats (N known at compile time): a few moves, no loop set-up.
+template <int N>
+inline void copy_fixed(float* __restrict out, const float* __restrict in) {
+  for (int k = 0; k < N; ++k) out[k] = in[k];
+}
+
+inline void copy_floats(float* __restrict out, const float* __restrict in, i64 n) {
+  for (i64 k = 0; k < n; ++k) out[k] = in[k];
+}
+
+template <int RUN>
+inline void im2col_row_inside_impl(const Window2D& g, const float* sample, i64 oh, float* out) {
+  const i64 C = g.channels, W = g.w.input, P = g.patch_size(), OW = g.w.output;
+  const i64 run = g.w.kernel * C, step = g.w.stride * C;
+  for (i64 i = 0; i < g.h.kernel; ++i) {
+    const float* in = sample + ((oh * g.h.stride + i * g.h.dilation) * W) * C;
+    float* o = out + i * run;
+    for (i64 ow = 0; ow < OW; ++ow, in += step, o += P) {
+      if constexpr (RUN > 0) copy_fixed<RUN>(o, in);
+      else copy_floats(o, in, run);
+    }
+  }
+}
+
+// One output row of im2col (sample `sample`, row oh) into out (OW patch rows), dilation 1 along W.
+void im2col_row_inside(const Window2D& g, const float* sample, i64 oh, float* out) {
+  const i64 run = g.w.kernel * g.channels;
+  if (run == 3) im2col_row_inside_impl<3>(g, sample, oh, out);
+  else if (run == 5) im2col_row_inside_impl<5>(g, sample, oh, out);
+  else im2col_row_inside_impl<0>(g, sample, oh, out);
+}
+
+// The adjoint: adds each patch row of one sample back onto its pixels (dx zeroed first), rows in
+// order, dilation 1 along W.
+void col2im_sample_inside(const Window2D& g, const float* patches, float* dx) {
+  const i64 C = g.channels, W = g.w.input, OH = g.h.output, OW = g.w.output;
+  const i64 run = g.w.kernel * C;
+  for (i64 oh = 0; oh < OH; ++oh) {
+    for (i64 ow = 0; ow < OW; ++ow) {
+      for (i64 i = 0; i < g.h.kernel; ++i, patches += run) {
+        float* __restrict target = dx + ((oh * g.h.stride + i * g.h.dilation) * W + ow * g.w.stride) * C;
+        const float* __restrict in = patches;
+        for (i64 k = 0; k < run; ++k) target[k] += in[k];
+      }
+    }
+  }
+}
+
+// Max pooling of one output row (sample, row oh) for windows inside the input: y and argmax get
+// OW * C values. A larger value wins, and so does a NaN; ties keep the first maximum.
+void max_pool_row_inside(const Window2D& g, const float* sample, i64 oh, float* y, std::int32_t* argmax) {
+  const i64 C = g.channels, W = g.w.input, OW = g.w.output, kh = g.h.kernel, kw = g.w.kernel;
+  const i64 ih0 = oh * g.h.stride;
+  for (i64 ow = 0; ow < OW; ++ow, y += C, argmax += C) {
+    const i64 iw0 = ow * g.w.stride;
+    float* __restrict out = y;
+    std::int32_t* __restrict where = argmax;
+    const i64 first = (ih0 * W + iw0) * C;
+    for (i64 c = 0; c < C; ++c) {
+      out[c] = sample[first + c];
+      where[c] = static_cast<std::int32_t>(first + c);
+    }
+    for (i64 i = 0; i < kh; ++i) {
+      for (i64 j = (i == 0 ? 1 : 0); j < kw; ++j) {
+        const i64 offset = ((ih0 + i) * W + iw0 + j) * C;
+        const float* __restrict pixel = sample + offset;
+        for (i64 c = 0; c < C; ++c) {
+          const float v = pixel[c];
+          const bool take = v > out[c] || v != v;
+          out[c] = take ? v : out[c];
+          where[c] = take ? static_cast<std::int32_t>(offset + c) : where[c];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// The per-instruction-set builds of the window kernels' inner loops (internal to
+// kernels/conv.cpp, which picks one by active_isa()); see window_impl.hpp.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/conv.hpp"
+
+namespace gradstep {
+
+#define GRADSTEP_WINDOW_DECLARATIONS                                                                          \
+  void im2col_row_inside(const Window2D& g, const float* sample, std::int64_t oh, float* out);               \
+  void col2im_sample_inside(const Window2D& g, const float* patches, float* dx);                             \
+  void max_pool_row_inside(const Window2D& g, const float* sample, std::int64_t oh, float* y,               \
+                           std::int32_t* argmax);
+
+namespace generic {
+GRADSTEP_WINDOW_DECLARATIONS
+}  // namespace generic
+#if GRADSTEP_X86
+namespace avx2 {
+GRADSTEP_WINDOW_DECLARATIONS
+}  // namespace avx2
+namespace avx512 {
+GRADSTEP_WINDOW_DECLARATIONS
+}  // namespace avx512
+#endif
+
+#undef GRADSTEP_WINDOW_DECLARATIONS
+
+}  // namespace gradstep
