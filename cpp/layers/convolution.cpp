@@ -260,8 +260,12 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
           const float* grad = dpooled + s * pooled_size;
           const float* out = pooled + s * pooled_size;
           const std::int32_t* where = argmax + s * pooled_size;
-          for (std::int64_t k = 0; k < pooled_size; ++k)
-            if (!relu || out[k] > 0.0f) dz_sample[where[k]] += grad[k];
+          // Branch-free: whether the pooled output is positive is a coin toss for the predictor.
+          if (relu) {
+            for (std::int64_t k = 0; k < pooled_size; ++k) dz_sample[where[k]] += out[k] > 0.0f ? grad[k] : 0.0f;
+          } else {
+            for (std::int64_t k = 0; k < pooled_size; ++k) dz_sample[where[k]] += grad[k];
+          }
         }
         if (partial_db) column_sums(n, F, dz, partial_db + chunk * F);
       } else {
