@@ -294,6 +294,30 @@ void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, st
   });
 }
 
+void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, const float* y,
+                            bool relu, float* dz) {
+  const i64 per_out = g.output_pixels() * g.channels, per_in = g.input_pixels() * g.channels;
+  const bool tiled = windows_inside(g) && g.h.stride == g.h.kernel && g.w.stride == g.w.kernel;
+  const auto tiled_fn = GRADSTEP_WINDOW_KERNEL(max_pool_backward_tiled);
+  for_samples(g, batch, [&](i64 n) {
+    const float* grad = dy + n * per_out;
+    const float* out = y + n * per_out;
+    const std::int32_t* where = argmax + n * per_out;
+    float* sample = dz + n * per_in;
+    if (tiled) {
+      tiled_fn(g, grad, where, out, relu, sample);
+      return;
+    }
+    zero(sample, per_in);
+    // Branch-free: whether the pooled output is positive is a coin toss for the predictor.
+    if (relu) {
+      for (i64 k = 0; k < per_out; ++k) sample[where[k]] += out[k] > 0.0f ? grad[k] : 0.0f;
+    } else {
+      for (i64 k = 0; k < per_out; ++k) sample[where[k]] += grad[k];
+    }
+  });
+}
+
 void max_pool_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, float* dx) {
   const i64 per_sample_out = g.output_pixels() * g.channels;
   const i64 per_sample_in = g.input_pixels() * g.channels;

@@ -68,6 +68,10 @@ void col2im(const Window2D& g, std::int64_t batch, const float* patches, float* 
 // the padding cannot occur (Keras' "same" keeps at least one input pixel per window).
 void max_pool_forward(const Window2D& g, std::int64_t batch, const float* x, float* y, std::int32_t* argmax);
 void max_pool_backward(const Window2D& g, std::int64_t batch, const float* dy, const std::int32_t* argmax, float* dx);
+// max_pool_backward followed by the backward of a ReLU before the pooling (relu: y, the pooled
+// output, is that ReLU's output, so the gradient passes only where y > 0), into dz.
+void max_pool_relu_backward(const Window2D& g, std::int64_t batch, const float* dy, const std::int32_t* argmax,
+                            const float* y, bool relu, float* dz);
 // Average pooling over the input pixels of each window (padding not counted, as Keras).
 void avg_pool_forward(const Window2D& g, std::int64_t batch, const float* x, float* y);
 void avg_pool_backward(const Window2D& g, std::int64_t batch, const float* dy, float* dx);

@@ -82,3 +82,39 @@ void max_pool_row_inside(const Window2D& g, const float* sample, i64 oh, float* 
     }
   }
 }
+
+// The backward of max pooling with ReLU (relu) or without, into dz of one sample, for windows
+// that tile the input (stride = pool size, inside the input): every input element is in at most
+// one window, so each is written once, by its window (the gradient where it was the maximum and
+// the pooled output is kept, else 0), and only the strip no window covers is zeroed. The bits of
+// "zero dz, add each gradient at its maximum, multiply by ReLU'".
+void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y,
+                             bool relu, float* dz) {
+  const i64 C = g.channels, W = g.w.input, H = g.h.input, OH = g.h.output, OW = g.w.output;
+  const i64 kh = g.h.kernel, kw = g.w.kernel;
+  for (i64 oh = 0; oh < OH; ++oh) {
+    for (i64 ow = 0; ow < OW; ++ow) {
+      const i64 k0 = (oh * OW + ow) * C;
+      const float* __restrict grad = dy + k0;
+      const float* __restrict out = y + k0;
+      const std::int32_t* __restrict where = argmax + k0;
+      for (i64 i = 0; i < kh; ++i) {
+        for (i64 j = 0; j < kw; ++j) {
+          const i64 base = ((oh * kh + i) * W + ow * kw + j) * C;
+          float* __restrict target = dz + base;
+          for (i64 c = 0; c < C; ++c) {
+            const bool hit = where[c] == static_cast<std::int32_t>(base + c) && (!relu || out[c] > 0.0f);
+            target[c] = hit ? grad[c] : 0.0f;
+          }
+        }
+      }
+    }
+    // Columns to the right of the last window.
+    for (i64 i = 0; i < kh; ++i) {
+      float* row = dz + ((oh * kh + i) * W + OW * kw) * C;
+      for (i64 k = 0; k < (W - OW * kw) * C; ++k) row[k] = 0.0f;
+    }
+  }
+  // Rows below the last window.
+  for (i64 k = OH * kh * W * C; k < H * W * C; ++k) dz[k] = 0.0f;
+}

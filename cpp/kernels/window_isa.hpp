@@ -12,7 +12,9 @@ namespace gradstep {
   void im2col_row_inside(const Window2D& g, const float* sample, std::int64_t oh, float* out);               \
   void col2im_sample_inside(const Window2D& g, const float* patches, float* dx);                             \
   void max_pool_row_inside(const Window2D& g, const float* sample, std::int64_t oh, float* y,               \
-                           std::int32_t* argmax);
+                           std::int32_t* argmax);                                                       \
+  void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y, \
+                               bool relu, float* dz);
 
 namespace generic {
 GRADSTEP_WINDOW_DECLARATIONS

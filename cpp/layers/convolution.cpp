@@ -237,7 +237,6 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
   auto* pool = static_cast<Pooling*>(pool_layer);
   const std::int64_t pooled_size = pool ? pool->output_size() : 0;
   const std::int32_t* argmax = pool ? pool->argmax() : nullptr;
-  const std::int64_t conv_size = output_size();
   const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
   const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
   const bool pointwise = window_.is_pointwise();
@@ -253,20 +252,8 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
       if (pool != nullptr) {
         // Fused max pooling: dz = the pooled gradient at each window's maximum, where the
         // (ReLU'd) pooled output is positive: what pooling backward then ReLU backward give.
-        const bool relu = options_.activation == Activation::relu;
-        std::fill(dz, dz + n * F, 0.0f);
-        for (std::int64_t s = s0; s < s1; ++s) {
-          float* dz_sample = dy + s * conv_size;
-          const float* grad = dpooled + s * pooled_size;
-          const float* out = pooled + s * pooled_size;
-          const std::int32_t* where = argmax + s * pooled_size;
-          // Branch-free: whether the pooled output is positive is a coin toss for the predictor.
-          if (relu) {
-            for (std::int64_t k = 0; k < pooled_size; ++k) dz_sample[where[k]] += out[k] > 0.0f ? grad[k] : 0.0f;
-          } else {
-            for (std::int64_t k = 0; k < pooled_size; ++k) dz_sample[where[k]] += grad[k];
-          }
-        }
+        max_pool_relu_backward(pool->window(), s1 - s0, dpooled + s0 * pooled_size, argmax + s0 * pooled_size,
+                               pooled + s0 * pooled_size, options_.activation == Activation::relu, dz);
         if (partial_db) column_sums(n, F, dz, partial_db + chunk * F);
       } else {
         bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
