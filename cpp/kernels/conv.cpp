@@ -91,7 +91,11 @@ bool windows_inside(const Window2D& g) {
 }  // namespace
 
 namespace generic {
+#define KGRAD_VECTOR_BYTES 16
+#define KGRAD_ROWS_PER_BLOCK 6  // 2 x 6 accumulators + 2 loads + 1 broadcast: 16 xmm registers
 #include "kernels/window_impl.hpp"
+#undef KGRAD_ROWS_PER_BLOCK
+#undef KGRAD_VECTOR_BYTES
 }  // namespace generic
 
 // The build of a window kernel for the widest instruction set the CPU runs (core/cpu.hpp).
@@ -292,6 +296,10 @@ void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, st
       });
     }
   });
+}
+
+void kernel_gradient_rows(i64 n, i64 P, i64 F, const float* patches, const float* dz, float* out) {
+  GRADSTEP_WINDOW_KERNEL(kernel_gradient_rows)(n, P, F, patches, dz, out);
 }
 
 void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, const float* y,

@@ -63,6 +63,11 @@ void im2col(const Window2D& g, std::int64_t batch, const float* x, float* patche
 // dx (batch, H, W, C) = sum of each patch row added back onto its pixels (dx is overwritten).
 void col2im(const Window2D& g, std::int64_t batch, const float* patches, float* dx);
 
+// out (P x F) = patches^T dz over n rows (patches n x P, dz n x F), serial, every element summed
+// over the rows in increasing order: a convolution's kernel gradient for one chunk of samples.
+void kernel_gradient_rows(std::int64_t n, std::int64_t P, std::int64_t F, const float* patches, const float* dz,
+                          float* out);
+
 // Max pooling: y (batch, OH, OW, C); argmax[k] is the index within its sample of the input
 // element that y[k] came from (the first maximum; padding never wins). Windows lying wholly in
 // the padding cannot occur (Keras' "same" keeps at least one input pixel per window).

@@ -260,7 +260,7 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
                                  partial_db ? partial_db + chunk * F : nullptr);
       }
       const float* patches = pointwise ? x + r0 * P : patches_.data() + r0 * P;
-      gemm(true, false, P, F, n, 1.0f, patches, P, dz, F, 0.0f, partial_dK + chunk * P * F, F);
+      kernel_gradient_rows(n, P, F, patches, dz, partial_dK + chunk * P * F);
       if (dx == nullptr) continue;
       if (pointwise) {
         gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
