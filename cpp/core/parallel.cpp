@@ -91,6 +91,14 @@ bool in_parallel_region() {
 #endif
 }
 
+int thread_index() {
+#if GRADSTEP_OPENMP
+  return omp_in_parallel() ? omp_get_thread_num() : 0;
+#else
+  return 0;
+#endif
+}
+
 void TeamBarrier::wait() {
 #if GRADSTEP_OPENMP
 #pragma omp barrier

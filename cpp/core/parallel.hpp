@@ -37,6 +37,9 @@ int get_num_threads();
 void set_num_threads(int n);
 // True inside a parallel region (of gradstep's or of any other code on the same OpenMP runtime).
 bool in_parallel_region();
+// 0 .. get_num_threads() - 1 inside a parallel region (this thread's slot in per-thread scratch
+// space), 0 outside.
+int thread_index();
 // Multi-threaded regions started so far (parallel_for and run_team calls that used threads).
 std::int64_t parallel_region_count();
 constexpr bool has_openmp() { return GRADSTEP_OPENMP != 0; }

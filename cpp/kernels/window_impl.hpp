@@ -102,9 +102,19 @@ void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int3
         for (i64 j = 0; j < kw; ++j) {
           const i64 base = ((oh * kh + i) * W + ow * kw + j) * C;
           float* __restrict target = dz + base;
+          // The gradient's bits where this element was the maximum (and the output is kept),
+          // else 0: integer masks, so that it vectorises without branches.
+          const std::int32_t first = static_cast<std::int32_t>(base);
+#if defined(__GNUC__)
+#pragma GCC ivdep
+#endif
           for (i64 c = 0; c < C; ++c) {
-            const bool hit = where[c] == static_cast<std::int32_t>(base + c) && (!relu || out[c] > 0.0f);
-            target[c] = hit ? grad[c] : 0.0f;
+            const std::uint32_t hit = static_cast<std::uint32_t>(where[c] == first + static_cast<std::int32_t>(c)) &
+                                      static_cast<std::uint32_t>(!relu || out[c] > 0.0f);
+            std::uint32_t bits;
+            std::memcpy(&bits, grad + c, sizeof bits);
+            bits &= 0u - hit;
+            std::memcpy(target + c, &bits, sizeof bits);
           }
         }
       }

@@ -229,7 +229,16 @@ void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, 
 
 void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx,
                                   Layer& pool, std::int64_t batch) {
-  backward_chunked(x, nullptr, nullptr, pooled_dz_.data(), dx, batch, pooled, dpooled, &pool);
+  // More threads than at reserve time (set_num_threads): more slots (the buffer only grows).
+  const auto needed = static_cast<std::size_t>(get_num_threads() * pooled_dz_rows_ * options_.filters);
+  if (pooled_dz_.size() < needed) pooled_dz_.resize(needed);
+  backward_chunked(x, nullptr, nullptr, nullptr, dx, batch, pooled, dpooled, &pool);
+}
+
+// This thread's slot of pooled_dz_ (a chunk's dz while the chunk is processed).
+float* Convolution::thread_dz(std::int64_t rows) {
+  if (rows > pooled_dz_rows_) throw std::logic_error("Convolution: chunk larger than reserved");
+  return pooled_dz_.data() + thread_index() * pooled_dz_rows_ * options_.filters;
 }
 
 void Convolution::backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx,
@@ -248,7 +257,7 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
     for (std::int64_t chunk = first; chunk < last; ++chunk) {
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
-      float* dz = dy + r0 * F;
+      float* dz = pool != nullptr ? thread_dz(n) : dy + r0 * F;
       if (pool != nullptr) {
         // Fused max pooling: dz = the pooled gradient at each window's maximum, where the
         // (ReLU'd) pooled output is positive: what pooling backward then ReLU backward give.
@@ -295,7 +304,11 @@ void Convolution::reserve(std::int64_t batch) {
     if (options_.use_bias) chunk_db_.resize(static_cast<std::size_t>(most_chunks * options_.filters));
   }
   if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
-  if (most_chunks >= kChunkMinCount) pooled_dz_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
+  if (most_chunks >= kChunkMinCount) {
+    for (std::int64_t b = 1; b <= batch; ++b)
+      if (chunked(b)) pooled_dz_rows_ = std::max(pooled_dz_rows_, chunk_samples(b) * window_.output_pixels());
+    pooled_dz_.resize(static_cast<std::size_t>(get_num_threads() * pooled_dz_rows_ * options_.filters));
+  }
   if (options_.activation != Activation::linear)
     preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);

@@ -75,6 +75,7 @@ class Convolution : public Layer {
   std::int64_t max_chunks() const;
   std::int64_t chunk_samples(std::int64_t batch) const;
   std::int64_t chunks(std::int64_t batch) const;
+  float* thread_dz(std::int64_t rows);
   bool chunked(std::int64_t batch) const;
   void forward_chunked(const float* x, float* z, float* y, std::int64_t batch);
   void backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx, std::int64_t batch,
@@ -95,7 +96,8 @@ class Convolution : public Layer {
   AlignedBuffer chunk_db_;       // chunked path: one bias-gradient partial sum per chunk
   PackedB packed_K_;             // chunked path: K (patch x filters) in GEMM panels, per forward
   PackedB packed_Kt_;            // chunked path: K^T (filters x patch), per backward
-  AlignedBuffer pooled_dz_;      // fused max pooling: dz of the convolution output
+  AlignedBuffer pooled_dz_;      // fused max pooling: one chunk's dz per thread (hot in its cache)
+  std::int64_t pooled_dz_rows_ = 0;  // rows of a thread's slot: the largest chunk of any batch <= capacity
 };
 
 // dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the
