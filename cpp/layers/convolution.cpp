@@ -1,7 +1,6 @@
 #include "layers/convolution.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -169,7 +168,7 @@ std::int64_t Convolution::chunks(std::int64_t batch) const {
   return (batch + samples - 1) / samples;
 }
 
-bool Convolution::chunked(std::int64_t batch) const { const bool off = std::getenv("GRADSTEP_AB_OFF") != nullptr; return !off && chunks(batch) >= kChunkMinCount; }
+bool Convolution::chunked(std::int64_t batch) const { return chunks(batch) >= kChunkMinCount; }
 
 void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64_t batch) {
   const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
@@ -177,14 +176,16 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
   const bool pointwise = window_.is_pointwise();
   const float* bias = options_.use_bias ? b_ : nullptr;
   packed_K_.pack(false, P, F, K_, F);
+  reserve_thread_slots();
   parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t chunk = first; chunk < last; ++chunk) {
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
       const float* patches = x + r0 * P;  // pointwise: the input is its own patch matrix
       if (!pointwise) {
-        im2col(window_, s1 - s0, x + s0 * in_size, patches_.data() + r0 * P);
-        patches = patches_.data() + r0 * P;
+        float* scratch = thread_patches(n);
+        im2col(window_, s1 - s0, x + s0 * in_size, scratch);
+        patches = scratch;
       }
       gemm_prepacked(false, n, 1.0f, patches, P, packed_K_, 0.0f, z + r0 * F, F);
       bias_activation_forward(options_.activation, n, F, bias, z + r0 * F, y + r0 * F);
@@ -207,14 +208,16 @@ void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, 
   const float* bias = options_.use_bias ? b_ : nullptr;
   std::int32_t* argmax = pool.argmax();
   packed_K_.pack(false, P, F, K_, F);
+  reserve_thread_slots();
   parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t chunk = first; chunk < last; ++chunk) {
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
       const float* patches = x + r0 * P;
       if (!pointwise) {
-        im2col(window_, s1 - s0, x + s0 * in_size, patches_.data() + r0 * P);
-        patches = patches_.data() + r0 * P;
+        float* scratch = thread_patches(n);
+        im2col(window_, s1 - s0, x + s0 * in_size, scratch);
+        patches = scratch;
       }
       float* z = scratch + r0 * F;
       gemm_prepacked(false, n, 1.0f, patches, P, packed_K_, 0.0f, z, F);
@@ -230,15 +233,29 @@ void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, 
 void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx,
                                   Layer& pool, std::int64_t batch) {
   // More threads than at reserve time (set_num_threads): more slots (the buffer only grows).
-  const auto needed = static_cast<std::size_t>(get_num_threads() * pooled_dz_rows_ * options_.filters);
-  if (pooled_dz_.size() < needed) pooled_dz_.resize(needed);
   backward_chunked(x, nullptr, nullptr, nullptr, dx, batch, pooled, dpooled, &pool);
 }
 
-// This thread's slot of pooled_dz_ (a chunk's dz while the chunk is processed).
+// Per-thread scratch of the chunked passes: a chunk's patches and (fused pooling) its dz, in
+// slots of the largest chunk any batch up to the capacity has, one slot per thread, so that they
+// stay in that thread's cache. More threads than at reserve time (set_num_threads) get more
+// slots: the buffers only grow, before the parallel region.
+void Convolution::reserve_thread_slots() {
+  const auto threads = static_cast<std::size_t>(get_num_threads());
+  const auto rows = static_cast<std::size_t>(chunk_rows_);
+  if (!window_.is_pointwise() && thread_patches_.size() < threads * rows * window_.patch_size())
+    thread_patches_.resize(threads * rows * window_.patch_size());
+  if (thread_dz_.size() < threads * rows * options_.filters) thread_dz_.resize(threads * rows * options_.filters);
+}
+
+float* Convolution::thread_patches(std::int64_t rows) {
+  if (rows > chunk_rows_) throw std::logic_error("Convolution: a chunk larger than reserved");
+  return thread_patches_.data() + thread_index() * chunk_rows_ * window_.patch_size();
+}
+
 float* Convolution::thread_dz(std::int64_t rows) {
-  if (rows > pooled_dz_rows_) throw std::logic_error("Convolution: chunk larger than reserved");
-  return pooled_dz_.data() + thread_index() * pooled_dz_rows_ * options_.filters;
+  if (rows > chunk_rows_) throw std::logic_error("Convolution: a chunk larger than reserved");
+  return thread_dz_.data() + thread_index() * chunk_rows_ * options_.filters;
 }
 
 void Convolution::backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx,
@@ -251,6 +268,7 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
   const bool pointwise = window_.is_pointwise();
   const Activation activation = fused_output_ ? Activation::linear : options_.activation;
   if (dx != nullptr) packed_Kt_.pack(true, F, P, K_, F);
+  reserve_thread_slots();
   float* partial_dK = chunk_dK_.data();
   float* partial_db = options_.use_bias ? chunk_db_.data() : nullptr;
   parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
@@ -268,14 +286,18 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
         bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
                                  partial_db ? partial_db + chunk * F : nullptr);
       }
-      const float* patches = pointwise ? x + r0 * P : patches_.data() + r0 * P;
+      // The chunk's patches again (recomputed into this thread's slot rather than kept from
+      // forward in a batch-sized buffer: writing that buffer cost more than a second im2col).
+      float* scratch = pointwise ? nullptr : thread_patches(n);
+      if (!pointwise) im2col(window_, s1 - s0, x + s0 * in_size, scratch);
+      const float* patches = pointwise ? x + r0 * P : scratch;
       kernel_gradient_rows(n, P, F, patches, dz, partial_dK + chunk * P * F);
       if (dx == nullptr) continue;
       if (pointwise) {
         gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
       } else {
         // This chunk's patches are not needed any more: their rows take dP = dz K^T.
-        float* dpatches = patches_.data() + r0 * P;
+        float* dpatches = scratch;
         gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dpatches, P);
         col2im(window_, s1 - s0, dpatches, dx + s0 * in_size);
       }
@@ -303,12 +325,15 @@ void Convolution::reserve(std::int64_t batch) {
     chunk_dK_.resize(static_cast<std::size_t>(most_chunks * window_.patch_size() * options_.filters));
     if (options_.use_bias) chunk_db_.resize(static_cast<std::size_t>(most_chunks * options_.filters));
   }
-  if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(rows(batch) * window_.patch_size()));
-  if (most_chunks >= kChunkMinCount) {
-    for (std::int64_t b = 1; b <= batch; ++b)
-      if (chunked(b)) pooled_dz_rows_ = std::max(pooled_dz_rows_, chunk_samples(b) * window_.output_pixels());
-    pooled_dz_.resize(static_cast<std::size_t>(get_num_threads() * pooled_dz_rows_ * options_.filters));
+  // Batches up to `batch` that run whole need a batch-sized patch buffer; chunked ones a slot per
+  // thread of their largest chunk.
+  std::int64_t whole_rows = 0;
+  for (std::int64_t b = 1; b <= batch; ++b) {
+    if (chunked(b)) chunk_rows_ = std::max(chunk_rows_, chunk_samples(b) * window_.output_pixels());
+    else whole_rows = rows(b);
   }
+  if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(whole_rows * window_.patch_size()));
+  if (most_chunks >= kChunkMinCount) reserve_thread_slots();
   if (options_.activation != Activation::linear)
     preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);

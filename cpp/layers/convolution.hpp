@@ -75,6 +75,8 @@ class Convolution : public Layer {
   std::int64_t max_chunks() const;
   std::int64_t chunk_samples(std::int64_t batch) const;
   std::int64_t chunks(std::int64_t batch) const;
+  void reserve_thread_slots();
+  float* thread_patches(std::int64_t rows);
   float* thread_dz(std::int64_t rows);
   bool chunked(std::int64_t batch) const;
   void forward_chunked(const float* x, float* z, float* y, std::int64_t batch);
@@ -88,7 +90,7 @@ class Convolution : public Layer {
   float* b_ = nullptr;
   float* dK_ = nullptr;
   float* db_ = nullptr;
-  AlignedBuffer patches_;        // im2col of the last forward; reused for dP in backward
+  AlignedBuffer patches_;        // whole-batch path: im2col of the last forward; reused for dP in backward
   AlignedBuffer preactivation_;  // z, kept only when backward needs it
   AlignedBuffer partial_dK_;     // kernel_gradient: one partial sum per fixed row block
   AlignedBuffer partial_db_;     // blocked_column_sums of dz, when there are many output pixels
@@ -96,8 +98,9 @@ class Convolution : public Layer {
   AlignedBuffer chunk_db_;       // chunked path: one bias-gradient partial sum per chunk
   PackedB packed_K_;             // chunked path: K (patch x filters) in GEMM panels, per forward
   PackedB packed_Kt_;            // chunked path: K^T (filters x patch), per backward
-  AlignedBuffer pooled_dz_;      // fused max pooling: one chunk's dz per thread (hot in its cache)
-  std::int64_t pooled_dz_rows_ = 0;  // rows of a thread's slot: the largest chunk of any batch <= capacity
+  AlignedBuffer thread_patches_; // chunked path: one chunk's patches per thread (hot in its cache)
+  AlignedBuffer thread_dz_;      // fused max pooling: one chunk's dz per thread
+  std::int64_t chunk_rows_ = 0;  // rows of a thread's slot: the largest chunk of any batch <= capacity
 };
 
 // dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the
