@@ -13,7 +13,10 @@
 //
 // Every function splits its work by samples or by output rows only, and every output element is
 // summed in a fixed order (window positions in increasing order), so results do not depend on
-// the number of threads.
+// the number of threads. Called inside a parallel region (a convolution's sample chunks,
+// layers/convolution.cpp) they run serially on the calling thread. For windows that lie inside
+// the input (valid padding) the inner loops have AVX2 and AVX-512 builds (window_impl.hpp,
+// chosen by CPUID) giving the same bits as the portable one.
 #pragma once
 
 #include <cstdint>
