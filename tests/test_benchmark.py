@@ -113,3 +113,20 @@ def test_rnn_workloads_build_the_same_network_in_both_libraries(name, cell, monk
         torch_bias = 2 * gates * 128
         assert sum(p.numel() for p in net.parameters()) == model.count_params() - bias + torch_bias
         assert result["ratio_vs_torch"] == pytest.approx(result["seconds"]["gradstep"] / result["seconds"]["torch"])
+
+
+def test_simple_mnist_convnet_script_trains_the_keras_example(capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "mnist_convnet.py"
+    spec = importlib.util.spec_from_file_location("mnist_convnet", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    model = script.keras_example_model()
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense"]
+    assert model.count_params() == 34826  # the Keras example's summary
+    result = script.main(["--rows", "256", "--epochs", "1"])
+    assert result["gradstep"] > 0
+    assert "epoch 1: gradstep" in capsys.readouterr().out
