@@ -1,5 +1,8 @@
-"""Small datasets bundled with gradstep (no network access needed)."""
+"""Data sets: the 8x8 digits bundled with gradstep (no network access needed), and MNIST and
+Fashion-MNIST read from their standard IDX files (downloaded on first use when a network is
+available)."""
 
 from .digits import load_digits
+from .mnist import data_root, load_fashion_mnist, load_mnist, read_idx
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "data_root"]
