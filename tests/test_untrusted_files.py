@@ -149,6 +149,8 @@ def _attack_files(directory):
     state = json.loads(model["optimizer/state.json"])
     files["optimizer_2_40_params.gstep"] = (hostile.gstep_bytes(plain(_with(
         model, {"optimizer/state.json": json.dumps(dict(state, num_params=2 ** 40)).encode()}))), "slot")
+    files["optimizer_iterations_2_64.gstep"] = (hostile.gstep_bytes(plain(_with(
+        model, {"optimizer/state.json": json.dumps(dict(state, iterations=2 ** 64)).encode()}))), "iterations")
     files["optimizer_many_slots.gstep"] = (hostile.gstep_bytes(plain(_with(
         model, {"optimizer/state.json": json.dumps(dict(state, slot_names=["m"] * 100_000)).encode()}))), "slots")
 
@@ -195,7 +197,7 @@ ATTACKS = ["dense_300M_units.gstep", "deflated_2GiB_weight.gstep", "input_shape_
            "npy_fortran.gstep", "npy_big_endian.gstep", "npy_huge_header.gstep", "member_twice_in_zip.gstep",
            "member_twice_in_manifest.gstep", "zip64_2_40_bytes.gstep", "compressed_array.gstep",
            "directory_size_mismatch.gstep", "lzma_member.gstep", "optimizer_2_40_params.gstep",
-           "optimizer_many_slots.gstep", "bomb.weights.gstep", "npy_2_80.weights.gstep", "npy_2_80.backup.gstep",
+           "optimizer_iterations_2_64.gstep", "optimizer_many_slots.gstep", "bomb.weights.gstep", "npy_2_80.weights.gstep", "npy_2_80.backup.gstep",
            "bomb.backup.gstep", "optimizer_2_40_params.backup.gstep"]
 
 

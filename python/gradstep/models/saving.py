@@ -848,7 +848,7 @@ def _read_optimizer_state(archive, optimizer):
     iterations = state.get("iterations")
     slot_names = state.get("slot_names")
     num_params = state.get("num_params")
-    _require(isinstance(iterations, int) and not isinstance(iterations, bool) and iterations >= 0, path,
+    _require(isinstance(iterations, int) and not isinstance(iterations, bool) and 0 <= iterations < 2 ** 62, path,
              f"invalid optimizer iterations {iterations!r}")
     _require(isinstance(slot_names, list) and all(isinstance(n, str) for n in slot_names), path,
              "invalid optimizer slot names")

@@ -109,8 +109,8 @@ class Optimizer:
                              f"{list(self._core.slot_names)}")
         if num_params != int(self._core.num_params):
             raise ValueError(f"the state covers {num_params!r} parameters but the model has {int(self._core.num_params)}")
-        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
-            raise ValueError(f"invalid optimizer iterations {iterations!r}")
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or not 0 <= iterations < 2 ** 62:
+            raise ValueError(f"invalid optimizer iterations {iterations!r}: an int in [0, 2**62)")
         for k, values in enumerate(slots):
             self._core.set_slot(k, values)
         self._core.iterations = iterations
