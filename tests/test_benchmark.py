@@ -130,3 +130,9 @@ def test_simple_mnist_convnet_script_trains_the_keras_example(capsys):
     result = script.main(["--rows", "256", "--epochs", "1"])
     assert result["gradstep"] > 0
     assert "epoch 1: gradstep" in capsys.readouterr().out
+
+
+def test_version_is_written_once():
+    import importlib.metadata
+
+    assert gs.__version__ == importlib.metadata.version("gradstep")
