@@ -232,7 +232,7 @@ void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, 
 
 void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx,
                                   Layer& pool, std::int64_t batch) {
-  // More threads than at reserve time (set_num_threads): more slots (the buffer only grows).
+  // dz lives in this thread's slot (thread_dz), not in a model buffer.
   backward_chunked(x, nullptr, nullptr, nullptr, dx, batch, pooled, dpooled, &pool);
 }
 
