@@ -334,8 +334,7 @@ void Convolution::reserve(std::int64_t batch) {
   }
   if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(whole_rows * window_.patch_size()));
   if (most_chunks >= kChunkMinCount) reserve_thread_slots();
-  if (options_.activation != Activation::linear)
-    preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
+  if (keeps_preactivation()) preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);
   if (partials > 0)
     partial_dK_.resize(static_cast<std::size_t>(partials * window_.patch_size() * options_.filters));

@@ -53,7 +53,7 @@ class BackupAndRestore(Callback):
             return
         epoch, path = backups[0]
         restore_training(self.model, path)
-        self.model._resume_from_epoch = epoch + 1  # fit continues after the last finished epoch
+        self.model.set_resume_epoch(epoch + 1)  # fit continues after the last finished epoch
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.backup_dir, exist_ok=True)

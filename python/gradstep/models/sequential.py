@@ -755,6 +755,13 @@ class Sequential:
         self.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=losses.deserialize(config["loss"]),
                      metrics=list(config["metrics"]))
 
+    def set_resume_epoch(self, epoch):
+        """Make the next fit call start at `epoch` (at least its initial_epoch): how
+        callbacks.BackupAndRestore resumes after the last epoch a backup finished. Used once."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"epoch must be an int >= 0, got {epoch!r}")
+        self._resume_from_epoch = epoch
+
     def get_training_state(self):
         """Where the model's random streams stand: the next fit's shuffle key (epochs trained)
         and the counter of training-mode calls outside fit (their dropout masks)."""
