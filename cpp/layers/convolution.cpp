@@ -170,10 +170,22 @@ std::int64_t Convolution::chunks(std::int64_t batch) const {
 
 bool Convolution::chunked(std::int64_t batch) const { return chunks(batch) >= kChunkMinCount; }
 
-void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64_t batch) {
+// The chunk's patch matrix (samples s0..s1): the input itself for a pointwise kernel, else its
+// im2col in this thread's slot.
+const float* Convolution::chunk_patches(const float* x, std::int64_t s0, std::int64_t s1) {
+  if (window_.is_pointwise()) return x + s0 * window_.output_pixels() * window_.patch_size();
+  float* scratch = thread_patches((s1 - s0) * window_.output_pixels());
+  im2col(window_, s1 - s0, x + s0 * input_size(), scratch);
+  return scratch;
+}
+
+// z = patches K + b per chunk, then y = f(z); with `pool` (fused max pooling), y is the pooled
+// output instead, and z is only the chunk's scratch.
+void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64_t batch, Layer* pool_layer) {
+  auto* pool = static_cast<Pooling*>(pool_layer);
   const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
-  const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
-  const bool pointwise = window_.is_pointwise();
+  const std::int64_t samples = chunk_samples(batch), count = chunks(batch);
+  const std::int64_t pooled_size = pool ? pool->output_size() : 0;
   const float* bias = options_.use_bias ? b_ : nullptr;
   packed_K_.pack(false, P, F, K_, F);
   reserve_thread_slots();
@@ -181,14 +193,17 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
     for (std::int64_t chunk = first; chunk < last; ++chunk) {
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
-      const float* patches = x + r0 * P;  // pointwise: the input is its own patch matrix
-      if (!pointwise) {
-        float* scratch = thread_patches(n);
-        im2col(window_, s1 - s0, x + s0 * in_size, scratch);
-        patches = scratch;
+      float* zc = z + r0 * F;
+      gemm_prepacked(false, n, 1.0f, chunk_patches(x, s0, s1), P, packed_K_, 0.0f, zc, F);
+      if (pool == nullptr) {
+        bias_activation_forward(options_.activation, n, F, bias, zc, y + r0 * F);
+        continue;
       }
-      gemm_prepacked(false, n, 1.0f, patches, P, packed_K_, 0.0f, z + r0 * F, F);
-      bias_activation_forward(options_.activation, n, F, bias, z + r0 * F, y + r0 * F);
+      bias_activation_forward(Activation::linear, n, F, bias, zc, zc);
+      // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
+      float* pooled = y + s0 * pooled_size;
+      max_pool_forward(pool->window(), s1 - s0, zc, pooled, pool->argmax() + s0 * pooled_size);
+      if (options_.activation == Activation::relu) activation_forward(Activation::relu, s1 - s0, pooled_size, pooled, pooled);
     }
   });
 }
@@ -199,35 +214,8 @@ bool Convolution::can_fuse_max_pool(Layer& next) const {
          (options_.activation == Activation::relu || options_.activation == Activation::linear);
 }
 
-void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, Layer& pool_layer, std::int64_t batch) {
-  auto& pool = static_cast<Pooling&>(pool_layer);
-  const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
-  const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
-  const std::int64_t pooled_size = pool.output_size();
-  const bool pointwise = window_.is_pointwise(), relu = options_.activation == Activation::relu;
-  const float* bias = options_.use_bias ? b_ : nullptr;
-  std::int32_t* argmax = pool.argmax();
-  packed_K_.pack(false, P, F, K_, F);
-  reserve_thread_slots();
-  parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
-    for (std::int64_t chunk = first; chunk < last; ++chunk) {
-      const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
-      const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
-      const float* patches = x + r0 * P;
-      if (!pointwise) {
-        float* scratch = thread_patches(n);
-        im2col(window_, s1 - s0, x + s0 * in_size, scratch);
-        patches = scratch;
-      }
-      float* z = scratch + r0 * F;
-      gemm_prepacked(false, n, 1.0f, patches, P, packed_K_, 0.0f, z, F);
-      bias_activation_forward(Activation::linear, n, F, bias, z, z);
-      // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
-      float* y = pooled + s0 * pooled_size;
-      max_pool_forward(pool.window(), s1 - s0, z, y, argmax + s0 * pooled_size);
-      if (relu) activation_forward(Activation::relu, s1 - s0, pooled_size, y, y);
-    }
-  });
+void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, Layer& pool, std::int64_t batch) {
+  forward_chunked(x, scratch, pooled, batch, &pool);
 }
 
 void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx,
@@ -288,16 +276,13 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
       }
       // The chunk's patches again (recomputed into this thread's slot rather than kept from
       // forward in a batch-sized buffer: writing that buffer cost more than a second im2col).
-      float* scratch = pointwise ? nullptr : thread_patches(n);
-      if (!pointwise) im2col(window_, s1 - s0, x + s0 * in_size, scratch);
-      const float* patches = pointwise ? x + r0 * P : scratch;
-      kernel_gradient_rows(n, P, F, patches, dz, partial_dK + chunk * P * F);
+      kernel_gradient_rows(n, P, F, chunk_patches(x, s0, s1), dz, partial_dK + chunk * P * F);
       if (dx == nullptr) continue;
       if (pointwise) {
         gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
       } else {
-        // This chunk's patches are not needed any more: their rows take dP = dz K^T.
-        float* dpatches = scratch;
+        // This chunk's patches are not needed any more: their slot takes dP = dz K^T.
+        float* dpatches = thread_patches(n);
         gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dpatches, P);
         col2im(window_, s1 - s0, dpatches, dx + s0 * in_size);
       }

@@ -79,7 +79,8 @@ class Convolution : public Layer {
   float* thread_patches(std::int64_t rows);
   float* thread_dz(std::int64_t rows);
   bool chunked(std::int64_t batch) const;
-  void forward_chunked(const float* x, float* z, float* y, std::int64_t batch);
+  const float* chunk_patches(const float* x, std::int64_t s0, std::int64_t s1);
+  void forward_chunked(const float* x, float* z, float* y, std::int64_t batch, Layer* pool = nullptr);
   void backward_chunked(const float* x, const float* z, const float* y, float* dy, float* dx, std::int64_t batch,
                         const float* pooled = nullptr, const float* dpooled = nullptr, Layer* pool = nullptr);
 
