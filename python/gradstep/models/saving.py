@@ -126,12 +126,12 @@ def load_weights(model, filepath):
     path = _check_path(filepath)
     mismatch = "the model has {expected}; it was saved from a different architecture"
     with _open_archive(path) as archive:
-        count = _weight_count(archive)
+        # An unbuilt model plans its shapes: they are compared before it allocates its weights.
+        specs = model.weight_specs()
+        _check_weight_headers(archive, specs, _weight_count(archive), mismatch)
         if not model.built:
-            # The shapes are compared before the model allocates its weights.
-            _check_weight_headers(archive, model.weight_specs(), count, mismatch)
             model.build()
-        weights = _read_weights(archive, model, path, count, mismatch)
+        weights = _read_weights(archive, specs)
     model.set_weights(weights)
 
 
@@ -145,8 +145,10 @@ def restore_training(model, filepath):
             raise _FormatError(f"{_where(path)} holds only weights, not a training state")
         config = archive.load_json(_CONFIG)
         _require(isinstance(config, dict), path, "not a JSON object")
-        weights = _read_weights(archive, model, path, _weight_count(archive),
-                                "the model has {expected}; the backup was written by a different architecture")
+        specs = model.weight_specs()
+        _check_weight_headers(archive, specs, _weight_count(archive),
+                              "the model has {expected}; the backup was written by a different architecture")
+        weights = _read_weights(archive, specs)
         optimizer_state = None
         if config.get("optimizer_state") is not None and model.compiled:
             optimizer_state = _read_optimizer_state(archive, model.optimizer)
@@ -211,19 +213,17 @@ def _slot_member(k):
     return f"optimizer/slot_{k}.npy"
 
 
-def _read_weights(archive, model, path, count, mismatch):
-    """The archive's weight arrays, checked against the model's count and shapes; `mismatch`
-    completes "the file holds N weight arrays but ..." ({expected} is the model's count)."""
-    expected = model.weight_specs()
-    _check_weight_headers(archive, expected, count, mismatch)
+def _read_weights(archive, specs):
+    """The archive's weight arrays for `specs` ([(label, shape)]), after _check_weight_headers."""
     return [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
-            for i, (label, shape) in enumerate(expected)]
+            for i, (label, shape) in enumerate(specs)]
 
 
 def _check_weight_headers(archive, expected, count, mismatch):
     """Compare the weights `expected` ([(label, shape)], from the architecture) with the shapes in
     the file's .npy headers, reading only those headers: nothing is allocated for a file whose
-    arrays do not fit."""
+    arrays do not fit. `mismatch` completes "the file holds N weight arrays but ..." ({expected} is
+    the model's count)."""
     if count != len(expected):
         raise _FormatError(f"{_where(archive.path)}: the file holds {count} weight arrays but "
                            + mismatch.format(expected=len(expected)))
@@ -805,8 +805,7 @@ def _restore_model(archive, config, custom_objects, compile):
             model.build(seed=seed)
         except Exception as error:
             raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
-        weights = _read_weights(archive, model, path, _weight_count(archive), mismatch)
-        model.set_weights(weights)
+        model.set_weights(_read_weights(archive, expected))
     _restore_training_state(config.get("training_state"), model, path)
 
     compiled = config.get("compiled")
