@@ -10,6 +10,7 @@ NumPy's thread count follows OPENBLAS_NUM_THREADS (set it before starting Python
 equal thread counts). Timings are medians of interleaved repeats; the machine load is printed
 because other processes on the cores change everything.
 """
+
 import argparse
 import os
 
@@ -26,21 +27,29 @@ def main():
     args = parser.parse_args()
     if args.threads:
         gs.set_num_threads(args.threads)
-    print(f"threads={gs.get_num_threads()} isa={gs._core._active_isa()} load1={os.getloadavg()[0]:.2f} "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}")
+    print(
+        f"threads={gs.get_num_threads()} isa={gs._core._active_isa()} load1={os.getloadavg()[0]:.2f} "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}"
+    )
     r = _gemm_shapes_workload(args.repeats, w1_gemm_shapes(batch=args.batch))
     print(f"{'W1 GEMM':<32} {'gradstep':>10} {'numpy':>10} {'GF/s gs':>8} {'GF/s np':>8} {'ratio':>6}")
     for row in r["rows"]:
-        print(f"{row['shape']:<32} {row['gradstep_us']:>8.1f}us {row['numpy_us']:>8.1f}us "
-              f"{row['gradstep_gflops']:>8.1f} {row['numpy_gflops']:>8.1f} {row['ratio']:>6.2f}")
+        print(
+            f"{row['shape']:<32} {row['gradstep_us']:>8.1f}us {row['numpy_us']:>8.1f}us "
+            f"{row['gradstep_gflops']:>8.1f} {row['numpy_gflops']:>8.1f} {row['ratio']:>6.2f}"
+        )
     step = r["step_gemm_us"]
-    print(f"{'all GEMMs of one step':<32} {step['gradstep']:>8.0f}us {step['numpy']:>8.0f}us "
-          f"{'':>8} {'':>8} {step['numpy'] / step['gradstep']:>6.2f}")
+    print(
+        f"{'all GEMMs of one step':<32} {step['gradstep']:>8.0f}us {step['numpy']:>8.0f}us "
+        f"{'':>8} {'':>8} {step['numpy'] / step['gradstep']:>6.2f}"
+    )
     sizes = tuple(int(n) for n in args.square.split(",") if n.strip())
     if sizes:
         for row in _gemm_workload(max(3, args.repeats // 2), sizes)["rows"]:
-            print(f"square n={row['n']:<24} {'':>10} {'':>10} {row['gradstep_gflops']:>8.1f} "
-                  f"{row['numpy_gflops']:>8.1f} {row['ratio']:>6.2f}")
+            print(
+                f"square n={row['n']:<24} {'':>10} {'':>10} {row['gradstep_gflops']:>8.1f} "
+                f"{row['numpy_gflops']:>8.1f} {row['ratio']:>6.2f}"
+            )
 
 
 if __name__ == "__main__":

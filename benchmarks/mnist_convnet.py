@@ -10,6 +10,7 @@ installed. The two libraries alternate epochs; the script prints each epoch's ti
 median ratio gradstep / PyTorch. `python -m gradstep.benchmark --workload W5` runs the same
 architecture with sparse labels inside the package's benchmark.
 """
+
 import argparse
 import statistics
 import time
@@ -24,16 +25,18 @@ BATCH = 128
 
 def keras_example_model():
     layers = gs.layers
-    model = gs.Sequential([
-        gs.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = gs.Sequential(
+        [
+            gs.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 
@@ -45,7 +48,7 @@ def torch_epoch(net, optimizer, x, labels):
     loss_fn = torch.nn.CrossEntropyLoss()
     for start in range(0, len(x), BATCH):
         optimizer.zero_grad()
-        loss = loss_fn(net(x[start:start + BATCH]), labels[start:start + BATCH])
+        loss = loss_fn(net(x[start : start + BATCH]), labels[start : start + BATCH])
         loss.backward()
         optimizer.step()
 
@@ -73,8 +76,10 @@ def main(argv=None):
         labels_torch = torch.from_numpy(labels)
     except ImportError:
         net = None
-    print(f"Simple MNIST convnet: {args.rows} rows, batch {BATCH}, {gs.get_num_threads()} thread(s), "
-          f"isa {gs._core._active_isa()}; PyTorch {'absent' if net is None else torch.__version__}")
+    print(
+        f"Simple MNIST convnet: {args.rows} rows, batch {BATCH}, {gs.get_num_threads()} thread(s), "
+        f"isa {gs._core._active_isa()}; PyTorch {'absent' if net is None else torch.__version__}"
+    )
     times = {"gradstep": [], "torch": []}
     for epoch in range(args.epochs):
         start = time.perf_counter()
@@ -91,8 +96,10 @@ def main(argv=None):
     if net is not None:
         result["torch"] = statistics.median(times["torch"])
         result["ratio"] = result["gradstep"] / result["torch"]
-        print(f"median: gradstep {result['gradstep']:.3f} s, torch {result['torch']:.3f} s, "
-              f"gradstep/torch {result['ratio']:.2f}x")
+        print(
+            f"median: gradstep {result['gradstep']:.3f} s, torch {result['torch']:.3f} s, "
+            f"gradstep/torch {result['ratio']:.2f}x"
+        )
     return result
 
 

@@ -15,6 +15,7 @@
 Other processes on the cores skew every number here (a 2-thread run needs both cores): the
 load average is printed with each measurement; compare only numbers from one quiet run.
 """
+
 import argparse
 import json
 import os
@@ -81,10 +82,12 @@ def main():
     if not args.skip_memory:
         r = child(CHILD_MEMORY)
         budget = r["data_mib"] + 64
-        print(f"W1 fit peak RSS {r['peak_mib']:.1f} MiB (threads={r['threads']}): data {r['data_mib']:.1f} MiB "
-              f"-> peak - data = {r['peak_mib'] - r['data_mib']:.1f} MiB (target <= 64 MiB: "
-              f"{'met' if r['peak_mib'] <= budget else 'NOT met'}); RSS after import {r['after_import_mib']:.1f} MiB, "
-              f"after data {r['after_data_mib']:.1f} MiB")
+        print(
+            f"W1 fit peak RSS {r['peak_mib']:.1f} MiB (threads={r['threads']}): data {r['data_mib']:.1f} MiB "
+            f"-> peak - data = {r['peak_mib'] - r['data_mib']:.1f} MiB (target <= 64 MiB: "
+            f"{'met' if r['peak_mib'] <= budget else 'NOT met'}); RSS after import {r['after_import_mib']:.1f} MiB, "
+            f"after data {r['after_data_mib']:.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

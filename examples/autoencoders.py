@@ -12,6 +12,7 @@ reconstruction MSE on the clean test images from their noisy versions, next to t
 noisy inputs themselves, and saves originals / noisy inputs / both reconstructions as a PNG
 when matplotlib is installed.
 """
+
 import argparse
 import time
 
@@ -27,20 +28,30 @@ THRESHOLDS = {"dense": 0.030, "conv": 0.025}
 
 
 def dense_autoencoder():
-    return gs.Sequential([gs.Input((8, 8, 1)), L.Flatten(), L.Dense(32, activation="relu"),
-                          L.Dense(16, activation="relu"), L.Dense(32, activation="relu"),
-                          L.Dense(64, activation="sigmoid"), L.Reshape((8, 8, 1))])
+    return gs.Sequential(
+        [
+            gs.Input((8, 8, 1)),
+            L.Flatten(),
+            L.Dense(32, activation="relu"),
+            L.Dense(16, activation="relu"),
+            L.Dense(32, activation="relu"),
+            L.Dense(64, activation="sigmoid"),
+            L.Reshape((8, 8, 1)),
+        ]
+    )
 
 
 def conv_autoencoder():
-    return gs.Sequential([
-        gs.Input((8, 8, 1)),
-        L.Conv2D(16, 3, padding="same", activation="relu"),
-        L.MaxPooling2D(2),
-        L.Conv2D(16, 3, padding="same", activation="relu"),
-        L.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu"),
-        L.Conv2D(1, 3, padding="same", activation="sigmoid"),
-    ])
+    return gs.Sequential(
+        [
+            gs.Input((8, 8, 1)),
+            L.Conv2D(16, 3, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Conv2D(16, 3, padding="same", activation="relu"),
+            L.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu"),
+            L.Conv2D(1, 3, padding="same", activation="sigmoid"),
+        ]
+    )
 
 
 def noisy(x, noise, seed):
@@ -59,6 +70,7 @@ def train(build, x_noisy, x_clean, epochs, seed):
 def save_png(path, rows, titles):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -95,11 +107,16 @@ def main(argv=None):
         results[name] = {"mse": mse, "params": model.count_params()}
         reconstructions.append(reconstruction[:10])
         verdict = "below" if mse < THRESHOLDS[name] else "NOT below"
-        print(f"{name:5s} autoencoder: test MSE {mse:.4f} ({verdict} the threshold {THRESHOLDS[name]}), "
-              f"{model.count_params():,} parameters, trained in {seconds:.1f} s")
+        print(
+            f"{name:5s} autoencoder: test MSE {mse:.4f} ({verdict} the threshold {THRESHOLDS[name]}), "
+            f"{model.count_params():,} parameters, trained in {seconds:.1f} s"
+        )
     if args.png:
-        save_png(args.png, [x_test[:10], noisy_test[:10]] + reconstructions,
-                 ["original", "noisy input", "dense autoencoder", "conv autoencoder"])
+        save_png(
+            args.png,
+            [x_test[:10], noisy_test[:10]] + reconstructions,
+            ["original", "noisy input", "dense autoencoder", "conv autoencoder"],
+        )
     return results
 
 

@@ -10,6 +10,7 @@ With BN every hidden layer is Dense(64, use_bias=False) -> BatchNormalization() 
 replaces the bias); without BN it is Dense(64, activation="relu"). Batch 32, same seeds for both.
 The table shows, per epoch, the test accuracy and test loss averaged over the seeds.
 """
+
 import argparse
 import time
 
@@ -27,8 +28,11 @@ def build(batchnorm, depth):
     layers = [gs.Input((64,))]
     for _ in range(depth):
         if batchnorm:
-            layers += [gs.layers.Dense(64, use_bias=False), gs.layers.BatchNormalization(),
-                       gs.layers.Activation("relu")]
+            layers += [
+                gs.layers.Dense(64, use_bias=False),
+                gs.layers.BatchNormalization(),
+                gs.layers.Activation("relu"),
+            ]
         else:
             layers.append(gs.layers.Dense(64, activation="relu"))
     layers.append(gs.layers.Dense(10, activation="softmax"))
@@ -40,9 +44,11 @@ def run(batchnorm, setting, seed, data, epochs):
     (x_train, y_train), (x_test, y_test) = data
     gs.set_seed(seed)
     model = build(batchnorm, setting["depth"])
-    model.compile(optimizer=gs.optimizers.SGD(learning_rate=setting["learning_rate"],
-                                              momentum=setting["momentum"]),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=gs.optimizers.SGD(learning_rate=setting["learning_rate"], momentum=setting["momentum"]),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     curve = []
     for _ in range(epochs):
         model.fit(x_train, y_train, batch_size=32, epochs=1, verbose=0)
@@ -64,14 +70,20 @@ def main(argv=None):
 
     start = time.perf_counter()
     data = gs.datasets.load_digits()
-    print(f"digits: {len(data[0][0])} train / {len(data[1][0])} test; {args.epochs} epochs, batch 32, "
-          f"mean over {args.seeds} seed(s)")
+    print(
+        f"digits: {len(data[0][0])} train / {len(data[1][0])} test; {args.epochs} epochs, batch 32, "
+        f"mean over {args.seeds} seed(s)"
+    )
     findings = []
     for name, setting in SETTINGS.items():
-        curves = {bn: np.mean([run(bn, setting, seed, data, args.epochs) for seed in range(args.seeds)], axis=0)
-                  for bn in (False, True)}
-        print(f"\n[{name}] {setting['depth']} hidden relu layers, SGD lr={setting['learning_rate']} "
-              f"momentum={setting['momentum']}")
+        curves = {
+            bn: np.mean([run(bn, setting, seed, data, args.epochs) for seed in range(args.seeds)], axis=0)
+            for bn in (False, True)
+        }
+        print(
+            f"\n[{name}] {setting['depth']} hidden relu layers, SGD lr={setting['learning_rate']} "
+            f"momentum={setting['momentum']}"
+        )
         print(f"{'epoch':>5s}  {'no BN acc':>9s} {'loss':>8s}   {'BN acc':>9s} {'loss':>8s}")
         for e in range(args.epochs):
             (a0, l0), (a1, l1) = curves[False][e], curves[True][e]
@@ -82,8 +94,12 @@ def main(argv=None):
             f"90% accuracy reached: without BN {first_epoch_reaching(curves[False][:, 0], 0.9)}, "
             f"with BN {first_epoch_reaching(curves[True][:, 0], 0.9)}"
             + ("; without BN the net collapsed to chance (loss near ln 10 = 2.303)" if a0 < 0.15 else "")
-            + (f"; the BN test loss is unstable at this rate (max {curves[True][:, 1].max():.1f} over the epochs)"
-               if curves[True][:, 1].max() > 2 * curves[True][0, 1] or curves[True][:, 1].max() > 5 else ""))
+            + (
+                f"; the BN test loss is unstable at this rate (max {curves[True][:, 1].max():.1f} over the epochs)"
+                if curves[True][:, 1].max() > 2 * curves[True][0, 1] or curves[True][:, 1].max() > 5
+                else ""
+            )
+        )
     print("\nfinding: " + "\n         ".join(findings))
     print(f"(total time {time.perf_counter() - start:.1f} s)")
 

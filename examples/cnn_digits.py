@@ -8,6 +8,7 @@ weights with the best validation accuracy kept (10% of the training images held 
 MLP: 64 -> Dense(128, relu) -> Dense(64, relu) -> Dense(10, softmax), same training.
 Prints the test accuracy of both, the parameter counts and the training time.
 """
+
 import argparse
 import time
 
@@ -17,21 +18,29 @@ L = gs.layers
 
 
 def cnn():
-    return gs.Sequential([
-        gs.Input((8, 8, 1)),
-        L.Conv2D(32, 3, padding="same", activation="relu"),
-        L.MaxPooling2D(2),
-        L.Conv2D(64, 3, padding="same", activation="relu"),
-        L.MaxPooling2D(2),
-        L.Flatten(),
-        L.Dropout(0.3),
-        L.Dense(10, activation="softmax"),
-    ])
+    return gs.Sequential(
+        [
+            gs.Input((8, 8, 1)),
+            L.Conv2D(32, 3, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Conv2D(64, 3, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Flatten(),
+            L.Dropout(0.3),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def mlp():
-    return gs.Sequential([gs.Input((64,)), L.Dense(128, activation="relu"), L.Dense(64, activation="relu"),
-                          L.Dense(10, activation="softmax")])
+    return gs.Sequential(
+        [
+            gs.Input((64,)),
+            L.Dense(128, activation="relu"),
+            L.Dense(64, activation="relu"),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def train(build, x_train, y_train, x_test, y_test, epochs, seed):
@@ -53,8 +62,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     (x_train, y_train), (x_test, y_test) = gs.datasets.load_digits()
     images_train, images_test = x_train.reshape(-1, 8, 8, 1), x_test.reshape(-1, 8, 8, 1)
-    print(f"digits: {len(x_train)} training images (8x8), {len(x_test)} test; {args.epochs} epochs, "
-          f"{gs.get_num_threads()} thread(s)")
+    print(
+        f"digits: {len(x_train)} training images (8x8), {len(x_test)} test; {args.epochs} epochs, "
+        f"{gs.get_num_threads()} thread(s)"
+    )
     results = {}
     for name, build, train_x, test_x in (("CNN", cnn, images_train, images_test), ("MLP", mlp, x_train, x_test)):
         accuracy, params, seconds = train(build, train_x, y_train, test_x, y_test, args.epochs, args.seed)

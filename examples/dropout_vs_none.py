@@ -8,6 +8,7 @@ draws its own training subset; both variants see the same subset and the same in
 The table shows the means over the seeds of the final loss/accuracy on the training subset
 (evaluated at inference, without dropout) and on the full test set.
 """
+
 import argparse
 import time
 
@@ -45,31 +46,45 @@ def main(argv=None):
 
     start = time.perf_counter()
     data = gs.datasets.load_digits()
-    print(f"digits: {args.train_size} training images (of {len(data[0][0])}), {len(data[1][0])} test; "
-          f"{args.epochs} epochs; mean over {args.seeds} seed(s)")
-    print(f"{'model':14s} {'train acc':>9s} {'train loss':>10s} {'test acc':>9s} {'test loss':>9s} "
-          f"{'acc gap':>8s} {'loss gap':>8s}")
+    print(
+        f"digits: {args.train_size} training images (of {len(data[0][0])}), {len(data[1][0])} test; "
+        f"{args.epochs} epochs; mean over {args.seeds} seed(s)"
+    )
+    print(
+        f"{'model':14s} {'train acc':>9s} {'train loss':>10s} {'test acc':>9s} {'test loss':>9s} "
+        f"{'acc gap':>8s} {'loss gap':>8s}"
+    )
     results = {}
     for rate in (0.0, args.rate):
         r = np.mean([run(rate, seed, data, args.train_size, args.epochs) for seed in range(args.seeds)], axis=0)
         results[rate] = r
         label = "no dropout" if rate == 0 else f"dropout {rate:g}"
         tr_acc, tr_loss, te_acc, te_loss = r
-        print(f"{label:14s} {tr_acc:9.4f} {tr_loss:10.4f} {te_acc:9.4f} {te_loss:9.4f} {tr_acc - te_acc:8.4f} "
-              f"{te_loss - tr_loss:8.4f}")
+        print(
+            f"{label:14s} {tr_acc:9.4f} {tr_loss:10.4f} {te_acc:9.4f} {te_loss:9.4f} {tr_acc - te_acc:8.4f} "
+            f"{te_loss - tr_loss:8.4f}"
+        )
     a, b = results[0.0], results[args.rate]
     acc_gap = (a[0] - a[2], b[0] - b[2])
     loss_gap = (a[3] - a[1], b[3] - b[1])
-    verdict = ("dropout narrows both gaps" if acc_gap[1] < acc_gap[0] and loss_gap[1] < loss_gap[0] else
-               "dropout narrows the loss gap only" if loss_gap[1] < loss_gap[0] else
-               "dropout narrows the accuracy gap only" if acc_gap[1] < acc_gap[0] else
-               "dropout narrows neither gap")
+    verdict = (
+        "dropout narrows both gaps"
+        if acc_gap[1] < acc_gap[0] and loss_gap[1] < loss_gap[0]
+        else "dropout narrows the loss gap only"
+        if loss_gap[1] < loss_gap[0]
+        else "dropout narrows the accuracy gap only"
+        if acc_gap[1] < acc_gap[0]
+        else "dropout narrows neither gap"
+    )
     if min(a[0], b[0]) >= 0.999 and abs(acc_gap[0] - acc_gap[1]) < 0.02:
-        verdict += ("; both variants fit the training subset perfectly and the differences are small on this "
-                    "easy data set")
-    print(f"\nfinding: train-test accuracy gap {acc_gap[0]:.4f} without dropout vs {acc_gap[1]:.4f} with dropout "
-          f"{args.rate:g}, test-train loss gap {loss_gap[0]:.4f} vs {loss_gap[1]:.4f} (test accuracy {a[2]:.4f} -> "
-          f"{b[2]:.4f}, test loss {a[3]:.4f} -> {b[3]:.4f}):\n         {verdict}.")
+        verdict += (
+            "; both variants fit the training subset perfectly and the differences are small on this easy data set"
+        )
+    print(
+        f"\nfinding: train-test accuracy gap {acc_gap[0]:.4f} without dropout vs {acc_gap[1]:.4f} with dropout "
+        f"{args.rate:g}, test-train loss gap {loss_gap[0]:.4f} vs {loss_gap[1]:.4f} (test accuracy {a[2]:.4f} -> "
+        f"{b[2]:.4f}, test loss {a[3]:.4f} -> {b[3]:.4f}):\n         {verdict}."
+    )
     print(f"(total time {time.perf_counter() - start:.1f} s)")
 
 

@@ -10,6 +10,7 @@ proportion to their size and rarely makes them vanish. Reported (means over seed
 test cross-entropy WITHOUT the penalty (model.evaluate's loss includes it, as in Keras), the mean
 |w| of the kernels and the fraction of kernel weights with |w| < threshold.
 """
+
 import argparse
 import time
 
@@ -29,13 +30,18 @@ VARIANTS = {
 def run(regularizer, seed, data, epochs, threshold):
     (x_train, y_train), (x_test, y_test) = data
     gs.set_seed(seed)
-    model = gs.Sequential([
-        gs.Input((64,)),
-        gs.layers.Dense(64, activation="relu", kernel_regularizer=regularizer),
-        gs.layers.Dense(10, activation="softmax", kernel_regularizer=regularizer),
-    ])
-    model.compile(optimizer=gs.optimizers.SGD(learning_rate=0.05, momentum=0.9),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((64,)),
+            gs.layers.Dense(64, activation="relu", kernel_regularizer=regularizer),
+            gs.layers.Dense(10, activation="softmax", kernel_regularizer=regularizer),
+        ]
+    )
+    model.compile(
+        optimizer=gs.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0)
     probs = model.predict(x_test, verbose=0).astype(np.float64)
     data_loss = -np.mean(np.log(np.clip(probs[np.arange(len(y_test)), y_test], 1e-7, 1.0)))
@@ -53,20 +59,23 @@ def main(argv=None):
 
     start = time.perf_counter()
     data = gs.datasets.load_digits()
-    print(f"digits: {len(data[0][0])} train / {len(data[1][0])} test; {args.epochs} epochs; "
-          f"mean over {args.seeds} seed(s)")
+    print(
+        f"digits: {len(data[0][0])} train / {len(data[1][0])} test; {args.epochs} epochs; "
+        f"mean over {args.seeds} seed(s)"
+    )
     small = f"|w|<{args.threshold:g}"
     print(f"{'regularizer':12s} {'test acc':>9s} {'test CE':>8s} {'mean |w|':>9s} {small:>9s}")
     res = {}
     for name, reg in VARIANTS.items():
-        res[name] = np.mean([run(reg, seed, data, args.epochs, args.threshold) for seed in range(args.seeds)],
-                            axis=0)
+        res[name] = np.mean([run(reg, seed, data, args.epochs, args.threshold) for seed in range(args.seeds)], axis=0)
         acc, ce, mean_abs, sparse = res[name]
         print(f"{name:12s} {acc:9.4f} {ce:8.4f} {mean_abs:9.4f} {sparse:9.1%}")
     n, l1, l2, l2s = (res[k] for k in VARIANTS)
-    print(f"\nfinding: L1(1e-3) leaves {l1[3]:.1%} of the kernel weights below {args.threshold:g} vs {l2[3]:.1%} "
-          f"for L2(1e-3), {l2s[3]:.1%} for L2(1e-2) (mean |w| {l2s[2]:.3f}) and {n[3]:.1%} without a regulariser;\n"
-          f"         test accuracy: none {n[0]:.4f}, L1 {l1[0]:.4f}, L2(1e-3) {l2[0]:.4f}, L2(1e-2) {l2s[0]:.4f}.")
+    print(
+        f"\nfinding: L1(1e-3) leaves {l1[3]:.1%} of the kernel weights below {args.threshold:g} vs {l2[3]:.1%} "
+        f"for L2(1e-3), {l2s[3]:.1%} for L2(1e-2) (mean |w| {l2s[2]:.3f}) and {n[3]:.1%} without a regulariser;\n"
+        f"         test accuracy: none {n[0]:.4f}, L1 {l1[0]:.4f}, L2(1e-3) {l2[0]:.4f}, L2(1e-2) {l2s[0]:.4f}."
+    )
     print(f"(total time {time.perf_counter() - start:.1f} s)")
 
 

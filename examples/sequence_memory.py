@@ -11,6 +11,7 @@ sequences, 2,000 test), loss MSE, Adam(5e-3, clipnorm=1.0), batch 32 and epochs.
 Prints the baseline and each model's test MSE, parameter count and training time:
 LSTM and GRU get below 0.01, SimpleRNN stays near the baseline.
 """
+
 import argparse
 import time
 
@@ -59,8 +60,10 @@ def main(argv=None):
     x_train, y_train = adding_problem(NUM_TRAIN, rng)
     x_test, y_test = adding_problem(NUM_TEST, rng)
     baseline = float(np.mean((y_test - 1.0) ** 2))
-    print(f"adding problem, T = {TIMESTEPS}: {NUM_TRAIN} training sequences, {NUM_TEST} test; {args.epochs} epochs, "
-          f"{gs.get_num_threads()} thread(s)")
+    print(
+        f"adding problem, T = {TIMESTEPS}: {NUM_TRAIN} training sequences, {NUM_TEST} test; {args.epochs} epochs, "
+        f"{gs.get_num_threads()} thread(s)"
+    )
     print(f"baseline (always predict 1.0): test MSE {baseline:.4f}")
     results = {"baseline": baseline}
     for cell in CELLS:

@@ -15,6 +15,7 @@ batch 32.
 Prints, for both, the test accuracy over the non-padded tokens computed in NumPy from
 model.predict, the accuracy gradstep's evaluate reports, the parameter count and training time.
 """
+
 import argparse
 import time
 
@@ -24,7 +25,7 @@ import gradstep as gs
 
 L = gs.layers
 
-VOCABULARY = 8          # tokens 1..8; 0 is padding
+VOCABULARY = 8  # tokens 1..8; 0 is padding
 MAX_LENGTH = 20
 MIN_LENGTH = 6
 NUM_TAGS = 4
@@ -44,12 +45,14 @@ def tagging_data(n, rng):
 
 def tagger(bidirectional):
     recurrent = L.LSTM(32, return_sequences=True)
-    return gs.Sequential([
-        gs.Input((MAX_LENGTH,)),
-        L.Embedding(VOCABULARY + 1, 16, mask_zero=True),
-        L.Bidirectional(recurrent) if bidirectional else recurrent,
-        L.Dense(NUM_TAGS, activation="softmax"),
-    ])
+    return gs.Sequential(
+        [
+            gs.Input((MAX_LENGTH,)),
+            L.Embedding(VOCABULARY + 1, 16, mask_zero=True),
+            L.Bidirectional(recurrent) if bidirectional else recurrent,
+            L.Dense(NUM_TAGS, activation="softmax"),
+        ]
+    )
 
 
 def token_accuracy(model, x, y):
@@ -62,14 +65,19 @@ def token_accuracy(model, x, y):
 def train(bidirectional, x_train, y_train, x_test, y_test, epochs, seed):
     gs.set_seed(seed)
     model = tagger(bidirectional)
-    model.compile(optimizer=gs.optimizers.Adam(5e-3, clipnorm=1.0), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=gs.optimizers.Adam(5e-3, clipnorm=1.0), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0)
     seconds = time.perf_counter() - start
     _, reported = model.evaluate(x_test, y_test, verbose=0)
-    return {"accuracy": token_accuracy(model, x_test, y_test), "reported_accuracy": float(reported),
-            "params": model.count_params(), "seconds": seconds}
+    return {
+        "accuracy": token_accuracy(model, x_test, y_test),
+        "reported_accuracy": float(reported),
+        "params": model.count_params(),
+        "seconds": seconds,
+    }
 
 
 def main(argv=None):
@@ -82,17 +90,21 @@ def main(argv=None):
     x_test, y_test = tagging_data(NUM_TEST, rng)
     test_tokens = x_test != 0
     majority = float(np.mean(y_test[test_tokens] == 0))
-    print(f"tagging: {NUM_TRAIN} training sequences, {NUM_TEST} test ({int(test_tokens.sum()):,} test tokens), "
-          f"lengths {MIN_LENGTH}-{MAX_LENGTH} padded to {MAX_LENGTH}; {args.epochs} epochs, "
-          f"{gs.get_num_threads()} thread(s)")
+    print(
+        f"tagging: {NUM_TRAIN} training sequences, {NUM_TEST} test ({int(test_tokens.sum()):,} test tokens), "
+        f"lengths {MIN_LENGTH}-{MAX_LENGTH} padded to {MAX_LENGTH}; {args.epochs} epochs, "
+        f"{gs.get_num_threads()} thread(s)"
+    )
     print(f"always tagging 0 (neither): token accuracy {majority:.4f}")
     results = {"majority": majority}
     for name, bidirectional in (("Bidirectional LSTM", True), ("forward LSTM", False)):
         result = train(bidirectional, x_train, y_train, x_test, y_test, args.epochs, args.seed)
         results[name] = result
-        print(f"{name}: test token accuracy {result['accuracy']:.4f} (NumPy, non-padded tokens), "
-              f"{result['reported_accuracy']:.4f} (evaluate), {result['params']:,} parameters, "
-              f"trained in {result['seconds']:.2f} s")
+        print(
+            f"{name}: test token accuracy {result['accuracy']:.4f} (NumPy, non-padded tokens), "
+            f"{result['reported_accuracy']:.4f} (evaluate), {result['params']:,} parameters, "
+            f"trained in {result['seconds']:.2f} s"
+        )
     return results
 
 

@@ -13,6 +13,7 @@ The frozen body's weights are checked to be bit-for-bit those task A left. Print
 accuracy of each on task B, the trainable / non-trainable parameter counts of the frozen model,
 and the training times.
 """
+
 import argparse
 import time
 
@@ -34,14 +35,17 @@ def body():
 
 
 def classifier(classes, head_name):
-    head = [L.Dense(32, activation="relu", name=f"{head_name}_hidden"), L.Dense(classes, activation="softmax",
-                                                                              name=head_name)]
+    head = [
+        L.Dense(32, activation="relu", name=f"{head_name}_hidden"),
+        L.Dense(classes, activation="softmax", name=head_name),
+    ]
     return gs.Sequential([gs.Input((8, 8, 1))] + body() + head)
 
 
 def fit(model, x, y, epochs, learning_rate=1e-3, batch_size=32):
-    model.compile(optimizer=gs.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=gs.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
     return time.perf_counter() - start
@@ -58,11 +62,14 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     halves = rng.permutation(len(x_train)) % 2 == 0
     task_a = np.flatnonzero(halves)
-    few = np.concatenate([rng.choice(np.flatnonzero(~halves & (y_train == digit)), args.per_class, replace=False)
-                          for digit in range(10)])
+    few = np.concatenate(
+        [rng.choice(np.flatnonzero(~halves & (y_train == digit)), args.per_class, replace=False) for digit in range(10)]
+    )
     odd_train, odd_test = y_train % 2, y_test % 2
-    print(f"task A (which digit): {len(task_a)} training images; task B (odd or even): {len(few)} other training "
-          f"images ({args.per_class} per digit); {len(x_test)} test images")
+    print(
+        f"task A (which digit): {len(task_a)} training images; task B (odd or even): {len(few)} other training "
+        f"images ({args.per_class} per digit); {len(x_test)} test images"
+    )
 
     gs.set_seed(args.seed)
     model_a = classifier(10, "head_a")
@@ -81,19 +88,29 @@ def main(argv=None):
     print(f"frozen model: {trainable:,} trainable and {frozen.count_params() - trainable:,} non-trainable parameters")
     seconds_frozen = fit(frozen, x_train[few], odd_train[few], args.epochs, learning_rate=1e-2)
     _, accuracy_frozen = frozen.evaluate(x_test, odd_test, verbose=0)
-    unchanged = all(np.array_equal(a, b) for layer, weights in zip(frozen.layers[:-2], body_weights)
-                    for a, b in zip(layer.get_weights(), weights))
+    unchanged = all(
+        np.array_equal(a, b)
+        for layer, weights in zip(frozen.layers[:-2], body_weights)
+        for a, b in zip(layer.get_weights(), weights)
+    )
 
     gs.set_seed(args.seed + 1)
     scratch = classifier(2, "head_b")
     seconds_scratch = fit(scratch, x_train[few], odd_train[few], args.epochs)
     _, accuracy_scratch = scratch.evaluate(x_test, odd_test, verbose=0)
 
-    print(f"task B, frozen task-A body + new head: test accuracy {accuracy_frozen:.4f} ({seconds_frozen:.1f} s); "
-          f"body weights unchanged: {unchanged}")
+    print(
+        f"task B, frozen task-A body + new head: test accuracy {accuracy_frozen:.4f} ({seconds_frozen:.1f} s); "
+        f"body weights unchanged: {unchanged}"
+    )
     print(f"task B, same network from scratch:    test accuracy {accuracy_scratch:.4f} ({seconds_scratch:.1f} s)")
-    return {"task_a": accuracy_a, "frozen": accuracy_frozen, "scratch": accuracy_scratch,
-            "body_unchanged": unchanged, "trainable_params": trainable}
+    return {
+        "task_a": accuracy_a,
+        "frozen": accuracy_frozen,
+        "scratch": accuracy_scratch,
+        "body_unchanged": unchanged,
+        "trainable_params": trainable,
+    }
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ HYPOTHESIS_PROFILE selects one (default: "default"):
   thorough  - the dedicated property run: >= 2,000 examples per property test, e.g.
               HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_properties.py -q --hypothesis-show-statistics
 """
+
 import os
 
 try:
@@ -15,8 +16,10 @@ except ImportError:  # hypothesis is a test extra; the other test files do not n
 
 if settings is not None:
     _quiet_checks = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-    settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=_quiet_checks,
-                              print_blob=True)
-    settings.register_profile("thorough", max_examples=2500, deadline=None, suppress_health_check=_quiet_checks,
-                              print_blob=True)
+    settings.register_profile(
+        "default", max_examples=60, deadline=None, suppress_health_check=_quiet_checks, print_blob=True
+    )
+    settings.register_profile(
+        "thorough", max_examples=2500, deadline=None, suppress_health_check=_quiet_checks, print_blob=True
+    )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -9,6 +9,7 @@ Run as a script, this is the child: it sets an address-space limit (RLIMIT_AS) o
 what the interpreter uses after importing gradstep, then either loads every file named on the
 command line, printing one JSON line per file, or runs the hypothesis fuzz test.
 """
+
 import hashlib
 import io
 import json
@@ -18,8 +19,8 @@ import time
 import zlib
 
 COMMENT_PREFIX = b"gradstep-sha256:"
-MEMORY_HEADROOM = 1 << 30   # the child's address-space allowance above its baseline
-LOAD_SECONDS = 2.0          # the issue's bound per file
+MEMORY_HEADROOM = 1 << 30  # the child's address-space allowance above its baseline
+LOAD_SECONDS = 2.0  # the issue's bound per file
 
 
 # --------------------------------------------------------------------------------- zip writing
@@ -28,8 +29,18 @@ class Member:
     deflate stream), `method` 0 (stored) or 8 (deflated); `size` is the uncompressed size claimed
     in the zip directory and `content` the bytes the manifest describes (size and SHA-256)."""
 
-    def __init__(self, name, content=None, method=0, stored=None, size=None, crc=None, digest=None,
-                 zip64=False, compressed_size=None):
+    def __init__(
+        self,
+        name,
+        content=None,
+        method=0,
+        stored=None,
+        size=None,
+        crc=None,
+        digest=None,
+        zip64=False,
+        compressed_size=None,
+    ):
         self.name = name
         self.method = method
         if stored is None:
@@ -61,12 +72,47 @@ def zip_bytes(members):
             extra = b""
             sizes = (m.compressed_size, m.size)
         version = 45 if m.zip64 else 20
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, version, 0, m.method, 0, 0x21, m.crc & 0xFFFFFFFF,
-                              sizes[0], sizes[1], len(name), len(extra)))
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                version,
+                0,
+                m.method,
+                0,
+                0x21,
+                m.crc & 0xFFFFFFFF,
+                sizes[0],
+                sizes[1],
+                len(name),
+                len(extra),
+            )
+        )
         out.write(name + extra + m.stored)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, version, version, 0, m.method, 0, 0x21,
-                                   m.crc & 0xFFFFFFFF, sizes[0], sizes[1], len(name), len(extra), 0, 0, 0,
-                                   0o644 << 16, offset) + name + extra)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                version,
+                version,
+                0,
+                m.method,
+                0,
+                0x21,
+                m.crc & 0xFFFFFFFF,
+                sizes[0],
+                sizes[1],
+                len(name),
+                len(extra),
+                0,
+                0,
+                0,
+                0o644 << 16,
+                offset,
+            )
+            + name
+            + extra
+        )
     start = out.tell()
     directory = b"".join(central)
     out.write(directory)
@@ -82,8 +128,13 @@ def with_checksum(body):
 
 
 def manifest_member(members, kind="model", mutate=None):
-    manifest = {"magic": "gradstep", "format_version": 1, "gradstep_version": "0.1.0", "kind": kind,
-                "members": [{"name": m.name, "size": m.size, "sha256": m.digest} for m in members]}
+    manifest = {
+        "magic": "gradstep",
+        "format_version": 1,
+        "gradstep_version": "0.1.0",
+        "kind": kind,
+        "members": [{"name": m.name, "size": m.size, "sha256": m.digest} for m in members],
+    }
     if mutate is not None:
         mutate(manifest)
     return Member("manifest.json", json.dumps(manifest).encode(), method=8)
@@ -205,7 +256,6 @@ def _fuzz(base, examples, directory, sanitized):
     ValueError, within the deadline and the memory limit. Anything else fails the run."""
     import os
 
-    import numpy as np
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -216,16 +266,23 @@ def _fuzz(base, examples, directory, sanitized):
     contents = read_members(base)
     json_names = sorted(n for n in contents if n.endswith(".json"))
     npy_names = sorted(n for n in contents if n.endswith(".npy"))
-    numbers = st.one_of(st.integers(-3, 70), st.sampled_from([-1, 2 ** 31, 2 ** 40, 2 ** 62, 2 ** 64, 10 ** 30]),
-                        st.floats())
+    numbers = st.one_of(st.integers(-3, 70), st.sampled_from([-1, 2**31, 2**40, 2**62, 2**64, 10**30]), st.floats())
     scalars = st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=12))
-    json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                               | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=10)
+    json_values = st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=10,
+    )
     path = os.path.join(directory, "fuzzed.gstep")
     outcomes = {"loaded": 0, "ValueError": 0}
 
-    @settings(max_examples=examples, deadline=LOAD_SECONDS * 1000 * (10 if sanitized else 1), database=None,
-              derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=LOAD_SECONDS * 1000 * (10 if sanitized else 1),
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def fuzz(data):
         mutated = dict(contents)
@@ -236,7 +293,7 @@ def _fuzz(base, examples, directory, sanitized):
             position = data.draw(st.integers(0, max(len(raw) - 1, 0)), label="position")
             patch = data.draw(st.binary(min_size=0, max_size=8), label="patch")
             cut = data.draw(st.sampled_from([None, "truncate", "extend"]), label="length")
-            raw[position:position + len(patch)] = patch
+            raw[position : position + len(patch)] = patch
             if cut == "truncate":
                 raw = raw[:position]
             elif cut == "extend":
@@ -251,12 +308,16 @@ def _fuzz(base, examples, directory, sanitized):
             mutated[name] = json.dumps(value).encode()
         else:
             name = data.draw(st.sampled_from(npy_names), label="member")
-            shape = tuple(data.draw(st.lists(st.one_of(st.integers(-2, 40), st.sampled_from([2 ** 31, 2 ** 40 + 1])),
-                                             max_size=4), label="shape"))
+            shape = tuple(
+                data.draw(
+                    st.lists(st.one_of(st.integers(-2, 40), st.sampled_from([2**31, 2**40 + 1])), max_size=4),
+                    label="shape",
+                )
+            )
             descr = data.draw(st.sampled_from(["<f4", ">f4", "<f8", "|u1", "<i4", "|O"]), label="descr")
             fortran = data.draw(st.booleans(), label="fortran_order")
             body = contents[name][128:]
-            body = (body + bytes(16))[:data.draw(st.integers(0, len(body) + 16), label="data bytes")]
+            body = (body + bytes(16))[: data.draw(st.integers(0, len(body) + 16), label="data bytes")]
             mutated[name] = npy_header(shape, descr, fortran) + body
         with open(path, "wb") as file:
             file.write(gstep_bytes(plain_members(mutated)))

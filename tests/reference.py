@@ -32,6 +32,7 @@ EPSILON = 1e-7  # keras.backend.epsilon()
 # activations
 # --------------------------------------------------------------------------
 
+
 def _f64(a):
     return np.asarray(a, dtype=np.float64)
 
@@ -147,6 +148,7 @@ def dense_preactivation(x, kernel, bias=None):
 # losses: per-sample values (shape (N,)) and the reduced batch loss
 # --------------------------------------------------------------------------
 
+
 def mse_per_sample(y_true, y_pred):
     return np.mean((_f64(y_true) - _f64(y_pred)) ** 2, axis=-1)
 
@@ -237,6 +239,7 @@ def loss_value(name, y_true, y_pred, sample_weight=None, **kwargs):
 # Closed-form gradients of the *batch* loss for the logit-based losses; used
 # where central differences are unsuitable (logits of magnitude 1e4).
 
+
 def cce_from_logits_grad(y_true, logits):
     z = _f64(logits)
     return (softmax(z) - _f64(y_true)) / z.shape[0]
@@ -252,6 +255,7 @@ def bce_from_logits_grad(y_true, logits):
 # --------------------------------------------------------------------------
 # numerics
 # --------------------------------------------------------------------------
+
 
 def numeric_grad(f, x, eps=1e-6):
     """Central-difference gradient of scalar f at x (float64 copy)."""
@@ -286,6 +290,7 @@ def rel_err(analytic, numeric, floor=1e-6):
 # --------------------------------------------------------------------------
 # self-check (run `python tests/reference.py`)
 # --------------------------------------------------------------------------
+
 
 def _self_check():
     rng = np.random.default_rng(0)

@@ -2,6 +2,7 @@
 from the Keras definitions and independent of gradstep's im2col code. Slow and obvious on
 purpose: used on small shapes only.
 """
+
 import math
 
 import numpy as np
@@ -98,7 +99,7 @@ def pool2d(x, pool, strides, padding, mode):
     for i in range(oh):
         for j in range(ow):
             r0, s0 = i * strides[0] - top, j * strides[1] - left
-            window = x[:, max(r0, 0):min(r0 + pool[0], h), max(s0, 0):min(s0 + pool[1], w), :]
+            window = x[:, max(r0, 0) : min(r0 + pool[0], h), max(s0, 0) : min(s0 + pool[1], w), :]
             y[:, i, j, :] = window.max(axis=(1, 2)) if mode == "max" else window.mean(axis=(1, 2))
     return y
 

@@ -52,15 +52,15 @@ Adagrad (accumulator starts at initial_accumulator_value):
 import numpy as np
 
 __all__ = [
-    "RefOptimizer",
-    "RefSGD",
-    "RefRMSprop",
+    "REFERENCES",
+    "RefAdagrad",
     "RefAdam",
     "RefAdamW",
-    "RefAdagrad",
-    "REFERENCES",
-    "make_reference",
+    "RefOptimizer",
+    "RefRMSprop",
+    "RefSGD",
     "clip_gradients",
+    "make_reference",
 ]
 
 
@@ -90,8 +90,9 @@ class RefOptimizer:
     place (like gradstep's ``opt.apply``) and returns them.
     """
 
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name=None):
+    def __init__(
+        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None
+    ):
         self.learning_rate = float(learning_rate)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -114,8 +115,7 @@ class RefOptimizer:
             assert isinstance(w, np.ndarray) and w.dtype == np.float64
         if self._slots is None:
             self._slots = [self._make_slots(w) for w in variables]
-        grads = clip_gradients(grads, self.clipnorm, self.clipvalue,
-                               self.global_clipnorm)
+        grads = clip_gradients(grads, self.clipnorm, self.clipvalue, self.global_clipnorm)
         lr = self.learning_rate
         if self.weight_decay is not None:
             for w in variables:
@@ -150,8 +150,7 @@ class RefSGD(RefOptimizer):
 
 
 class RefRMSprop(RefOptimizer):
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0,
-                 epsilon=1e-7, centered=False, **kw):
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kw):
         super().__init__(learning_rate, **kw)
         self.rho = float(rho)
         self.momentum = float(momentum)
@@ -186,8 +185,7 @@ class RefRMSprop(RefOptimizer):
 
 
 class RefAdam(RefOptimizer):
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False, **kw):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kw):
         super().__init__(learning_rate, **kw)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
@@ -203,7 +201,7 @@ class RefAdam(RefOptimizer):
     def _update_step(self, g, w, s):
         t = self.iterations + 1
         b1, b2 = self.beta_1, self.beta_2
-        alpha = self.learning_rate * np.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        alpha = self.learning_rate * np.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         m, v = s["m"], s["v"]
         m += (g - m) * (1.0 - b1)
         v += (g * g - v) * (1.0 - b2)
@@ -215,16 +213,22 @@ class RefAdam(RefOptimizer):
 
 
 class RefAdamW(RefAdam):
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-7, amsgrad=False, **kw):
-        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2,
-                         epsilon=epsilon, amsgrad=amsgrad,
-                         weight_decay=weight_decay, **kw)
+    def __init__(
+        self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kw
+    ):
+        super().__init__(
+            learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            **kw,
+        )
 
 
 class RefAdagrad(RefOptimizer):
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1,
-                 epsilon=1e-7, **kw):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kw):
         super().__init__(learning_rate, **kw)
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
@@ -255,12 +259,14 @@ def make_reference(class_name, **kwargs):
 if __name__ == "__main__":  # quick self-check of the first steps
     w = [np.array([1.0, -2.0])]
     g = [np.array([0.5, 0.25])]
-    for name, kw in [("SGD", {"learning_rate": 0.1}),
-                     ("SGD", {"learning_rate": 0.1, "momentum": 0.9}),
-                     ("RMSprop", {"learning_rate": 0.1}),
-                     ("Adam", {"learning_rate": 0.1}),
-                     ("AdamW", {"learning_rate": 0.1}),
-                     ("Adagrad", {"learning_rate": 0.1})]:
+    for name, kw in [
+        ("SGD", {"learning_rate": 0.1}),
+        ("SGD", {"learning_rate": 0.1, "momentum": 0.9}),
+        ("RMSprop", {"learning_rate": 0.1}),
+        ("Adam", {"learning_rate": 0.1}),
+        ("AdamW", {"learning_rate": 0.1}),
+        ("Adagrad", {"learning_rate": 0.1}),
+    ]:
         opt = make_reference(name, **kw)
         ws = [x.copy() for x in w]
         opt.apply(g, ws)

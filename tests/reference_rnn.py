@@ -12,6 +12,7 @@ Conventions (Keras 3, keras/src/layers/rnn/*.py and keras/src/backend/*/rnn.py):
   sequence stays in processing (reversed) order. return_sequences=False returns the output of
   the last processed step, i.e. with zero_output_for_mask=False the final h.
 """
+
 import numpy as np
 
 _ACTIVATIONS = {
@@ -33,8 +34,16 @@ def _f64(a):
     return None if a is None else np.asarray(a, np.float64)
 
 
-def rnn_loop(cell, x, states, return_sequences=False, go_backwards=False, mask=None,
-             zero_output_for_mask=False, return_state=False):
+def rnn_loop(
+    cell,
+    x,
+    states,
+    return_sequences=False,
+    go_backwards=False,
+    mask=None,
+    zero_output_for_mask=False,
+    return_state=False,
+):
     """Keras' generic RNN loop (backend.rnn) over a step `cell(x_t, states) -> (out, states)`.
 
     For each processed step t (T-1..0 when go_backwards):
@@ -62,9 +71,18 @@ def rnn_loop(cell, x, states, return_sequences=False, go_backwards=False, mask=N
     return (y, *states) if return_state else y
 
 
-def simple_rnn(x, kernel, recurrent_kernel, bias=None, activation="tanh",
-               return_sequences=False, go_backwards=False, mask=None,
-               zero_output_for_mask=False, return_state=False):
+def simple_rnn(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias=None,
+    activation="tanh",
+    return_sequences=False,
+    go_backwards=False,
+    mask=None,
+    zero_output_for_mask=False,
+    return_state=False,
+):
     """Keras SimpleRNN: h_t = act(x_t @ W + h_{t-1} @ U + b); output = state = h_t.
 
     kernel W (F, u), recurrent_kernel U (u, u), bias b (u,) or None.
@@ -78,13 +96,22 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, activation="tanh",
         return h, (h,)
 
     h0 = np.zeros((np.shape(x)[0], u.shape[0]))
-    return rnn_loop(cell, x, (h0,), return_sequences, go_backwards, mask,
-                    zero_output_for_mask, return_state)
+    return rnn_loop(cell, x, (h0,), return_sequences, go_backwards, mask, zero_output_for_mask, return_state)
 
 
-def lstm(x, kernel, recurrent_kernel, bias=None, activation="tanh",
-         recurrent_activation="sigmoid", return_sequences=False, go_backwards=False,
-         mask=None, zero_output_for_mask=False, return_state=False):
+def lstm(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias=None,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    return_sequences=False,
+    go_backwards=False,
+    mask=None,
+    zero_output_for_mask=False,
+    return_state=False,
+):
     """Keras LSTM, gate blocks [i | f | c | o] in the columns of W (F, 4u), U (u, 4u), b (4u,).
 
         z = x_t @ W + h_{t-1} @ U + b,  split into z_i, z_f, z_c, z_o
@@ -102,19 +129,29 @@ def lstm(x, kernel, recurrent_kernel, bias=None, activation="tanh",
         z = xt @ w + h_prev @ u
         if b is not None:
             z = z + b
-        i, f, cbar, o = (z[:, k * n:(k + 1) * n] for k in range(4))
+        i, f, cbar, o = (z[:, k * n : (k + 1) * n] for k in range(4))
         c = ract(f) * c_prev + ract(i) * act(cbar)
         h = ract(o) * act(c)
         return h, (h, c)
 
     zeros = np.zeros((np.shape(x)[0], n))
-    return rnn_loop(cell, x, (zeros, zeros), return_sequences, go_backwards, mask,
-                    zero_output_for_mask, return_state)
+    return rnn_loop(cell, x, (zeros, zeros), return_sequences, go_backwards, mask, zero_output_for_mask, return_state)
 
 
-def gru(x, kernel, recurrent_kernel, bias=None, activation="tanh",
-        recurrent_activation="sigmoid", reset_after=True, return_sequences=False,
-        go_backwards=False, mask=None, zero_output_for_mask=False, return_state=False):
+def gru(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias=None,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    reset_after=True,
+    return_sequences=False,
+    go_backwards=False,
+    mask=None,
+    zero_output_for_mask=False,
+    return_state=False,
+):
     """Keras GRU, gate blocks [z | r | h] in the columns of W (F, 3u) and U (u, 3u).
 
     reset_after=True (default): bias (2, 3u), row 0 = input bias b_x, row 1 = recurrent bias b_h.
@@ -135,7 +172,7 @@ def gru(x, kernel, recurrent_kernel, bias=None, activation="tanh",
         b_x, b_h = b[0], b[1]
     else:
         b_x, b_h = b, np.zeros(3 * n)
-    blk = lambda a, k: a[:, k * n:(k + 1) * n]  # gate block k of a (N, 3u) array
+    blk = lambda a, k: a[:, k * n : (k + 1) * n]  # gate block k of a (N, 3u) array
 
     def cell(xt, states):
         h_prev = states[0]
@@ -143,23 +180,21 @@ def gru(x, kernel, recurrent_kernel, bias=None, activation="tanh",
         if reset_after:
             gh = h_prev @ u + b_h
         else:
-            gh = np.concatenate([h_prev @ u[:, :2 * n], np.zeros_like(h_prev)], axis=1)
+            gh = np.concatenate([h_prev @ u[:, : 2 * n], np.zeros_like(h_prev)], axis=1)
         z = ract(blk(gx, 0) + blk(gh, 0))
         r = ract(blk(gx, 1) + blk(gh, 1))
         if reset_after:
             hh = act(blk(gx, 2) + r * blk(gh, 2))
         else:
-            hh = act(blk(gx, 2) + (r * h_prev) @ u[:, 2 * n:])
+            hh = act(blk(gx, 2) + (r * h_prev) @ u[:, 2 * n :])
         h = z * h_prev + (1.0 - z) * hh
         return h, (h,)
 
     h0 = np.zeros((np.shape(x)[0], n))
-    return rnn_loop(cell, x, (h0,), return_sequences, go_backwards, mask,
-                    zero_output_for_mask, return_state)
+    return rnn_loop(cell, x, (h0,), return_sequences, go_backwards, mask, zero_output_for_mask, return_state)
 
 
-def bidirectional(fn_forward, fn_backward, x, merge_mode="concat", return_sequences=False,
-                  mask=None):
+def bidirectional(fn_forward, fn_backward, x, merge_mode="concat", return_sequences=False, mask=None):
     """Keras Bidirectional around fn_*(x, go_backwards, mask) -> (N, T, u) or (N, u).
 
     y = fn_forward(x, False, mask),  y_rev = fn_backward(x, True, mask).
@@ -222,7 +257,7 @@ def _self_check():
     S = lambda xx, **k: simple_rnn(xx, Ws, Us, bs, **k)
 
     # 1. LSTM, two steps by hand with separate per-gate matrices.
-    g = lambda k: (Wl[:, k * u:(k + 1) * u], Ul[:, k * u:(k + 1) * u], bl[k * u:(k + 1) * u])
+    g = lambda k: (Wl[:, k * u : (k + 1) * u], Ul[:, k * u : (k + 1) * u], bl[k * u : (k + 1) * u])
     h = c = np.zeros((N, u))
     for t in range(2):
         pre = [x[:, t] @ Wk + h @ Uk + bk for Wk, Uk, bk in map(g, range(4))]
@@ -236,12 +271,10 @@ def _self_check():
     close(gru(x[:, :1], Wg, Ug, b0), gru(x[:, :1], Wg, Ug, bg[0], reset_after=False))
     # and one step by hand: h = (1 - z) * tanh(x W_h + b_h) (reset_after=False).
     z = sig(x[:, 0] @ Wg[:, :u] + bg[0, :u])
-    close(gru(x[:, :1], Wg, Ug, bg[0], reset_after=False),
-          (1 - z) * np.tanh(x[:, 0] @ Wg[:, 2 * u:] + bg[0, 2 * u:]))
+    close(gru(x[:, :1], Wg, Ug, bg[0], reset_after=False), (1 - z) * np.tanh(x[:, 0] @ Wg[:, 2 * u :] + bg[0, 2 * u :]))
 
     # 3. SimpleRNN with linear activation and U = 0 is a per-step dense layer.
-    close(simple_rnn(x, Ws, np.zeros((u, u)), bs, activation="linear", return_sequences=True),
-          x @ Ws + bs)
+    close(simple_rnn(x, Ws, np.zeros((u, u)), bs, activation="linear", return_sequences=True), x @ Ws + bs)
 
     for f in (L, G, S):
         # 4. Masking the tail gives the final state of the truncated sequence; masked
@@ -258,17 +291,15 @@ def _self_check():
         mid[:, 1] = False
         close(f(x, mask=mid), f(np.delete(x, 1, axis=1)))
         # 5. go_backwards on the time-reversed input (and mask) equals the forward pass.
-        close(f(x[:, ::-1], go_backwards=True, return_sequences=True),
-              f(x, return_sequences=True))
+        close(f(x[:, ::-1], go_backwards=True, return_sequences=True), f(x, return_sequences=True))
         close(f(x[:, ::-1], go_backwards=True, mask=mid[:, ::-1]), f(x, mask=mid))
 
     # 6. Bidirectional: at step t the forward half is the run over x[:, :t+1] and the backward
     #    half the run over x[:, t:] reversed; masked steps are zeros.
-    fn = lambda xx, go_backwards, mask: L(xx, return_sequences=True, go_backwards=go_backwards,
-                                          mask=mask)
+    fn = lambda xx, go_backwards, mask: L(xx, return_sequences=True, go_backwards=go_backwards, mask=mask)
     y = bidirectional(fn, fn, x, "concat", return_sequences=True)
     for t in range(T):
-        close(y[:, t, :u], L(x[:, :t + 1]))
+        close(y[:, t, :u], L(x[:, : t + 1]))
         close(y[:, t, u:], L(x[:, t:][:, ::-1]))
     mask = np.ones((N, T), bool)
     mask[0, 3:] = False
@@ -276,8 +307,7 @@ def _self_check():
     close(ym[0, 3:], 0.0)
     close(ym[:1, 1], L(x[:1, :2]) + L(x[:1, 1:3][:, ::-1]))
     last = lambda xx, go_backwards, mask: L(xx, go_backwards=go_backwards, mask=mask)
-    close(bidirectional(last, last, x, "ave", mask=mask),
-          (L(x, mask=mask) + L(x[:, ::-1], mask=mask[:, ::-1])) / 2)
+    close(bidirectional(last, last, x, "ave", mask=mask), (L(x, mask=mask) + L(x[:, ::-1], mask=mask[:, ::-1])) / 2)
 
     # 7. Embedding / Masking.
     idx = np.array([[1, 0, 2], [0, 0, 3]])

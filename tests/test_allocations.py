@@ -1,5 +1,6 @@
 """The fused train step allocates its buffers once: in steady state (same batch size) the core's
 allocation counter stays flat, for training, evaluation and prediction."""
+
 import numpy as np
 
 import gradstep as gs
@@ -8,16 +9,19 @@ from gradstep import _core
 
 def _model():
     gs.set_seed(3)
-    model = gs.Sequential([
-        gs.Input((20,)),
-        gs.layers.Dense(32, activation="relu", kernel_regularizer=gs.regularizers.L2(1e-3)),
-        gs.layers.BatchNormalization(),
-        gs.layers.Dropout(0.2),
-        gs.layers.Dense(16, activation="gelu"),
-        gs.layers.Dense(5, activation="softmax"),
-    ])
-    model.compile(optimizer=gs.optimizers.Adam(1e-3, clipnorm=1.0), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((20,)),
+            gs.layers.Dense(32, activation="relu", kernel_regularizer=gs.regularizers.L2(1e-3)),
+            gs.layers.BatchNormalization(),
+            gs.layers.Dropout(0.2),
+            gs.layers.Dense(16, activation="gelu"),
+            gs.layers.Dense(5, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=gs.optimizers.Adam(1e-3, clipnorm=1.0), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 

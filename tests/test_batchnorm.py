@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference as ref  # noqa: E402
+import reference as ref
 
-import gradstep as gs  # noqa: E402
+import gradstep as gs
 
 GRAD_TOL = 1e-3
 
@@ -62,8 +62,9 @@ def _check_grad(label, analytic, numeric, tol=GRAD_TOL):
     assert analytic.shape == numeric.shape, f"{label}: shape {analytic.shape}, expected {numeric.shape}"
     assert np.all(np.isfinite(analytic)), f"{label}: non-finite gradient"
     err = ref.rel_err(analytic, numeric)
-    assert err < tol, (f"{label}: rel_err={err:.3e} >= {tol}\n got (C++):\n{analytic}\n"
-                       f" expected (central differences):\n{numeric}")
+    assert err < tol, (
+        f"{label}: rel_err={err:.3e} >= {tol}\n got (C++):\n{analytic}\n expected (central differences):\n{numeric}"
+    )
 
 
 def _bn_model(feature_shape, **kwargs):
@@ -104,8 +105,13 @@ def test_training_gradients(shape, center, scale):
 
     y, dx, grads = model.forward_backward(x, dy, training=True)
     y_ref, _, _ = bn_train_ref(x, gamma, beta, epsilon)
-    np.testing.assert_allclose(np.asarray(y, np.float64), y_ref, rtol=1e-4, atol=1e-5,
-                               err_msg="training-mode forward output differs from the reference")
+    np.testing.assert_allclose(
+        np.asarray(y, np.float64),
+        y_ref,
+        rtol=1e-4,
+        atol=1e-5,
+        err_msg="training-mode forward output differs from the reference",
+    )
     assert len(grads) == int(scale) + int(center), "grads must list the trainable weights only"
 
     dy64 = dy.astype(np.float64)
@@ -139,10 +145,12 @@ def test_training_gradients_large_epsilon_and_offset_inputs():
     np.testing.assert_allclose(y, bn_train_ref(x, gamma, beta, epsilon)[0], rtol=1e-3, atol=1e-3)
     x64, g64, b64, dy64 = (a.astype(np.float64) for a in (x, gamma, beta, dy))
     _check_grad("dx", dx, ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(p, g64, b64, epsilon)[0] * dy64)), x64))
-    _check_grad("dgamma", dg,
-                ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, p, b64, epsilon)[0] * dy64)), g64))
-    _check_grad("dbeta", db,
-                ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, g64, p, epsilon)[0] * dy64)), b64))
+    _check_grad(
+        "dgamma", dg, ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, p, b64, epsilon)[0] * dy64)), g64)
+    )
+    _check_grad(
+        "dbeta", db, ref.numeric_grad(lambda p: float(np.sum(bn_train_ref(x64, g64, p, epsilon)[0] * dy64)), b64)
+    )
 
 
 def test_inference_gradient_uses_moving_statistics():
@@ -197,8 +205,9 @@ def test_moving_statistics_after_train_on_batch_and_inference_output():
     rng = np.random.default_rng(6)
     C, momentum, epsilon, k = 6, 0.8, 1e-3, 4
     gs.set_seed(11)
-    model = gs.Sequential([gs.Input((C,)), gs.layers.BatchNormalization(momentum=momentum, epsilon=epsilon),
-                           gs.layers.Dense(3)])
+    model = gs.Sequential(
+        [gs.Input((C,)), gs.layers.BatchNormalization(momentum=momentum, epsilon=epsilon), gs.layers.Dense(3)]
+    )
     model.compile(optimizer=gs.optimizers.SGD(learning_rate=0.1), loss="mse")
     mm, mv = np.zeros(C), np.ones(C)
     for _ in range(k):
@@ -244,8 +253,15 @@ def test_momentum_zero_and_one():
 def test_predict_deterministic_after_training():
     (x_train, y_train), (x_test, _) = gs.datasets.load_digits()
     gs.set_seed(3)
-    model = gs.Sequential([gs.Input((64,)), gs.layers.Dense(32), gs.layers.BatchNormalization(),
-                           gs.layers.Activation("relu"), gs.layers.Dense(10, activation="softmax")])
+    model = gs.Sequential(
+        [
+            gs.Input((64,)),
+            gs.layers.Dense(32),
+            gs.layers.BatchNormalization(),
+            gs.layers.Activation("relu"),
+            gs.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=gs.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     model.fit(x_train[:512], y_train[:512], batch_size=64, epochs=1, verbose=0)
     w = model.get_weights()
@@ -279,12 +295,15 @@ def test_train_mode_output_independent_of_threads():
 
 
 # ------------------------------------------------------------------------------ weights / config
-@pytest.mark.parametrize("center,scale,names", [
-    (True, True, ["gamma", "beta", "moving_mean", "moving_variance"]),
-    (False, True, ["gamma", "moving_mean", "moving_variance"]),
-    (True, False, ["beta", "moving_mean", "moving_variance"]),
-    (False, False, ["moving_mean", "moving_variance"]),
-])
+@pytest.mark.parametrize(
+    "center,scale,names",
+    [
+        (True, True, ["gamma", "beta", "moving_mean", "moving_variance"]),
+        (False, True, ["gamma", "moving_mean", "moving_variance"]),
+        (True, False, ["beta", "moving_mean", "moving_variance"]),
+        (False, False, ["moving_mean", "moving_variance"]),
+    ],
+)
 def test_center_scale_weight_lists(center, scale, names):
     C = 5
     model = _bn_model((2, C), center=center, scale=scale)
@@ -318,8 +337,7 @@ def test_batch_size_one_in_training_raises():
     # one sample of a sequence still has T values per channel
     seq = _bn_model((3, 4))
     xs = _f32(np.random.default_rng(10).normal(size=(1, 3, 4)))
-    np.testing.assert_allclose(seq(xs, training=True), bn_train_ref(xs, None, None, 1e-3)[0], rtol=1e-4,
-                               atol=1e-5)
+    np.testing.assert_allclose(seq(xs, training=True), bn_train_ref(xs, None, None, 1e-3)[0], rtol=1e-4, atol=1e-5)
 
 
 def test_invalid_arguments():
@@ -332,12 +350,24 @@ def test_invalid_arguments():
 
 
 def test_get_config_round_trip():
-    layer = gs.layers.BatchNormalization(momentum=0.9, epsilon=1e-2, center=False, scale=True,
-                                         gamma_initializer="zeros", moving_variance_initializer="zeros",
-                                         name="bn_custom")
+    layer = gs.layers.BatchNormalization(
+        momentum=0.9,
+        epsilon=1e-2,
+        center=False,
+        scale=True,
+        gamma_initializer="zeros",
+        moving_variance_initializer="zeros",
+        name="bn_custom",
+    )
     cfg = layer.get_config()
-    for key, value in {"axis": -1, "momentum": 0.9, "epsilon": 1e-2, "center": False, "scale": True,
-                       "name": "bn_custom"}.items():
+    for key, value in {
+        "axis": -1,
+        "momentum": 0.9,
+        "epsilon": 1e-2,
+        "center": False,
+        "scale": True,
+        "name": "bn_custom",
+    }.items():
         assert cfg[key] == pytest.approx(value) if isinstance(value, float) else cfg[key] == value, key
     ser = gs.layers.serialize(layer)
     assert ser["class_name"] == "BatchNormalization"
@@ -360,10 +390,20 @@ def test_get_config_round_trip():
 def test_fit_on_digits_with_batchnorm():
     (x_train, y_train), (x_test, y_test) = gs.datasets.load_digits()
     gs.set_seed(1)
-    model = gs.Sequential([gs.Input((64,)), gs.layers.Dense(64), gs.layers.BatchNormalization(),
-                           gs.layers.Activation("relu"), gs.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=gs.optimizers.SGD(learning_rate=0.1, momentum=0.9),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((64,)),
+            gs.layers.Dense(64),
+            gs.layers.BatchNormalization(),
+            gs.layers.Activation("relu"),
+            gs.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=gs.optimizers.SGD(learning_rate=0.1, momentum=0.9),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     history = model.fit(x_train, y_train, batch_size=32, epochs=4, verbose=0)
     losses = history.history["loss"]
     assert all(np.isfinite(losses))
@@ -400,6 +440,6 @@ def test_momentum_convention_matches_torch():
     np.testing.assert_allclose(w[3], var_keras, rtol=1e-5, atol=1e-6)
     assert not np.allclose(w[3], running_var, rtol=1e-3)
     # the per-step increments differ by exactly the Bessel factor R / (R - 1)
-    inc_gs = w[3].astype(np.float64) - keras_momentum ** k
-    inc_torch = running_var - keras_momentum ** k
+    inc_gs = w[3].astype(np.float64) - keras_momentum**k
+    inc_torch = running_var - keras_momentum**k
     np.testing.assert_allclose(inc_torch, inc_gs * R / (R - 1), rtol=1e-4)

@@ -1,6 +1,7 @@
 """The benchmark module: its NumPy baseline trains the same network as gradstep (same
 initialisation given, same batches, same Adam), so the speed comparison compares like with like;
 and the command line runs. Nothing here is timed."""
+
 import numpy as np
 import pytest
 
@@ -19,8 +20,7 @@ def _gradstep_copy(baseline, batchnorm):
             layers += [gs.layers.BatchNormalization(), gs.layers.Activation("relu")]
     layers.append(gs.layers.Dense(SIZES[-1]))
     model = gs.Sequential(layers)
-    model.compile(optimizer=gs.optimizers.Adam(1e-3),
-                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(optimizer=gs.optimizers.Adam(1e-3), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
     weights = []
     for i in range(len(SIZES) - 1):
         weights += [baseline.params[2 * i], baseline.params[2 * i + 1]]
@@ -38,7 +38,7 @@ def test_numpy_baseline_trains_the_same_network_as_gradstep(batchnorm):
     baseline = NumpyMLP(SIZES, batchnorm=batchnorm, seed=3)
     model = _gradstep_copy(baseline, batchnorm)
     for start in range(0, 96, 16):  # 6 Adam steps on the same batches, in order
-        baseline.train_batch(x[start:start + 16], y[start:start + 16])
+        baseline.train_batch(x[start : start + 16], y[start : start + 16])
     model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     got = model.get_weights()
     expected = _gradstep_copy(baseline, batchnorm).get_weights()  # the baseline's weights, same order
@@ -73,14 +73,19 @@ def test_unknown_workload_is_a_usage_error(capsys):
 @pytest.mark.parametrize("name", ["W3", "W5"])
 def test_cnn_workloads_build_the_same_network_in_both_libraries(name, monkeypatch):
     from gradstep.benchmark import workloads as W
+
     model = W.gradstep_cnn(name)
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
     # W3: conv 16 (26x26) -> pool (13) -> conv 32 (11) -> pool (5) -> 800 -> 10
-    expected_params = {"W3": (9 * 16 + 16) + (9 * 16 * 32 + 32) + (800 * 10 + 10),
-                       "W5": (9 * 32 + 32) + (9 * 32 * 64 + 64) + (1600 * 10 + 10)}[name]
+    expected_params = {
+        "W3": (9 * 16 + 16) + (9 * 16 * 32 + 32) + (800 * 10 + 10),
+        "W5": (9 * 32 + 32) + (9 * 32 * 64 + 64) + (1600 * 10 + 10),
+    }[name]
     assert model.count_params() == expected_params
-    per_row = {"W3": 2 * 676 * 9 * 16 * 2 + 2 * 121 * 144 * 32 * 3 + 2 * 800 * 10 * 3,
-               "W5": 2 * 676 * 9 * 32 * 2 + 2 * 121 * 288 * 64 * 3 + 2 * 1600 * 10 * 3}[name]
+    per_row = {
+        "W3": 2 * 676 * 9 * 16 * 2 + 2 * 121 * 144 * 32 * 3 + 2 * 800 * 10 * 3,
+        "W5": 2 * 676 * 9 * 32 * 2 + 2 * 121 * 288 * 64 * 3 + 2 * 1600 * 10 * 3,
+    }[name]
     assert W.cnn_gemm_flops_per_epoch(name, rows=1) == per_row
     monkeypatch.setattr(W, "IMAGE_ROWS", 256)
     result = bench._cnn_workload(name, repeats=1, include_torch=W.torch_available())
@@ -94,6 +99,7 @@ def test_cnn_workloads_build_the_same_network_in_both_libraries(name, monkeypatc
 @pytest.mark.parametrize("name, cell", [("W4", "LSTM"), ("W6", "GRU")])
 def test_rnn_workloads_build_the_same_network_in_both_libraries(name, cell, monkeypatch):
     from gradstep.benchmark import workloads as W
+
     model = W.gradstep_rnn(name)
     assert model.input_shape == (None, 28, 28) and model.output_shape == (None, 10)
     assert type(model.layers[0]).__name__ == cell
@@ -125,7 +131,14 @@ def test_simple_mnist_convnet_script_trains_the_keras_example(capsys):
     spec.loader.exec_module(script)
     model = script.keras_example_model()
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense"]
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dropout",
+        "Dense",
+    ]
     assert model.count_params() == 34826  # the Keras example's summary
     result = script.main(["--rows", "256", "--epochs", "1"])
     assert result["gradstep"] > 0

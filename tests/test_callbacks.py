@@ -5,6 +5,7 @@ Monitor-driven callbacks are tested twice: with a scripted sequence of monitored
 callback placed before them overwrites logs["val_loss"], so the expected epoch of every action
 is known exactly) and inside ordinary training on small data. Everything is seeded.
 """
+
 import csv
 import math
 import os
@@ -29,8 +30,9 @@ def _data(n=48, d=6, k=3, seed=0):
 def _model(d=6, k=3, lr=0.05, optimizer=None, seed=0):
     gs.set_seed(seed)
     model = gs.Sequential([gs.Input((d,)), Dense(8, activation="relu"), Dense(k, activation="softmax")])
-    model.compile(optimizer=optimizer or gs.optimizers.SGD(lr), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=optimizer or gs.optimizers.SGD(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -50,8 +52,15 @@ class Script(cb.Callback):
 def _fit_scripted(callback, values, key="val_loss", model=None, before=(), **kwargs):
     x, y = _data()
     model = model or _model()
-    history = model.fit(x, y, batch_size=16, epochs=len(values), verbose=0,
-                        callbacks=list(before) + [Script(values, key), callback], **kwargs)
+    history = model.fit(
+        x,
+        y,
+        batch_size=16,
+        epochs=len(values),
+        verbose=0,
+        callbacks=list(before) + [Script(values, key), callback],
+        **kwargs,
+    )
     return model, history
 
 
@@ -61,18 +70,52 @@ def _epochs_run(history):
 
 # ----------------------------------------------------------------------------- exports
 def test_exports_and_defaults():
-    for name in ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
-                 "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LambdaCallback"]:
+    for name in [
+        "Callback",
+        "CallbackList",
+        "History",
+        "ProgbarLogger",
+        "EarlyStopping",
+        "ModelCheckpoint",
+        "LearningRateScheduler",
+        "ReduceLROnPlateau",
+        "TerminateOnNaN",
+        "CSVLogger",
+        "LambdaCallback",
+    ]:
         assert hasattr(cb, name), name
     es = cb.EarlyStopping()
-    assert (es.monitor, es.min_delta, es.patience, es.verbose, es.mode, es.baseline, es.restore_best_weights,
-            es.start_from_epoch) == ("val_loss", 0, 0, 0, "auto", None, False, 0)
+    assert (
+        es.monitor,
+        es.min_delta,
+        es.patience,
+        es.verbose,
+        es.mode,
+        es.baseline,
+        es.restore_best_weights,
+        es.start_from_epoch,
+    ) == ("val_loss", 0, 0, 0, "auto", None, False, 0)
     r = cb.ReduceLROnPlateau()
-    assert (r.monitor, r.factor, r.patience, r.verbose, r.mode, r.min_delta, r.cooldown, r.min_lr) == \
-        ("val_loss", 0.1, 10, 0, "auto", 1e-4, 0, 0.0)
+    assert (r.monitor, r.factor, r.patience, r.verbose, r.mode, r.min_delta, r.cooldown, r.min_lr) == (
+        "val_loss",
+        0.1,
+        10,
+        0,
+        "auto",
+        1e-4,
+        0,
+        0.0,
+    )
     mc = cb.ModelCheckpoint("m.gstep")
-    assert (mc.monitor, mc.verbose, mc.save_best_only, mc.save_weights_only, mc.mode, mc.save_freq, mc.best) == \
-        ("val_loss", 0, False, False, "auto", "epoch", None)
+    assert (mc.monitor, mc.verbose, mc.save_best_only, mc.save_weights_only, mc.mode, mc.save_freq, mc.best) == (
+        "val_loss",
+        0,
+        False,
+        False,
+        "auto",
+        "epoch",
+        None,
+    )
     assert cb.TerminateOnNaN().raise_error is False
     assert issubclass(cb.NaNLossError, RuntimeError)
     assert cb.LearningRateScheduler(lambda e, lr: lr).verbose == 0
@@ -80,9 +123,20 @@ def test_exports_and_defaults():
     assert (logger.sep, logger.append) == (",", False)
 
 
-@pytest.mark.parametrize("monitor, direction", [
-    ("val_loss", "min"), ("loss", "min"), ("accuracy", "max"), ("val_accuracy", "max"), ("val_acc", "max"),
-    ("sparse_categorical_accuracy", "max"), ("val_auc", "max"), ("val_mse", "min"), ("mae", "min")])
+@pytest.mark.parametrize(
+    "monitor, direction",
+    [
+        ("val_loss", "min"),
+        ("loss", "min"),
+        ("accuracy", "max"),
+        ("val_accuracy", "max"),
+        ("val_acc", "max"),
+        ("sparse_categorical_accuracy", "max"),
+        ("val_auc", "max"),
+        ("val_mse", "min"),
+        ("mae", "min"),
+    ],
+)
 def test_auto_mode_direction(monitor, direction):
     assert cb.EarlyStopping(monitor=monitor).direction == direction
     assert cb.ModelCheckpoint("f.gstep", monitor=monitor).direction == direction
@@ -97,8 +151,14 @@ def test_unknown_mode_warns_and_falls_back_to_auto():
         assert cb.ReduceLROnPlateau(mode="x").mode == "auto"
 
 
-@pytest.mark.parametrize("kwargs, word", [({"patience": -1}, "patience"), ({"start_from_epoch": 1.5},
-                                          "start_from_epoch"), ({"min_delta": "a"}, "min_delta")])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"patience": -1}, "patience"),
+        ({"start_from_epoch": 1.5}, "start_from_epoch"),
+        ({"min_delta": "a"}, "min_delta"),
+    ],
+)
 def test_early_stopping_bad_arguments(kwargs, word):
     with pytest.raises(ValueError, match=word):
         cb.EarlyStopping(**kwargs)
@@ -120,8 +180,9 @@ def test_early_stopping_restores_best_weights_exactly():
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
     es = cb.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
-    history = model.fit(x, y, batch_size=32, epochs=80, validation_data=(xt[:200], yt[:200]), verbose=0,
-                        callbacks=[record, es])
+    history = model.fit(
+        x, y, batch_size=32, epochs=80, validation_data=(xt[:200], yt[:200]), verbose=0, callbacks=[record, es]
+    )
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss))
     assert model.stop_training
@@ -142,8 +203,14 @@ def test_early_stopping_without_restore_keeps_last_weights():
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
     x, y = _data()
-    model.fit(x, y, batch_size=16, epochs=5, verbose=0,
-              callbacks=[record, Script([1.0, 0.5, 0.9, 0.9, 0.9]), cb.EarlyStopping(patience=2)])
+    model.fit(
+        x,
+        y,
+        batch_size=16,
+        epochs=5,
+        verbose=0,
+        callbacks=[record, Script([1.0, 0.5, 0.9, 0.9, 0.9]), cb.EarlyStopping(patience=2)],
+    )
     assert len(per_epoch) == 4
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), per_epoch[-1]))
 
@@ -153,20 +220,24 @@ def test_early_stopping_restores_even_without_early_stop():
     model = _model()
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
-    _, history = _fit_scripted(cb.EarlyStopping(patience=10, restore_best_weights=True),
-                               [1.0, 0.4, 0.6, 0.5], model=model, before=[record])
+    _, history = _fit_scripted(
+        cb.EarlyStopping(patience=10, restore_best_weights=True), [1.0, 0.4, 0.6, 0.5], model=model, before=[record]
+    )
     assert _epochs_run(history) == 4
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), per_epoch[1]))
 
 
-@pytest.mark.parametrize("values, patience, epochs_run", [
-    ([5, 4, 4.5, 4.2, 3, 3, 3, 3], 2, 4),      # no improvement at epochs 2 and 3 -> stops after epoch 3
-    ([5, 4, 4.5, 3.9, 4.0, 4.1, 4.2, 4.3], 2, 6),  # the improvement at epoch 3 resets the wait
-    ([5, 6, 7, 8], 0, 2),                      # patience 0: the first non-improving epoch stops
-    ([5, 5, 5, 5, 5], 1, 2),                   # equal is not an improvement
-    ([5, 4, 3, 2, 1], 0, 5),                   # always improving: never stops
-    ([1, 2, 3, 4, 5, 6, 7, 8], 5, 6),
-])
+@pytest.mark.parametrize(
+    "values, patience, epochs_run",
+    [
+        ([5, 4, 4.5, 4.2, 3, 3, 3, 3], 2, 4),  # no improvement at epochs 2 and 3 -> stops after epoch 3
+        ([5, 4, 4.5, 3.9, 4.0, 4.1, 4.2, 4.3], 2, 6),  # the improvement at epoch 3 resets the wait
+        ([5, 6, 7, 8], 0, 2),  # patience 0: the first non-improving epoch stops
+        ([5, 5, 5, 5, 5], 1, 2),  # equal is not an improvement
+        ([5, 4, 3, 2, 1], 0, 5),  # always improving: never stops
+        ([1, 2, 3, 4, 5, 6, 7, 8], 5, 6),
+    ],
+)
 def test_early_stopping_patience(values, patience, epochs_run):
     es = cb.EarlyStopping(patience=patience)
     model, history = _fit_scripted(es, values)
@@ -208,9 +279,17 @@ def test_early_stopping_baseline_restores_best_of_the_patience_window():
     model = _model()
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
-    model.fit(*_data(), batch_size=16, epochs=6, verbose=0,
-              callbacks=[record, Script([1.0, 0.9, 0.95, 0.97, 0.99, 1.0]),
-                         cb.EarlyStopping(patience=2, baseline=0.1, restore_best_weights=True)])
+    model.fit(
+        *_data(),
+        batch_size=16,
+        epochs=6,
+        verbose=0,
+        callbacks=[
+            record,
+            Script([1.0, 0.9, 0.95, 0.97, 0.99, 1.0]),
+            cb.EarlyStopping(patience=2, baseline=0.1, restore_best_weights=True),
+        ],
+    )
     assert len(per_epoch) == 3  # wait: 1, (improvement) 2, 3 >= 2 -> stop at epoch 2
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), per_epoch[1]))
 
@@ -227,9 +306,17 @@ def test_early_stopping_start_from_epoch():
     model = _model()
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
-    model.fit(*_data(), batch_size=16, epochs=5, verbose=0,
-              callbacks=[record, Script([0.1, 0.2, 3.0, 2.0, 2.5]),
-                         cb.EarlyStopping(patience=5, start_from_epoch=2, restore_best_weights=True)])
+    model.fit(
+        *_data(),
+        batch_size=16,
+        epochs=5,
+        verbose=0,
+        callbacks=[
+            record,
+            Script([0.1, 0.2, 3.0, 2.0, 2.5]),
+            cb.EarlyStopping(patience=5, start_from_epoch=2, restore_best_weights=True),
+        ],
+    )
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), per_epoch[3]))
 
 
@@ -239,8 +326,9 @@ def test_early_stopping_mode_max_with_accuracy():
     _, history = _fit_scripted(es, values, key="val_accuracy")
     assert es.direction == "max"
     assert _epochs_run(history) == 3 and es.best == pytest.approx(0.6)
-    _, history = _fit_scripted(cb.EarlyStopping(monitor="val_accuracy", patience=0, mode="min"), values,
-                               key="val_accuracy")
+    _, history = _fit_scripted(
+        cb.EarlyStopping(monitor="val_accuracy", patience=0, mode="min"), values, key="val_accuracy"
+    )
     assert _epochs_run(history) == 2
     # on real training: val_accuracy rises, so monitoring it in max mode does not stop at once
     x, y = _data(n=120)
@@ -271,8 +359,9 @@ def test_early_stopping_instance_is_reusable():
 def _record_saves(model, monkeypatch):
     calls = []
     monkeypatch.setattr(model, "save", lambda path, overwrite=True: calls.append(("save", path, overwrite)))
-    monkeypatch.setattr(model, "save_weights",
-                        lambda path, overwrite=True: calls.append(("save_weights", path, overwrite)))
+    monkeypatch.setattr(
+        model, "save_weights", lambda path, overwrite=True: calls.append(("save_weights", path, overwrite))
+    )
     return calls
 
 
@@ -293,15 +382,17 @@ def test_model_checkpoint_every_epoch_and_weights_only(tmp_path, monkeypatch):
     calls = _record_saves(model, monkeypatch)
     mc = cb.ModelCheckpoint(str(tmp_path / "w-{epoch}.weights.gstep"), save_weights_only=True)
     _fit_scripted(mc, [1.0, 2.0, 3.0], model=model)
-    assert [(k, os.path.basename(p)) for k, p, _ in calls] == \
-        [("save_weights", f"w-{e}.weights.gstep") for e in (1, 2, 3)]
+    assert [(k, os.path.basename(p)) for k, p, _ in calls] == [
+        ("save_weights", f"w-{e}.weights.gstep") for e in (1, 2, 3)
+    ]
 
 
 def test_model_checkpoint_mode_max_and_initial_value_threshold(tmp_path, monkeypatch):
     model = _model()
     calls = _record_saves(model, monkeypatch)
-    mc = cb.ModelCheckpoint(str(tmp_path / "best.gstep"), monitor="val_accuracy", save_best_only=True,
-                            initial_value_threshold=0.6)
+    mc = cb.ModelCheckpoint(
+        str(tmp_path / "best.gstep"), monitor="val_accuracy", save_best_only=True, initial_value_threshold=0.6
+    )
     _fit_scripted(mc, [0.5, 0.6, 0.65, 0.62, 0.9], key="val_accuracy", model=model)
     assert len(calls) == 2 and mc.best == pytest.approx(0.9)  # 0.65 and 0.9 beat the threshold 0.6
 
@@ -339,14 +430,11 @@ def test_model_checkpoint_real_files(tmp_path):
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
     values = [1.0, 0.8, 0.9, 0.7, 0.75]
-    pattern = cb.ModelCheckpoint(str(tmp_path / "all" / "ckpt-{epoch:02d}-{val_loss:.3f}.gstep"),
-                                 save_best_only=True)
+    pattern = cb.ModelCheckpoint(str(tmp_path / "all" / "ckpt-{epoch:02d}-{val_loss:.3f}.gstep"), save_best_only=True)
     single = cb.ModelCheckpoint(str(tmp_path / "best.gstep"), save_best_only=True)
     weights = cb.ModelCheckpoint(str(tmp_path / "best.weights.gstep"), save_best_only=True, save_weights_only=True)
-    model.fit(x, y, batch_size=16, epochs=5, verbose=0,
-              callbacks=[record, Script(values), pattern, single, weights])
-    assert sorted(os.listdir(tmp_path / "all")) == ["ckpt-01-1.000.gstep", "ckpt-02-0.800.gstep",
-                                                    "ckpt-04-0.700.gstep"]
+    model.fit(x, y, batch_size=16, epochs=5, verbose=0, callbacks=[record, Script(values), pattern, single, weights])
+    assert sorted(os.listdir(tmp_path / "all")) == ["ckpt-01-1.000.gstep", "ckpt-02-0.800.gstep", "ckpt-04-0.700.gstep"]
     assert os.path.getsize(tmp_path / "best.gstep") > 0
     load_model = getattr(gs.models, "load_model", None)
     if load_model is not None:
@@ -380,15 +468,18 @@ def _f32(values):
     return [float(np.float32(v)) for v in values]
 
 
-@pytest.mark.parametrize("patience, cooldown, expected", [
-    # plateau from the start: reductions every `patience` epochs; cooldown c skips c epochs of counting
-    (2, 0, [1, 1, .5, .5, .25, .25, .125, .125, .125, .125]),
-    (2, 1, [1, 1, .5, .5, .25, .25, .125, .125, .125, .125]),   # as Keras: the cooldown epoch also counts
-    (2, 2, [1, 1, .5, .5, .5, .25, .25, .25, .125, .125]),
-    (1, 0, [1, .5, .25, .125, .125, .125, .125, .125, .125, .125]),
-    (3, 1, [1, 1, 1, .5, .5, .5, .25, .25, .25, .125]),
-    (3, 2, [1, 1, 1, .5, .5, .5, .5, .25, .25, .25]),
-])
+@pytest.mark.parametrize(
+    "patience, cooldown, expected",
+    [
+        # plateau from the start: reductions every `patience` epochs; cooldown c skips c epochs of counting
+        (2, 0, [1, 1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.125, 0.125]),
+        (2, 1, [1, 1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.125, 0.125]),  # as Keras: the cooldown epoch also counts
+        (2, 2, [1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125, 0.125]),
+        (1, 0, [1, 0.5, 0.25, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]),
+        (3, 1, [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125]),
+        (3, 2, [1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25]),
+    ],
+)
 def test_reduce_lr_scripted_plateau(patience, cooldown, expected):
     model = _model(optimizer=gs.optimizers.SGD(1.0))
     r = cb.ReduceLROnPlateau(factor=0.5, patience=patience, cooldown=cooldown, min_lr=0.125, min_delta=0.0)
@@ -452,8 +543,9 @@ def test_reduce_lr_in_real_fit():
     seen = []
     r = cb.ReduceLROnPlateau(factor=0.5, patience=1, cooldown=1, min_lr=1e-3)
     probe = cb.LambdaCallback(on_train_batch_begin=lambda b, logs: seen.append(model.optimizer.learning_rate))
-    history = model.fit(x[:800], y[:800], batch_size=64, epochs=15, validation_data=(xt, yt), verbose=0,
-                        callbacks=[r, probe])
+    history = model.fit(
+        x[:800], y[:800], batch_size=64, epochs=15, validation_data=(xt, yt), verbose=0, callbacks=[r, probe]
+    )
     rates = history.history["learning_rate"]
     expected = _reference_reduce_lr(history.history["val_loss"], float(np.float32(0.02)), 0.5, 1, 1, 1e-3, 1e-4)
     assert rates == pytest.approx(expected, rel=1e-6)
@@ -466,21 +558,22 @@ def test_reduce_lr_in_real_fit():
 def test_learning_rate_scheduler_sets_rate_per_epoch():
     model = _model(optimizer=gs.optimizers.SGD(0.1))
     used = []
-    probe = cb.LambdaCallback(on_train_batch_begin=lambda b, logs: used.append((len(used), model.optimizer.learning_rate)))
+    probe = cb.LambdaCallback(
+        on_train_batch_begin=lambda b, logs: used.append((len(used), model.optimizer.learning_rate))
+    )
     calls = []
 
     def schedule(epoch, lr):
         calls.append((epoch, lr))
-        return 0.1 * 0.5 ** epoch
+        return 0.1 * 0.5**epoch
 
     x, y = _data(n=32)
-    history = model.fit(x, y, batch_size=16, epochs=4, verbose=0,
-                        callbacks=[cb.LearningRateScheduler(schedule), probe])
-    expected = _f32([0.1 * 0.5 ** e for e in range(4)])
+    history = model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[cb.LearningRateScheduler(schedule), probe])
+    expected = _f32([0.1 * 0.5**e for e in range(4)])
     assert [lr for _, lr in used] == [e for e in expected for _ in range(2)]
     assert history.history["learning_rate"] == expected
     assert [e for e, _ in calls] == [0, 1, 2, 3]
-    assert [lr for _, lr in calls] == _f32([0.1] + [0.1 * 0.5 ** e for e in range(3)])  # the current rate
+    assert [lr for _, lr in calls] == _f32([0.1] + [0.1 * 0.5**e for e in range(3)])  # the current rate
     assert model.optimizer.learning_rate == expected[-1]
 
 
@@ -490,8 +583,14 @@ def test_learning_rate_scheduler_rate_is_used():
     per_epoch = []
     record = cb.LambdaCallback(on_epoch_end=lambda epoch, logs: per_epoch.append(model.get_weights()))
     x, y = _data()
-    model.fit(x, y, batch_size=16, epochs=3, verbose=0,
-              callbacks=[cb.LearningRateScheduler(lambda epoch, lr: 0.1 if epoch == 0 else 0.0), record])
+    model.fit(
+        x,
+        y,
+        batch_size=16,
+        epochs=3,
+        verbose=0,
+        callbacks=[cb.LearningRateScheduler(lambda epoch, lr: 0.1 if epoch == 0 else 0.0), record],
+    )
     assert model.optimizer.iterations == 9
     assert all(np.array_equal(a, b) for a, b in zip(per_epoch[1], per_epoch[2]))
     assert all(np.array_equal(a, b) for a, b in zip(per_epoch[0], per_epoch[1]))
@@ -500,23 +599,36 @@ def test_learning_rate_scheduler_rate_is_used():
 def test_learning_rate_scheduler_one_argument_and_bad_output():
     model = _model(optimizer=gs.optimizers.SGD(0.1))
     x, y = _data()
-    model.fit(x, y, batch_size=16, epochs=2, verbose=0,
-              callbacks=[cb.LearningRateScheduler(lambda epoch: 0.25 / (epoch + 1))])
+    model.fit(
+        x, y, batch_size=16, epochs=2, verbose=0, callbacks=[cb.LearningRateScheduler(lambda epoch: 0.25 / (epoch + 1))]
+    )
     assert model.optimizer.learning_rate == float(np.float32(0.125))
-    model.fit(x, y, batch_size=16, epochs=1, verbose=0,
-              callbacks=[cb.LearningRateScheduler(lambda epoch, lr: np.float32(0.5))])
+    model.fit(
+        x,
+        y,
+        batch_size=16,
+        epochs=1,
+        verbose=0,
+        callbacks=[cb.LearningRateScheduler(lambda epoch, lr: np.float32(0.5))],
+    )
     assert model.optimizer.learning_rate == 0.5
     with pytest.raises(ValueError, match="float"):
-        model.fit(x, y, batch_size=16, epochs=1, verbose=0,
-                  callbacks=[cb.LearningRateScheduler(lambda epoch, lr: "fast")])
+        model.fit(
+            x, y, batch_size=16, epochs=1, verbose=0, callbacks=[cb.LearningRateScheduler(lambda epoch, lr: "fast")]
+        )
     with pytest.raises(TypeError, match="schedule"):
         cb.LearningRateScheduler(0.1)
 
 
 def test_learning_rate_scheduler_verbose(capsys):
     model = _model(optimizer=gs.optimizers.SGD(0.1))
-    model.fit(*_data(), batch_size=16, epochs=1, verbose=0,
-              callbacks=[cb.LearningRateScheduler(lambda epoch, lr: 0.5, verbose=1)])
+    model.fit(
+        *_data(),
+        batch_size=16,
+        epochs=1,
+        verbose=0,
+        callbacks=[cb.LearningRateScheduler(lambda epoch, lr: 0.5, verbose=1)],
+    )
     assert "Epoch 1: LearningRateScheduler setting learning rate to 0.5" in capsys.readouterr().out
 
 
@@ -533,8 +645,15 @@ def _exploding_model(lr=1e3):
 def _first_bad_batch():
     model, x, y = _exploding_model()
     losses = []
-    model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False,
-              callbacks=[cb.LambdaCallback(on_train_batch_end=lambda b, logs: losses.append(logs["loss"]))])
+    model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+        shuffle=False,
+        callbacks=[cb.LambdaCallback(on_train_batch_end=lambda b, logs: losses.append(logs["loss"]))],
+    )
     bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
     assert bad and bad[0] > 0, "the set-up must blow up after a few finite batches"
     return bad[0]
@@ -544,8 +663,15 @@ def test_terminate_on_nan_stops_after_first_bad_batch(capsys):
     first_bad = _first_bad_batch()
     model, x, y = _exploding_model()
     ends = []
-    history = model.fit(x, y, batch_size=8, epochs=5, verbose=0, shuffle=False,
-                        callbacks=[cb.TerminateOnNaN(), cb.LambdaCallback(on_train_end=lambda logs: ends.append(1))])
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=5,
+        verbose=0,
+        shuffle=False,
+        callbacks=[cb.TerminateOnNaN(), cb.LambdaCallback(on_train_end=lambda logs: ends.append(1))],
+    )
     assert model.optimizer.iterations == first_bad + 1
     assert model.stop_training and ends == [1]
     assert _epochs_run(history) == 1 and not math.isfinite(history.history["loss"][0])
@@ -558,9 +684,18 @@ def test_terminate_on_nan_raise_error_keeps_model_usable():
     start = model.get_weights()
     ends = []
     with pytest.raises(RuntimeError, match=f"batch {first_bad}") as info:
-        model.fit(x, y, batch_size=8, epochs=5, verbose=0, shuffle=False,
-                  callbacks=[cb.TerminateOnNaN(raise_error=True),
-                             cb.LambdaCallback(on_train_end=lambda logs: ends.append(1))])
+        model.fit(
+            x,
+            y,
+            batch_size=8,
+            epochs=5,
+            verbose=0,
+            shuffle=False,
+            callbacks=[
+                cb.TerminateOnNaN(raise_error=True),
+                cb.LambdaCallback(on_train_end=lambda logs: ends.append(1)),
+            ],
+        )
     assert isinstance(info.value, cb.NaNLossError)
     assert model.stop_training and ends == []
     assert model.optimizer.iterations == first_bad + 1
@@ -588,8 +723,7 @@ def test_csv_logger_content(tmp_path):
     path = tmp_path / "log.csv"
     model = _model()
     x, y = _data(n=64)
-    history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0,
-                        callbacks=[cb.CSVLogger(path)])
+    history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0, callbacks=[cb.CSVLogger(path)])
     rows = _read_csv(path)
     assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
     assert len(rows) == 4
@@ -613,9 +747,15 @@ def test_csv_logger_append_and_overwrite(tmp_path):
     assert len(_read_csv(path, ";")) == 2  # append=False overwrites
     # appending with different log keys keeps the existing columns ("NA" when missing)
     with pytest.warns(UserWarning, match="not columns"):
-        model.fit(x, y, batch_size=16, epochs=1, verbose=0, validation_split=0.25,
-                  callbacks=[cb.LearningRateScheduler(lambda e, lr: lr),
-                             cb.CSVLogger(path, separator=";", append=True)])
+        model.fit(
+            x,
+            y,
+            batch_size=16,
+            epochs=1,
+            verbose=0,
+            validation_split=0.25,
+            callbacks=[cb.LearningRateScheduler(lambda e, lr: lr), cb.CSVLogger(path, separator=";", append=True)],
+        )
     rows = _read_csv(path, ";")
     assert rows[0] == ["epoch", "accuracy", "loss"] and all(len(r) == 3 for r in rows)
 
@@ -643,8 +783,14 @@ def test_csv_logger_interrupted_run(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        _model().fit(x, y, batch_size=16, epochs=5, verbose=0,
-                     callbacks=[cb.CSVLogger(path), cb.LambdaCallback(on_epoch_begin=crash)])
+        _model().fit(
+            x,
+            y,
+            batch_size=16,
+            epochs=5,
+            verbose=0,
+            callbacks=[cb.CSVLogger(path), cb.LambdaCallback(on_epoch_begin=crash)],
+        )
     crash_first = cb.LambdaCallback(on_train_batch_end=lambda b, logs: (_ for _ in ()).throw(KeyboardInterrupt))
     path2 = tmp_path / "log2.csv"
     with pytest.raises(KeyboardInterrupt):
@@ -666,7 +812,8 @@ def test_lambda_callback_hooks_in_order():
         on_train_batch_begin=lambda batch, logs: events.append(("batch_begin", batch)),
         on_train_batch_end=lambda batch, logs: events.append(("batch_end", batch, sorted(logs))),
         on_epoch_end=lambda epoch, logs: events.append(("epoch_end", epoch, sorted(logs))),
-        on_train_end=lambda logs: events.append(("train_end", sorted(logs))))
+        on_train_end=lambda logs: events.append(("train_end", sorted(logs))),
+    )
     x, y = _data(n=40)  # 30 training samples -> 2 batches of 16
     _model().fit(x, y, batch_size=16, epochs=2, validation_split=0.25, verbose=0, callbacks=[lam])
     batch_keys = ["accuracy", "loss"]
@@ -690,8 +837,10 @@ def test_lambda_callback_epoch_logs_are_the_history_values():
 
 def test_lambda_callback_extra_hooks_and_errors():
     events = []
-    lam = cb.LambdaCallback(on_test_begin=lambda logs: events.append("test_begin"),
-                            on_test_end=lambda logs: events.append(("test_end", sorted(logs))))
+    lam = cb.LambdaCallback(
+        on_test_begin=lambda logs: events.append("test_begin"),
+        on_test_end=lambda logs: events.append(("test_end", sorted(logs))),
+    )
     x, y = _data()
     model = _model()
     model.evaluate(x, y, verbose=0, callbacks=[lam])
@@ -723,8 +872,9 @@ def test_on_batch_end_alias():
 def test_history_keys_and_model_history():
     model = _model()
     x, y = _data(n=64)
-    history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0,
-                        callbacks=[cb.ReduceLROnPlateau(patience=5)])
+    history = model.fit(
+        x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0, callbacks=[cb.ReduceLROnPlateau(patience=5)]
+    )
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
     assert all(len(v) == 3 for v in history.history.values())
     assert history.epoch == [0, 1, 2]
@@ -742,9 +892,11 @@ def test_stop_training_from_a_callback_ends_fit_after_the_current_batch():
         if model.optimizer.iterations == 6:  # epoch 1, batch 1
             model.stop_training = True
 
-    lam = cb.LambdaCallback(on_train_batch_end=batch_end,
-                            on_epoch_end=lambda epoch, logs: events.append(("epoch_end", epoch)),
-                            on_train_end=lambda logs: events.append(("train_end",)))
+    lam = cb.LambdaCallback(
+        on_train_batch_end=batch_end,
+        on_epoch_end=lambda epoch, logs: events.append(("epoch_end", epoch)),
+        on_train_end=lambda logs: events.append(("train_end",)),
+    )
     history = model.fit(x, y, batch_size=16, epochs=10, verbose=0, callbacks=[lam])
     assert model.optimizer.iterations == 6
     assert _epochs_run(history) == 2  # the interrupted epoch still ends (on_epoch_end), as Keras

@@ -2,6 +2,7 @@
 gradient (input, kernel, bias) against central differences of that reference, shape checks at
 build time, and the layers inside real models (save/load, threads, summary).
 """
+
 import os
 import sys
 
@@ -9,10 +10,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference as ref  # noqa: E402
-import reference_conv as rc  # noqa: E402
+import reference as ref
+import reference_conv as rc
 
-import gradstep as gs  # noqa: E402
+import gradstep as gs
 
 L = gs.layers
 GRAD_TOL = 1e-3
@@ -40,6 +41,7 @@ def _check(model, x, reference, weights):
             args = [x] + list(weights)
             args[position] = value
             return float(np.sum(reference(*args) * dy))
+
         return f
 
     numeric_dx = ref.numeric_grad(loss_of(0), x)
@@ -58,15 +60,15 @@ def _random(shape, seed=0):
 
 CONV2D_CASES = [
     # (input (H, W, C), filters, kernel, strides, padding, dilation)
-    ((6, 6, 1), 2, (3, 3), (1, 1), "valid", (1, 1)),    # a single channel
-    ((5, 5, 3), 4, (2, 2), (1, 1), "same", (1, 1)),     # "same" with an even kernel
-    ((7, 6, 2), 3, (3, 3), (2, 2), "valid", (1, 1)),    # stride 2, odd sizes
-    ((6, 7, 2), 3, (3, 2), (2, 2), "same", (1, 1)),     # stride 2 "same", rectangular kernel
-    ((7, 7, 2), 2, (3, 3), (1, 1), "valid", (2, 2)),    # dilation 2
-    ((6, 5, 2), 2, (3, 3), (1, 1), "same", (2, 2)),     # dilation 2 "same"
-    ((4, 5, 5), 3, (1, 1), (1, 1), "valid", (1, 1)),    # pointwise: no im2col
-    ((4, 4, 16), 8, (3, 3), (1, 1), "same", (1, 1)),    # many channels
-    ((5, 5, 2), 3, (5, 5), (1, 1), "valid", (1, 1)),    # kernel as large as the input
+    ((6, 6, 1), 2, (3, 3), (1, 1), "valid", (1, 1)),  # a single channel
+    ((5, 5, 3), 4, (2, 2), (1, 1), "same", (1, 1)),  # "same" with an even kernel
+    ((7, 6, 2), 3, (3, 3), (2, 2), "valid", (1, 1)),  # stride 2, odd sizes
+    ((6, 7, 2), 3, (3, 2), (2, 2), "same", (1, 1)),  # stride 2 "same", rectangular kernel
+    ((7, 7, 2), 2, (3, 3), (1, 1), "valid", (2, 2)),  # dilation 2
+    ((6, 5, 2), 2, (3, 3), (1, 1), "same", (2, 2)),  # dilation 2 "same"
+    ((4, 5, 5), 3, (1, 1), (1, 1), "valid", (1, 1)),  # pointwise: no im2col
+    ((4, 4, 16), 8, (3, 3), (1, 1), "same", (1, 1)),  # many channels
+    ((5, 5, 2), 3, (5, 5), (1, 1), "valid", (1, 1)),  # kernel as large as the input
 ]
 
 
@@ -77,8 +79,7 @@ def test_conv2d_forward_and_gradients(case, batch):
     layer = L.Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation)
     weights = [_random(kernel + (shape[-1], filters), 1), _random((filters,), 2)]
     model = _single_layer(shape, layer, weights)
-    _check(model, _random((batch,) + shape, 3),
-           lambda x, k, b: rc.conv2d(x, k, b, strides, padding, dilation), weights)
+    _check(model, _random((batch,) + shape, 3), lambda x, k, b: rc.conv2d(x, k, b, strides, padding, dilation), weights)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "gelu"])
@@ -172,13 +173,19 @@ def test_pooling2d_forward_and_gradients(case):
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_pooling1d_forward_and_gradients(cls, mode, padding):
     model = _single_layer((9, 3), cls(3, strides=2, padding=padding))
-    reference = lambda x: rc.pool2d(x[:, None], (1, 3), (1, 2), padding, mode)[:, 0]  # noqa: E731
+    reference = lambda x: rc.pool2d(x[:, None], (1, 3), (1, 2), padding, mode)[:, 0]
     _check(model, _random((2, 9, 3), 8), reference, [])
 
 
-@pytest.mark.parametrize("cls,axes,reduce", [
-    (L.GlobalMaxPooling2D, (1, 2), np.max), (L.GlobalAveragePooling2D, (1, 2), np.mean),
-    (L.GlobalMaxPooling1D, (1,), np.max), (L.GlobalAveragePooling1D, (1,), np.mean)])
+@pytest.mark.parametrize(
+    "cls,axes,reduce",
+    [
+        (L.GlobalMaxPooling2D, (1, 2), np.max),
+        (L.GlobalAveragePooling2D, (1, 2), np.mean),
+        (L.GlobalMaxPooling1D, (1,), np.max),
+        (L.GlobalAveragePooling1D, (1,), np.mean),
+    ],
+)
 def test_global_pooling(cls, axes, reduce):
     shape = (4, 5, 3) if len(axes) == 2 else (6, 3)
     model = _single_layer(shape, cls())
@@ -191,8 +198,9 @@ def test_reshaping_layers():
     _check(_single_layer((3, 4, 2), L.Flatten()), x, lambda x: np.asarray(x, np.float64).reshape(2, -1), [])
     _check(_single_layer((3, 4, 2), L.Reshape((4, -1))), x, lambda x: np.asarray(x, np.float64).reshape(2, 4, 6), [])
     _check(_single_layer((3, 4, 2), L.UpSampling2D((2, 3))), x, lambda x: rc.upsample2d(x, (2, 3)), [])
-    _check(_single_layer((3, 4, 2), L.ZeroPadding2D(((1, 0), (2, 1)))), x,
-           lambda x: rc.zero_pad2d(x, ((1, 0), (2, 1))), [])
+    _check(
+        _single_layer((3, 4, 2), L.ZeroPadding2D(((1, 0), (2, 1)))), x, lambda x: rc.zero_pad2d(x, ((1, 0), (2, 1))), []
+    )
     assert _single_layer((3, 4, 2), L.ZeroPadding2D(1)).output_shape == (None, 5, 6, 2)
 
 
@@ -202,8 +210,12 @@ def test_keras_weight_shapes_and_output_shapes():
         (L.Conv2D(8, 3, strides=2, padding="same"), (28, 27, 3), (None, 14, 14, 8), [(3, 3, 3, 8), (8,)]),
         (L.Conv1D(4, 5, padding="causal"), (10, 2), (None, 10, 4), [(5, 2, 4), (4,)]),
         (L.Conv2DTranspose(6, 3, strides=2), (7, 7, 4), (None, 15, 15, 6), [(3, 3, 6, 4), (6,)]),
-        (L.Conv2DTranspose(6, 3, strides=2, padding="same", use_bias=False), (7, 7, 4), (None, 14, 14, 6),
-         [(3, 3, 6, 4)]),
+        (
+            L.Conv2DTranspose(6, 3, strides=2, padding="same", use_bias=False),
+            (7, 7, 4),
+            (None, 14, 14, 6),
+            [(3, 3, 6, 4)],
+        ),
         (L.MaxPooling2D(), (7, 7, 3), (None, 3, 3, 3), []),
         (L.MaxPooling2D(padding="same"), (7, 7, 3), (None, 4, 4, 3), []),
         (L.AveragePooling1D(2), (7, 3), (None, 3, 3), []),
@@ -215,33 +227,43 @@ def test_keras_weight_shapes_and_output_shapes():
         assert layer.count_params() == sum(int(np.prod(w)) for w in weights)
 
 
-@pytest.mark.parametrize("layer,shape,pattern", [
-    (lambda: L.Conv2D(4, 5, name="big"), (4, 4, 1), r"'big' \(Conv2D\).*kernel_size \(5, 5\).*\(None, 4, 4, 1\)"),
-    (lambda: L.Conv2D(4, 3, dilation_rate=3, name="dilated"), (6, 6, 1), r"'dilated'.*kernel_size.*dilation_rate \(3, 3\)"),
-    (lambda: L.Conv1D(4, 9, name="c1"), (8, 2), r"'c1' \(Conv1D\).*kernel_size \(9,\).*\(None, 8, 2\)"),
-    (lambda: L.MaxPooling2D(3, name="pool"), (2, 5, 1), r"'pool'.*pool_size \(3, 3\).*\(None, 2, 5, 1\)"),
-    (lambda: L.Conv2D(4, 3, name="flat"), (16,), r"'flat'.*rank 4.*\(None, 16\)"),
-    (lambda: L.Reshape((5, -1), name="r"), (4, 3), r"'r' \(Reshape\).*cannot reshape"),
-])
+@pytest.mark.parametrize(
+    "layer,shape,pattern",
+    [
+        (lambda: L.Conv2D(4, 5, name="big"), (4, 4, 1), r"'big' \(Conv2D\).*kernel_size \(5, 5\).*\(None, 4, 4, 1\)"),
+        (
+            lambda: L.Conv2D(4, 3, dilation_rate=3, name="dilated"),
+            (6, 6, 1),
+            r"'dilated'.*kernel_size.*dilation_rate \(3, 3\)",
+        ),
+        (lambda: L.Conv1D(4, 9, name="c1"), (8, 2), r"'c1' \(Conv1D\).*kernel_size \(9,\).*\(None, 8, 2\)"),
+        (lambda: L.MaxPooling2D(3, name="pool"), (2, 5, 1), r"'pool'.*pool_size \(3, 3\).*\(None, 2, 5, 1\)"),
+        (lambda: L.Conv2D(4, 3, name="flat"), (16,), r"'flat'.*rank 4.*\(None, 16\)"),
+        (lambda: L.Reshape((5, -1), name="r"), (4, 3), r"'r' \(Reshape\).*cannot reshape"),
+    ],
+)
 def test_bad_shapes_raise_at_build_naming_the_layer(layer, shape, pattern):
     with pytest.raises(ValueError, match=pattern):
         gs.Sequential([gs.Input(shape), layer()]).build()
 
 
-@pytest.mark.parametrize("make,error", [
-    (lambda: L.Conv2D(0, 3), ValueError),
-    (lambda: L.Conv2D(4, (3, 3, 3)), TypeError),
-    (lambda: L.Conv2D(4, 3, padding="causal"), ValueError),
-    (lambda: L.Conv2D(4, 3, strides=2, dilation_rate=2), ValueError),
-    (lambda: L.Conv2D(4, 3, data_format="channels_first"), ValueError),
-    (lambda: L.Conv2D(4, 3, groups=2), NotImplementedError),
-    (lambda: L.Conv2DTranspose(4, 3, output_padding=1), NotImplementedError),
-    (lambda: L.MaxPooling2D(0), ValueError),
-    (lambda: L.MaxPooling2D(2, padding="full"), ValueError),
-    (lambda: L.UpSampling2D(interpolation="bilinear"), NotImplementedError),
-    (lambda: L.Reshape((2, -1, -1)), ValueError),
-    (lambda: L.ZeroPadding2D(-1), ValueError),
-])
+@pytest.mark.parametrize(
+    "make,error",
+    [
+        (lambda: L.Conv2D(0, 3), ValueError),
+        (lambda: L.Conv2D(4, (3, 3, 3)), TypeError),
+        (lambda: L.Conv2D(4, 3, padding="causal"), ValueError),
+        (lambda: L.Conv2D(4, 3, strides=2, dilation_rate=2), ValueError),
+        (lambda: L.Conv2D(4, 3, data_format="channels_first"), ValueError),
+        (lambda: L.Conv2D(4, 3, groups=2), NotImplementedError),
+        (lambda: L.Conv2DTranspose(4, 3, output_padding=1), NotImplementedError),
+        (lambda: L.MaxPooling2D(0), ValueError),
+        (lambda: L.MaxPooling2D(2, padding="full"), ValueError),
+        (lambda: L.UpSampling2D(interpolation="bilinear"), NotImplementedError),
+        (lambda: L.Reshape((2, -1, -1)), ValueError),
+        (lambda: L.ZeroPadding2D(-1), ValueError),
+    ],
+)
 def test_bad_arguments_raise(make, error):
     with pytest.raises(error):
         make()
@@ -252,19 +274,22 @@ def test_bad_arguments_raise(make, error):
 # ---------------------------------------------------------------------------------------------
 def _cnn(seed=0):
     gs.set_seed(seed)
-    model = gs.Sequential([
-        gs.Input((12, 12, 2)),
-        L.Conv2D(6, 3, padding="same", activation="relu", kernel_regularizer=gs.regularizers.L2(1e-3)),
-        L.BatchNormalization(),
-        L.MaxPooling2D(),
-        L.Conv2D(8, 3, activation="relu"),
-        L.Dropout(0.3),
-        L.AveragePooling2D(padding="same"),
-        L.Flatten(),
-        L.Dense(5),
-    ])
-    model.compile(optimizer="adam", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((12, 12, 2)),
+            L.Conv2D(6, 3, padding="same", activation="relu", kernel_regularizer=gs.regularizers.L2(1e-3)),
+            L.BatchNormalization(),
+            L.MaxPooling2D(),
+            L.Conv2D(8, 3, activation="relu"),
+            L.Dropout(0.3),
+            L.AveragePooling2D(padding="same"),
+            L.Flatten(),
+            L.Dense(5),
+        ]
+    )
+    model.compile(
+        optimizer="adam", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     return model
 
 
@@ -312,20 +337,22 @@ def test_cnn_learns_and_saves_and_resumes_exactly(tmp_path):
 
 def test_every_conv_layer_survives_save_and_load(tmp_path):
     gs.set_seed(2)
-    model = gs.Sequential([
-        gs.Input((8, 8, 3)),
-        L.ZeroPadding2D(((1, 0), (0, 1))),
-        L.Conv2D(4, (2, 3), strides=(1, 2), padding="same", dilation_rate=1, activation="tanh"),
-        L.Conv2DTranspose(3, 3, strides=2, padding="same", use_bias=False),
-        L.UpSampling2D((1, 2)),
-        L.MaxPooling2D((2, 2), strides=(2, 1), padding="same"),
-        L.Reshape((-1, 3)),
-        L.Conv1D(4, 3, padding="causal", dilation_rate=2),
-        L.MaxPooling1D(2),
-        L.AveragePooling1D(2, padding="same"),
-        L.GlobalAveragePooling1D(),
-        L.Dense(2),
-    ])
+    model = gs.Sequential(
+        [
+            gs.Input((8, 8, 3)),
+            L.ZeroPadding2D(((1, 0), (0, 1))),
+            L.Conv2D(4, (2, 3), strides=(1, 2), padding="same", dilation_rate=1, activation="tanh"),
+            L.Conv2DTranspose(3, 3, strides=2, padding="same", use_bias=False),
+            L.UpSampling2D((1, 2)),
+            L.MaxPooling2D((2, 2), strides=(2, 1), padding="same"),
+            L.Reshape((-1, 3)),
+            L.Conv1D(4, 3, padding="causal", dilation_rate=2),
+            L.MaxPooling1D(2),
+            L.AveragePooling1D(2, padding="same"),
+            L.GlobalAveragePooling1D(),
+            L.Dense(2),
+        ]
+    )
     path = tmp_path / "all.gstep"
     model.save(path)
     loaded = gs.models.load_model(path)
@@ -341,6 +368,7 @@ def test_every_conv_layer_survives_save_and_load(tmp_path):
 
 def test_cnn_train_step_allocates_nothing_in_steady_state():
     from gradstep import _core
+
     x, y = _cnn_data()
     model = _cnn()
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
@@ -354,12 +382,20 @@ def test_summary_lists_conv_layers_with_keras_names():
     model = _cnn()
     import io
     from contextlib import redirect_stdout
+
     out = io.StringIO()
     with redirect_stdout(out):
         model.summary()
     text = out.getvalue()
-    for expected in ("(Conv2D)", "(None, 12, 12, 6)", "(MaxPooling2D)", "(None, 6, 6, 6)", "(Flatten)",
-                     "(None, 32)", "Trainable params: 731"):
+    for expected in (
+        "(Conv2D)",
+        "(None, 12, 12, 6)",
+        "(MaxPooling2D)",
+        "(None, 6, 6, 6)",
+        "(Flatten)",
+        "(None, 32)",
+        "Trainable params: 731",
+    ):
         assert expected in text, text
     names = [layer.name for layer in model.layers]
     assert names[0].startswith("conv2d") and names[2].startswith("max_pooling2d"), names
@@ -389,8 +425,11 @@ def test_against_torch_conv_layers():
     kernel = _random((3, 3, 2, 3), 17)
     model = _single_layer((9, 8, 3), L.Conv2DTranspose(2, 3, strides=2, use_bias=False), [kernel])
     y = model.predict(x, verbose=0)
-    yt = functional.conv_transpose2d(torch.tensor(x.transpose(0, 3, 1, 2), dtype=torch.float64),
-                                     torch.tensor(kernel.transpose(3, 2, 0, 1), dtype=torch.float64), stride=2)
+    yt = functional.conv_transpose2d(
+        torch.tensor(x.transpose(0, 3, 1, 2), dtype=torch.float64),
+        torch.tensor(kernel.transpose(3, 2, 0, 1), dtype=torch.float64),
+        stride=2,
+    )
     np.testing.assert_allclose(y, yt.numpy().transpose(0, 2, 3, 1), atol=1e-4)
 
     # pooling
@@ -401,8 +440,9 @@ def test_against_torch_conv_layers():
     # Conv1D causal = left-padded conv1d
     x1 = _random((2, 10, 3), 18)
     kernel1 = _random((3, 3, 2), 19)
-    y = _single_layer((10, 3), L.Conv1D(2, 3, padding="causal", dilation_rate=2, use_bias=False),
-                      [kernel1]).predict(x1, verbose=0)
+    y = _single_layer((10, 3), L.Conv1D(2, 3, padding="causal", dilation_rate=2, use_bias=False), [kernel1]).predict(
+        x1, verbose=0
+    )
     padded = functional.pad(torch.tensor(x1.transpose(0, 2, 1), dtype=torch.float64), (4, 0))
     yt = functional.conv1d(padded, torch.tensor(kernel1.transpose(2, 1, 0), dtype=torch.float64), dilation=2)
     np.testing.assert_allclose(y, yt.numpy().transpose(0, 2, 1), atol=1e-4)
@@ -413,6 +453,7 @@ def test_against_torch_conv_layers():
 # ---------------------------------------------------------------------------------------------
 def _example(name):
     import importlib.util
+
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", f"{name}.py")
     spec = importlib.util.spec_from_file_location(f"example_{name}", path)
     module = importlib.util.module_from_spec(spec)
@@ -440,7 +481,7 @@ def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads
     x = _random((4, 40, 40, 1), 20)
     kernel = _random((3, 3, 1, 4), 21)
     dy = _random((4, 38, 38, 4), 22)
-    patches = np.stack([x[:, i:i + 38, j:j + 38, 0] for i in range(3) for j in range(3)], axis=-1)
+    patches = np.stack([x[:, i : i + 38, j : j + 38, 0] for i in range(3) for j in range(3)], axis=-1)
     expected = np.einsum("nhwp,nhwf->pf", patches.astype(np.float64), dy.astype(np.float64)).reshape(3, 3, 1, 4)
     results = []
     for threads in (1, 2, 3):
@@ -457,8 +498,9 @@ def test_blocked_kernel_gradient_is_exact_and_thread_independent(restore_threads
 def test_conv2d_transpose_with_dilation_is_the_adjoint_of_the_dilated_conv2d(padding):
     # <convT(x), u> == <x, conv2d(u)> with the same kernel read as (kh, kw, filters -> channels).
     kernel = _random((3, 2, 4, 3), 40)
-    model = _single_layer((5, 6, 3), L.Conv2DTranspose(4, (3, 2), dilation_rate=2, padding=padding, use_bias=False),
-                          [kernel])
+    model = _single_layer(
+        (5, 6, 3), L.Conv2DTranspose(4, (3, 2), dilation_rate=2, padding=padding, use_bias=False), [kernel]
+    )
     x = _random((2, 5, 6, 3), 41)
     y = model.predict(x, verbose=0).astype(np.float64)
     u = np.random.default_rng(42).standard_normal(y.shape)
@@ -508,8 +550,9 @@ def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(ra
         model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)  # batches of 16, 16 and 8
     for a, b in zip(fused.get_weights(), separate.get_weights()):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(fused.predict(x, batch_size=40, verbose=0),
-                                  separate.predict(x, batch_size=40, verbose=0))
+    np.testing.assert_array_equal(
+        fused.predict(x, batch_size=40, verbose=0), separate.predict(x, batch_size=40, verbose=0)
+    )
     # The input gradient too (forward_backward goes through the same passes).
     dy = rng.standard_normal((40, 4)).astype(np.float32)
     out_f, dx_f, _ = fused.forward_backward(x, dy)
@@ -532,7 +575,7 @@ ISA_ORDER = ["generic", "avx2", "avx512"]
 
 def _available_isas():
     detected = gs._core._detected_isa()
-    return ISA_ORDER[:ISA_ORDER.index(detected) + 1]
+    return ISA_ORDER[: ISA_ORDER.index(detected) + 1]
 
 
 @pytest.fixture
@@ -560,8 +603,9 @@ def test_window_kernels_give_the_same_bits_on_every_isa(restore_isa, restore_thr
         for threads in (1, 2):
             gs.set_num_threads(threads)
             conv = _single_layer((11, 13, 16), L.Conv2D(5, (3, 2), strides=(2, 1)), weights=[kernel, bias])
-            expected = rc.conv2d(x.astype(np.float64), kernel.astype(np.float64), bias.astype(np.float64),
-                                 strides=(2, 1))
+            expected = rc.conv2d(
+                x.astype(np.float64), kernel.astype(np.float64), bias.astype(np.float64), strides=(2, 1)
+            )
             dy = rng.standard_normal(expected.shape).astype(np.float32)
             y, dx, grads = conv.forward_backward(x, dy)
             np.testing.assert_allclose(y, expected, rtol=1e-5, atol=2e-5)

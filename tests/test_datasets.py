@@ -132,6 +132,7 @@ def test_readme_demo_command_trains_and_reports_accuracy():
     import re
     import subprocess
     import sys
+
     proc = subprocess.run([sys.executable, "-m", "gradstep.demo"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     match = re.search(r"test accuracy: ([0-9.]+)", proc.stdout)

@@ -50,7 +50,8 @@ def test_fraction_dropped_and_exact_scaling(rate):
     survivors = y[~zeros]
     assert np.all(survivors == scale), (
         f"rate {rate}: survivors should all be exactly {scale!r} (float32 1/(1-rate)), "
-        f"got values {np.unique(survivors)[:5]}")
+        f"got values {np.unique(survivors)[:5]}"
+    )
     # the mask is not trivially structured: every row and column drops some and keeps some
     per_row = zeros.mean(axis=1)
     per_col = zeros.mean(axis=0)
@@ -168,8 +169,7 @@ def test_dropout_after_dense_gradients():
     """Dense -> Dropout: the kernel gradient is x^T (dy * mask)."""
     rng = np.random.default_rng(6)
     gs.set_seed(6)
-    model = gs.Sequential([gs.Input((8,)), gs.layers.Dense(50, bias_initializer="ones"),
-                           gs.layers.Dropout(0.5)])
+    model = gs.Sequential([gs.Input((8,)), gs.layers.Dense(50, bias_initializer="ones"), gs.layers.Dropout(0.5)])
     x = _f32(rng.normal(size=(16, 8)))
     dy = _f32(rng.normal(size=(16, 50)))
     kernel, bias = model.get_weights()
@@ -209,8 +209,14 @@ def _fit_weights(seed, threads=None):
         gs.set_num_threads(threads)
     (x_train, y_train), _ = gs.datasets.load_digits()
     gs.set_seed(seed)
-    model = gs.Sequential([gs.Input((64,)), gs.layers.Dense(64, activation="relu"), gs.layers.Dropout(0.5),
-                           gs.layers.Dense(10, activation="softmax")])
+    model = gs.Sequential(
+        [
+            gs.Input((64,)),
+            gs.layers.Dense(64, activation="relu"),
+            gs.layers.Dropout(0.5),
+            gs.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=gs.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     model.fit(x_train[:600], y_train[:600], batch_size=32, epochs=2, verbose=0)
     return model.get_weights()

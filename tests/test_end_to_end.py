@@ -53,8 +53,7 @@ def test_logistic_regression_separable_reaches_full_accuracy():
     gs.set_seed(0)
     x, y = _separable_2d()
     model = _model(2, Dense(1, activation="sigmoid"))
-    model.compile(optimizer=gs.optimizers.Adam(learning_rate=0.05),
-                  loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=gs.optimizers.Adam(learning_rate=0.05), loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=32, epochs=150, verbose=0)
     assert history.history["accuracy"][-1] == 1.0
     loss, acc = model.evaluate(x, y, verbose=0)
@@ -91,8 +90,9 @@ def test_mlp_on_digits_reaches_95_percent():
     gs.set_seed(0)
     (x_train, y_train), (x_test, y_test) = gs.datasets.load_digits()
     model = _model(64, Dense(64, activation="relu"), Dense(10, activation="softmax"))
-    model.compile(optimizer=gs.optimizers.Adam(learning_rate=3e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=gs.optimizers.Adam(learning_rate=3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     history = model.fit(x_train, y_train, batch_size=32, epochs=25, verbose=0)
     result = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     assert set(result) == {"loss", "accuracy"}
@@ -297,8 +297,9 @@ def test_evaluate_return_forms():
     assert isinstance(loss, float) and math.isfinite(loss)
     assert model.evaluate(x, y, verbose=0, return_dict=True) == {"loss": pytest.approx(loss)}
     # metrics -> [loss, m1, m2]
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy", "sparse_categorical_accuracy"])
+    model.compile(
+        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy", "sparse_categorical_accuracy"]
+    )
     res = model.evaluate(x, y, verbose=0)
     assert isinstance(res, list) and len(res) == 3
     assert all(isinstance(v, float) for v in res)
@@ -487,7 +488,9 @@ def test_accuracy_resolves_to_categorical():
     assert res["accuracy"] == pytest.approx(expected, abs=1e-6)
     # same as the explicit metric
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["categorical_accuracy"])
-    assert model.evaluate(x, y, verbose=0, return_dict=True)["categorical_accuracy"] == pytest.approx(expected, abs=1e-6)
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["categorical_accuracy"] == pytest.approx(
+        expected, abs=1e-6
+    )
     # CCE loss equals -mean(log p[label])
     expected_loss = float(-np.mean(np.log(np.clip(p[np.arange(90), labels], 1e-7, 1.0))))
     assert res["loss"] == pytest.approx(expected_loss, rel=1e-4)

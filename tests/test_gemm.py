@@ -83,14 +83,14 @@ TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
 
 EDGE_SHAPES = [
     (1, 1, 1),
-    (1, 37, 53),     # M = 1 (a single row of C)
-    (41, 1, 29),     # N = 1
-    (23, 19, 1),     # K = 1
+    (1, 37, 53),  # M = 1 (a single row of C)
+    (41, 1, 29),  # N = 1
+    (23, 19, 1),  # K = 1
     (127, 131, 257),  # primes: ragged tiles everywhere, K over one AVX2 K slice
-    (6, 16, 256),    # exactly one AVX2 register tile and K slice
-    (12, 32, 192),   # exactly one AVX-512 register tile and K slice
-    (4, 8, 600),     # several K slices
-    (5, 4200, 9),    # wider than one NC column block
+    (6, 16, 256),  # exactly one AVX2 register tile and K slice
+    (12, 32, 192),  # exactly one AVX-512 register tile and K slice
+    (4, 8, 600),  # several K slices
+    (5, 4200, 9),  # wider than one NC column block
     (300, 3, 300),
     (131, 10, 300),  # one B sliver on every ISA: A read in place, ragged last rows packed
     (130, 32, 200),  # N = NR of AVX-512 (in place there), two slivers elsewhere
@@ -112,8 +112,7 @@ def test_random_shapes(isa):
     for _ in range(40):
         m, n, k = (int(v) for v in rng.integers(1, 301, size=3))
         trans_a, trans_b = (bool(v) for v in rng.integers(0, 2, size=2))
-        run_case(rng, m, n, k, trans_a, trans_b, alpha=float(rng.choice(alphas)),
-                 beta=float(rng.choice(betas)))
+        run_case(rng, m, n, k, trans_a, trans_b, alpha=float(rng.choice(alphas)), beta=float(rng.choice(betas)))
 
 
 def test_new_array_when_c_is_none(isa):
@@ -167,8 +166,8 @@ def test_non_contiguous_and_converted_inputs(isa):
     rng = np.random.default_rng(10)
     big_a = rng.uniform(-1, 1, size=(120, 150)).astype(np.float32)
     big_b = rng.uniform(-1, 1, size=(160, 90)).astype(np.float32)
-    a = big_a[::2, ::3]          # (60, 50), strided both ways: converted to a contiguous copy
-    b = big_b[10:110:2, 1::2]    # (50, 45)
+    a = big_a[::2, ::3]  # (60, 50), strided both ways: converted to a contiguous copy
+    b = big_b[10:110:2, 1::2]  # (50, 45)
     check_result(core._gemm(a, b), a, b, False, False, 1.0, 0.0)
     # A transposed NumPy view passed with trans flags off, and the reverse.
     at = np.ascontiguousarray(a.T)  # (50, 60)
@@ -198,9 +197,9 @@ def test_padded_leading_dimensions(isa, trans_a, trans_b):
     big_a = rng.uniform(-1, 1, size=(a_rows + 3, a_cols + 13)).astype(np.float32)
     big_b = rng.uniform(-1, 1, size=(b_rows + 2, b_cols + 7)).astype(np.float32)
     big_c = rng.uniform(-1, 1, size=(m + 4, n + 11)).astype(np.float32)
-    a = big_a[2:2 + a_rows, 5:5 + a_cols]
-    b = big_b[1:1 + b_rows, 3:3 + b_cols]
-    c = big_c[1:1 + m, 2:2 + n]
+    a = big_a[2 : 2 + a_rows, 5 : 5 + a_cols]
+    b = big_b[1 : 1 + b_rows, 3 : 3 + b_cols]
+    c = big_c[1 : 1 + m, 2 : 2 + n]
     assert not a.flags.c_contiguous and not c.flags.c_contiguous
     c0 = c.copy()
     before = big_c.copy()
@@ -209,14 +208,13 @@ def test_padded_leading_dimensions(isa, trans_a, trans_b):
     check_result(c, a, b, trans_a, trans_b, 0.5, -1.25, c0)
     # Nothing outside the view was written.
     mask = np.ones(big_c.shape, bool)
-    mask[1:1 + m, 2:2 + n] = False
+    mask[1 : 1 + m, 2 : 2 + n] = False
     np.testing.assert_array_equal(big_c[mask], before[mask])
 
 
 # Besides W1's shapes: a column split over several M blocks and K slices (the shared packed A
 # cycles through both halves of its double buffer), and a row split wider than one NC panel.
-THREADED_SHAPES = [(333, 517, 701), (128, 10, 128), (784, 256, 128), (129, 785, 257), (150, 2000, 600),
-                   (4500, 4100, 8)]
+THREADED_SHAPES = [(333, 517, 701), (128, 10, 128), (784, 256, 128), (129, 785, 257), (150, 2000, 600), (4500, 4100, 8)]
 
 
 @pytest.mark.parametrize("threads", [2, 3, 4])
@@ -283,8 +281,7 @@ def test_isa_switch():
         core._set_isa(previous)
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 1), (32, 512, 128), (7, 130, 5), (64, 128, 512), (5, 9, 300),
-                                   (33, 4100, 3)])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (32, 512, 128), (7, 130, 5), (64, 128, 512), (5, 9, 300), (33, 4100, 3)])
 @pytest.mark.parametrize("trans_a, trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_prepacked_b_gives_the_bits_of_gemm(isa, shape, trans_a, trans_b):
     """PackedB + gemm_prepacked (the recurrent layers' per-step product) == gemm, bit for bit."""
@@ -297,5 +294,9 @@ def test_prepacked_b_gives_the_bits_of_gemm(isa, shape, trans_a, trans_b):
         expected = core._gemm(a, b, trans_a, trans_b, alpha, beta, c.copy())
         got = core._gemm_prepacked(a, b, trans_a, trans_b, alpha, beta, c.copy())
         np.testing.assert_array_equal(got, expected)
-        np.testing.assert_allclose(got, alpha * (a.T if trans_a else a).astype(np.float64)
-                                   @ (b.T if trans_b else b) + beta * c, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(
+            got,
+            alpha * (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b) + beta * c,
+            rtol=1e-4,
+            atol=1e-3,
+        )

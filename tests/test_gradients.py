@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference as ref  # noqa: E402
+import reference as ref
 
-import gradstep as gs  # noqa: E402
+import gradstep as gs
 
 GRAD_TOL = 1e-3
 FWD_RTOL = 1e-5
@@ -43,26 +43,25 @@ def _as_np(a):
 
 def _check_grad(label, analytic, numeric, tol=GRAD_TOL):
     analytic = _as_np(analytic)
-    assert analytic.shape == numeric.shape, (
-        f"{label}: shape {analytic.shape}, expected {numeric.shape}")
+    assert analytic.shape == numeric.shape, f"{label}: shape {analytic.shape}, expected {numeric.shape}"
     assert np.all(np.isfinite(analytic)), f"{label}: non-finite gradient {analytic}"
     err = ref.rel_err(analytic, numeric)
     assert err < tol, (
-        f"{label}: rel_err={err:.3e} >= {tol}\n got (C++):\n{analytic}\n"
-        f" expected (central differences):\n{numeric}")
+        f"{label}: rel_err={err:.3e} >= {tol}\n got (C++):\n{analytic}\n expected (central differences):\n{numeric}"
+    )
 
 
 def _check_forward(label, y, expected):
     y = _as_np(y)
     assert y.shape == expected.shape, f"{label}: y shape {y.shape}, expected {expected.shape}"
-    np.testing.assert_allclose(y, expected, rtol=FWD_RTOL, atol=FWD_ATOL,
-                               err_msg=f"{label}: forward output differs from reference")
+    np.testing.assert_allclose(
+        y, expected, rtol=FWD_RTOL, atol=FWD_ATOL, err_msg=f"{label}: forward output differs from reference"
+    )
 
 
 def _forward_backward(model, x, dy):
     out = model.forward_backward(x, dy)
-    assert isinstance(out, tuple) and len(out) == 3, \
-        f"forward_backward must return (y, dx, grads), got {type(out)}"
+    assert isinstance(out, tuple) and len(out) == 3, f"forward_backward must return (y, dx, grads), got {type(out)}"
     y, dx, grads = out
     return y, dx, list(grads)
 
@@ -88,8 +87,7 @@ def _dense_case(seed, n, d, units, use_bias):
 DENSE_CASES = [(a, bias) for a in ACT_NAMES + [None] for bias in (True, False)]
 
 
-@pytest.mark.parametrize("act,use_bias", DENSE_CASES,
-                         ids=[f"{a}-{'bias' if b else 'nobias'}" for a, b in DENSE_CASES])
+@pytest.mark.parametrize("act,use_bias", DENSE_CASES, ids=[f"{a}-{'bias' if b else 'nobias'}" for a, b in DENSE_CASES])
 def test_dense_activation_gradients(act, use_bias):
     n, d, units = 5, 4, 3
     seed = 1000 + ACT_NAMES.index(act) * 2 + int(use_bias) if act else 7
@@ -115,8 +113,10 @@ def test_dense_activation_gradients(act, use_bias):
     assert len(grads) == (2 if use_bias else 1), f"{label}: got {len(grads)} weight grads"
     _check_grad(label + " dkernel", grads[0], ref.numeric_grad(f_W, W64, EPS))
     if use_bias:
+
         def f_b(bb):
             return float(np.sum(ref.dense_forward(x64, W64, bb, act) * dy64))
+
         _check_grad(label + " dbias", grads[1], ref.numeric_grad(f_b, b64, EPS))
 
 
@@ -133,6 +133,7 @@ def test_dense_forward_backward_does_not_update_weights():
 # --------------------------------------------------------------------------
 # standalone Activation layer
 # --------------------------------------------------------------------------
+
 
 def _activation_case(seed, n, d):
     rng = np.random.default_rng(seed)
@@ -156,8 +157,7 @@ def test_activation_layer_gradients(act):
     x64, dy64 = _as_np(x), _as_np(dy)
     label = f"Activation({act!r})"
     _check_forward(label, y, f(x64))
-    _check_grad(label + " dx", dx,
-                ref.numeric_grad(lambda xx: float(np.sum(f(xx) * dy64)), x64, EPS))
+    _check_grad(label + " dx", dx, ref.numeric_grad(lambda xx: float(np.sum(f(xx) * dy64)), x64, EPS))
 
 
 @pytest.mark.parametrize("act", ACT_NAMES)
@@ -174,8 +174,7 @@ def test_activation_wide_range_is_stable(act):
     label = f"Activation({act!r}) wide range"
     assert np.all(np.isfinite(_as_np(y))), f"{label}: non-finite output {y}"
     _check_forward(label, y, f(x64))
-    _check_grad(label + " dx", dx,
-                ref.numeric_grad(lambda xx: float(np.sum(f(xx) * dy64)), x64, EPS))
+    _check_grad(label + " dx", dx, ref.numeric_grad(lambda xx: float(np.sum(f(xx) * dy64)), x64, EPS))
 
 
 def test_activation_none_is_linear():
@@ -196,6 +195,7 @@ def test_activation_none_is_linear():
 # two-layer stack: Dense(relu) -> Dense(softmax)
 # --------------------------------------------------------------------------
 
+
 def test_two_layer_relu_softmax_stack():
     n, d, h, k = 5, 6, 4, 3
     rng = np.random.default_rng(42)
@@ -210,9 +210,9 @@ def test_two_layer_relu_softmax_stack():
             break
     dy = _f32(rng.normal(size=(n, k)))
 
-    model = gs.Sequential([gs.Input((d,)),
-                           gs.layers.Dense(h, activation="relu"),
-                           gs.layers.Dense(k, activation="softmax")])
+    model = gs.Sequential(
+        [gs.Input((d,)), gs.layers.Dense(h, activation="relu"), gs.layers.Dense(k, activation="softmax")]
+    )
     model.set_weights([W1, b1, W2, b2])
     y, dx, grads = _forward_backward(model, x, dy)
 
@@ -227,16 +227,23 @@ def test_two_layer_relu_softmax_stack():
     names = ["dx", "dW1", "db1", "dW2", "db2"]
     analytic = [dx] + grads
     for i, name in enumerate(names):
+
         def f(v, i=i):
             args = list(P)
             args[i] = v
             return float(np.sum(fwd(*args) * dy64))
+
         _check_grad(f"relu->softmax stack {name}", analytic[i], ref.numeric_grad(f, P[i], EPS))
 
 
-@pytest.mark.parametrize("act,loss", [("softmax", "categorical_crossentropy"),
-                                      ("softmax", "sparse_categorical_crossentropy"),
-                                      ("sigmoid", "binary_crossentropy")])
+@pytest.mark.parametrize(
+    "act,loss",
+    [
+        ("softmax", "categorical_crossentropy"),
+        ("softmax", "sparse_categorical_crossentropy"),
+        ("sigmoid", "binary_crossentropy"),
+    ],
+)
 @pytest.mark.parametrize("standalone", [False, True], ids=["dense_act", "activation_layer"])
 def test_forward_backward_after_compile_with_fusable_loss(act, loss, standalone):
     """A compiled model may fuse its output activation with the loss for
@@ -255,10 +262,16 @@ def test_forward_backward_after_compile_with_fusable_loss(act, loss, standalone)
     x64, W64, b64, dy64 = _as_np(x), _as_np(W), _as_np(b), _as_np(dy)
     label = f"compiled ({act} + {loss}, standalone={standalone})"
     _check_forward(label, y, ref.dense_forward(x64, W64, b64, act))
-    _check_grad(label + " dx", dx, ref.numeric_grad(
-        lambda xx: float(np.sum(ref.dense_forward(xx, W64, b64, act) * dy64)), x64, EPS))
-    _check_grad(label + " dkernel", grads[0], ref.numeric_grad(
-        lambda ww: float(np.sum(ref.dense_forward(x64, ww, b64, act) * dy64)), W64, EPS))
+    _check_grad(
+        label + " dx",
+        dx,
+        ref.numeric_grad(lambda xx: float(np.sum(ref.dense_forward(xx, W64, b64, act) * dy64)), x64, EPS),
+    )
+    _check_grad(
+        label + " dkernel",
+        grads[0],
+        ref.numeric_grad(lambda ww: float(np.sum(ref.dense_forward(x64, ww, b64, act) * dy64)), W64, EPS),
+    )
 
 
 def test_reference_self_check():

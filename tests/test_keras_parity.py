@@ -1,4 +1,5 @@
 """Keras parity (issue 12): behaviour a Keras user relies on without thinking about it."""
+
 import numpy as np
 import pytest
 
@@ -53,8 +54,9 @@ def test_every_fit_call_draws_a_new_order_and_continues_after_save_and_load(tmp_
 def test_save_load_fit_in_a_loop_is_bitwise_an_uninterrupted_run(tmp_path):
     def make():
         gs.set_seed(3)
-        model = gs.Sequential([gs.Input((4,)), gs.layers.Dense(8, activation="relu"), gs.layers.Dropout(0.3),
-                               gs.layers.Dense(1)])
+        model = gs.Sequential(
+            [gs.Input((4,)), gs.layers.Dense(8, activation="relu"), gs.layers.Dropout(0.3), gs.layers.Dense(1)]
+        )
         model.compile(gs.optimizers.Adam(1e-2), "mse")
         return model
 
@@ -133,13 +135,16 @@ def _frozen_data(n=64, seed=0):
 
 def _frozen_model(body_trainable=True):
     gs.set_seed(2)
-    model = gs.Sequential([
-        gs.Input((6,)),
-        gs.layers.Dense(8, activation="relu", kernel_regularizer=gs.regularizers.L2(0.1), name="body",
-                        trainable=body_trainable),
-        gs.layers.BatchNormalization(name="bn"),
-        gs.layers.Dense(3, activation="softmax", name="head"),
-    ])
+    model = gs.Sequential(
+        [
+            gs.Input((6,)),
+            gs.layers.Dense(
+                8, activation="relu", kernel_regularizer=gs.regularizers.L2(0.1), name="body", trainable=body_trainable
+            ),
+            gs.layers.BatchNormalization(name="bn"),
+            gs.layers.Dense(3, activation="softmax", name="head"),
+        ]
+    )
     model.compile(gs.optimizers.Adam(1e-2, global_clipnorm=1.0), "sparse_categorical_crossentropy")
     return model
 
@@ -214,11 +219,13 @@ def test_layer_weights_are_read_only_views_that_follow_training():
     assert np.all(model.layers[2].kernel == 0.0)
 
 
-@pytest.mark.skipif(__import__("os").environ.get("GRADSTEP_SANITIZED") == "1",
-                    reason="a full training run; too slow under ASan/UBSan")
+@pytest.mark.skipif(
+    __import__("os").environ.get("GRADSTEP_SANITIZED") == "1", reason="a full training run; too slow under ASan/UBSan"
+)
 def test_transfer_learning_example_freezes_its_body():
     import importlib.util
     import os
+
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "transfer_learning.py")
     spec = importlib.util.spec_from_file_location("example_transfer_learning", path)
     module = importlib.util.module_from_spec(spec)
@@ -252,21 +259,25 @@ def test_evaluate_and_predict_show_progress_and_honour_steps(capsys):
     assert "4/4 [" in capsys.readouterr().out
     seen = []
     callback = gs.callbacks.LambdaCallback(on_predict_batch_end=lambda batch, logs: seen.append(logs["outputs"].shape))
-    np.testing.assert_array_equal(model.predict(x, batch_size=40, verbose=0, callbacks=[callback]),
-                                  model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        model.predict(x, batch_size=40, verbose=0, callbacks=[callback]), model.predict(x, verbose=0)
+    )
     assert seen == [(40, 3), (40, 3), (20, 3)]
 
 
-@pytest.mark.parametrize("make, argument", [
-    (lambda: gs.Input((3,), batch_size=8), "batch_size"),
-    (lambda: gs.losses.MeanSquaredError(dtype="float16"), "dtype"),
-])
+@pytest.mark.parametrize(
+    "make, argument",
+    [
+        (lambda: gs.Input((3,), batch_size=8), "batch_size"),
+        (lambda: gs.losses.MeanSquaredError(dtype="float16"), "dtype"),
+    ],
+)
 def test_arguments_that_would_be_ignored_raise(make, argument):
     with pytest.raises(NotImplementedError, match=argument):
         make()
 
 
-_BACKUP_SCRIPT = r'''
+_BACKUP_SCRIPT = r"""
 import os, signal, sys
 import numpy as np
 import gradstep as gs
@@ -293,26 +304,32 @@ history = model.fit(x, y, batch_size=8, epochs=6, verbose=0, callbacks=callbacks
 np.savez(sys.argv[1], *model.get_weights())
 with open(sys.argv[1] + ".epochs", "w") as f:
     f.write(" ".join(str(e) for e in history.epoch))
-'''
+"""
 
 
 def test_backup_and_restore_resumes_a_killed_fit_bitwise(tmp_path):
     import os
     import subprocess
     import sys
+
     script = tmp_path / "train.py"
     script.write_text(_BACKUP_SCRIPT)
     backup = tmp_path / "backup"
     env = dict(os.environ)
-    straight = subprocess.run([sys.executable, str(script), str(tmp_path / "straight.npz"), "plain", ""],
-                              env=env, timeout=300)
+    straight = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "straight.npz"), "plain", ""], env=env, timeout=300
+    )
     assert straight.returncode == 0
-    killed = subprocess.run([sys.executable, str(script), str(tmp_path / "resumed.npz"), "backup", str(backup)],
-                            env=dict(env, KILL_AT_EPOCH="3"), timeout=300)
+    killed = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "resumed.npz"), "backup", str(backup)],
+        env=dict(env, KILL_AT_EPOCH="3"),
+        timeout=300,
+    )
     assert killed.returncode == -9  # died mid-epoch 3, after backing up epochs 0-2
     assert sorted(os.listdir(backup)) == ["epoch_2.gstep"]
-    resumed = subprocess.run([sys.executable, str(script), str(tmp_path / "resumed.npz"), "backup", str(backup)],
-                             env=env, timeout=300)
+    resumed = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "resumed.npz"), "backup", str(backup)], env=env, timeout=300
+    )
     assert resumed.returncode == 0
     assert os.listdir(backup) == []  # deleted once fit finished
     # The second run trained only epochs 3-5, from the restored state.
@@ -335,7 +352,7 @@ def _binary_data(seed=0, n=500):
 def _in_batches(metric, y, p, size=64):
     metric.reset_state()
     for start in range(0, len(y), size):
-        metric.update_state(y[start:start + size], p[start:start + size])
+        metric.update_state(y[start : start + size], p[start : start + size])
     return metric.result()
 
 
@@ -345,26 +362,31 @@ def test_metric_classes_against_scikit_learn(seed):
     y, p = _binary_data(seed)
     assert _in_batches(gs.metrics.Precision(), y, p) == pytest.approx(sklearn_metrics.precision_score(y, p > 0.5))
     assert _in_batches(gs.metrics.Recall(), y, p) == pytest.approx(sklearn_metrics.recall_score(y, p > 0.5))
-    assert _in_batches(gs.metrics.Recall(thresholds=0.3), y, p) == \
-        pytest.approx(sklearn_metrics.recall_score(y, p > 0.3))
+    assert _in_batches(gs.metrics.Recall(thresholds=0.3), y, p) == pytest.approx(
+        sklearn_metrics.recall_score(y, p > 0.3)
+    )
     # AUC over 200 thresholds: the exact ROC area up to the threshold grid.
     assert _in_batches(gs.metrics.AUC(), y, p) == pytest.approx(sklearn_metrics.roc_auc_score(y, p), abs=5e-3)
-    assert _in_batches(gs.metrics.AUC(num_thresholds=2000), y, p) == \
-        pytest.approx(sklearn_metrics.roc_auc_score(y, p), abs=5e-4)
+    assert _in_batches(gs.metrics.AUC(num_thresholds=2000), y, p) == pytest.approx(
+        sklearn_metrics.roc_auc_score(y, p), abs=5e-4
+    )
     rng = np.random.default_rng(seed)
     scores = rng.random((300, 10)).astype(np.float32)
     labels = rng.integers(0, 10, 300)
     for k in (1, 3, 5):
         expected = sklearn_metrics.top_k_accuracy_score(labels, scores, k=k, labels=np.arange(10))
         assert _in_batches(gs.metrics.SparseTopKCategoricalAccuracy(k=k), labels, scores) == pytest.approx(expected)
-        assert _in_batches(gs.metrics.TopKCategoricalAccuracy(k=k), np.eye(10)[labels], scores) == \
-            pytest.approx(expected)
+        assert _in_batches(gs.metrics.TopKCategoricalAccuracy(k=k), np.eye(10)[labels], scores) == pytest.approx(
+            expected
+        )
     target = rng.standard_normal((100, 3))
     guess = rng.standard_normal((100, 3))
-    assert _in_batches(gs.metrics.MeanSquaredError(), target, guess) == \
-        pytest.approx(sklearn_metrics.mean_squared_error(target, guess))
-    assert _in_batches(gs.metrics.MeanAbsoluteError(), target, guess) == \
-        pytest.approx(sklearn_metrics.mean_absolute_error(target, guess))
+    assert _in_batches(gs.metrics.MeanSquaredError(), target, guess) == pytest.approx(
+        sklearn_metrics.mean_squared_error(target, guess)
+    )
+    assert _in_batches(gs.metrics.MeanAbsoluteError(), target, guess) == pytest.approx(
+        sklearn_metrics.mean_absolute_error(target, guess)
+    )
 
 
 def test_metric_objects_and_names_in_compile_fit_evaluate_and_save(tmp_path):
@@ -374,8 +396,11 @@ def test_metric_objects_and_names_in_compile_fit_evaluate_and_save(tmp_path):
     y = (x[:, 0] + 0.5 * rng.standard_normal(200) > 0).astype(np.float32).reshape(-1, 1)
     gs.set_seed(0)
     model = gs.Sequential([gs.Input((5,)), gs.layers.Dense(1, activation="sigmoid")])
-    model.compile(gs.optimizers.Adam(1e-2), "binary_crossentropy",
-                  metrics=["accuracy", gs.metrics.AUC(name="roc"), "precision", gs.metrics.Recall(thresholds=0.4)])
+    model.compile(
+        gs.optimizers.Adam(1e-2),
+        "binary_crossentropy",
+        metrics=["accuracy", gs.metrics.AUC(name="roc"), "precision", gs.metrics.Recall(thresholds=0.4)],
+    )
     history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
     assert list(history.history) == ["loss", "accuracy", "roc", "precision", "recall"]
     loss, accuracy, roc, precision, recall = model.evaluate(x, y, verbose=0)
@@ -443,26 +468,33 @@ def test_fit_takes_a_generator_with_steps_per_epoch_and_weighted_batches():
     def forever():
         while True:
             for start in range(0, 96, 16):
-                yield x[start:start + 16], y[start:start + 16], np.full(16, 2.0, np.float32)
+                yield x[start : start + 16], y[start : start + 16], np.full(16, 2.0, np.float32)
 
     model = _regressor()
-    history = model.fit(forever(), steps_per_epoch=6, epochs=2, verbose=0,
-                        validation_data=((x[i:i + 16], y[i:i + 16]) for i in range(0, 96, 16)),
-                        validation_steps=3)
+    history = model.fit(
+        forever(),
+        steps_per_epoch=6,
+        epochs=2,
+        verbose=0,
+        validation_data=((x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)),
+        validation_steps=3,
+    )
     assert len(history.history["loss"]) == 2 and len(history.history["val_loss"]) == 2
     reference = _regressor()
-    reference.fit(x, y, sample_weight=np.full(96, 2.0, np.float32), batch_size=16, epochs=2, shuffle=False,
-                  verbose=0)
+    reference.fit(x, y, sample_weight=np.full(96, 2.0, np.float32), batch_size=16, epochs=2, shuffle=False, verbose=0)
     for a, b in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match=r"x batch 0: y.*expected shape"):
         model.fit(iter([(x[:4], y[:4, 0])]), verbose=0)
 
 
-@pytest.mark.skipif(__import__("os").environ.get("GRADSTEP_SANITIZED") == "1",
-                    reason="ASan's quarantine and shadow memory make RSS meaningless")
+@pytest.mark.skipif(
+    __import__("os").environ.get("GRADSTEP_SANITIZED") == "1",
+    reason="ASan's quarantine and shadow memory make RSS meaningless",
+)
 def test_memory_stays_bounded_by_a_batch_for_a_long_generator():
     import os
+
     if not os.path.exists("/proc/self/status"):
         pytest.skip("needs /proc/self/status")
 
@@ -489,6 +521,7 @@ def test_memory_stays_bounded_by_a_batch_for_a_long_generator():
 
 def test_python_and_cpp_share_one_rule_per_hyper_parameter():
     from gradstep import _core
+
     with pytest.raises(ValueError, match=r"momentum must be in \[0\.0, 1\.0\]"):
         gs.optimizers.SGD(momentum=1.5)
     with pytest.raises(ValueError, match=r"momentum must be in \[0\.0, 1\.0\]"):
@@ -514,9 +547,10 @@ def test_metric_classes_take_sample_weights_as_scikit_learn():
     y, p = _binary_data(5)
     w = np.random.default_rng(5).uniform(0.0, 2.0, len(y))
     for metric, expected in (
-            (gs.metrics.Precision(), sklearn_metrics.precision_score(y, p > 0.5, sample_weight=w)),
-            (gs.metrics.Recall(), sklearn_metrics.recall_score(y, p > 0.5, sample_weight=w)),
-            (gs.metrics.MeanAbsoluteError(), sklearn_metrics.mean_absolute_error(y, p, sample_weight=w))):
+        (gs.metrics.Precision(), sklearn_metrics.precision_score(y, p > 0.5, sample_weight=w)),
+        (gs.metrics.Recall(), sklearn_metrics.recall_score(y, p > 0.5, sample_weight=w)),
+        (gs.metrics.MeanAbsoluteError(), sklearn_metrics.mean_absolute_error(y, p, sample_weight=w)),
+    ):
         metric.update_state(y, p, sample_weight=w)
         assert metric.result() == pytest.approx(expected)
     auc = gs.metrics.AUC(num_thresholds=2000)
@@ -526,10 +560,17 @@ def test_metric_classes_take_sample_weights_as_scikit_learn():
 
 def test_metric_objects_skip_masked_positions():
     gs.set_seed(0)
-    model = gs.Sequential([gs.Input((5,)), gs.layers.Embedding(9, 4, mask_zero=True),
-                           gs.layers.LSTM(3, return_sequences=True), gs.layers.Dense(4, activation="softmax")])
-    model.compile("sgd", "sparse_categorical_crossentropy",
-                  metrics=["accuracy", gs.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    model = gs.Sequential(
+        [
+            gs.Input((5,)),
+            gs.layers.Embedding(9, 4, mask_zero=True),
+            gs.layers.LSTM(3, return_sequences=True),
+            gs.layers.Dense(4, activation="softmax"),
+        ]
+    )
+    model.compile(
+        "sgd", "sparse_categorical_crossentropy", metrics=["accuracy", gs.metrics.SparseTopKCategoricalAccuracy(k=2)]
+    )
     x = np.array([[3, 4, 5, 0, 0], [1, 2, 3, 4, 5], [7, 0, 0, 0, 0]])
     y = np.random.default_rng(0).integers(0, 4, (3, 5))
     _, accuracy, top2 = model.evaluate(x, y, verbose=0)

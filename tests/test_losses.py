@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference as ref  # noqa: E402
+import reference as ref
 
-import gradstep as gs  # noqa: E402
+import gradstep as gs
 
 VAL_RTOL = 1e-5
 VAL_ATOL = 1e-7
@@ -46,23 +46,25 @@ def _scalar(v, label):
 def _check_value(label, got, expected, rtol=VAL_RTOL):
     assert np.isfinite(got), f"{label}: non-finite loss {got}"
     assert abs(got - expected) <= VAL_ATOL + rtol * abs(expected), (
-        f"{label}: loss {got!r}, expected {expected!r} "
-        f"(rel diff {abs(got - expected) / max(abs(expected), 1e-30):.2e})")
+        f"{label}: loss {got!r}, expected {expected!r} (rel diff {abs(got - expected) / max(abs(expected), 1e-30):.2e})"
+    )
 
 
 def _check_grad(label, analytic, numeric, tol=GRAD_TOL):
     analytic = np.asarray(analytic)
-    assert analytic.shape == numeric.shape, (
-        f"{label}: gradient shape {analytic.shape}, expected {numeric.shape}")
+    assert analytic.shape == numeric.shape, f"{label}: gradient shape {analytic.shape}, expected {numeric.shape}"
     assert np.all(np.isfinite(analytic)), f"{label}: non-finite gradient\n{analytic}"
     err = ref.rel_err(analytic, numeric)
-    assert err < tol, (f"{label}: gradient rel_err={err:.3e} >= {tol}\n got (C++):\n"
-                       f"{analytic}\n expected (central differences):\n{numeric}")
+    assert err < tol, (
+        f"{label}: gradient rel_err={err:.3e} >= {tol}\n got (C++):\n"
+        f"{analytic}\n expected (central differences):\n{numeric}"
+    )
 
 
 # --------------------------------------------------------------------------
 # data generators (float32 y_pred; y_true float32, or int64 labels for SCCE)
 # --------------------------------------------------------------------------
+
 
 def _away_from(v, points, margin=0.05):
     """Shift entries of v that are within `margin` of any of `points`."""
@@ -152,33 +154,68 @@ def _hinge_pm1(rng, k=3):
 LOSSES = {
     "mse": (lambda: gs.losses.MeanSquaredError(), "mean_squared_error", {}, _regression),
     "mae": (lambda: gs.losses.MeanAbsoluteError(), "mean_absolute_error", {}, _regression),
-    "huber": (lambda: gs.losses.Huber(), "huber", {"delta": 1.0},
-              lambda r: _regression(r, delta=1.0)),
-    "huber_delta0.5": (lambda: gs.losses.Huber(delta=0.5), "huber", {"delta": 0.5},
-                       lambda r: _regression(r, delta=0.5)),
-    "bce": (lambda: gs.losses.BinaryCrossentropy(), "binary_crossentropy",
-            {"from_logits": False}, _binary_probs),
-    "bce_k1": (lambda: gs.losses.BinaryCrossentropy(), "binary_crossentropy",
-               {"from_logits": False}, lambda r: _binary_probs(r, k=1)),
-    "bce_logits": (lambda: gs.losses.BinaryCrossentropy(from_logits=True),
-                   "binary_crossentropy", {"from_logits": True}, _binary_logits),
-    "cce": (lambda: gs.losses.CategoricalCrossentropy(), "categorical_crossentropy",
-            {"from_logits": False}, _onehot_probs),
-    "cce_unnormalised": (lambda: gs.losses.CategoricalCrossentropy(),
-                         "categorical_crossentropy", {"from_logits": False},
-                         _onehot_unnormalised),
-    "cce_logits": (lambda: gs.losses.CategoricalCrossentropy(from_logits=True),
-                   "categorical_crossentropy", {"from_logits": True}, _onehot_logits),
-    "cce_logits_soft_labels": (lambda: gs.losses.CategoricalCrossentropy(from_logits=True),
-                               "categorical_crossentropy", {"from_logits": True},
-                               _soft_label_logits),
-    "scce": (lambda: gs.losses.SparseCategoricalCrossentropy(),
-             "sparse_categorical_crossentropy", {"from_logits": False}, _sparse_probs),
-    "scce_unnormalised": (lambda: gs.losses.SparseCategoricalCrossentropy(),
-                          "sparse_categorical_crossentropy", {"from_logits": False},
-                          _sparse_unnormalised),
-    "scce_logits": (lambda: gs.losses.SparseCategoricalCrossentropy(from_logits=True),
-                    "sparse_categorical_crossentropy", {"from_logits": True}, _sparse_logits),
+    "huber": (lambda: gs.losses.Huber(), "huber", {"delta": 1.0}, lambda r: _regression(r, delta=1.0)),
+    "huber_delta0.5": (
+        lambda: gs.losses.Huber(delta=0.5),
+        "huber",
+        {"delta": 0.5},
+        lambda r: _regression(r, delta=0.5),
+    ),
+    "bce": (lambda: gs.losses.BinaryCrossentropy(), "binary_crossentropy", {"from_logits": False}, _binary_probs),
+    "bce_k1": (
+        lambda: gs.losses.BinaryCrossentropy(),
+        "binary_crossentropy",
+        {"from_logits": False},
+        lambda r: _binary_probs(r, k=1),
+    ),
+    "bce_logits": (
+        lambda: gs.losses.BinaryCrossentropy(from_logits=True),
+        "binary_crossentropy",
+        {"from_logits": True},
+        _binary_logits,
+    ),
+    "cce": (
+        lambda: gs.losses.CategoricalCrossentropy(),
+        "categorical_crossentropy",
+        {"from_logits": False},
+        _onehot_probs,
+    ),
+    "cce_unnormalised": (
+        lambda: gs.losses.CategoricalCrossentropy(),
+        "categorical_crossentropy",
+        {"from_logits": False},
+        _onehot_unnormalised,
+    ),
+    "cce_logits": (
+        lambda: gs.losses.CategoricalCrossentropy(from_logits=True),
+        "categorical_crossentropy",
+        {"from_logits": True},
+        _onehot_logits,
+    ),
+    "cce_logits_soft_labels": (
+        lambda: gs.losses.CategoricalCrossentropy(from_logits=True),
+        "categorical_crossentropy",
+        {"from_logits": True},
+        _soft_label_logits,
+    ),
+    "scce": (
+        lambda: gs.losses.SparseCategoricalCrossentropy(),
+        "sparse_categorical_crossentropy",
+        {"from_logits": False},
+        _sparse_probs,
+    ),
+    "scce_unnormalised": (
+        lambda: gs.losses.SparseCategoricalCrossentropy(),
+        "sparse_categorical_crossentropy",
+        {"from_logits": False},
+        _sparse_unnormalised,
+    ),
+    "scce_logits": (
+        lambda: gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+        "sparse_categorical_crossentropy",
+        {"from_logits": True},
+        _sparse_logits,
+    ),
     "hinge01": (lambda: gs.losses.Hinge(), "hinge", {}, _hinge01),
     "hinge_pm1": (lambda: gs.losses.Hinge(), "hinge", {}, _hinge_pm1),
 }
@@ -200,8 +237,7 @@ def _ref_value(name, kw, y_true, y_pred, sample_weight=None):
 def test_value_and_gradient(loss_id):
     loss, name, kw, y_true, y_pred = _case(loss_id)
     out = loss.value_and_gradient(y_true, y_pred)
-    assert isinstance(out, tuple) and len(out) == 2, \
-        f"value_and_gradient must return (loss, grad), got {type(out)}"
+    assert isinstance(out, tuple) and len(out) == 2, f"value_and_gradient must return (loss, grad), got {type(out)}"
     value, grad = out
     value = _scalar(value, loss_id)
     _check_value(f"{loss_id} value_and_gradient", value, _ref_value(name, kw, y_true, y_pred))
@@ -214,8 +250,9 @@ def test_value_and_gradient(loss_id):
 @pytest.mark.parametrize("loss_id", LOSS_IDS)
 def test_call_value(loss_id):
     loss, name, kw, y_true, y_pred = _case(loss_id)
-    _check_value(f"{loss_id}(y_true, y_pred)", _scalar(loss(y_true, y_pred), loss_id),
-                 _ref_value(name, kw, y_true, y_pred))
+    _check_value(
+        f"{loss_id}(y_true, y_pred)", _scalar(loss(y_true, y_pred), loss_id), _ref_value(name, kw, y_true, y_pred)
+    )
 
 
 @pytest.mark.parametrize("loss_id", LOSS_IDS)
@@ -228,9 +265,11 @@ def test_call_with_sample_weight(loss_id):
     _check_value(f"{loss_id} with sample_weight (sum(w*l)/N)", got, expected)
     # ones == no weights
     ones = np.ones(N, dtype=np.float32)
-    _check_value(f"{loss_id} with unit sample_weight",
-                 _scalar(loss(y_true, y_pred, sample_weight=ones), loss_id),
-                 _ref_value(name, kw, y_true, y_pred))
+    _check_value(
+        f"{loss_id} with unit sample_weight",
+        _scalar(loss(y_true, y_pred, sample_weight=ones), loss_id),
+        _ref_value(name, kw, y_true, y_pred),
+    )
 
 
 ALIASES = [
@@ -252,8 +291,9 @@ def test_get_alias(alias, cls_name, loss_id):
     cls = getattr(gs.losses, cls_name)
     assert isinstance(loss, cls), f"gs.losses.get({alias!r}) -> {type(loss)}, expected {cls_name}"
     _, name, kw, y_true, y_pred = _case(loss_id)
-    _check_value(f"gs.losses.get({alias!r})", _scalar(loss(y_true, y_pred), alias),
-                 _ref_value(name, kw, y_true, y_pred))
+    _check_value(
+        f"gs.losses.get({alias!r})", _scalar(loss(y_true, y_pred), alias), _ref_value(name, kw, y_true, y_pred)
+    )
 
 
 def test_get_instance_passthrough():
@@ -266,10 +306,7 @@ def test_get_instance_passthrough():
 # --------------------------------------------------------------------------
 
 BIG = 1e4
-_BIG_LOGITS = _f32([[BIG, -BIG, 0.0],
-                    [-BIG, BIG, 1.0],
-                    [0.5, -BIG, BIG],
-                    [BIG, BIG, -BIG]])
+_BIG_LOGITS = _f32([[BIG, -BIG, 0.0], [-BIG, BIG, 1.0], [0.5, -BIG, BIG], [BIG, BIG, -BIG]])
 _BIG_LABELS = np.array([1, 1, 0, 2], dtype=np.int64)
 
 
@@ -286,10 +323,14 @@ def test_crossentropy_from_logits_extreme(kind):
     _check_value(f"{kind} from_logits with |logits|=1e4", value, expected)
     grad = np.asarray(grad)
     assert np.all(np.isfinite(grad)), f"{kind}: non-finite gradient\n{grad}"
-    np.testing.assert_allclose(_as_np(grad), ref.cce_from_logits_grad(onehot, _BIG_LOGITS),
-                               rtol=1e-5, atol=1e-6, err_msg=f"{kind} gradient at |logits|=1e4")
-    _check_value(f"{kind}(...) call at |logits|=1e4", _scalar(loss(y_true, _BIG_LOGITS), kind),
-                 expected)
+    np.testing.assert_allclose(
+        _as_np(grad),
+        ref.cce_from_logits_grad(onehot, _BIG_LOGITS),
+        rtol=1e-5,
+        atol=1e-6,
+        err_msg=f"{kind} gradient at |logits|=1e4",
+    )
+    _check_value(f"{kind}(...) call at |logits|=1e4", _scalar(loss(y_true, _BIG_LOGITS), kind), expected)
 
 
 def test_bce_from_logits_extreme():
@@ -301,8 +342,13 @@ def test_bce_from_logits_extreme():
     _check_value("bce from_logits with |logits|=1e4", value, expected)
     grad = np.asarray(grad)
     assert np.all(np.isfinite(grad)), f"bce: non-finite gradient\n{grad}"
-    np.testing.assert_allclose(_as_np(grad), ref.bce_from_logits_grad(y_true, _BIG_LOGITS),
-                               rtol=1e-5, atol=1e-6, err_msg="bce gradient at |logits|=1e4")
+    np.testing.assert_allclose(
+        _as_np(grad),
+        ref.bce_from_logits_grad(y_true, _BIG_LOGITS),
+        rtol=1e-5,
+        atol=1e-6,
+        err_msg="bce gradient at |logits|=1e4",
+    )
 
 
 def test_bce_probabilities_exactly_zero_and_one():
@@ -350,8 +396,7 @@ def test_softmax_cce_fused_extreme_logits_train_on_batch():
     b = np.zeros(k, dtype=np.float32)
     y = _f32(ref.one_hot([1, 0, 3, 2], k))  # all badly wrong
     model = _final_layer_model(d, k, "softmax", W, b)
-    model.compile(optimizer=gs.optimizers.SGD(learning_rate=0.1),
-                  loss=gs.losses.CategoricalCrossentropy())
+    model.compile(optimizer=gs.optimizers.SGD(learning_rate=0.1), loss=gs.losses.CategoricalCrossentropy())
     loss = _train_result(model.train_on_batch(x, y))
     assert np.isfinite(loss), f"softmax + CCE at logits 1e4: train_on_batch loss {loss}"
     for w in model.get_weights():
@@ -381,8 +426,7 @@ MODEL_CASES = {
     "softmax+sparse_categorical_crossentropy": ("softmax", "sparse_categorical_crossentropy", False),
     "softmax+categorical_crossentropy": ("softmax", "categorical_crossentropy", False),
     "sigmoid+binary_crossentropy": ("sigmoid", "binary_crossentropy", False),
-    "Activation(softmax)+sparse_categorical_crossentropy":
-        ("softmax", "sparse_categorical_crossentropy", True),
+    "Activation(softmax)+sparse_categorical_crossentropy": ("softmax", "sparse_categorical_crossentropy", True),
     "Activation(sigmoid)+binary_crossentropy": ("sigmoid", "binary_crossentropy", True),
     "linear+mse": (None, "mse", False),
     "tanh+huber": ("tanh", "huber", False),
@@ -428,7 +472,9 @@ def test_single_sgd_step_matches_reference(case):
     gW = ref.numeric_grad(lambda w: L(w, b64), W64, EPS)
     gb = ref.numeric_grad(lambda bb: L(W64, bb), b64, EPS)
     new_W, new_b = model.get_weights()
-    np.testing.assert_allclose(_as_np(new_W), W64 - lr * gW, rtol=1e-4, atol=1e-6,
-                               err_msg=f"{case}: kernel after one SGD(lr={lr}) step")
-    np.testing.assert_allclose(_as_np(new_b), b64 - lr * gb, rtol=1e-4, atol=1e-6,
-                               err_msg=f"{case}: bias after one SGD(lr={lr}) step")
+    np.testing.assert_allclose(
+        _as_np(new_W), W64 - lr * gW, rtol=1e-4, atol=1e-6, err_msg=f"{case}: kernel after one SGD(lr={lr}) step"
+    )
+    np.testing.assert_allclose(
+        _as_np(new_b), b64 - lr * gb, rtol=1e-4, atol=1e-6, err_msg=f"{case}: bias after one SGD(lr={lr}) step"
+    )

@@ -1,6 +1,7 @@
 """MNIST / Fashion-MNIST loaders (gradstep.datasets.load_mnist, load_fashion_mnist, read_idx) on
 small IDX files the tests write themselves. No test touches the network: every test that could
 reach a mirror replaces urlopen."""
+
 import gzip
 import hashlib
 import io
@@ -14,8 +15,12 @@ import pytest
 import gradstep as gs
 from gradstep.datasets import mnist
 
-NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz"]
+NAMES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 
 
 def idx_bytes(array, type_code=0x08):
@@ -27,8 +32,12 @@ def idx_bytes(array, type_code=0x08):
 
 def small_set(seed=0):
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), rng.integers(0, 10, 6, dtype=np.uint8),
-            rng.integers(0, 256, (3, 28, 28), dtype=np.uint8), rng.integers(0, 10, 3, dtype=np.uint8)]
+    return [
+        rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, 6, dtype=np.uint8),
+        rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, 3, dtype=np.uint8),
+    ]
 
 
 @pytest.fixture
@@ -61,8 +70,9 @@ def small_mnist(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------------- read_idx
 @pytest.mark.parametrize("gzipped", [False, True])
-@pytest.mark.parametrize("dtype,code", [(np.uint8, 0x08), (np.int16, 0x0B), (np.int32, 0x0C), (np.float32, 0x0D),
-                                        (np.float64, 0x0E)])
+@pytest.mark.parametrize(
+    "dtype,code", [(np.uint8, 0x08), (np.int16, 0x0B), (np.int32, 0x0C), (np.float32, 0x0D), (np.float64, 0x0E)]
+)
 def test_read_idx_round_trip(tmp_path, gzipped, dtype, code):
     array = (np.arange(2 * 3 * 4).reshape(2, 3, 4) - 5).astype(dtype)
     data = idx_bytes(array, code)
@@ -74,14 +84,17 @@ def test_read_idx_round_trip(tmp_path, gzipped, dtype, code):
     np.testing.assert_array_equal(gs.datasets.read_idx(path, (2, 3, 4)), array)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: d[:-1], "bytes of data"),                   # truncated data
-    (lambda d: d + b"\0", "bytes of data"),                # trailing bytes
-    (lambda d: d[:6], "truncated IDX header"),             # truncated header
-    (lambda d: b"\1" + d[1:], "magic"),                    # bad magic
-    (lambda d: d[:2] + b"\x42" + d[3:], "magic"),          # unknown type code
-    (lambda d: b"", "magic"),                              # empty
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: d[:-1], "bytes of data"),  # truncated data
+        (lambda d: d + b"\0", "bytes of data"),  # trailing bytes
+        (lambda d: d[:6], "truncated IDX header"),  # truncated header
+        (lambda d: b"\1" + d[1:], "magic"),  # bad magic
+        (lambda d: d[:2] + b"\x42" + d[3:], "magic"),  # unknown type code
+        (lambda d: b"", "magic"),  # empty
+    ],
+)
 def test_read_idx_rejects_damaged_files(tmp_path, damage, message):
     data = idx_bytes(np.zeros((4, 5), np.uint8))
     for gzipped in (False, True):
@@ -167,8 +180,9 @@ class FakeResponse(io.BytesIO):
 def test_download_is_checked_before_it_is_kept(tmp_path, monkeypatch):
     arrays = small_set(1)
     served = {name: gzip.compress(idx_bytes(a)) for name, a in zip(NAMES, arrays)}
-    monkeypatch.setitem(mnist._FILES, "mnist", [(n, hashlib.sha256(served[n]).hexdigest(), a.shape)
-                                                for n, a in zip(NAMES, arrays)])
+    monkeypatch.setitem(
+        mnist._FILES, "mnist", [(n, hashlib.sha256(served[n]).hexdigest(), a.shape) for n, a in zip(NAMES, arrays)]
+    )
     requested = []
 
     def first_mirror_bad(url, timeout=None):

@@ -19,7 +19,7 @@ import pytest
 import gradstep as gs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_optimizers import make_reference  # noqa: E402
+from reference_optimizers import make_reference
 
 
 def opt_class(name):
@@ -99,41 +99,61 @@ GOLDEN = [
     pytest.param(
         # w = [1, -2], g = [0.5, 0.25], lr = 0.1
         # w - lr*g = [1 - 0.05, -2 - 0.025] = [0.95, -2.025]
-        "SGD", dict(learning_rate=0.1),
-        [[1.0, -2.0]], [[[0.5, 0.25]]],
-        [[0.95, -2.025]], id="sgd-plain"),
+        "SGD",
+        dict(learning_rate=0.1),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]]],
+        [[0.95, -2.025]],
+        id="sgd-plain",
+    ),
     pytest.param(
         # momentum 0.9, lr 0.1, same g twice.
         # step1: m = 0.9*0 - 0.1*[0.5, 0.25] = [-0.05, -0.025]; w = [0.95, -2.025]
         # step2: m = 0.9*[-0.05, -0.025] - [0.05, 0.025] = [-0.095, -0.0475]
         #        w = [0.95 - 0.095, -2.025 - 0.0475] = [0.855, -2.0725]
-        "SGD", dict(learning_rate=0.1, momentum=0.9),
-        [[1.0, -2.0]], [[[0.5, 0.25]], [[0.5, 0.25]]],
-        [[0.855, -2.0725]], id="sgd-momentum"),
+        "SGD",
+        dict(learning_rate=0.1, momentum=0.9),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]], [[0.5, 0.25]]],
+        [[0.855, -2.0725]],
+        id="sgd-momentum",
+    ),
     pytest.param(
         # nesterov: m = 0.9*m - lr*g; w += 0.9*m - lr*g
         # step1: m = [-0.05, -0.025]; w += [-0.045 - 0.05, -0.0225 - 0.025]
         #        = [-0.095, -0.0475] -> w = [0.905, -2.0475]
         # step2: m = [-0.095, -0.0475]; w += [-0.0855 - 0.05, -0.04275 - 0.025]
         #        = [-0.1355, -0.06775] -> w = [0.7695, -2.11525]
-        "SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True),
-        [[1.0, -2.0]], [[[0.5, 0.25]], [[0.5, 0.25]]],
-        [[0.7695, -2.11525]], id="sgd-nesterov"),
+        "SGD",
+        dict(learning_rate=0.1, momentum=0.9, nesterov=True),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]], [[0.5, 0.25]]],
+        [[0.7695, -2.11525]],
+        id="sgd-nesterov",
+    ),
     pytest.param(
         # decoupled weight decay before the rule: w *= (1 - wd*lr) = (1 - 0.5*0.1)
         # w = [0.95, -1.9]; then w -= 0.1*[0.5, 0.25] -> [0.9, -1.925]
-        "SGD", dict(learning_rate=0.1, weight_decay=0.5),
-        [[1.0, -2.0]], [[[0.5, 0.25]]],
-        [[0.9, -1.925]], id="sgd-weight_decay"),
+        "SGD",
+        dict(learning_rate=0.1, weight_decay=0.5),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]]],
+        [[0.9, -1.925]],
+        id="sgd-weight_decay",
+    ),
     pytest.param(
         # RMSprop, lr 0.1, rho 0.9, eps 0.015 (large on purpose: eps INSIDE sqrt)
         # g = [0.5, 2.5]: v = 0.1*g^2 = [0.025, 0.625]; v + eps = [0.04, 0.64]
         # sqrt = [0.2, 0.8]; inc = 0.1*g/sqrt = [0.05/0.2, 0.25/0.8] = [0.25, 0.3125]
         # w = [1 - 0.25, -2 - 0.3125] = [0.75, -2.3125]
         # (eps outside the sqrt would give sqrt(0.025)+0.015 = 0.1731 -> differs)
-        "RMSprop", dict(learning_rate=0.1, rho=0.9, epsilon=0.015),
-        [[1.0, -2.0]], [[[0.5, 2.5]]],
-        [[0.75, -2.3125]], id="rmsprop-plain"),
+        "RMSprop",
+        dict(learning_rate=0.1, rho=0.9, epsilon=0.015),
+        [[1.0, -2.0]],
+        [[[0.5, 2.5]]],
+        [[0.75, -2.3125]],
+        id="rmsprop-plain",
+    ),
     pytest.param(
         # RMSprop momentum 0.5, lr 0.1, rho 0.9, eps 0.015
         # step1 (g=[0.5, 2.5]): as above inc = [0.25, 0.3125]; mom = inc;
@@ -143,18 +163,26 @@ GOLDEN = [
         #        = [0.05/0.25, 0] = [0.2, 0]
         #        mom = 0.5*[0.25, 0.3125] + [0.2, 0] = [0.325, 0.15625]
         #        w = [0.75 - 0.325, -2.3125 - 0.15625] = [0.425, -2.46875]
-        "RMSprop", dict(learning_rate=0.1, rho=0.9, momentum=0.5, epsilon=0.015),
-        [[1.0, -2.0]], [[[0.5, 2.5]], [[0.5, 0.0]]],
-        [[0.425, -2.46875]], id="rmsprop-momentum"),
+        "RMSprop",
+        dict(learning_rate=0.1, rho=0.9, momentum=0.5, epsilon=0.015),
+        [[1.0, -2.0]],
+        [[[0.5, 2.5]], [[0.5, 0.0]]],
+        [[0.425, -2.46875]],
+        id="rmsprop-momentum",
+    ),
     pytest.param(
         # RMSprop centered, lr 0.1, rho 0.9, eps 0.0304, g = [0.5, 2.5]
         # v = 0.1*g^2 = [0.025, 0.625]; a = 0.1*g = [0.05, 0.25]; a^2 = [0.0025, 0.0625]
         # v - a^2 + eps = [0.0225 + 0.0304, 0.5625 + 0.0304] = [0.0529, 0.5929]
         # sqrt = [0.23, 0.77]; inc = [0.05/0.23, 0.25/0.77] = [0.2173913, 0.3246753]
         # w = [0.7826087, -2.3246753]
-        "RMSprop", dict(learning_rate=0.1, rho=0.9, centered=True, epsilon=0.0304),
-        [[1.0, -2.0]], [[[0.5, 2.5]]],
-        [[0.7826087, -2.3246753]], id="rmsprop-centered"),
+        "RMSprop",
+        dict(learning_rate=0.1, rho=0.9, centered=True, epsilon=0.0304),
+        [[1.0, -2.0]],
+        [[[0.5, 2.5]]],
+        [[0.7826087, -2.3246753]],
+        id="rmsprop-centered",
+    ),
     pytest.param(
         # Adam (Keras form), lr 0.1, beta_1 0.5, beta_2 0.96, eps 0.1, g = [0.5, 0.25] twice
         # step1 (t=1): alpha = 0.1*sqrt(1-0.96)/(1-0.5) = 0.1*0.2/0.5 = 0.04
@@ -168,9 +196,13 @@ GOLDEN = [
         #   upd = [0.375*0.0373333/0.24, 0.1875*0.0373333/0.17]
         #       = [0.014/0.24, 0.007/0.17] = [0.0583333, 0.0411765]
         #   w = [0.95 - 0.0583333, -2.0333333 - 0.0411765] = [0.8916667, -2.0745098]
-        "Adam", dict(learning_rate=0.1, beta_1=0.5, beta_2=0.96, epsilon=0.1),
-        [[1.0, -2.0]], [[[0.5, 0.25]], [[0.5, 0.25]]],
-        [[0.8916667, -2.0745098]], id="adam"),
+        "Adam",
+        dict(learning_rate=0.1, beta_1=0.5, beta_2=0.96, epsilon=0.1),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]], [[0.5, 0.25]]],
+        [[0.8916667, -2.0745098]],
+        id="adam",
+    ),
     pytest.param(
         # AMSGrad, same hyper-parameters; step2 gradient [0.0, 0.25]
         # step1 as above: w = [0.95, -2.0333333], m = [0.25, 0.125], v = v_hat = [0.01, 0.0025]
@@ -179,51 +211,79 @@ GOLDEN = [
         #   v_hat = max([0.01, 0.0025], v) = [0.01, 0.0049]; sqrt = [0.1, 0.07]
         #   upd = [0.125*0.0373333/0.2, 0.0411765] = [0.0233333, 0.0411765]
         #   w = [0.9266667, -2.0745098]   (plain Adam would give 0.9264286)
-        "Adam", dict(learning_rate=0.1, beta_1=0.5, beta_2=0.96, epsilon=0.1, amsgrad=True),
-        [[1.0, -2.0]], [[[0.5, 0.25]], [[0.0, 0.25]]],
-        [[0.9266667, -2.0745098]], id="adam-amsgrad"),
+        "Adam",
+        dict(learning_rate=0.1, beta_1=0.5, beta_2=0.96, epsilon=0.1, amsgrad=True),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]], [[0.0, 0.25]]],
+        [[0.9266667, -2.0745098]],
+        id="adam-amsgrad",
+    ),
     pytest.param(
         # AdamW, weight_decay 0.5, lr 0.1: w *= 1 - 0.05 -> [0.95, -1.9]
         # then the Adam step1 update from above [0.05, 0.0333333] -> [0.9, -1.9333333]
-        "AdamW", dict(learning_rate=0.1, weight_decay=0.5, beta_1=0.5, beta_2=0.96, epsilon=0.1),
-        [[1.0, -2.0]], [[[0.5, 0.25]]],
-        [[0.9, -1.9333333]], id="adamw"),
+        "AdamW",
+        dict(learning_rate=0.1, weight_decay=0.5, beta_1=0.5, beta_2=0.96, epsilon=0.1),
+        [[1.0, -2.0]],
+        [[[0.5, 0.25]]],
+        [[0.9, -1.9333333]],
+        id="adamw",
+    ),
     pytest.param(
         # Adagrad lr 0.1, initial_accumulator_value 0.5, eps 0.0049, g = [0.6, 0.8]
         # acc = 0.5 + [0.36, 0.64] = [0.86, 1.14]; acc + eps = [0.8649, 1.1449]
         # sqrt = [0.93, 1.07]; upd = 0.1*[0.6/0.93, 0.8/1.07] = [0.0645161, 0.0747664]
         # w = [0.9354839, -2.0747664]
-        "Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.5, epsilon=0.0049),
-        [[1.0, -2.0]], [[[0.6, 0.8]]],
-        [[0.9354839, -2.0747664]], id="adagrad"),
+        "Adagrad",
+        dict(learning_rate=0.1, initial_accumulator_value=0.5, epsilon=0.0049),
+        [[1.0, -2.0]],
+        [[[0.6, 0.8]]],
+        [[0.9354839, -2.0747664]],
+        id="adagrad",
+    ),
     # --- gradient clipping: two variables, w1 = [1, -2], w2 = [0.5],
     #     g1 = [3, -4] (||g1|| = 5), g2 = [12] (||g2|| = 12), global norm
     #     sqrt(9 + 16 + 144) = 13; SGD lr 0.1.
     pytest.param(
         # clipnorm 1 per variable: g1 -> [3, -4]*1/5 = [0.6, -0.8]; g2 -> [12]/12 = [1]
         # w1 = [1 - 0.06, -2 + 0.08] = [0.94, -1.92]; w2 = [0.5 - 0.1] = [0.4]
-        "SGD", dict(learning_rate=0.1, clipnorm=1.0),
-        [[1.0, -2.0], [0.5]], [[[3.0, -4.0], [12.0]]],
-        [[0.94, -1.92], [0.4]], id="clipnorm"),
+        "SGD",
+        dict(learning_rate=0.1, clipnorm=1.0),
+        [[1.0, -2.0], [0.5]],
+        [[[3.0, -4.0], [12.0]]],
+        [[0.94, -1.92], [0.4]],
+        id="clipnorm",
+    ),
     pytest.param(
         # clipnorm 20 > both norms: no clipping
         # w1 = [1 - 0.3, -2 + 0.4] = [0.7, -1.6]; w2 = [0.5 - 1.2] = [-0.7]
-        "SGD", dict(learning_rate=0.1, clipnorm=20.0),
-        [[1.0, -2.0], [0.5]], [[[3.0, -4.0], [12.0]]],
-        [[0.7, -1.6], [-0.7]], id="clipnorm-inactive"),
+        "SGD",
+        dict(learning_rate=0.1, clipnorm=20.0),
+        [[1.0, -2.0], [0.5]],
+        [[[3.0, -4.0], [12.0]]],
+        [[0.7, -1.6], [-0.7]],
+        id="clipnorm-inactive",
+    ),
     pytest.param(
         # global_clipnorm 1: every gradient scaled by 1/13
         # w1 = [1 - 0.3/13, -2 + 0.4/13] = [0.9769231, -1.9692308]
         # w2 = [0.5 - 1.2/13] = [0.4076923]
-        "SGD", dict(learning_rate=0.1, global_clipnorm=1.0),
-        [[1.0, -2.0], [0.5]], [[[3.0, -4.0], [12.0]]],
-        [[0.9769231, -1.9692308], [0.4076923]], id="global_clipnorm"),
+        "SGD",
+        dict(learning_rate=0.1, global_clipnorm=1.0),
+        [[1.0, -2.0], [0.5]],
+        [[[3.0, -4.0], [12.0]]],
+        [[0.9769231, -1.9692308], [0.4076923]],
+        id="global_clipnorm",
+    ),
     pytest.param(
         # clipvalue 0.5: g1 -> [0.5, -0.5]; g2 -> [0.5]
         # w1 = [0.95, -1.95]; w2 = [0.45]
-        "SGD", dict(learning_rate=0.1, clipvalue=0.5),
-        [[1.0, -2.0], [0.5]], [[[3.0, -4.0], [12.0]]],
-        [[0.95, -1.95], [0.45]], id="clipvalue"),
+        "SGD",
+        dict(learning_rate=0.1, clipvalue=0.5),
+        [[1.0, -2.0], [0.5]],
+        [[[3.0, -4.0], [12.0]]],
+        [[0.95, -1.95], [0.45]],
+        id="clipvalue",
+    ),
 ]
 
 
@@ -268,9 +328,7 @@ def test_trajectory_matches_reference(case):
     for got, exp in zip(vars32, vars64):
         assert got.dtype == np.float32 and got.shape == exp.shape
         rel = np.max(np.abs(got.astype(np.float64) - exp)) / np.max(np.abs(exp))
-        assert rel < 1e-5, (
-            f"{name}{kwargs} shape {exp.shape}: max rel err {rel:.3e}\n"
-            f"got={got}\nref={exp}")
+        assert rel < 1e-5, f"{name}{kwargs} shape {exp.shape}: max rel err {rel:.3e}\ngot={got}\nref={exp}"
 
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
@@ -344,8 +402,7 @@ def test_apply_rejects_changed_shapes(name):
 # ---------------------------------------------------------------------------
 # get_config / from_config / get
 # ---------------------------------------------------------------------------
-BASE_KEYS = {"name", "learning_rate", "weight_decay", "clipnorm",
-             "global_clipnorm", "clipvalue"}
+BASE_KEYS = {"name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue"}
 SPECIFIC_KEYS = {
     "SGD": {"momentum", "nesterov"},
     "RMSprop": {"rho", "momentum", "epsilon", "centered"},
@@ -355,14 +412,10 @@ SPECIFIC_KEYS = {
 }
 DEFAULTS = {
     "SGD": dict(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None),
-    "RMSprop": dict(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                    centered=False, weight_decay=None),
-    "Adam": dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, weight_decay=None),
-    "AdamW": dict(learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
-                  beta_2=0.999, epsilon=1e-7, amsgrad=False),
-    "Adagrad": dict(learning_rate=0.001, initial_accumulator_value=0.1,
-                    epsilon=1e-7, weight_decay=None),
+    "RMSprop": dict(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, weight_decay=None),
+    "Adam": dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, weight_decay=None),
+    "AdamW": dict(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False),
+    "Adagrad": dict(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None),
 }
 
 
@@ -420,10 +473,16 @@ def test_get_config_from_config_roundtrip(case):
         np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("ident, name", [
-    ("sgd", "SGD"), ("rmsprop", "RMSprop"), ("adam", "Adam"),
-    ("adamw", "AdamW"), ("adagrad", "Adagrad"),
-])
+@pytest.mark.parametrize(
+    "ident, name",
+    [
+        ("sgd", "SGD"),
+        ("rmsprop", "RMSprop"),
+        ("adam", "Adam"),
+        ("adamw", "AdamW"),
+        ("adagrad", "Adagrad"),
+    ],
+)
 def test_optimizers_get_string(ident, name):
     opt = gs.optimizers.get(ident)
     cls = opt_class(name)
@@ -463,14 +522,12 @@ for _n in ("RMSprop", "Adam", "AdamW", "Adagrad"):
 for _n in ("SGD", "RMSprop"):
     INVALID.append((_n, dict(momentum=-0.5), "momentum"))
     INVALID.append((_n, dict(momentum=-1e-3), "momentum"))
-INVALID.append(("Adagrad", dict(initial_accumulator_value=-0.1),
-                "initial_accumulator_value"))
+INVALID.append(("Adagrad", dict(initial_accumulator_value=-0.1), "initial_accumulator_value"))
 # Keras 3 AdamW: weight_decay=None -> ValueError naming weight_decay
 INVALID.append(("AdamW", dict(weight_decay=None), "weight_decay"))
 
 
-@pytest.mark.parametrize(
-    "name, kwargs, arg", [pytest.param(*c, id=_case_id(c[:2])) for c in INVALID])
+@pytest.mark.parametrize("name, kwargs, arg", [pytest.param(*c, id=_case_id(c[:2])) for c in INVALID])
 def test_invalid_hyperparameters(name, kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         opt_class(name)(**kwargs)
@@ -494,13 +551,16 @@ def test_more_than_one_clip_argument(name, combo):
         assert arg in msg, f"message {msg!r} does not name {arg}"
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("SGD", dict(learning_rate=0.0, momentum=0.0)),
-    ("RMSprop", dict(rho=0.0, momentum=0.0)),
-    ("Adam", dict(beta_1=0.0, beta_2=0.0)),
-    ("AdamW", dict(beta_1=0.0, beta_2=0.0, weight_decay=0.0)),
-    ("Adagrad", dict(initial_accumulator_value=0.0)),
-])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("SGD", dict(learning_rate=0.0, momentum=0.0)),
+        ("RMSprop", dict(rho=0.0, momentum=0.0)),
+        ("Adam", dict(beta_1=0.0, beta_2=0.0)),
+        ("AdamW", dict(beta_1=0.0, beta_2=0.0, weight_decay=0.0)),
+        ("Adagrad", dict(initial_accumulator_value=0.0)),
+    ],
+)
 def test_boundary_values_accepted(name, kwargs):
     opt = opt_class(name)(**kwargs)
     assert opt.iterations == 0
@@ -577,22 +637,26 @@ def test_model_adam_one_step():
 # ---------------------------------------------------------------------------
 def _torch_cases():
     return [
-        ("SGD", dict(learning_rate=0.05, momentum=0.9),
-         lambda torch, p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
-        ("SGD", dict(learning_rate=0.05, momentum=0.9, nesterov=True),
-         lambda torch, p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True)),
-        ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.1, epsilon=1e-10),
-         lambda torch, p: torch.optim.Adagrad(p, lr=0.1, initial_accumulator_value=0.1,
-                                              eps=1e-10)),
-        ("RMSprop", dict(learning_rate=0.01, rho=0.9, momentum=0.5, centered=True,
-                         epsilon=1e-10),
-         lambda torch, p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5,
-                                              centered=True, eps=1e-10)),
+        ("SGD", dict(learning_rate=0.05, momentum=0.9), lambda torch, p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
+        (
+            "SGD",
+            dict(learning_rate=0.05, momentum=0.9, nesterov=True),
+            lambda torch, p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+        ),
+        (
+            "Adagrad",
+            dict(learning_rate=0.1, initial_accumulator_value=0.1, epsilon=1e-10),
+            lambda torch, p: torch.optim.Adagrad(p, lr=0.1, initial_accumulator_value=0.1, eps=1e-10),
+        ),
+        (
+            "RMSprop",
+            dict(learning_rate=0.01, rho=0.9, momentum=0.5, centered=True, epsilon=1e-10),
+            lambda torch, p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5, centered=True, eps=1e-10),
+        ),
     ]
 
 
-@pytest.mark.parametrize("idx", range(4),
-                         ids=["sgd-momentum", "sgd-nesterov", "adagrad", "rmsprop-centered"])
+@pytest.mark.parametrize("idx", range(4), ids=["sgd-momentum", "sgd-nesterov", "adagrad", "rmsprop-centered"])
 def test_matches_torch(idx):
     torch = pytest.importorskip("torch")
     name, kwargs, make_torch = _torch_cases()[idx]

@@ -13,6 +13,7 @@ Properties:
 The number of examples comes from the Hypothesis profile (tests/conftest.py): a small one in the
 normal suite, >= 2,000 with HYPOTHESIS_PROFILE=thorough.
 """
+
 import os
 import tempfile
 
@@ -20,17 +21,27 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import event, given, note, strategies as st  # noqa: E402
+from hypothesis import event, given, note  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 gs = pytest.importorskip("gradstep")
 
 ALLOWED = (ValueError, TypeError, IndexError)
-ACTIVATIONS = [None, "linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "softplus", "gelu",
-               "swish"]
+ACTIVATIONS = [None, "linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "softplus", "gelu", "swish"]
 DTYPES = ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]
 LAYOUTS = ["C", "F", "strided", "reversed", "col_slice"]
-LOSSES = ["mse", "mae", "huber", "binary_crossentropy", "bce_logits", "categorical_crossentropy",
-          "cce_logits", "sparse_categorical_crossentropy", "scce_logits", "hinge"]
+LOSSES = [
+    "mse",
+    "mae",
+    "huber",
+    "binary_crossentropy",
+    "bce_logits",
+    "categorical_crossentropy",
+    "cce_logits",
+    "sparse_categorical_crossentropy",
+    "scce_logits",
+    "hinge",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -40,12 +51,24 @@ LOSSES = ["mse", "mae", "huber", "binary_crossentropy", "bce_logits", "categoric
 def hidden_layers(draw):
     kind = draw(st.sampled_from(["dense", "dense", "batchnorm", "dropout", "activation"]))
     if kind == "dense":
-        return ("dense", {"units": draw(st.integers(1, 8)), "activation": draw(st.sampled_from(ACTIVATIONS)),
-                          "use_bias": draw(st.booleans())})
+        return (
+            "dense",
+            {
+                "units": draw(st.integers(1, 8)),
+                "activation": draw(st.sampled_from(ACTIVATIONS)),
+                "use_bias": draw(st.booleans()),
+            },
+        )
     if kind == "batchnorm":
-        return ("batchnorm", {"momentum": draw(st.sampled_from([0.0, 0.5, 0.9, 0.99])),
-                              "epsilon": draw(st.sampled_from([1e-5, 1e-3, 0.1])),
-                              "center": draw(st.booleans()), "scale": draw(st.booleans())})
+        return (
+            "batchnorm",
+            {
+                "momentum": draw(st.sampled_from([0.0, 0.5, 0.9, 0.99])),
+                "epsilon": draw(st.sampled_from([1e-5, 1e-3, 0.1])),
+                "center": draw(st.booleans()),
+                "scale": draw(st.booleans()),
+            },
+        )
     if kind == "dropout":
         return ("dropout", {"rate": draw(st.sampled_from([0.0, 0.1, 0.5, 0.9]))})
     return ("activation", {"activation": draw(st.sampled_from(ACTIVATIONS))})
@@ -80,11 +103,18 @@ def optimizers(draw):
     if name == "sgd":
         kwargs.update(momentum=draw(st.sampled_from([0.0, 0.5, 0.9])), nesterov=draw(st.booleans()))
     elif name in ("adam", "adamw"):
-        kwargs.update(beta_1=draw(st.sampled_from([0.0, 0.5, 0.9])), beta_2=draw(st.sampled_from([0.0, 0.9, 0.999])),
-                      epsilon=draw(st.sampled_from([1e-7, 1e-3])), amsgrad=draw(st.booleans()))
+        kwargs.update(
+            beta_1=draw(st.sampled_from([0.0, 0.5, 0.9])),
+            beta_2=draw(st.sampled_from([0.0, 0.9, 0.999])),
+            epsilon=draw(st.sampled_from([1e-7, 1e-3])),
+            amsgrad=draw(st.booleans()),
+        )
     elif name == "rmsprop":
-        kwargs.update(rho=draw(st.sampled_from([0.0, 0.9])), momentum=draw(st.sampled_from([0.0, 0.9])),
-                      centered=draw(st.booleans()))
+        kwargs.update(
+            rho=draw(st.sampled_from([0.0, 0.9])),
+            momentum=draw(st.sampled_from([0.0, 0.9])),
+            centered=draw(st.booleans()),
+        )
     else:
         kwargs.update(initial_accumulator_value=draw(st.sampled_from([0.0, 0.1, 1.0])))
     clip = draw(st.sampled_from([None, "clipnorm", "clipvalue", "global_clipnorm"]))
@@ -94,8 +124,11 @@ def optimizers(draw):
         kwargs["weight_decay"] = draw(st.sampled_from([None, 0.0, 1e-3]))
     valid = True
     if draw(st.integers(0, 9)) == 0:  # ~10 %: an invalid hyper-parameter
-        choices = [args for owner, args in BAD_OPTIMIZER_ARGS
-                   if owner is None or owner == name or (owner == "adam" and name == "adamw")]
+        choices = [
+            args
+            for owner, args in BAD_OPTIMIZER_ARGS
+            if owner is None or owner == name or (owner == "adam" and name == "adamw")
+        ]
         bad = draw(st.sampled_from(choices))
         for key in ("clipnorm", "clipvalue", "global_clipnorm"):
             if any(k in bad for k in ("clipnorm", "clipvalue", "global_clipnorm")):
@@ -108,7 +141,7 @@ def optimizers(draw):
 @st.composite
 def configs(draw):
     return {
-        "seed": draw(st.integers(0, 2 ** 31 - 1)),
+        "seed": draw(st.integers(0, 2**31 - 1)),
         "n": draw(st.integers(1, 20)),
         "features": draw(st.integers(1, 10)),
         "outputs": draw(st.integers(1, 5)),
@@ -124,8 +157,11 @@ def configs(draw):
         "epochs": draw(st.integers(1, 2)),
         "shuffle": draw(st.booleans()),
         "validation_split": draw(st.sampled_from([0.0, 0.0, 0.0, 0.25, 0.5])),
-        "bad_data": draw(st.sampled_from([None] * 30 + ["nan_x", "inf_y", "wrong_width", "y_length",
-                                                        "label_range", "strings_x", "y_rank1"])),
+        "bad_data": draw(
+            st.sampled_from(
+                [None] * 30 + ["nan_x", "inf_y", "wrong_width", "y_length", "label_range", "strings_x", "y_rank1"]
+            )
+        ),
         "bad_layer": draw(st.sampled_from([None] * 40 + ["dropout_rate", "dense_units", "activation_name"])),
     }
 
@@ -150,10 +186,17 @@ def make_loss(name):
         return gs.losses.CategoricalCrossentropy(from_logits=True), "onehot", None
     if name == "scce_logits":
         return gs.losses.SparseCategoricalCrossentropy(from_logits=True), "sparse", None
-    kind = {"binary_crossentropy": "binary", "hinge": "binary", "categorical_crossentropy": "onehot",
-            "sparse_categorical_crossentropy": "sparse"}.get(name, "regression")
-    natural = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
-               "sparse_categorical_crossentropy": "softmax"}.get(name)
+    kind = {
+        "binary_crossentropy": "binary",
+        "hinge": "binary",
+        "categorical_crossentropy": "onehot",
+        "sparse_categorical_crossentropy": "sparse",
+    }.get(name, "regression")
+    natural = {
+        "binary_crossentropy": "sigmoid",
+        "categorical_crossentropy": "softmax",
+        "sparse_categorical_crossentropy": "softmax",
+    }.get(name)
     return name, kind, natural
 
 
@@ -272,8 +315,15 @@ def run_config(cfg, directory):
     assert np.isfinite(p0).all()
     assert np.array_equal(p0, model.predict(np.ascontiguousarray(x), verbose=0))
 
-    history = model.fit(x_bad, y_bad, batch_size=cfg["batch_size"], epochs=cfg["epochs"], verbose=0,
-                        shuffle=cfg["shuffle"], validation_split=cfg["validation_split"])
+    history = model.fit(
+        x_bad,
+        y_bad,
+        batch_size=cfg["batch_size"],
+        epochs=cfg["epochs"],
+        verbose=0,
+        shuffle=cfg["shuffle"],
+        validation_split=cfg["validation_split"],
+    )
     assert len(history.history["loss"]) == cfg["epochs"]
     for name in metrics:
         assert len(history.history[name]) == cfg["epochs"]
@@ -341,12 +391,19 @@ def test_random_configurations_never_crash(cfg):
 # ---------------------------------------------------------------------------------------------
 # targeted properties
 # ---------------------------------------------------------------------------------------------
-@given(n=st.integers(1, 20), d=st.integers(1, 10), k=st.integers(1, 5), dtype=st.sampled_from(DTYPES),
-       layout=st.sampled_from(LAYOUTS), seed=st.integers(0, 2 ** 16))
+@given(
+    n=st.integers(1, 20),
+    d=st.integers(1, 10),
+    k=st.integers(1, 5),
+    dtype=st.sampled_from(DTYPES),
+    layout=st.sampled_from(LAYOUTS),
+    seed=st.integers(0, 2**16),
+)
 def test_dtype_and_layout_equal_float32_contiguous(n, d, k, dtype, layout, seed):
     gs.set_seed(seed)
-    model = gs.Sequential([gs.Input((d,)), gs.layers.Dense(6, activation="tanh"),
-                           gs.layers.BatchNormalization(), gs.layers.Dense(k)])
+    model = gs.Sequential(
+        [gs.Input((d,)), gs.layers.Dense(6, activation="tanh"), gs.layers.BatchNormalization(), gs.layers.Dense(k)]
+    )
     values = in_dtype(np.random.default_rng(seed).uniform(-3, 3, size=(n, d)), dtype)
     x = in_layout(values, layout)
     reference = model.predict(np.ascontiguousarray(values, dtype=np.float32), verbose=0)
@@ -364,8 +421,9 @@ def test_arbitrary_arrays_never_crash_predict(data):
     dtype = data.draw(st.sampled_from(["float32", "float64", "int8", "uint64", "bool", "complex64", "<U2", "O"]))
     size = int(np.prod(shape)) if shape else 1
     if dtype in ("float32", "float64"):
-        values = data.draw(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64),
-                                    min_size=size, max_size=size))
+        values = data.draw(
+            st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=size, max_size=size)
+        )
     else:
         values = data.draw(st.lists(st.integers(0, 100), min_size=size, max_size=size))
     with np.errstate(all="ignore"):

@@ -4,6 +4,7 @@ Gradient checks: C++ analytic gradients (model.forward_backward) against central
 the float64 NumPy reference (tests/reference_rnn.py, Keras 3 semantics), rel err < 1e-3; forward
 outputs within 1e-5. With torch (importorskip): LSTM and GRU against nn.LSTM / nn.GRU.
 """
+
 import os
 import sys
 
@@ -11,11 +12,11 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference as ref  # noqa: E402
-import reference_rnn as rnn_ref  # noqa: E402
+import reference as ref
+import reference_rnn as rnn_ref
 
-import gradstep as gs  # noqa: E402
-from gradstep import _core  # noqa: E402
+import gradstep as gs
+from gradstep import _core
 
 GRAD_TOL = 1e-3
 CELLS = {
@@ -37,8 +38,11 @@ def _weights(model, seed):
 def _reference_fn(cell, layer):
     """x, kernel, recurrent_kernel[, bias] -> the reference output of `layer`'s configuration."""
     fn = CELLS[cell][1]
-    kwargs = {"activation": layer.activation, "return_sequences": layer.return_sequences,
-              "go_backwards": layer.go_backwards}
+    kwargs = {
+        "activation": layer.activation,
+        "return_sequences": layer.return_sequences,
+        "go_backwards": layer.go_backwards,
+    }
     if cell != "SimpleRNN":
         kwargs["recurrent_activation"] = layer.recurrent_activation
     return lambda x, kernel, recurrent, bias=None, mask=None: fn(x, kernel, recurrent, bias, mask=mask, **kwargs)
@@ -57,6 +61,7 @@ def _check_gradients(model, x, reference, weights, dx_positions=None):
             args = [x] + list(weights)
             args[position] = value
             return float(np.sum(reference(*args) * dy))
+
         return f
 
     numeric = ref.numeric_grad(loss_of(0), x)
@@ -67,8 +72,11 @@ def _check_gradients(model, x, reference, weights, dx_positions=None):
     for i, (grad, weight) in enumerate(zip(grads, weights)):
         numeric = ref.numeric_grad(loss_of(i + 1), weight)
         assert grad.shape == weight.shape
-        assert ref.rel_err(grad, numeric) < GRAD_TOL, (model.get_config()["layers"][-1]["class_name"], i,
-                                                        ref.rel_err(grad, numeric))
+        assert ref.rel_err(grad, numeric) < GRAD_TOL, (
+            model.get_config()["layers"][-1]["class_name"],
+            i,
+            ref.rel_err(grad, numeric),
+        )
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -142,14 +150,17 @@ def test_bidirectional(merge_mode, return_sequences):
     assert model.output_shape == (None,) + ((5,) if return_sequences else ()) + (6 if merge_mode == "concat" else 3,)
 
     def reference(x, kf, rf, bf, kb, rb, bb):
-        run = _reference_fn("LSTM", layer)
-        return rnn_ref.bidirectional(lambda x, go_backwards, mask: rnn_ref.lstm(
-                                         x, kf, rf, bf, return_sequences=return_sequences, go_backwards=go_backwards,
-                                         mask=mask),
-                                     lambda x, go_backwards, mask: rnn_ref.lstm(
-                                         x, kb, rb, bb, return_sequences=return_sequences, go_backwards=go_backwards,
-                                         mask=mask),
-                                     x, merge_mode=merge_mode, return_sequences=return_sequences)
+        return rnn_ref.bidirectional(
+            lambda x, go_backwards, mask: rnn_ref.lstm(
+                x, kf, rf, bf, return_sequences=return_sequences, go_backwards=go_backwards, mask=mask
+            ),
+            lambda x, go_backwards, mask: rnn_ref.lstm(
+                x, kb, rb, bb, return_sequences=return_sequences, go_backwards=go_backwards, mask=mask
+            ),
+            x,
+            merge_mode=merge_mode,
+            return_sequences=return_sequences,
+        )
 
     _check_gradients(model, _random((2, 5, 2), 6), reference, _weights(model, 50))
 
@@ -165,11 +176,16 @@ def test_bidirectional_masked_returns_zeros_at_padding(cell):
     def reference(x, kf, rf, bf, kb, rb, bb):
         masked, mask = rnn_ref.masking(x)
         return rnn_ref.bidirectional(
-            lambda x, go_backwards, mask: fn(x, kf, rf, bf, return_sequences=True, go_backwards=go_backwards,
-                                             mask=mask),
-            lambda x, go_backwards, mask: fn(x, kb, rb, bb, return_sequences=True, go_backwards=go_backwards,
-                                             mask=mask),
-            masked, return_sequences=True, mask=mask)
+            lambda x, go_backwards, mask: fn(
+                x, kf, rf, bf, return_sequences=True, go_backwards=go_backwards, mask=mask
+            ),
+            lambda x, go_backwards, mask: fn(
+                x, kb, rb, bb, return_sequences=True, go_backwards=go_backwards, mask=mask
+            ),
+            masked,
+            return_sequences=True,
+            mask=mask,
+        )
 
     _check_gradients(model, x, reference, _weights(model, 60), dx_positions=valid)
     assert np.all(model.predict(x, verbose=0)[~valid] == 0.0)
@@ -289,19 +305,25 @@ def test_embedding_takes_integers_only_and_must_come_first():
 
 def test_large_indices_are_not_rounded_through_float32():
     gs.set_seed(0)
-    vocab = 2 ** 24 + 3  # 16777217 is not a float32
+    vocab = 2**24 + 3  # 16777217 is not a float32
     model = gs.Sequential([gs.Input((1,)), gs.layers.Embedding(vocab, 1, embeddings_initializer="zeros")])
     table = model.get_weights()[0]
-    table[2 ** 24 + 1, 0] = 5.0
+    table[2**24 + 1, 0] = 5.0
     model.set_weights([table])
-    assert model.predict(np.array([[2 ** 24 + 1]]), verbose=0)[0, 0, 0] == 5.0
+    assert model.predict(np.array([[2**24 + 1]]), verbose=0)[0, 0, 0] == 5.0
 
 
 # ---------------------------------------------------------------------------------- masks and targets
 def test_embedding_mask_zero_makes_the_loss_ignore_padding():
     gs.set_seed(0)
-    model = gs.Sequential([gs.Input((5,)), gs.layers.Embedding(9, 4, mask_zero=True),
-                           gs.layers.SimpleRNN(3, return_sequences=True), gs.layers.Dense(4, activation="softmax")])
+    model = gs.Sequential(
+        [
+            gs.Input((5,)),
+            gs.layers.Embedding(9, 4, mask_zero=True),
+            gs.layers.SimpleRNN(3, return_sequences=True),
+            gs.layers.Dense(4, activation="softmax"),
+        ]
+    )
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     x = np.array([[3, 4, 5, 0, 0], [1, 2, 3, 4, 5], [7, 0, 0, 0, 0]])
     y = np.random.default_rng(0).integers(0, 4, (3, 5))
@@ -319,8 +341,9 @@ def test_embedding_mask_zero_makes_the_loss_ignore_padding():
 
 def test_per_timestep_sparse_labels_with_sample_and_class_weights():
     gs.set_seed(0)
-    model = gs.Sequential([gs.Input((4, 3)), gs.layers.GRU(5, return_sequences=True),
-                           gs.layers.Dense(3, activation="softmax")])
+    model = gs.Sequential(
+        [gs.Input((4, 3)), gs.layers.GRU(5, return_sequences=True), gs.layers.Dense(3, activation="softmax")]
+    )
     model.compile("sgd", "sparse_categorical_crossentropy")
     rng = np.random.default_rng(1)
     x = _random((6, 4, 3), 2)
@@ -344,8 +367,9 @@ def test_per_timestep_sparse_labels_with_sample_and_class_weights():
 
 def test_one_hot_per_timestep_targets():
     gs.set_seed(0)
-    model = gs.Sequential([gs.Input((4, 3)), gs.layers.LSTM(5, return_sequences=True),
-                           gs.layers.Dense(3, activation="softmax")])
+    model = gs.Sequential(
+        [gs.Input((4, 3)), gs.layers.LSTM(5, return_sequences=True), gs.layers.Dense(3, activation="softmax")]
+    )
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
     y = np.eye(3)[np.random.default_rng(0).integers(0, 3, (8, 4))]
     history = model.fit(_random((8, 4, 3), 1), y, epochs=2, verbose=0, class_weight={1: 2.0})
@@ -355,22 +379,26 @@ def test_one_hot_per_timestep_targets():
 def test_layers_that_cannot_take_a_mask_raise_naming_the_layer():
     with pytest.raises(ValueError, match="'conv'.*does not support masking"):
         gs.Sequential([gs.Input((6,)), gs.layers.Embedding(5, 4, mask_zero=True), gs.layers.Conv1D(2, 3, name="conv")])
-    ok = gs.Sequential([gs.Input((6,)), gs.layers.Embedding(5, 4, mask_zero=True), gs.layers.LSTM(3),
-                        gs.layers.Dense(2)])
+    ok = gs.Sequential(
+        [gs.Input((6,)), gs.layers.Embedding(5, 4, mask_zero=True), gs.layers.LSTM(3), gs.layers.Dense(2)]
+    )
     ok.build()  # the LSTM consumes the mask
 
 
-@pytest.mark.parametrize("make, error, pattern", [
-    (lambda: gs.layers.LSTM(0), ValueError, "units"),
-    (lambda: gs.layers.LSTM(3, activation="gelu"), ValueError, "activation"),
-    (lambda: gs.layers.GRU(3, reset_after=False), NotImplementedError, "reset_after"),
-    (lambda: gs.layers.SimpleRNN(3, return_state=True), NotImplementedError, "return_state"),
-    (lambda: gs.layers.LSTM(3, stateful=True), NotImplementedError, "stateful"),
-    (lambda: gs.layers.LSTM(3, dropout=1.0), ValueError, "dropout"),
-    (lambda: gs.layers.Bidirectional(gs.layers.Dense(3)), TypeError, "recurrent layer"),
-    (lambda: gs.layers.Bidirectional(gs.layers.LSTM(3), merge_mode="max"), ValueError, "merge_mode"),
-    (lambda: gs.layers.Embedding(0, 3), ValueError, "input_dim"),
-])
+@pytest.mark.parametrize(
+    "make, error, pattern",
+    [
+        (lambda: gs.layers.LSTM(0), ValueError, "units"),
+        (lambda: gs.layers.LSTM(3, activation="gelu"), ValueError, "activation"),
+        (lambda: gs.layers.GRU(3, reset_after=False), NotImplementedError, "reset_after"),
+        (lambda: gs.layers.SimpleRNN(3, return_state=True), NotImplementedError, "return_state"),
+        (lambda: gs.layers.LSTM(3, stateful=True), NotImplementedError, "stateful"),
+        (lambda: gs.layers.LSTM(3, dropout=1.0), ValueError, "dropout"),
+        (lambda: gs.layers.Bidirectional(gs.layers.Dense(3)), TypeError, "recurrent layer"),
+        (lambda: gs.layers.Bidirectional(gs.layers.LSTM(3), merge_mode="max"), ValueError, "merge_mode"),
+        (lambda: gs.layers.Embedding(0, 3), ValueError, "input_dim"),
+    ],
+)
 def test_bad_arguments_raise(make, error, pattern):
     with pytest.raises(error, match=pattern):
         make()
@@ -384,13 +412,15 @@ def test_recurrent_input_must_be_a_sequence():
 # ---------------------------------------------------------------------------------- training
 def _sequence_model(seed=0):
     gs.set_seed(seed)
-    model = gs.Sequential([
-        gs.Input((7,)),
-        gs.layers.Embedding(12, 6, mask_zero=True),
-        gs.layers.Bidirectional(gs.layers.LSTM(5, return_sequences=True, dropout=0.2, recurrent_dropout=0.2)),
-        gs.layers.GRU(4, return_sequences=True, recurrent_dropout=0.1),
-        gs.layers.Dense(3, activation="softmax"),
-    ])
+    model = gs.Sequential(
+        [
+            gs.Input((7,)),
+            gs.layers.Embedding(12, 6, mask_zero=True),
+            gs.layers.Bidirectional(gs.layers.LSTM(5, return_sequences=True, dropout=0.2, recurrent_dropout=0.2)),
+            gs.layers.GRU(4, return_sequences=True, recurrent_dropout=0.1),
+            gs.layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.compile(gs.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -486,14 +516,24 @@ def test_recurrent_dropout_trains_and_is_reproducible():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("layers", [
-    lambda: [gs.layers.Masking(mask_value=-1.0), gs.layers.SimpleRNN(4, go_backwards=True, dropout=0.1,
-                                                                       kernel_regularizer="l2")],
-    lambda: [gs.layers.LSTM(3, return_sequences=True, unit_forget_bias=False, recurrent_regularizer="l1"),
-             gs.layers.GRU(2, activation="relu", recurrent_activation="tanh")],
-    lambda: [gs.layers.Bidirectional(gs.layers.GRU(3, return_sequences=True), merge_mode="ave"),
-             gs.layers.Bidirectional(gs.layers.SimpleRNN(2), merge_mode="mul")],
-], ids=["masking-simple_rnn", "lstm-gru", "bidirectional"])
+@pytest.mark.parametrize(
+    "layers",
+    [
+        lambda: [
+            gs.layers.Masking(mask_value=-1.0),
+            gs.layers.SimpleRNN(4, go_backwards=True, dropout=0.1, kernel_regularizer="l2"),
+        ],
+        lambda: [
+            gs.layers.LSTM(3, return_sequences=True, unit_forget_bias=False, recurrent_regularizer="l1"),
+            gs.layers.GRU(2, activation="relu", recurrent_activation="tanh"),
+        ],
+        lambda: [
+            gs.layers.Bidirectional(gs.layers.GRU(3, return_sequences=True), merge_mode="ave"),
+            gs.layers.Bidirectional(gs.layers.SimpleRNN(2), merge_mode="mul"),
+        ],
+    ],
+    ids=["masking-simple_rnn", "lstm-gru", "bidirectional"],
+)
 def test_every_recurrent_layer_survives_save_and_load(layers, tmp_path):
     gs.set_seed(1)
     model = gs.Sequential([gs.Input((5, 3))] + layers() + [gs.layers.Dense(2)])
@@ -513,15 +553,26 @@ def test_every_recurrent_layer_survives_save_and_load(layers, tmp_path):
 
 def test_regularizers_reach_recurrent_weights():
     gs.set_seed(0)
-    model = gs.Sequential([gs.Input((4, 2)), gs.layers.LSTM(3, kernel_regularizer=gs.regularizers.L2(0.5),
-                                                          recurrent_regularizer=gs.regularizers.L1(0.25),
-                                                          bias_regularizer=gs.regularizers.L2(0.125))])
+    model = gs.Sequential(
+        [
+            gs.Input((4, 2)),
+            gs.layers.LSTM(
+                3,
+                kernel_regularizer=gs.regularizers.L2(0.5),
+                recurrent_regularizer=gs.regularizers.L1(0.25),
+                bias_regularizer=gs.regularizers.L2(0.125),
+            ),
+        ]
+    )
     model.compile("sgd", "mse")
     kernel, recurrent, bias = model.get_weights()
     x = _random((3, 4, 2), 5)
     y = model.predict(x, verbose=0)
-    penalty = 0.5 * np.sum(kernel.astype(np.float64) ** 2) + 0.25 * np.sum(np.abs(recurrent)) \
+    penalty = (
+        0.5 * np.sum(kernel.astype(np.float64) ** 2)
+        + 0.25 * np.sum(np.abs(recurrent))
         + 0.125 * np.sum(bias.astype(np.float64) ** 2)
+    )
     assert model.evaluate(x, y, verbose=0) == pytest.approx(penalty, rel=1e-5)
 
 
@@ -546,8 +597,12 @@ def test_gate_activations_are_accurate_on_every_isa(isa, activation):
     gs.set_seed(0)
     values = np.concatenate([np.linspace(-30, 30, 4001), [-1e-6, 1e-6, 0.0, -200.0, 200.0, 0.6249, 0.6251]])
     values = np.resize(values, 16 * (len(values) // 16 + 1)).astype(np.float32)
-    model = gs.Sequential([gs.Input((len(values) // 16, 16)),
-                           gs.layers.SimpleRNN(16, activation=activation, return_sequences=True, use_bias=False)])
+    model = gs.Sequential(
+        [
+            gs.Input((len(values) // 16, 16)),
+            gs.layers.SimpleRNN(16, activation=activation, return_sequences=True, use_bias=False),
+        ]
+    )
     model.set_weights([np.eye(16, dtype=np.float32), np.zeros((16, 16), np.float32)])
     y = model.predict(values.reshape(1, -1, 16), verbose=0).reshape(-1).astype(np.float64)
     x = values.astype(np.float64)

@@ -1,5 +1,6 @@
 """The recurrent examples (examples/sequence_memory.py, digits_rows.py, sequence_tagging.py) meet
 the claims their docstrings make, with their default arguments."""
+
 import importlib.util
 import os
 
@@ -8,8 +9,9 @@ import pytest
 
 # Whole training runs (tens of seconds each): under the sanitizers (GRADSTEP_SANITIZED=1, ~20x
 # slower) they would dominate CI; the layers they use are tested there by tests/test_recurrent.py.
-full_training = pytest.mark.skipif(os.environ.get("GRADSTEP_SANITIZED") == "1",
-                                   reason="a full training run; too slow under ASan/UBSan")
+full_training = pytest.mark.skipif(
+    os.environ.get("GRADSTEP_SANITIZED") == "1", reason="a full training run; too slow under ASan/UBSan"
+)
 
 
 def _example(name):

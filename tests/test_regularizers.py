@@ -46,9 +46,16 @@ REGS = {
     "L2-big": R.L2(0.7),
 }
 CASES = [
-    ("L1", "none"), ("L2", "none"), ("L1L2", "none"),
-    ("none", "L1"), ("none", "L2"), ("none", "L1L2"),
-    ("L1", "L2"), ("L2", "L1"), ("L1L2", "L1L2"), ("L1-big", "L2-big"),
+    ("L1", "none"),
+    ("L2", "none"),
+    ("L1L2", "none"),
+    ("none", "L1"),
+    ("none", "L2"),
+    ("none", "L1L2"),
+    ("L1", "L2"),
+    ("L2", "L1"),
+    ("L1L2", "L1L2"),
+    ("L1-big", "L2-big"),
 ]
 
 
@@ -62,8 +69,9 @@ def _data(seed, n=12, d=5, u=3):
 
 
 def _dense_model(kreg, breg, kernel, bias, lr=0.1):
-    model = gs.Sequential([gs.Input((kernel.shape[0],)),
-                           gs.layers.Dense(kernel.shape[1], kernel_regularizer=kreg, bias_regularizer=breg)])
+    model = gs.Sequential(
+        [gs.Input((kernel.shape[0],)), gs.layers.Dense(kernel.shape[1], kernel_regularizer=kreg, bias_regularizer=breg)]
+    )
     model.set_weights([kernel, bias])
     model.compile(optimizer=gs.optimizers.SGD(learning_rate=lr), loss="mse")
     return model
@@ -116,12 +124,19 @@ def test_two_layer_model_penalties_add_up():
     x = _f32(rng.normal(size=(20, 6)))
     labels = rng.integers(0, 4, size=20)
     gs.set_seed(2)
-    model = gs.Sequential([
-        gs.Input((6,)),
-        gs.layers.Dense(8, activation="tanh", kernel_regularizer=R.L2(0.02), bias_initializer="ones",
-                        bias_regularizer=R.L1(0.03)),
-        gs.layers.Dense(4, activation="softmax", kernel_regularizer=R.L1L2(l1=0.01, l2=0.04)),
-    ])
+    model = gs.Sequential(
+        [
+            gs.Input((6,)),
+            gs.layers.Dense(
+                8,
+                activation="tanh",
+                kernel_regularizer=R.L2(0.02),
+                bias_initializer="ones",
+                bias_regularizer=R.L1(0.03),
+            ),
+            gs.layers.Dense(4, activation="softmax", kernel_regularizer=R.L1L2(l1=0.01, l2=0.04)),
+        ]
+    )
     model.compile(optimizer=gs.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
     k1, b1, k2, b2 = (w.astype(np.float64) for w in model.get_weights())
     h = np.tanh(x @ k1 + b1)
@@ -129,7 +144,7 @@ def test_two_layer_model_penalties_add_up():
     z -= z.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     data_loss = -np.mean(logp[np.arange(20), labels])
-    penalty = 0.02 * np.sum(k1 ** 2) + 0.03 * np.sum(np.abs(b1)) + 0.01 * np.sum(np.abs(k2)) + 0.04 * np.sum(k2 ** 2)
+    penalty = 0.02 * np.sum(k1**2) + 0.03 * np.sum(np.abs(b1)) + 0.01 * np.sum(np.abs(k2)) + 0.04 * np.sum(k2**2)
     assert model.test_on_batch(x, labels) == pytest.approx(data_loss + penalty, rel=1e-5)
     assert model.train_on_batch(x, labels) == pytest.approx(data_loss + penalty, rel=1e-5)
 
@@ -187,8 +202,9 @@ def test_defaults_and_get():
         R.get(3.5)
 
 
-@pytest.mark.parametrize("reg", [R.L1(0.3), R.L2(0.4), R.L1L2(l1=0.1, l2=0.2), R.L1L2()],
-                         ids=["L1", "L2", "L1L2", "L1L2-default"])
+@pytest.mark.parametrize(
+    "reg", [R.L1(0.3), R.L2(0.4), R.L1L2(l1=0.1, l2=0.2), R.L1L2()], ids=["L1", "L2", "L1L2", "L1L2-default"]
+)
 def test_get_config_from_config_serialize(reg):
     cfg = reg.get_config()
     json.dumps(cfg)
@@ -209,13 +225,16 @@ def test_config_keys_keras():
     assert R.L1L2(l1=0.1, l2=0.2).get_config() == {"l1": pytest.approx(0.1), "l2": pytest.approx(0.2)}
 
 
-@pytest.mark.parametrize("make,name", [
-    (lambda: R.L1(-0.1), "l1"),
-    (lambda: R.L2(-1.0), "l2"),
-    (lambda: R.L1L2(l1=-0.01), "l1"),
-    (lambda: R.L1L2(l2=-0.01), "l2"),
-    (lambda: R.L1L2(l1=0.1, l2=-0.5), "l2"),
-])
+@pytest.mark.parametrize(
+    "make,name",
+    [
+        (lambda: R.L1(-0.1), "l1"),
+        (lambda: R.L2(-1.0), "l2"),
+        (lambda: R.L1L2(l1=-0.01), "l1"),
+        (lambda: R.L1L2(l2=-0.01), "l2"),
+        (lambda: R.L1L2(l1=0.1, l2=-0.5), "l2"),
+    ],
+)
 def test_negative_factors_raise(make, name):
     with pytest.raises(ValueError, match=name):
         make()

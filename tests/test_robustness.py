@@ -4,6 +4,7 @@ determinism across thread counts, extreme values, and a memory-leak check.
 None of these tests asserts a duration: where time matters (Ctrl-C) the test counts batches
 instead of seconds.
 """
+
 import gc
 import multiprocessing
 import os
@@ -91,8 +92,10 @@ def test_ctrl_c_interrupts_fit_within_a_batch_and_model_stays_usable():
     # (the batch running in C++ when it came completes; then Python raises KeyboardInterrupt)
     assert model.optimizer.iterations < epochs * steps
     late = callback.batches - callback.batches_at_signal
-    print(f"KeyboardInterrupt {1e3 * (caught_at - callback.sent_at):.1f} ms after SIGINT, {late} batch(es) "
-          f"finished in between, {len(model.history.history['loss'])} epoch(s) kept")
+    print(
+        f"KeyboardInterrupt {1e3 * (caught_at - callback.sent_at):.1f} ms after SIGINT, {late} batch(es) "
+        f"finished in between, {len(model.history.history['loss'])} epoch(s) kept"
+    )
     assert late <= 2, f"{late} batches finished after SIGINT"
     # History keeps the finished epochs
     finished = model.history.history["loss"]
@@ -119,6 +122,7 @@ def _run_threads(targets):
                 fn()
             except BaseException as error:  # pragma: no cover - reported below
                 errors.append(error)
+
         return run
 
     threads = [threading.Thread(target=wrap(fn)) for fn in targets]
@@ -143,9 +147,11 @@ def test_concurrent_predict_equals_serial(with_training):
         def run():
             out = []
             for _ in range(5):
-                out.append((model.predict(x, batch_size=256, verbose=0), model.predict(x[:77], verbose=0),
-                            model(x[:77])))
+                out.append(
+                    (model.predict(x, batch_size=256, verbose=0), model.predict(x[:77], verbose=0), model(x[:77]))
+                )
             results[k] = out
+
         return run
 
     targets = [predictor(k) for k in range(4)]
@@ -157,6 +163,7 @@ def test_concurrent_predict_equals_serial(with_training):
 
         def trainer():
             trained["history"] = other.fit(x, y, batch_size=64, epochs=3, verbose=0)
+
         targets.append(trainer)
     _run_threads(targets)
     assert sorted(results) == [0, 1, 2, 3]
@@ -236,14 +243,23 @@ def _w2_weights(threads, seed=1234):
     x = rng.standard_normal((600, 64)).astype(np.float32)
     y = rng.integers(0, 10, size=600)
     gs.set_seed(seed)
-    model = gs.Sequential([
-        gs.Input((64,)),
-        Dense(128), gs.layers.BatchNormalization(), gs.layers.Activation("relu"), gs.layers.Dropout(0.2),
-        Dense(128), gs.layers.BatchNormalization(), gs.layers.Activation("relu"), gs.layers.Dropout(0.2),
-        Dense(10),
-    ])
-    model.compile(optimizer="adam", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((64,)),
+            Dense(128),
+            gs.layers.BatchNormalization(),
+            gs.layers.Activation("relu"),
+            gs.layers.Dropout(0.2),
+            Dense(128),
+            gs.layers.BatchNormalization(),
+            gs.layers.Activation("relu"),
+            gs.layers.Dropout(0.2),
+            Dense(10),
+        ]
+    )
+    model.compile(
+        optimizer="adam", loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     history = model.fit(x, y, batch_size=50, epochs=3, validation_split=0.1, verbose=0)
     return model.get_weights(), history.history
 
@@ -263,24 +279,29 @@ def test_same_seed_bitwise_identical_for_1_to_4_threads(restore_threads):
     assert not all(np.array_equal(a, b) for a, b in zip(other, reference_weights))
 
 
-_CHILD_WEIGHTS = '''
+_CHILD_WEIGHTS = """
 import sys, numpy as np, gradstep as gs
 sys.path.insert(0, {tests!r})
 from test_robustness import _w2_weights
 print(gs.get_num_threads())
 weights, _ = _w2_weights(gs.get_num_threads())
 np.savez({out!r}, *weights)
-'''
+"""
 
 
-@pytest.mark.parametrize("environment", [
-    {"OMP_NUM_THREADS": "3"},                          # the thread count comes from the environment
-    {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "passive"},  # workers sleep at once: every region wakes one
-    {"OMP_NUM_THREADS": "2", "OMP_DYNAMIC": "true"},  # OpenMP may give a region fewer threads
-], ids=["OMP_NUM_THREADS=3", "no-spinning", "dynamic"])
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"OMP_NUM_THREADS": "3"},  # the thread count comes from the environment
+        {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "passive"},  # workers sleep at once: every region wakes one
+        {"OMP_NUM_THREADS": "2", "OMP_DYNAMIC": "true"},  # OpenMP may give a region fewer threads
+    ],
+    ids=["OMP_NUM_THREADS=3", "no-spinning", "dynamic"],
+)
 def test_thread_environment_variables(environment, tmp_path, restore_threads):
     import subprocess
     import sys
+
     out = tmp_path / "weights.npz"
     code = _CHILD_WEIGHTS.format(tests=os.path.dirname(os.path.abspath(__file__)), out=str(out))
     env = {**os.environ, **environment}
@@ -297,20 +318,23 @@ def test_thread_environment_variables(environment, tmp_path, restore_threads):
 # ---------------------------------------------------------------------------------------------
 # Extreme values
 # ---------------------------------------------------------------------------------------------
-EXTREME_LOGITS = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, -1e4], [1e4, 1e4, -1e4], [-1e4, -1e4, -1e4]],
-                          dtype=np.float32)
+EXTREME_LOGITS = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, -1e4], [1e4, 1e4, -1e4], [-1e4, -1e4, -1e4]], dtype=np.float32)
 
 
-@pytest.mark.parametrize("loss", [
-    gs.losses.CategoricalCrossentropy(from_logits=True),
-    gs.losses.SparseCategoricalCrossentropy(from_logits=True),
-    gs.losses.BinaryCrossentropy(from_logits=True),
-    gs.losses.CategoricalCrossentropy(),
-    gs.losses.BinaryCrossentropy(),
-    gs.losses.MeanSquaredError(),
-    gs.losses.Huber(),
-    gs.losses.Hinge(),
-], ids=lambda loss: f"{type(loss).__name__}{'_logits' if getattr(loss, 'from_logits', False) else ''}")
+@pytest.mark.parametrize(
+    "loss",
+    [
+        gs.losses.CategoricalCrossentropy(from_logits=True),
+        gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+        gs.losses.BinaryCrossentropy(from_logits=True),
+        gs.losses.CategoricalCrossentropy(),
+        gs.losses.BinaryCrossentropy(),
+        gs.losses.MeanSquaredError(),
+        gs.losses.Huber(),
+        gs.losses.Hinge(),
+    ],
+    ids=lambda loss: f"{type(loss).__name__}{'_logits' if getattr(loss, 'from_logits', False) else ''}",
+)
 def test_extreme_logits_give_finite_loss_and_gradient(loss):
     if isinstance(loss, gs.losses.SparseCategoricalCrossentropy):
         y_true = np.array([1, 0, 2, 1], dtype=np.int64)  # mostly the "wrong" class
@@ -342,12 +366,15 @@ def test_bce_with_probability_zero_or_one_is_finite(p):
         assert value < 20.0  # clipped at 1e-7 like Keras: -log(1e-7) ~ 16.1
 
 
-@pytest.mark.parametrize("activation,loss", [
-    ("softmax", "categorical_crossentropy"),          # fused softmax + cross-entropy
-    (None, gs.losses.CategoricalCrossentropy(from_logits=True)),
-    ("sigmoid", "binary_crossentropy"),
-    (None, gs.losses.BinaryCrossentropy(from_logits=True)),
-])
+@pytest.mark.parametrize(
+    "activation,loss",
+    [
+        ("softmax", "categorical_crossentropy"),  # fused softmax + cross-entropy
+        (None, gs.losses.CategoricalCrossentropy(from_logits=True)),
+        ("sigmoid", "binary_crossentropy"),
+        (None, gs.losses.BinaryCrossentropy(from_logits=True)),
+    ],
+)
 def test_training_on_extreme_logits_stays_finite(activation, loss):
     model = gs.Sequential([gs.Input((3,)), Dense(3, activation=activation)])
     model.compile(optimizer="sgd", loss=loss)
@@ -364,8 +391,14 @@ def test_training_on_extreme_logits_stays_finite(activation, loss):
 
 def _exploding_model():
     init = gs.initializers.Constant(1e5)
-    model = gs.Sequential([gs.Input((100,)), Dense(100, kernel_initializer=init),
-                           Dense(100, kernel_initializer=init), Dense(1, kernel_initializer=init)])
+    model = gs.Sequential(
+        [
+            gs.Input((100,)),
+            Dense(100, kernel_initializer=init),
+            Dense(100, kernel_initializer=init),
+            Dense(1, kernel_initializer=init),
+        ]
+    )
     model.compile(optimizer="sgd", loss="mse")
     return model
 
@@ -385,8 +418,7 @@ def test_terminate_on_nan_raise_error():
     x = np.ones((64, 100), np.float32)
     y = np.zeros((64, 1), np.float32)
     with pytest.raises(RuntimeError, match=r"(?i)nan|inf"):
-        model.fit(x, y, batch_size=8, epochs=3, callbacks=[gs.callbacks.TerminateOnNaN(raise_error=True)],
-                  verbose=0)
+        model.fit(x, y, batch_size=8, epochs=3, callbacks=[gs.callbacks.TerminateOnNaN(raise_error=True)], verbose=0)
     assert model.optimizer.iterations == 1
     assert model.stop_training
 
@@ -403,10 +435,16 @@ def _rss_bytes():
 
 
 def _cycle(x, y, path, i):
-    model = gs.Sequential([gs.Input((8,)), Dense(16, activation="relu"), gs.layers.BatchNormalization(),
-                           gs.layers.Dropout(0.1), Dense(3, activation="softmax")])
-    model.compile(optimizer=("adam", "sgd", "rmsprop")[i % 3], loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((8,)),
+            Dense(16, activation="relu"),
+            gs.layers.BatchNormalization(),
+            gs.layers.Dropout(0.1),
+            Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer=("adam", "sgd", "rmsprop")[i % 3], loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
     model.predict(x, verbose=0)
     model.save(path)
@@ -415,8 +453,9 @@ def _cycle(x, y, path, i):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc/self/status (Linux)")
-@pytest.mark.skipif(os.environ.get("GRADSTEP_SANITIZED") == "1",
-                    reason="ASan's quarantine and shadow memory make RSS meaningless")
+@pytest.mark.skipif(
+    os.environ.get("GRADSTEP_SANITIZED") == "1", reason="ASan's quarantine and shadow memory make RSS meaningless"
+)
 def test_no_memory_growth_over_1000_fit_predict_save_load_cycles():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((16, 8)).astype(np.float32)
@@ -431,8 +470,8 @@ def test_no_memory_growth_over_1000_fit_predict_save_load_cycles():
             _cycle(x, y, path, i)
         gc.collect()
         growth = _rss_bytes() - start
-    print(f"RSS growth over 1000 cycles: {growth / 2 ** 20:.2f} MiB")
-    assert growth < 5 * 2 ** 20, f"RSS grew by {growth / 2 ** 20:.2f} MiB over 1000 cycles"
+    print(f"RSS growth over 1000 cycles: {growth / 2**20:.2f} MiB")
+    assert growth < 5 * 2**20, f"RSS grew by {growth / 2**20:.2f} MiB over 1000 cycles"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,6 +479,7 @@ def test_no_memory_growth_over_1000_fit_predict_save_load_cycles():
 # ---------------------------------------------------------------------------------------------
 def test_error_in_a_workers_share_reaches_the_caller_and_the_pool_keeps_working(restore_threads):
     from gradstep import _core
+
     gs.set_num_threads(2)
     rng = np.random.default_rng(5)
     logits = rng.standard_normal((4096, 10)).astype(np.float32)

@@ -1,6 +1,7 @@
 """fit/evaluate/train_on_batch with sample_weight and class_weight (Keras semantics: the batch
 loss is sum(w_i * loss_i) / N, weights multiply per sample; class_weight maps a sample's class
 to its weight)."""
+
 import numpy as np
 import pytest
 
@@ -60,8 +61,15 @@ def test_class_weight_equals_sample_weight_from_labels():
     a = _model()
     a.fit(x, y, batch_size=8, epochs=2, verbose=0, class_weight=class_weight, shuffle=True)
     b = _model()
-    b.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=True,
-          sample_weight=np.array([class_weight[int(c)] for c in y], np.float32))
+    b.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        verbose=0,
+        shuffle=True,
+        sample_weight=np.array([class_weight[int(c)] for c in y], np.float32),
+    )
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(wa, wb)
 
@@ -81,10 +89,13 @@ def test_class_weight_with_one_hot_targets():
         np.testing.assert_array_equal(wa, wb)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.ones(5, np.float32), r"sample_weight.*\(12,\).*\(5,\)"),
-    (np.ones((12, 2), np.float32), r"sample_weight.*\(12,\).*\(12, 2\)"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.ones(5, np.float32), r"sample_weight.*\(12,\).*\(5,\)"),
+        (np.ones((12, 2), np.float32), r"sample_weight.*\(12,\).*\(12, 2\)"),
+    ],
+)
 def test_sample_weight_shape_errors(bad, message):
     model = _model()
     x, y = _data()

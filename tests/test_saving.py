@@ -1,5 +1,6 @@
 """Saving and loading (.gstep): round trips, exact resumption of training, validation of damaged
 files (every truncation, every byte bit-flipped), atomic writes and permissions."""
+
 import hashlib
 import io
 import json
@@ -30,8 +31,10 @@ def _data(n=40, features=5, classes=3, seed=0):
 
 def _mlp(hidden="relu", output="softmax", seed=0, features=5, classes=3):
     gs.set_seed(seed)
-    model = gs.Sequential([gs.Input((features,)), gs.layers.Dense(8, activation=hidden),
-                           gs.layers.Dense(classes, activation=output)], name="mlp")
+    model = gs.Sequential(
+        [gs.Input((features,)), gs.layers.Dense(8, activation=hidden), gs.layers.Dense(classes, activation=output)],
+        name="mlp",
+    )
     model.build()
     return model
 
@@ -69,8 +72,13 @@ def _craft(path, members, mutate_manifest=None, kind="model", checksum=True, man
     """Write a zip with a manifest (after `mutate_manifest`) and `members`, with a valid archive
     checksum, so that the loader's deeper checks are reached."""
     listed = members if manifest_members is None else manifest_members
-    manifest = {"magic": "gradstep", "format_version": 1, "gradstep_version": gs.__version__, "kind": kind,
-                "members": [{"name": n, "size": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in listed]}
+    manifest = {
+        "magic": "gradstep",
+        "format_version": 1,
+        "gradstep_version": gs.__version__,
+        "kind": kind,
+        "members": [{"name": n, "size": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in listed],
+    }
     if mutate_manifest is not None:
         mutate_manifest(manifest)
     buffer = io.BytesIO()
@@ -133,8 +141,15 @@ def test_round_trip_predictions_identical(tmp_path, hidden, output):
 
 def test_round_trip_bn_dropout(tmp_path):
     gs.set_seed(3)
-    model = gs.Sequential([gs.Input((5,)), gs.layers.Dense(16, activation="relu"), gs.layers.BatchNormalization(),
-                           gs.layers.Dropout(0.3), gs.layers.Dense(3, activation="softmax")])
+    model = gs.Sequential(
+        [
+            gs.Input((5,)),
+            gs.layers.Dense(16, activation="relu"),
+            gs.layers.BatchNormalization(),
+            gs.layers.Dropout(0.3),
+            gs.layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = _data(64)
     model.fit(x, y, batch_size=16, epochs=2, verbose=0)
@@ -168,14 +183,18 @@ def _resume_check(tmp_path, build, optimizer_factory, loss="sparse_categorical_c
         assert np.array_equal(core_a.get_slot(k), core_b.get_slot(k))
 
 
-@pytest.mark.parametrize("optimizer_factory", [
-    lambda: gs.optimizers.Adam(learning_rate=0.01),
-    lambda: gs.optimizers.Adam(learning_rate=0.01, amsgrad=True, clipnorm=1.0),
-    lambda: gs.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
-    lambda: gs.optimizers.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
-    lambda: gs.optimizers.AdamW(learning_rate=0.01, weight_decay=0.01),
-    lambda: gs.optimizers.Adagrad(learning_rate=0.05),
-], ids=["adam", "adam-amsgrad-clip", "sgd-nesterov", "rmsprop-centered", "adamw", "adagrad"])
+@pytest.mark.parametrize(
+    "optimizer_factory",
+    [
+        lambda: gs.optimizers.Adam(learning_rate=0.01),
+        lambda: gs.optimizers.Adam(learning_rate=0.01, amsgrad=True, clipnorm=1.0),
+        lambda: gs.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+        lambda: gs.optimizers.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+        lambda: gs.optimizers.AdamW(learning_rate=0.01, weight_decay=0.01),
+        lambda: gs.optimizers.Adagrad(learning_rate=0.05),
+    ],
+    ids=["adam", "adam-amsgrad-clip", "sgd-nesterov", "rmsprop-centered", "adamw", "adagrad"],
+)
 def test_resume_training_bitwise(tmp_path, optimizer_factory):
     _resume_check(tmp_path, lambda: _mlp("tanh", "softmax", seed=11), optimizer_factory)
 
@@ -184,9 +203,15 @@ def test_resume_training_bitwise_bn_dropout(tmp_path):
 
     def build():
         gs.set_seed(5)
-        return gs.Sequential([gs.Input((5,)), gs.layers.Dense(16, activation="relu"),
-                              gs.layers.BatchNormalization(), gs.layers.Dropout(0.25),
-                              gs.layers.Dense(3, activation="softmax")])
+        return gs.Sequential(
+            [
+                gs.Input((5,)),
+                gs.layers.Dense(16, activation="relu"),
+                gs.layers.BatchNormalization(),
+                gs.layers.Dropout(0.25),
+                gs.layers.Dense(3, activation="softmax"),
+            ]
+        )
 
     _resume_check(tmp_path, build, lambda: gs.optimizers.Adam(learning_rate=0.01))
 
@@ -195,12 +220,19 @@ def test_resume_training_bitwise_schedule_and_regularizers(tmp_path):
 
     def build():
         gs.set_seed(8)
-        return gs.Sequential([gs.Input((5,)), gs.layers.Dense(8, activation="relu",
-                                                              kernel_regularizer=gs.regularizers.L2(0.01)),
-                              gs.layers.Dense(3, activation="softmax", bias_regularizer=gs.regularizers.L1(0.01))])
+        return gs.Sequential(
+            [
+                gs.Input((5,)),
+                gs.layers.Dense(8, activation="relu", kernel_regularizer=gs.regularizers.L2(0.01)),
+                gs.layers.Dense(3, activation="softmax", bias_regularizer=gs.regularizers.L1(0.01)),
+            ]
+        )
 
-    _resume_check(tmp_path, build, lambda: gs.optimizers.SGD(
-        learning_rate=gs.optimizers.schedules.CosineDecay(0.1, decay_steps=10), momentum=0.9))
+    _resume_check(
+        tmp_path,
+        build,
+        lambda: gs.optimizers.SGD(learning_rate=gs.optimizers.schedules.CosineDecay(0.1, decay_steps=10), momentum=0.9),
+    )
 
 
 def test_custom_layer_class(tmp_path):
@@ -219,9 +251,13 @@ def test_custom_layer_class(tmp_path):
 
 def test_optimizer_config_and_state_restored(tmp_path):
     model = _mlp()
-    model.compile(optimizer=gs.optimizers.RMSprop(learning_rate=0.003, rho=0.8, momentum=0.3, centered=True,
-                                                  global_clipnorm=2.0, name="my_rms"),
-                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=False), metrics=["accuracy"])
+    model.compile(
+        optimizer=gs.optimizers.RMSprop(
+            learning_rate=0.003, rho=0.8, momentum=0.3, centered=True, global_clipnorm=2.0, name="my_rms"
+        ),
+        loss=gs.losses.SparseCategoricalCrossentropy(from_logits=False),
+        metrics=["accuracy"],
+    )
     x, y = _data()
     model.fit(x, y, batch_size=7, epochs=2, verbose=0)
     model.save(tmp_path / "m.gstep")
@@ -361,8 +397,12 @@ def test_newer_format_version(tmp_path):
     _, path = _trained_file(tmp_path)
     members = _members(path)
     for checksum in (True, False):
-        _craft(path, members, mutate_manifest=lambda m: m.update(format_version=2, gradstep_version="9.0"),
-               checksum=checksum)
+        _craft(
+            path,
+            members,
+            mutate_manifest=lambda m: m.update(format_version=2, gradstep_version="9.0"),
+            checksum=checksum,
+        )
         message = str(_expect_value_error(path))
         assert "newer gradstep" in message and "format version 2" in message and "reads up to 1" in message
     for bad in (0, -1, "1", 1.0, None, True):
@@ -409,20 +449,22 @@ def test_damaged_members_with_valid_checksum(tmp_path):
     assert "slot" in str(_expect_value_error(bad))
 
     config = json.loads(dict(members)["config.json"])
-    for mutate in (lambda c: c["model"]["config"]["layers"][0].update(class_name="Conv9D"),
-                   lambda c: c["model"]["config"]["layers"][0]["config"].update(units=-3),
-                   lambda c: c["model"]["config"]["layers"][0]["config"].update(bogus=1),
-                   lambda c: c["model"]["config"]["layers"].append(7),
-                   lambda c: c["model"].update(class_name="Functional"),
-                   lambda c: c["model"]["config"].update(input_shape=[0]),
-                   lambda c: c.update(seed=-1),
-                   lambda c: c.update(seed="x"),
-                   lambda c: c.update(built="yes"),
-                   lambda c: c["compile_config"].update(optimizer={"class_name": "Nadam", "config": {}}),
-                   lambda c: c["compile_config"].update(loss=None),
-                   lambda c: c["compile_config"].update(metrics=["no_such_metric"]),
-                   lambda c: c.pop("compile_config"),
-                   lambda c: c.clear()):
+    for mutate in (
+        lambda c: c["model"]["config"]["layers"][0].update(class_name="Conv9D"),
+        lambda c: c["model"]["config"]["layers"][0]["config"].update(units=-3),
+        lambda c: c["model"]["config"]["layers"][0]["config"].update(bogus=1),
+        lambda c: c["model"]["config"]["layers"].append(7),
+        lambda c: c["model"].update(class_name="Functional"),
+        lambda c: c["model"]["config"].update(input_shape=[0]),
+        lambda c: c.update(seed=-1),
+        lambda c: c.update(seed="x"),
+        lambda c: c.update(built="yes"),
+        lambda c: c["compile_config"].update(optimizer={"class_name": "Nadam", "config": {}}),
+        lambda c: c["compile_config"].update(loss=None),
+        lambda c: c["compile_config"].update(metrics=["no_such_metric"]),
+        lambda c: c.pop("compile_config"),
+        lambda c: c.clear(),
+    ):
         changed = json.loads(json.dumps(config))
         mutate(changed)
         _craft(bad, _replace(members, "config.json", json.dumps(changed).encode()))
@@ -431,9 +473,13 @@ def test_damaged_members_with_valid_checksum(tmp_path):
         _craft(bad, _replace(members, "config.json", text))
         _expect_value_error(bad)
     state = json.loads(dict(members)["optimizer/state.json"])
-    for mutate in (lambda s: s.update(iterations=-1), lambda s: s.update(iterations=1.5),
-                   lambda s: s.update(slot_names=["velocity", "momentum"]), lambda s: s.update(num_params=3),
-                   lambda s: s.clear()):
+    for mutate in (
+        lambda s: s.update(iterations=-1),
+        lambda s: s.update(iterations=1.5),
+        lambda s: s.update(slot_names=["velocity", "momentum"]),
+        lambda s: s.update(num_params=3),
+        lambda s: s.clear(),
+    ):
         changed = dict(state)
         mutate(changed)
         _craft(bad, _replace(members, "optimizer/state.json", json.dumps(changed).encode()))
@@ -469,9 +515,11 @@ def test_write_failure_at_every_offset(tmp_path, monkeypatch):
     new_data = saving._build_archive("model", saving._model_members(model))
     real_write_all = saving._write_all
     for limit in range(len(new_data)):
+
         def partial(file, data, limit=limit):
             real_write_all(file, data[:limit])
             raise OSError("killed (simulated)")
+
         monkeypatch.setattr(saving, "_write_all", partial)
         with pytest.raises(OSError):
             if limit % 101 == 0:

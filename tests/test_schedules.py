@@ -9,8 +9,8 @@
   through opt.apply (trajectory vs a float64 reference) and through model.fit / train_on_batch;
   a float cannot be assigned to an optimizer created with a schedule (TypeError, as Keras).
 """
+
 import json
-import math
 
 import numpy as np
 import pytest
@@ -25,6 +25,7 @@ STEPS = [0, 1, 3, 7, 10, 11, 15, 20, 25, 30, 47, 100]  # decay_steps is 10 below
 # ---------------------------------------------------------------------------------------------
 # Independent float64 references (NumPy, vectorised over steps; written from the formulas)
 # ---------------------------------------------------------------------------------------------
+
 
 def ref_exponential(t, lr0, ds, rate, staircase):
     p = np.asarray(t, np.float64) / ds
@@ -75,7 +76,7 @@ def ref_restarts(t, lr0, first, t_mul, m_mul, alpha):
             length *= t_mul
             i += 1
         frac = (step - start) / length
-        out.append(lr0 * ((1 - alpha) * 0.5 * m_mul ** i * (1 + np.cos(np.pi * frac)) + alpha))
+        out.append(lr0 * ((1 - alpha) * 0.5 * m_mul**i * (1 + np.cos(np.pi * frac)) + alpha))
     return np.array(out)
 
 
@@ -93,6 +94,7 @@ def values(schedule, steps=STEPS):
 # Formulas
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("staircase", [False, True])
 def test_exponential_decay(staircase):
     sch = S.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5, staircase=staircase)
@@ -101,7 +103,7 @@ def test_exponential_decay(staircase):
     assert sch(0) == pytest.approx(0.1)
     assert sch(10) == pytest.approx(0.05)
     assert sch(20) == pytest.approx(0.025)
-    assert sch(15) == pytest.approx(0.05 if staircase else 0.1 * 0.5 ** 1.5)
+    assert sch(15) == pytest.approx(0.05 if staircase else 0.1 * 0.5**1.5)
 
 
 @pytest.mark.parametrize("staircase", [False, True])
@@ -130,7 +132,7 @@ def test_polynomial_decay(cycle, power):
     assert sch(0) == pytest.approx(0.1)
     assert sch(10) == pytest.approx(0.01)  # the end rate at decay_steps, cycle or not
     if cycle:  # restart: step 15 lies in the horizon 20, 1 - 15/20 = 0.25
-        assert sch(15) == pytest.approx(0.09 * 0.25 ** power + 0.01)
+        assert sch(15) == pytest.approx(0.09 * 0.25**power + 0.01)
     else:
         assert sch(15) == pytest.approx(0.01) and sch(1000) == pytest.approx(0.01)
 
@@ -170,13 +172,15 @@ def test_cosine_decay_warmup_target_without_warmup_steps():
     assert sch(5) == pytest.approx(0.05)
 
 
-@pytest.mark.parametrize("t_mul,m_mul,alpha", [(2.0, 1.0, 0.0), (2.0, 0.5, 0.1), (1.0, 0.8, 0.0),
-                                               (1.5, 0.9, 0.05), (3.0, 1.0, 0.0)])
+@pytest.mark.parametrize(
+    "t_mul,m_mul,alpha", [(2.0, 1.0, 0.0), (2.0, 0.5, 0.1), (1.0, 0.8, 0.0), (1.5, 0.9, 0.05), (3.0, 1.0, 0.0)]
+)
 def test_cosine_decay_restarts(t_mul, m_mul, alpha):
     sch = S.CosineDecayRestarts(0.1, first_decay_steps=10, t_mul=t_mul, m_mul=m_mul, alpha=alpha)
     steps = list(range(0, 160)) + [1000, 12345]
-    np.testing.assert_allclose(values(sch, steps), ref_restarts(steps, 0.1, 10, t_mul, m_mul, alpha),
-                               rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        values(sch, steps), ref_restarts(steps, 0.1, 10, t_mul, m_mul, alpha), rtol=1e-10, atol=1e-15
+    )
 
 
 def test_cosine_decay_restarts_golden():
@@ -239,13 +243,36 @@ def test_config_round_trip(schedule):
 
 def test_keras_config_keys():
     assert set(S.ExponentialDecay(0.1, 10, 0.5).get_config()) == {
-        "initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name"}
+        "initial_learning_rate",
+        "decay_steps",
+        "decay_rate",
+        "staircase",
+        "name",
+    }
     assert set(S.CosineDecay(0.1, 10).get_config()) == {
-        "initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target", "warmup_steps"}
+        "initial_learning_rate",
+        "decay_steps",
+        "alpha",
+        "name",
+        "warmup_target",
+        "warmup_steps",
+    }
     assert set(S.CosineDecayRestarts(0.1, 10).get_config()) == {
-        "initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha", "name"}
+        "initial_learning_rate",
+        "first_decay_steps",
+        "t_mul",
+        "m_mul",
+        "alpha",
+        "name",
+    }
     assert set(S.PolynomialDecay(0.1, 10).get_config()) == {
-        "initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle", "name"}
+        "initial_learning_rate",
+        "decay_steps",
+        "end_learning_rate",
+        "power",
+        "cycle",
+        "name",
+    }
     assert S.PiecewiseConstantDecay([1], [1.0, 0.5]).get_config()["name"] == "PiecewiseConstant"
     assert S.CosineDecayRestarts(0.1, 10).get_config()["name"] == "SGDRDecay"
 
@@ -281,48 +308,55 @@ def test_custom_schedule_and_deserialize_errors():
 # Validation
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make,name", [
-    (lambda: S.ExponentialDecay(0.1, 0, 0.5), "decay_steps"),
-    (lambda: S.ExponentialDecay(0.1, -5, 0.5), "decay_steps"),
-    (lambda: S.ExponentialDecay(-0.1, 10, 0.5), "initial_learning_rate"),
-    (lambda: S.ExponentialDecay(0.1, 10, -0.5), "decay_rate"),
-    (lambda: S.ExponentialDecay(float("nan"), 10, 0.5), "initial_learning_rate"),
-    (lambda: S.InverseTimeDecay(0.1, 0, 0.5), "decay_steps"),
-    (lambda: S.InverseTimeDecay(0.1, 10, -1.0), "decay_rate"),
-    (lambda: S.PolynomialDecay(0.1, 0), "decay_steps"),
-    (lambda: S.PolynomialDecay(0.1, 10, end_learning_rate=-1.0), "end_learning_rate"),
-    (lambda: S.PolynomialDecay(0.1, 10, power=-1.0), "power"),
-    (lambda: S.CosineDecay(0.1, 0), "decay_steps"),
-    (lambda: S.CosineDecay(0.1, 10, alpha=1.5), "alpha"),
-    (lambda: S.CosineDecay(0.1, 10, alpha=-0.1), "alpha"),
-    (lambda: S.CosineDecay(0.1, 10, warmup_target=-1.0, warmup_steps=5), "warmup_target"),
-    (lambda: S.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1), "warmup_steps"),
-    (lambda: S.CosineDecayRestarts(0.1, 0), "first_decay_steps"),
-    (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=0.5), "t_mul"),
-    (lambda: S.CosineDecayRestarts(0.1, 10, m_mul=-1.0), "m_mul"),
-    (lambda: S.CosineDecayRestarts(0.1, 10, alpha=2.0), "alpha"),
-    (lambda: S.StepDecay(0.1, 0.5, 0), "step_size"),
-    (lambda: S.StepDecay(0.1, -0.5, 10), "drop_rate"),
-    (lambda: S.PiecewiseConstantDecay([10, 20], [1.0, 0.5]), "values"),
-    (lambda: S.PiecewiseConstantDecay([10], [1.0, 0.5, 0.1]), "values"),
-    (lambda: S.PiecewiseConstantDecay([20, 10], [1.0, 0.5, 0.1]), "strictly increasing"),
-    (lambda: S.PiecewiseConstantDecay([10, 10], [1.0, 0.5, 0.1]), "strictly increasing"),
-    (lambda: S.PiecewiseConstantDecay([10], [1.0, -0.5]), r"values\[1\]"),
-])
+
+@pytest.mark.parametrize(
+    "make,name",
+    [
+        (lambda: S.ExponentialDecay(0.1, 0, 0.5), "decay_steps"),
+        (lambda: S.ExponentialDecay(0.1, -5, 0.5), "decay_steps"),
+        (lambda: S.ExponentialDecay(-0.1, 10, 0.5), "initial_learning_rate"),
+        (lambda: S.ExponentialDecay(0.1, 10, -0.5), "decay_rate"),
+        (lambda: S.ExponentialDecay(float("nan"), 10, 0.5), "initial_learning_rate"),
+        (lambda: S.InverseTimeDecay(0.1, 0, 0.5), "decay_steps"),
+        (lambda: S.InverseTimeDecay(0.1, 10, -1.0), "decay_rate"),
+        (lambda: S.PolynomialDecay(0.1, 0), "decay_steps"),
+        (lambda: S.PolynomialDecay(0.1, 10, end_learning_rate=-1.0), "end_learning_rate"),
+        (lambda: S.PolynomialDecay(0.1, 10, power=-1.0), "power"),
+        (lambda: S.CosineDecay(0.1, 0), "decay_steps"),
+        (lambda: S.CosineDecay(0.1, 10, alpha=1.5), "alpha"),
+        (lambda: S.CosineDecay(0.1, 10, alpha=-0.1), "alpha"),
+        (lambda: S.CosineDecay(0.1, 10, warmup_target=-1.0, warmup_steps=5), "warmup_target"),
+        (lambda: S.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1), "warmup_steps"),
+        (lambda: S.CosineDecayRestarts(0.1, 0), "first_decay_steps"),
+        (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=0.5), "t_mul"),
+        (lambda: S.CosineDecayRestarts(0.1, 10, m_mul=-1.0), "m_mul"),
+        (lambda: S.CosineDecayRestarts(0.1, 10, alpha=2.0), "alpha"),
+        (lambda: S.StepDecay(0.1, 0.5, 0), "step_size"),
+        (lambda: S.StepDecay(0.1, -0.5, 10), "drop_rate"),
+        (lambda: S.PiecewiseConstantDecay([10, 20], [1.0, 0.5]), "values"),
+        (lambda: S.PiecewiseConstantDecay([10], [1.0, 0.5, 0.1]), "values"),
+        (lambda: S.PiecewiseConstantDecay([20, 10], [1.0, 0.5, 0.1]), "strictly increasing"),
+        (lambda: S.PiecewiseConstantDecay([10, 10], [1.0, 0.5, 0.1]), "strictly increasing"),
+        (lambda: S.PiecewiseConstantDecay([10], [1.0, -0.5]), r"values\[1\]"),
+    ],
+)
 def test_invalid_arguments_raise_value_error(make, name):
     with pytest.raises(ValueError, match=name):
         make()
 
 
-@pytest.mark.parametrize("make,name", [
-    (lambda: S.ExponentialDecay("0.1", 10, 0.5), "initial_learning_rate"),
-    (lambda: S.ExponentialDecay(0.1, None, 0.5), "decay_steps"),
-    (lambda: S.ExponentialDecay(0.1, 10, 0.5, staircase="yes"), "staircase"),
-    (lambda: S.PolynomialDecay(0.1, 10, cycle=1), "cycle"),
-    (lambda: S.PiecewiseConstantDecay(10, [1.0]), "boundaries"),
-    (lambda: S.PiecewiseConstantDecay([10], ["a", 0.5]), r"values\[0\]"),
-    (lambda: S.CosineDecay(0.1, 10, name=3), "name"),
-])
+@pytest.mark.parametrize(
+    "make,name",
+    [
+        (lambda: S.ExponentialDecay("0.1", 10, 0.5), "initial_learning_rate"),
+        (lambda: S.ExponentialDecay(0.1, None, 0.5), "decay_steps"),
+        (lambda: S.ExponentialDecay(0.1, 10, 0.5, staircase="yes"), "staircase"),
+        (lambda: S.PolynomialDecay(0.1, 10, cycle=1), "cycle"),
+        (lambda: S.PiecewiseConstantDecay(10, [1.0]), "boundaries"),
+        (lambda: S.PiecewiseConstantDecay([10], ["a", 0.5]), r"values\[0\]"),
+        (lambda: S.CosineDecay(0.1, 10, name=3), "name"),
+    ],
+)
 def test_invalid_argument_types_raise_type_error(make, name):
     with pytest.raises(TypeError, match=name):
         make()
@@ -339,6 +373,7 @@ def test_invalid_step():
 # ---------------------------------------------------------------------------------------------
 # Optimizer integration
 # ---------------------------------------------------------------------------------------------
+
 
 def test_sgd_apply_follows_schedule_trajectory():
     sch = S.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
@@ -470,7 +505,7 @@ def test_fit_with_schedule_equals_manual_rate_per_step():
     for t in range(8):
         start = (t % 4) * 10
         manual.optimizer.learning_rate = sch(t)
-        manual.train_on_batch(x[start:start + 10], y[start:start + 10])
+        manual.train_on_batch(x[start : start + 10], y[start : start + 10])
     for a, b in zip(scheduled.get_weights(), manual.get_weights()):
         np.testing.assert_array_equal(a, b)
 

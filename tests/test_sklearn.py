@@ -1,4 +1,5 @@
 """gradstep.sklearn: scikit-learn's estimator checks, Pipeline and GridSearchCV, pickling."""
+
 import pickle
 
 import numpy as np
@@ -17,8 +18,9 @@ from gradstep.sklearn import GradstepClassifier, GradstepRegressor  # noqa: E402
 
 # Checks that mini-batch training cannot pass, with the reason (the module docstring repeats it).
 WAIVED = {
-    "check_sample_weight_equivalence_on_dense_data":
-        "mini-batch training on a sample weighted 2 differs from training on it twice (other batches)",
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batch training on a sample weighted 2 differs from training on it twice (other batches)"
+    ),
     "check_sample_weight_equivalence_on_sparse_data": "sparse input is refused (as documented)",
 }
 
@@ -27,8 +29,10 @@ def _expected_failed_checks(estimator):
     return WAIVED
 
 
-@parametrize_with_checks([GradstepClassifier(epochs=30, random_state=0), GradstepRegressor(epochs=30, random_state=0)],
-                         expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(
+    [GradstepClassifier(epochs=30, random_state=0), GradstepRegressor(epochs=30, random_state=0)],
+    expected_failed_checks=_expected_failed_checks,
+)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -41,11 +45,16 @@ def _digits():
 def test_pipeline_and_grid_search_on_digits():
     x_train, x_test, y_train, y_test = _digits()
     pipeline = make_pipeline(StandardScaler(), GradstepClassifier(epochs=20, random_state=0))
-    search = GridSearchCV(pipeline, {"gradstepclassifier__hidden_layer_sizes": [(16,), (64,)],
-                                     "gradstepclassifier__learning_rate": [1e-3, 3e-3]}, cv=3)
+    search = GridSearchCV(
+        pipeline,
+        {"gradstepclassifier__hidden_layer_sizes": [(16,), (64,)], "gradstepclassifier__learning_rate": [1e-3, 3e-3]},
+        cv=3,
+    )
     search.fit(x_train, y_train)
-    assert set(search.cv_results_["params"][0]) == {"gradstepclassifier__hidden_layer_sizes",
-                                                   "gradstepclassifier__learning_rate"}
+    assert set(search.cv_results_["params"][0]) == {
+        "gradstepclassifier__hidden_layer_sizes",
+        "gradstepclassifier__learning_rate",
+    }
     assert len(search.cv_results_["mean_test_score"]) == 4
     assert search.score(x_test, y_test) > 0.95
     probabilities = search.predict_proba(x_test)
@@ -54,8 +63,14 @@ def test_pipeline_and_grid_search_on_digits():
 
 
 def _custom_network(n_features, n_outputs, units=32, dropout=0.1):
-    return gs.Sequential([gs.Input((n_features,)), gs.layers.Dense(units, activation="relu"),
-                          gs.layers.Dropout(dropout), gs.layers.Dense(n_outputs, activation="softmax")])
+    return gs.Sequential(
+        [
+            gs.Input((n_features,)),
+            gs.layers.Dense(units, activation="relu"),
+            gs.layers.Dropout(dropout),
+            gs.layers.Dense(n_outputs, activation="softmax"),
+        ]
+    )
 
 
 def test_build_function_parameters_string_labels_and_pickle():
@@ -70,14 +85,16 @@ def test_build_function_parameters_string_labels_and_pickle():
     accuracy = clf.score(scaler.transform(x_test), names[y_test])
     assert accuracy > 0.95
     restored = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(restored.predict_proba(scaler.transform(x_test)),
-                                  clf.predict_proba(scaler.transform(x_test)))
+    np.testing.assert_array_equal(
+        restored.predict_proba(scaler.transform(x_test)), clf.predict_proba(scaler.transform(x_test))
+    )
     assert "loss" in restored.history_
     # The same random_state gives the same network again.
     again = GradstepClassifier(_custom_network, build_params={"units": 48}, epochs=25, random_state=1)
     again.fit(scaler.transform(x_train), names[y_train])
-    np.testing.assert_array_equal(again.predict_proba(scaler.transform(x_test)),
-                                  clf.predict_proba(scaler.transform(x_test)))
+    np.testing.assert_array_equal(
+        again.predict_proba(scaler.transform(x_test)), clf.predict_proba(scaler.transform(x_test))
+    )
 
 
 def test_regressor_single_and_multi_target():

@@ -1,4 +1,5 @@
 """model.summary(), the fit progress display (verbose 0/1/2/"auto") and History.plot()."""
+
 import re
 import sys
 
@@ -10,8 +11,9 @@ from gradstep.callbacks import History, ProgbarLogger
 
 
 def _dense_model(name=None):
-    return gs.Sequential([gs.Input((64,)), gs.layers.Dense(32, activation="relu"),
-                          gs.layers.Dense(10, activation="softmax")], name=name)
+    return gs.Sequential(
+        [gs.Input((64,)), gs.layers.Dense(32, activation="relu"), gs.layers.Dense(10, activation="softmax")], name=name
+    )
 
 
 def _data(n=100, seed=0):
@@ -45,10 +47,10 @@ def test_summary_dense_model_rows_and_totals():
     first, second = model.layers
     row1 = next(line for line in lines if f"{first.name} (Dense)" in line)
     row2 = next(line for line in lines if f"{second.name} (Dense)" in line)
-    assert "(None, 32)" in row1 and row1.rstrip(" |").endswith("2,080")     # 64*32 + 32
-    assert "(None, 10)" in row2 and row2.rstrip(" |").endswith("330")       # 32*10 + 10
+    assert "(None, 32)" in row1 and row1.rstrip(" |").endswith("2,080")  # 64*32 + 32
+    assert "(None, 10)" in row2 and row2.rstrip(" |").endswith("330")  # 32*10 + 10
     # every table line has the requested width; columns line up
-    table = lines[1:lines.index(next(line for line in lines if "Total params" in line))]
+    table = lines[1 : lines.index(next(line for line in lines if "Total params" in line))]
     assert {len(line) for line in table} == {88}
     assert row1.index("(None, 32)") == row2.index("(None, 10)") == header.index("Output Shape")
     assert row1.rindex("2,080") + 5 == row2.rindex("330") + 3
@@ -69,8 +71,9 @@ def test_summary_prints_to_stdout_by_default(capsys):
 
 def test_summary_positions_absolute_and_relative_agree():
     model = _dense_model()
-    assert _summary(model, line_length=80, positions=[0.5, 0.8, 1.0]) == \
-        _summary(model, line_length=80, positions=[40, 64, 80])
+    assert _summary(model, line_length=80, positions=[0.5, 0.8, 1.0]) == _summary(
+        model, line_length=80, positions=[40, 64, 80]
+    )
 
 
 def test_summary_layers_without_weights_and_non_trainable_state():
@@ -97,7 +100,7 @@ def test_summary_after_fit_shows_optimizer_state_like_keras():
     model.fit(x, y, epochs=1, verbose=0)
     lines = _summary(model)
     assert " Trainable params: 2,410 (9.41 KB)" in lines
-    assert " Optimizer params: 4,820 (18.83 KB)" in lines      # Adam: momentum + velocity
+    assert " Optimizer params: 4,820 (18.83 KB)" in lines  # Adam: momentum + velocity
     assert " Total params: 7,230 (28.24 KB)" in lines
 
 
@@ -128,8 +131,10 @@ def test_verbose_2_prints_one_line_per_epoch(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     for epoch, line in enumerate(lines, start=1):
-        pattern = (rf"Epoch {epoch}/3 - 3/3 steps - \d+\.\d\ds - \d+(us|ms|s)/step - loss: {_LOG} - "
-                   rf"accuracy: {_LOG} - val_loss: {_LOG} - val_accuracy: {_LOG}")
+        pattern = (
+            rf"Epoch {epoch}/3 - 3/3 steps - \d+\.\d\ds - \d+(us|ms|s)/step - loss: {_LOG} - "
+            rf"accuracy: {_LOG} - val_loss: {_LOG} - val_accuracy: {_LOG}"
+        )
         assert re.fullmatch(pattern, line), line
 
 
@@ -177,8 +182,7 @@ def test_verbose_1_on_a_terminal_draws_a_bar(capsys, monkeypatch):
     x, y = _data(200)
     # interval=0: redraw after every batch, so the test sees intermediate states
     progbar = ProgbarLogger(verbose=1, interval=0.0)
-    history = model.fit(x, y, epochs=2, batch_size=10, validation_split=0.2, verbose=0,
-                        callbacks=[progbar])
+    history = model.fit(x, y, epochs=2, batch_size=10, validation_split=0.2, verbose=0, callbacks=[progbar])
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out
     frames = out.replace("\n", "\r").split("\r")
@@ -217,6 +221,7 @@ def test_progbar_stops_cleanly_when_training_stops_early(capsys, monkeypatch):
 
 def test_progbar_formats():
     from gradstep.callbacks import progbar_logger as pb
+
     assert pb.format_value(0.12345) == "0.1235"
     assert pb.format_value(0.0) == "0.0000"
     assert pb.format_value(1.5e-5) == "1.5000e-05"
@@ -243,6 +248,7 @@ def _history(validation_every=1):
 def test_history_plot_one_subplot_per_metric():
     pytest.importorskip("matplotlib")
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -250,7 +256,7 @@ def test_history_plot_one_subplot_per_metric():
     try:
         assert len(axes) == 2
         assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
-        for ax, key in zip(axes, ["loss", "accuracy"]):
+        for ax, _key in zip(axes, ["loss", "accuracy"]):
             lines = ax.get_lines()
             assert [line.get_label() for line in lines] == ["training", "validation"]
             np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3, 4])
@@ -263,12 +269,13 @@ def test_history_plot_one_subplot_per_metric():
 def test_history_plot_on_given_axes_and_selected_metrics():
     pytest.importorskip("matplotlib")
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
     try:
-        history = _history(validation_every=2)     # validation only at epochs 2 and 4
+        history = _history(validation_every=2)  # validation only at epochs 2 and 4
         assert history.plot(metrics="loss", ax=ax) is ax
         labels = [line.get_label() for line in ax.get_lines()]
         assert labels == ["loss", "val_loss"]
@@ -285,6 +292,7 @@ def test_history_plot_on_given_axes_and_selected_metrics():
 def test_history_plot_after_fit():
     pytest.importorskip("matplotlib")
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

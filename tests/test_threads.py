@@ -3,6 +3,7 @@
 Bitwise identity across thread counts, fork and the environment variables are tested in
 test_robustness.py; the GEMM's team split in test_gemm.py.
 """
+
 import os
 import threading
 

@@ -23,6 +23,7 @@ splits its columns):
   comparison meaningful at a tight tolerance: Adam divides by sqrt(v), which turns a 1e-9
   absolute difference in a near-zero gradient into a visible change of the step.
 """
+
 import numpy as np
 import pytest
 
@@ -60,8 +61,12 @@ def build(kind, optimizer):
     layers = [gs.Input((FEATURES,))]
     for units in (256, 128):
         if kind == "W2":
-            layers += [gs.layers.Dense(units), gs.layers.BatchNormalization(), gs.layers.Activation("relu"),
-                       gs.layers.Dropout(0.2)]
+            layers += [
+                gs.layers.Dense(units),
+                gs.layers.BatchNormalization(),
+                gs.layers.Activation("relu"),
+                gs.layers.Dropout(0.2),
+            ]
         else:
             layers.append(gs.layers.Dense(units, activation="relu"))
     layers.append(gs.layers.Dense(CLASSES))
@@ -130,8 +135,10 @@ def test_adam_update_bitwise_identical_across_isas(restore_isa_and_threads):
         pytest.skip("only the generic kernels exist on this CPU")
     rng = np.random.default_rng(11)
     params0 = rng.standard_normal(70_001).astype(np.float32)  # odd length: vector body + scalar tail
-    grads = [rng.standard_normal(params0.size).astype(np.float32) * 10.0 ** rng.integers(-8, 1, params0.size)
-             for _ in range(4)]
+    grads = [
+        rng.standard_normal(params0.size).astype(np.float32) * 10.0 ** rng.integers(-8, 1, params0.size)
+        for _ in range(4)
+    ]
     outcomes = []
     for isa in isas:
         core._set_isa(isa)

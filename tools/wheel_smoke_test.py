@@ -1,6 +1,7 @@
 """Run by tools/build_wheel.sh inside a fresh virtual environment holding only the repaired wheel:
 gradstep must import from site-packages (not a source tree), train, save, load and predict, and
 threadpoolctl must see the OpenMP runtime bundled in the wheel (gradstep.libs)."""
+
 import os
 import sys
 import tempfile
@@ -15,8 +16,9 @@ assert "site-packages" in site, f"gradstep imported from {gs.__file__}, not from
 
 gs.set_seed(0)
 (x_train, y_train), (x_test, y_test) = gs.datasets.load_digits()
-model = gs.Sequential([gs.Input((64,)), gs.layers.Dense(32, activation="relu"),
-                       gs.layers.Dense(10, activation="softmax")])
+model = gs.Sequential(
+    [gs.Input((64,)), gs.layers.Dense(32, activation="relu"), gs.layers.Dense(10, activation="softmax")]
+)
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, epochs=10, batch_size=32, verbose=0)
 accuracy = model.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"]
@@ -35,4 +37,6 @@ bundled = [info for info in openmp if marker in info["filepath"]]
 assert bundled, f"threadpoolctl does not see gradstep's OpenMP ({marker or 'any'}): {openmp}"
 with threadpoolctl.threadpool_limits(1, user_api="openmp"):
     assert gs.get_num_threads() == 1
-print(f"wheel smoke test: OK (accuracy {accuracy:.4f}, OpenMP {bundled[0]['filepath']}, python {sys.version.split()[0]})")
+print(
+    f"wheel smoke test: OK (accuracy {accuracy:.4f}, OpenMP {bundled[0]['filepath']}, python {sys.version.split()[0]})"
+)

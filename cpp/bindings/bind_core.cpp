@@ -44,14 +44,13 @@ void init_core(py::module_& m) {
         // Fisher-Yates; swap index i draws its position from counter (epoch, i): reproducible.
         const std::uint64_t key = rng::derive_key(seed, 0x5A0FF1E5ull, epoch);
         for (std::int64_t i = n - 1; i > 0; --i) {
-          const auto j = static_cast<std::int64_t>(rng::uniform_int(key, epoch, static_cast<std::uint64_t>(i),
-                                                                    static_cast<std::uint64_t>(i + 1)));
+          const auto j = static_cast<std::int64_t>(
+              rng::uniform_int(key, epoch, static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(i + 1)));
           std::swap(p[i], p[j]);
         }
         return out;
       },
-      py::arg("n"), py::arg("seed"), py::arg("epoch"),
-      "A permutation of range(n) that depends only on (seed, epoch).");
+      py::arg("n"), py::arg("seed"), py::arg("epoch"), "A permutation of range(n) that depends only on (seed, epoch).");
   m.def(
       "uniform",
       [](std::int64_t n, std::uint64_t seed, std::uint64_t stream) {
@@ -62,8 +61,9 @@ void init_core(py::module_& m) {
         return out;
       },
       py::arg("n"), py::arg("seed"), py::arg("stream") = 0, "n uniform [0, 1) floats from the counter-based RNG.");
-  m.def("derive_seed", [](std::uint64_t seed, std::uint64_t a) { return rng::derive_key(seed, a); },
-        py::arg("seed"), py::arg("index"), "A 64-bit key derived from (seed, index).");
+  m.def(
+      "derive_seed", [](std::uint64_t seed, std::uint64_t a) { return rng::derive_key(seed, a); }, py::arg("seed"),
+      py::arg("index"), "A 64-bit key derived from (seed, index).");
 }
 
 }  // namespace bindings

@@ -36,9 +36,7 @@ namespace {
 
 using i64 = std::int64_t;
 
-std::string shape_text(i64 rows, i64 cols) {
-  return "(" + std::to_string(rows) + ", " + std::to_string(cols) + ")";
-}
+std::string shape_text(i64 rows, i64 cols) { return "(" + std::to_string(rows) + ", " + std::to_string(cols) + ")"; }
 
 // A 2-D float32 matrix as the kernels see it: pointer, shape and row stride in floats.
 struct MatrixArg {
@@ -64,8 +62,8 @@ bool usable_without_copy(const py::array& arr) {
   const auto address = reinterpret_cast<std::uintptr_t>(arr.data());
   if (address % alignof(float) != 0) return false;
   if (cols > 1 && col_stride != static_cast<i64>(sizeof(float))) return false;
-  if (rows > 1 && (row_stride % static_cast<i64>(sizeof(float)) != 0 ||
-                   row_stride < cols * static_cast<i64>(sizeof(float))))
+  if (rows > 1 &&
+      (row_stride % static_cast<i64>(sizeof(float)) != 0 || row_stride < cols * static_cast<i64>(sizeof(float))))
     return false;
   return true;
 }
@@ -92,9 +90,8 @@ MatrixArg input_matrix(const py::object& obj, const char* name) {
   if (arr.ndim() != 2) {
     std::string shape = "(";
     for (py::ssize_t d = 0; d < arr.ndim(); ++d) shape += (d ? ", " : "") + std::to_string(arr.shape(d));
-    throw py::value_error(std::string(name) + " must be a 2-D array, got " +
-                          std::to_string(arr.ndim()) + "-D array of shape " + shape +
-                          (arr.ndim() == 1 ? ",)" : ")"));
+    throw py::value_error(std::string(name) + " must be a 2-D array, got " + std::to_string(arr.ndim()) +
+                          "-D array of shape " + shape + (arr.ndim() == 1 ? ",)" : ")"));
   }
   m.owner = arr;
   // Inputs are only read; data() (not mutable_data()) so read-only arrays are accepted too.
@@ -107,8 +104,7 @@ MatrixArg input_matrix(const py::object& obj, const char* name) {
 
 MatrixArg output_matrix(const py::object& obj, i64 M, i64 N) {
   if (!py::isinstance<py::array>(obj)) {
-    throw py::type_error("c must be a float32 numpy.ndarray, got " +
-                         std::string(py::str(py::type::of(obj))));
+    throw py::type_error("c must be a float32 numpy.ndarray, got " + std::string(py::str(py::type::of(obj))));
   }
   py::array arr = obj.cast<py::array>();
   if (!arr.dtype().is(py::dtype::of<float>())) {
@@ -116,17 +112,16 @@ MatrixArg output_matrix(const py::object& obj, i64 M, i64 N) {
   }
   if (!arr.writeable()) throw py::type_error("c must be writable, got a read-only array");
   if (arr.ndim() != 2) {
-    throw py::value_error("c must be 2-D with shape " + shape_text(M, N) + ", got " +
-                          std::to_string(arr.ndim()) + "-D array");
+    throw py::value_error("c must be 2-D with shape " + shape_text(M, N) + ", got " + std::to_string(arr.ndim()) +
+                          "-D array");
   }
   if (arr.shape(0) != M || arr.shape(1) != N) {
-    throw py::value_error("c has shape " + shape_text(arr.shape(0), arr.shape(1)) +
-                          ", expected " + shape_text(M, N) + " (the shape of op(a) @ op(b))");
+    throw py::value_error("c has shape " + shape_text(arr.shape(0), arr.shape(1)) + ", expected " + shape_text(M, N) +
+                          " (the shape of op(a) @ op(b))");
   }
   if (!usable_without_copy(arr)) {
-    throw py::type_error(
-        "c must be C-contiguous (or a row-padded view with unit column stride), got strides (" +
-        std::to_string(arr.strides(0)) + ", " + std::to_string(arr.strides(1)) + ")");
+    throw py::type_error("c must be C-contiguous (or a row-padded view with unit column stride), got strides (" +
+                         std::to_string(arr.strides(0)) + ", " + std::to_string(arr.strides(1)) + ")");
   }
   MatrixArg m;
   m.owner = arr;
@@ -141,8 +136,8 @@ bool overlaps(const MatrixArg& x, const MatrixArg& y) {
   return x.begin_byte() < y.end_byte() && y.begin_byte() < x.end_byte();
 }
 
-py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a, bool trans_b,
-                  float alpha, float beta, const py::object& c_obj) {
+py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a, bool trans_b, float alpha, float beta,
+                  const py::object& c_obj) {
   MatrixArg a = input_matrix(a_obj, "a");
   MatrixArg b = input_matrix(b_obj, "b");
   const i64 M = trans_a ? a.cols : a.rows;
@@ -151,9 +146,8 @@ py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a
   const i64 N = trans_b ? b.rows : b.cols;
   if (K != Kb) {
     throw py::value_error("inner dimensions do not match: op(a) has shape " + shape_text(M, K) +
-                          " (a.shape=" + shape_text(a.rows, a.cols) +
-                          ", trans_a=" + (trans_a ? "True" : "False") + "), op(b) has shape " +
-                          shape_text(Kb, N) + " (b.shape=" + shape_text(b.rows, b.cols) +
+                          " (a.shape=" + shape_text(a.rows, a.cols) + ", trans_a=" + (trans_a ? "True" : "False") +
+                          "), op(b) has shape " + shape_text(Kb, N) + " (b.shape=" + shape_text(b.rows, b.cols) +
                           ", trans_b=" + (trans_b ? "True" : "False") + ")");
   }
 
@@ -183,9 +177,8 @@ py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a
 }  // namespace
 
 void init_kernels(py::module_& m) {
-  m.def("_gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("trans_a") = false,
-        py::arg("trans_b") = false, py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f,
-        py::arg("c") = py::none(),
+  m.def("_gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+        py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f, py::arg("c") = py::none(),
         "C = alpha * op(a) @ op(b) + beta * C in float32 (op(x) = x.T when trans_x). Returns a "
         "new array, or updates `c` in place (float32, writable, unit column stride) and returns "
         "it. Row-padded float32 views (big[:, :n]) are used without a copy, their row stride "
@@ -239,10 +232,10 @@ void init_kernels(py::module_& m) {
       py::arg("name"),
       "Force the kernel instruction set ('avx512', 'avx2' or 'generic'), clamped to what the CPU "
       "supports. Returns the ISA now active.");
-  m.def("_active_isa", [] { return std::string(isa_name(active_isa())); },
-        "Instruction set the kernels currently use.");
-  m.def("_detected_isa", [] { return std::string(isa_name(detected_isa())); },
-        "Best instruction set this CPU supports.");
+  m.def(
+      "_active_isa", [] { return std::string(isa_name(active_isa())); }, "Instruction set the kernels currently use.");
+  m.def(
+      "_detected_isa", [] { return std::string(isa_name(detected_isa())); }, "Best instruction set this CPU supports.");
 }
 
 }  // namespace bindings

@@ -3,29 +3,28 @@
 #include "layers/activation_layer.hpp"
 #include "layers/batch_normalization.hpp"
 #include "layers/bidirectional.hpp"
+#include "layers/convolution.hpp"
+#include "layers/dense.hpp"
+#include "layers/dropout.hpp"
 #include "layers/embedding.hpp"
 #include "layers/gru.hpp"
+#include "layers/initializers.hpp"
 #include "layers/lstm.hpp"
 #include "layers/masking.hpp"
-#include "layers/recurrent.hpp"
-#include "layers/simple_rnn.hpp"
-#include "layers/convolution.hpp"
 #include "layers/pooling.hpp"
+#include "layers/recurrent.hpp"
 #include "layers/reshape.hpp"
+#include "layers/simple_rnn.hpp"
 #include "layers/upsampling.hpp"
 #include "layers/zero_padding.hpp"
-#include "layers/dropout.hpp"
-#include "layers/dense.hpp"
-#include "layers/initializers.hpp"
 
 namespace gradstep {
 namespace bindings {
 
 namespace {
 
-Initializer make_initializer(const std::string& kind, float value, float minval, float maxval, float mean,
-                             float stddev, float scale, const std::string& mode, const std::string& distribution,
-                             py::object seed) {
+Initializer make_initializer(const std::string& kind, float value, float minval, float maxval, float mean, float stddev,
+                             float scale, const std::string& mode, const std::string& distribution, py::object seed) {
   Initializer init;
   if (kind == "constant") {
     init.kind = Initializer::Kind::constant;
@@ -44,14 +43,23 @@ Initializer make_initializer(const std::string& kind, float value, float minval,
   } else if (kind == "variance_scaling") {
     init.kind = Initializer::Kind::variance_scaling;
     init.scale = scale;
-    if (mode == "fan_in") init.mode = Initializer::Mode::fan_in;
-    else if (mode == "fan_out") init.mode = Initializer::Mode::fan_out;
-    else if (mode == "fan_avg") init.mode = Initializer::Mode::fan_avg;
-    else throw std::invalid_argument("mode must be 'fan_in', 'fan_out' or 'fan_avg', got '" + mode + "'");
-    if (distribution == "truncated_normal") init.distribution = Initializer::Distribution::truncated_normal;
-    else if (distribution == "untruncated_normal") init.distribution = Initializer::Distribution::untruncated_normal;
-    else if (distribution == "uniform") init.distribution = Initializer::Distribution::uniform;
-    else throw std::invalid_argument("distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', got '" + distribution + "'");
+    if (mode == "fan_in")
+      init.mode = Initializer::Mode::fan_in;
+    else if (mode == "fan_out")
+      init.mode = Initializer::Mode::fan_out;
+    else if (mode == "fan_avg")
+      init.mode = Initializer::Mode::fan_avg;
+    else
+      throw std::invalid_argument("mode must be 'fan_in', 'fan_out' or 'fan_avg', got '" + mode + "'");
+    if (distribution == "truncated_normal")
+      init.distribution = Initializer::Distribution::truncated_normal;
+    else if (distribution == "untruncated_normal")
+      init.distribution = Initializer::Distribution::untruncated_normal;
+    else if (distribution == "uniform")
+      init.distribution = Initializer::Distribution::uniform;
+    else
+      throw std::invalid_argument("distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', got '" +
+                                  distribution + "'");
   } else {
     init = Initializer::from_name(kind);
   }
@@ -76,7 +84,8 @@ void init_layers(py::module_& m) {
             init.fill(shape, key, out.mutable_data());
             return out;
           },
-          py::arg("shape"), py::arg("key"), "Draw a tensor of `shape` (key: RNG key when the initializer has no seed).");
+          py::arg("shape"), py::arg("key"),
+          "Draw a tensor of `shape` (key: RNG key when the initializer has no seed).");
 
   py::class_<Layer, LayerPtr>(m, "Layer")
       .def_property_readonly("class_name", &Layer::class_name)
@@ -117,8 +126,7 @@ void init_layers(py::module_& m) {
   py::class_<BatchNormalization, Layer, std::shared_ptr<BatchNormalization>>(m, "BatchNormalization")
       .def(py::init<float, float, bool, bool, Initializer, Initializer, Initializer, Initializer>(),
            py::arg("momentum"), py::arg("epsilon"), py::arg("center"), py::arg("scale"), py::arg("beta_initializer"),
-           py::arg("gamma_initializer"), py::arg("moving_mean_initializer"),
-           py::arg("moving_variance_initializer"));
+           py::arg("gamma_initializer"), py::arg("moving_mean_initializer"), py::arg("moving_variance_initializer"));
 
   const auto conv_options = [](int rank, std::int64_t filters, std::vector<std::int64_t> kernel_size,
                                std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,
@@ -142,9 +150,9 @@ void init_layers(py::module_& m) {
                                    std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,
                                    const std::string& padding, const std::string& activation, bool use_bias,
                                    Initializer kernel_init, Initializer bias_init) {
-             return std::make_shared<Convolution>(conv_options(rank, filters, std::move(kernel_size), std::move(strides),
-                                                               std::move(dilation_rate), padding, activation, use_bias,
-                                                               kernel_init, bias_init));
+             return std::make_shared<Convolution>(conv_options(rank, filters, std::move(kernel_size),
+                                                               std::move(strides), std::move(dilation_rate), padding,
+                                                               activation, use_bias, kernel_init, bias_init));
            }),
            py::arg("rank"), py::arg("filters"), py::arg("kernel_size"), py::arg("strides"), py::arg("dilation_rate"),
            py::arg("padding"), py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"),
@@ -156,8 +164,8 @@ void init_layers(py::module_& m) {
                                    const std::string& padding, const std::string& activation, bool use_bias,
                                    Initializer kernel_init, Initializer bias_init) {
              return std::make_shared<ConvTranspose>(conv_options(2, filters, std::move(kernel_size), std::move(strides),
-                                                                 std::move(dilation_rate), padding, activation, use_bias,
-                                                                 kernel_init, bias_init));
+                                                                 std::move(dilation_rate), padding, activation,
+                                                                 use_bias, kernel_init, bias_init));
            }),
            py::arg("filters"), py::arg("kernel_size"), py::arg("strides"), py::arg("dilation_rate"), py::arg("padding"),
            py::arg("activation"), py::arg("use_bias"), py::arg("kernel_initializer"), py::arg("bias_initializer"));
@@ -217,9 +225,9 @@ void init_layers(py::module_& m) {
     o.bias_initializer = bias_init;
     return o;
   };
-#define GRADSTEP_RECURRENT_ARGS                                                                                    \
-  py::arg("units"), py::arg("activation"), py::arg("recurrent_activation"), py::arg("use_bias"),                 \
-      py::arg("return_sequences"), py::arg("go_backwards"), py::arg("dropout"), py::arg("recurrent_dropout"),     \
+#define GRADSTEP_RECURRENT_ARGS                                                                               \
+  py::arg("units"), py::arg("activation"), py::arg("recurrent_activation"), py::arg("use_bias"),              \
+      py::arg("return_sequences"), py::arg("go_backwards"), py::arg("dropout"), py::arg("recurrent_dropout"), \
       py::arg("seed"), py::arg("kernel_initializer"), py::arg("recurrent_initializer"), py::arg("bias_initializer")
   py::class_<Recurrent, Layer, std::shared_ptr<Recurrent>>(m, "Recurrent")
       .def("set_zero_output_for_mask", &Recurrent::set_zero_output_for_mask, py::arg("zero"));
@@ -231,34 +239,40 @@ void init_layers(py::module_& m) {
                  recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b));
            }),
            GRADSTEP_RECURRENT_ARGS);
-  py::class_<LSTM, Recurrent, std::shared_ptr<LSTM>>(m, "LSTM")
-      .def(py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
-                        bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
-                        Initializer b, bool unit_forget_bias) {
-             return std::make_shared<LSTM>(
-                 recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b),
-                 unit_forget_bias);
-           }),
-           GRADSTEP_RECURRENT_ARGS, py::arg("unit_forget_bias"));
-  py::class_<GRU, Recurrent, std::shared_ptr<GRU>>(m, "GRU")
-      .def(py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
-                        bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
-                        Initializer b) {
-             return std::make_shared<GRU>(
-                 recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b));
-           }),
-           GRADSTEP_RECURRENT_ARGS);
+  py::class_<LSTM, Recurrent, std::shared_ptr<LSTM>>(m, "LSTM").def(
+      py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
+                   bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
+                   Initializer b, bool unit_forget_bias) {
+        return std::make_shared<LSTM>(
+            recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b),
+            unit_forget_bias);
+      }),
+      GRADSTEP_RECURRENT_ARGS, py::arg("unit_forget_bias"));
+  py::class_<GRU, Recurrent, std::shared_ptr<GRU>>(m, "GRU").def(
+      py::init([=](std::int64_t units, const std::string& act, const std::string& ract, bool use_bias, bool seq,
+                   bool back, float dropout, float rdropout, py::object seed, Initializer k, Initializer r,
+                   Initializer b) {
+        return std::make_shared<GRU>(
+            recurrent_options(units, act, ract, use_bias, seq, back, dropout, rdropout, seed, k, r, b));
+      }),
+      GRADSTEP_RECURRENT_ARGS);
 #undef GRADSTEP_RECURRENT_ARGS
 
   py::class_<Bidirectional, Layer, std::shared_ptr<Bidirectional>>(m, "Bidirectional")
       .def(py::init([](std::shared_ptr<Recurrent> forward_layer, std::shared_ptr<Recurrent> backward_layer,
                        const std::string& merge_mode) {
              Bidirectional::Merge merge;
-             if (merge_mode == "concat") merge = Bidirectional::Merge::concat;
-             else if (merge_mode == "sum") merge = Bidirectional::Merge::sum;
-             else if (merge_mode == "mul") merge = Bidirectional::Merge::mul;
-             else if (merge_mode == "ave") merge = Bidirectional::Merge::ave;
-             else throw std::invalid_argument("merge_mode must be 'concat', 'sum', 'mul' or 'ave', got '" + merge_mode + "'");
+             if (merge_mode == "concat")
+               merge = Bidirectional::Merge::concat;
+             else if (merge_mode == "sum")
+               merge = Bidirectional::Merge::sum;
+             else if (merge_mode == "mul")
+               merge = Bidirectional::Merge::mul;
+             else if (merge_mode == "ave")
+               merge = Bidirectional::Merge::ave;
+             else
+               throw std::invalid_argument("merge_mode must be 'concat', 'sum', 'mul' or 'ave', got '" + merge_mode +
+                                           "'");
              return std::make_shared<Bidirectional>(std::move(forward_layer), std::move(backward_layer), merge);
            }),
            py::arg("forward_layer"), py::arg("backward_layer"), py::arg("merge_mode"));
@@ -267,8 +281,7 @@ void init_layers(py::module_& m) {
       .def(py::init<std::int64_t, std::int64_t, Initializer, bool>(), py::arg("input_dim"), py::arg("output_dim"),
            py::arg("embeddings_initializer"), py::arg("mask_zero"));
 
-  py::class_<Masking, Layer, std::shared_ptr<Masking>>(m, "Masking")
-      .def(py::init<float>(), py::arg("mask_value"));
+  py::class_<Masking, Layer, std::shared_ptr<Masking>>(m, "Masking").def(py::init<float>(), py::arg("mask_value"));
 }
 
 }  // namespace bindings

@@ -55,8 +55,7 @@ void init_losses(py::module_& m) {
       .def_property_readonly("sparse_targets", &Loss::sparse_targets)
       .def_property_readonly("fusable_activation", &Loss::fusable_activation)
       .def("compute", &compute_loss, py::arg("y_true"), py::arg("y_pred"), py::arg("sample_weight") = py::none(),
-           py::arg("want_grad") = true,
-           "(mean loss, d loss / d y_pred) with Keras' sum_over_batch_size reduction.");
+           py::arg("want_grad") = true, "(mean loss, d loss / d y_pred) with Keras' sum_over_batch_size reduction.");
 
   py::class_<MeanSquaredError, Loss, std::shared_ptr<MeanSquaredError>>(m, "MeanSquaredError").def(py::init<>());
   py::class_<MeanAbsoluteError, Loss, std::shared_ptr<MeanAbsoluteError>>(m, "MeanAbsoluteError").def(py::init<>());

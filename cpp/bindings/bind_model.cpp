@@ -21,7 +21,8 @@ std::pair<const void*, std::int64_t> model_input(Sequential& model, py::object x
     const char kind = raw.dtype().kind();
     if (kind != 'i' && kind != 'u')
       throw py::type_error(std::string("x: the model starts with an Embedding, so x must hold integer indices, got "
-                                       "dtype kind '") + kind + "'");
+                                       "dtype kind '") +
+                           kind + "'");
     IndexArray indices = raw.cast<IndexArray>();
     const std::int64_t n = rows_of(indices, in, "x");
     keep = indices;
@@ -53,7 +54,8 @@ py::tuple run_batch(Sequential& model, py::object x_obj, FloatArray y, py::objec
     idx = indices.data();
     for (std::int64_t i = 0; i < batch; ++i)
       if (idx[i] < 0 || idx[i] >= n)
-        throw std::out_of_range("indices: " + std::to_string(idx[i]) + " is out of range [0, " + std::to_string(n) + ")");
+        throw std::out_of_range("indices: " + std::to_string(idx[i]) + " is out of range [0, " + std::to_string(n) +
+                                ")");
   }
   FloatArray weights;
   const float* w = nullptr;
@@ -95,8 +97,7 @@ void init_model(py::module_& m) {
       .def_property_readonly("input_shape", &Sequential::input_shape)
       .def_property_readonly("output_shape", &Sequential::output_shape)
       .def_property_readonly("seed", &Sequential::seed)
-      .def_property("direct_training_calls", &Sequential::direct_training_calls,
-                    &Sequential::set_direct_training_calls,
+      .def_property("direct_training_calls", &Sequential::direct_training_calls, &Sequential::set_direct_training_calls,
                     "Training-mode calls outside train_batch so far (their dropout masks' counter).")
       .def(
           "compile",
@@ -138,11 +139,10 @@ void init_model(py::module_& m) {
       .def(
           "train_batch",
           [](Sequential& model, py::object x, FloatArray y, py::object indices, py::object sample_weight) {
-            return run_batch(model, x, y, indices, sample_weight,
-                             [&](const void* xp, const float* yp, const float* w, std::int64_t width,
-                                 const std::int64_t* idx, std::int64_t batch) {
-                               return model.train_batch(xp, yp, w, width, idx, batch);
-                             });
+            return run_batch(
+                model, x, y, indices, sample_weight,
+                [&](const void* xp, const float* yp, const float* w, std::int64_t width, const std::int64_t* idx,
+                    std::int64_t batch) { return model.train_batch(xp, yp, w, width, idx, batch); });
           },
           py::arg("x"), py::arg("y"), py::arg("indices") = py::none(), py::arg("sample_weight") = py::none(),
           "Forward, loss, backward and update of one batch (rows `indices` of x and y, or all rows), GIL "
@@ -150,11 +150,10 @@ void init_model(py::module_& m) {
       .def(
           "test_batch",
           [](Sequential& model, py::object x, FloatArray y, py::object indices, py::object sample_weight) {
-            return run_batch(model, x, y, indices, sample_weight,
-                             [&](const void* xp, const float* yp, const float* w, std::int64_t width,
-                                 const std::int64_t* idx, std::int64_t batch) {
-                               return model.test_batch(xp, yp, w, width, idx, batch);
-                             });
+            return run_batch(
+                model, x, y, indices, sample_weight,
+                [&](const void* xp, const float* yp, const float* w, std::int64_t width, const std::int64_t* idx,
+                    std::int64_t batch) { return model.test_batch(xp, yp, w, width, idx, batch); });
           },
           py::arg("x"), py::arg("y"), py::arg("indices") = py::none(), py::arg("sample_weight") = py::none())
       .def(

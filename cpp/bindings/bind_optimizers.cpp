@@ -38,12 +38,13 @@ void init_optimizers(py::module_& m) {
           py::arg("sizes"), "Create zeroed slots for variables of these sizes (one flat layout).")
       .def(
           "apply_flat",
-          [](Optimizer& opt, py::array_t<float, py::array::c_style> params, py::array_t<float, py::array::c_style> grads) {
+          [](Optimizer& opt, py::array_t<float, py::array::c_style> params,
+             py::array_t<float, py::array::c_style> grads) {
             if (!opt.built()) throw std::invalid_argument("Optimizer.apply_flat: call build() first");
             if (params.size() != opt.num_params() || grads.size() != opt.num_params())
               throw std::invalid_argument("Optimizer.apply_flat: expected " + std::to_string(opt.num_params()) +
-                                          " parameters and gradients, got " + std::to_string(params.size()) +
-                                          " and " + std::to_string(grads.size()));
+                                          " parameters and gradients, got " + std::to_string(params.size()) + " and " +
+                                          std::to_string(grads.size()));
             float* p = params.mutable_data();
             float* g = grads.mutable_data();
             py::gil_scoped_release release;
@@ -71,14 +72,14 @@ void init_optimizers(py::module_& m) {
           },
           py::arg("index"), py::arg("values"));
 
-  py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD")
-      .def(py::init<float, float, bool>(), py::arg("learning_rate"), py::arg("momentum"), py::arg("nesterov"));
+  py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD").def(
+      py::init<float, float, bool>(), py::arg("learning_rate"), py::arg("momentum"), py::arg("nesterov"));
   py::class_<RMSprop, Optimizer, std::shared_ptr<RMSprop>>(m, "RMSprop")
-      .def(py::init<float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("rho"),
-           py::arg("momentum"), py::arg("epsilon"), py::arg("centered"));
-  py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam")
-      .def(py::init<float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("beta_1"),
-           py::arg("beta_2"), py::arg("epsilon"), py::arg("amsgrad"));
+      .def(py::init<float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("rho"), py::arg("momentum"),
+           py::arg("epsilon"), py::arg("centered"));
+  py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam").def(
+      py::init<float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"),
+      py::arg("epsilon"), py::arg("amsgrad"));
   py::class_<AdamW, Adam, std::shared_ptr<AdamW>>(m, "AdamW")
       .def(py::init<float, float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("weight_decay"),
            py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("amsgrad"));

@@ -12,8 +12,8 @@ namespace gradstep {
 
 enum class Isa { generic = 0, avx2 = 1, avx512 = 2 };
 
-Isa detected_isa();   // best the CPU supports
-Isa active_isa();     // what the kernels use (detected, possibly lowered by GRADSTEP_ISA / set_isa)
+Isa detected_isa();     // best the CPU supports
+Isa active_isa();       // what the kernels use (detected, possibly lowered by GRADSTEP_ISA / set_isa)
 void set_isa(Isa isa);  // clamps to detected_isa()
 const char* isa_name(Isa isa);
 Isa parse_isa(const std::string& name);  // throws std::invalid_argument

@@ -26,7 +26,10 @@ class AlignedBuffer {
   AlignedBuffer& operator=(const AlignedBuffer&) = delete;
   AlignedBuffer(AlignedBuffer&& other) noexcept { swap(other); }
   AlignedBuffer& operator=(AlignedBuffer&& other) noexcept {
-    if (this != &other) { release(); swap(other); }
+    if (this != &other) {
+      release();
+      swap(other);
+    }
     return *this;
   }
 

@@ -56,5 +56,4 @@ inline std::string batch_shape_str(const Shape& shape) {
   return s + ")";
 }
 
-
 }  // namespace gradstep

@@ -55,16 +55,26 @@ Activation parse_activation(const std::string& name) {
 
 const char* activation_name(Activation a) {
   switch (a) {
-    case Activation::linear: return "linear";
-    case Activation::relu: return "relu";
-    case Activation::leaky_relu: return "leaky_relu";
-    case Activation::elu: return "elu";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
-    case Activation::softmax: return "softmax";
-    case Activation::softplus: return "softplus";
-    case Activation::gelu: return "gelu";
-    case Activation::swish: return "swish";
+    case Activation::linear:
+      return "linear";
+    case Activation::relu:
+      return "relu";
+    case Activation::leaky_relu:
+      return "leaky_relu";
+    case Activation::elu:
+      return "elu";
+    case Activation::sigmoid:
+      return "sigmoid";
+    case Activation::tanh:
+      return "tanh";
+    case Activation::softmax:
+      return "softmax";
+    case Activation::softplus:
+      return "softplus";
+    case Activation::gelu:
+      return "gelu";
+    case Activation::swish:
+      return "swish";
   }
   return "linear";
 }
@@ -112,19 +122,29 @@ void bias_activation_rows(std::int64_t rows, std::int64_t cols, const float* bia
   });
 }
 
-void forward_any(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in,
-                 float* z_out, float* y) {
+void forward_any(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, const float* z_in, float* z_out,
+                 float* y) {
   switch (a) {
-    case Activation::linear: return bias_activation_rows<Activation::linear>(rows, cols, bias, z_in, z_out, y);
-    case Activation::relu: return bias_activation_rows<Activation::relu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::leaky_relu: return bias_activation_rows<Activation::leaky_relu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::elu: return bias_activation_rows<Activation::elu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::sigmoid: return bias_activation_rows<Activation::sigmoid>(rows, cols, bias, z_in, z_out, y);
-    case Activation::tanh: return bias_activation_rows<Activation::tanh>(rows, cols, bias, z_in, z_out, y);
-    case Activation::softmax: return bias_activation_rows<Activation::softmax>(rows, cols, bias, z_in, z_out, y);
-    case Activation::softplus: return bias_activation_rows<Activation::softplus>(rows, cols, bias, z_in, z_out, y);
-    case Activation::gelu: return bias_activation_rows<Activation::gelu>(rows, cols, bias, z_in, z_out, y);
-    case Activation::swish: return bias_activation_rows<Activation::swish>(rows, cols, bias, z_in, z_out, y);
+    case Activation::linear:
+      return bias_activation_rows<Activation::linear>(rows, cols, bias, z_in, z_out, y);
+    case Activation::relu:
+      return bias_activation_rows<Activation::relu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::leaky_relu:
+      return bias_activation_rows<Activation::leaky_relu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::elu:
+      return bias_activation_rows<Activation::elu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::sigmoid:
+      return bias_activation_rows<Activation::sigmoid>(rows, cols, bias, z_in, z_out, y);
+    case Activation::tanh:
+      return bias_activation_rows<Activation::tanh>(rows, cols, bias, z_in, z_out, y);
+    case Activation::softmax:
+      return bias_activation_rows<Activation::softmax>(rows, cols, bias, z_in, z_out, y);
+    case Activation::softplus:
+      return bias_activation_rows<Activation::softplus>(rows, cols, bias, z_in, z_out, y);
+    case Activation::gelu:
+      return bias_activation_rows<Activation::gelu>(rows, cols, bias, z_in, z_out, y);
+    case Activation::swish:
+      return bias_activation_rows<Activation::swish>(rows, cols, bias, z_in, z_out, y);
   }
 }
 
@@ -150,7 +170,7 @@ namespace {
 template <Activation A>
 inline float derivative(float z, float y, float dy) {
   if constexpr (A == Activation::relu) return y > 0.0f ? dy : 0.0f;  // y > 0 exactly where z > 0
-  if constexpr (A == Activation::leaky_relu)  // the slope is positive, so sign(y) == sign(z)
+  if constexpr (A == Activation::leaky_relu)                         // the slope is positive, so sign(y) == sign(z)
     return y > 0.0f ? dy : kLeakyReluSlope * dy;
   if constexpr (A == Activation::elu)  // for z <= 0: d/dz alpha*(e^z - 1) = alpha*e^z = y + alpha
     return y > 0.0f ? dy : dy * (y + kEluAlpha);
@@ -246,16 +266,26 @@ void backward_rows(std::int64_t rows, std::int64_t cols, const float* z, const f
 void backward_dispatch(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                        const float* dy, float* dz, float* sums) {
   switch (a) {
-    case Activation::linear: return backward_rows<Activation::linear>(rows, cols, z, y, dy, dz, sums);
-    case Activation::relu: return backward_rows<Activation::relu>(rows, cols, z, y, dy, dz, sums);
-    case Activation::leaky_relu: return backward_rows<Activation::leaky_relu>(rows, cols, z, y, dy, dz, sums);
-    case Activation::elu: return backward_rows<Activation::elu>(rows, cols, z, y, dy, dz, sums);
-    case Activation::sigmoid: return backward_rows<Activation::sigmoid>(rows, cols, z, y, dy, dz, sums);
-    case Activation::tanh: return backward_rows<Activation::tanh>(rows, cols, z, y, dy, dz, sums);
-    case Activation::softplus: return backward_rows<Activation::softplus>(rows, cols, z, y, dy, dz, sums);
-    case Activation::gelu: return backward_rows<Activation::gelu>(rows, cols, z, y, dy, dz, sums);
-    case Activation::swish: return backward_rows<Activation::swish>(rows, cols, z, y, dy, dz, sums);
-    case Activation::softmax: break;  // whole rows: handled by the callers
+    case Activation::linear:
+      return backward_rows<Activation::linear>(rows, cols, z, y, dy, dz, sums);
+    case Activation::relu:
+      return backward_rows<Activation::relu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::leaky_relu:
+      return backward_rows<Activation::leaky_relu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::elu:
+      return backward_rows<Activation::elu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::sigmoid:
+      return backward_rows<Activation::sigmoid>(rows, cols, z, y, dy, dz, sums);
+    case Activation::tanh:
+      return backward_rows<Activation::tanh>(rows, cols, z, y, dy, dz, sums);
+    case Activation::softplus:
+      return backward_rows<Activation::softplus>(rows, cols, z, y, dy, dz, sums);
+    case Activation::gelu:
+      return backward_rows<Activation::gelu>(rows, cols, z, y, dy, dz, sums);
+    case Activation::swish:
+      return backward_rows<Activation::swish>(rows, cols, z, y, dy, dz, sums);
+    case Activation::softmax:
+      break;  // whole rows: handled by the callers
   }
 }
 
@@ -271,8 +301,8 @@ void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, con
   backward_dispatch(a, rows, cols, z, y, dy, dz, nullptr);
 }
 
-void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
-                                     const float* y, const float* dy, float* dz, float* sums) {
+void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
+                                     const float* dy, float* dz, float* sums) {
   if (a == Activation::softmax) {
     softmax_rows_backward(rows, cols, y, dy, dz);
     column_sums(rows, cols, dz, sums);

@@ -26,8 +26,7 @@ void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, cons
 
 // z += bias (per column), then y = f(z), in one pass over each row while it is in cache (the
 // Dense epilogue). z is updated in place unless it aliases y; bias may be null.
-void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, float* z,
-                             float* y);
+void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, float* z, float* y);
 
 // dz = dy * f'(z), computed from z and/or y = f(z) (z may be null unless
 // activation_backward_needs_input). dz may alias dy.
@@ -38,8 +37,8 @@ void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, con
 // pass while each row is in cache. Rows are added in increasing order for every column, as
 // column_sums does, so the sums are bitwise those of activation_backward + column_sums
 // whatever the thread count.
-void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
-                                     const float* y, const float* dy, float* dz, float* sums);
+void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
+                                     const float* dy, float* dz, float* sums);
 
 // The backward of bias_activation_forward: dz = dy * f'(z) (dz may alias dy; linear copies
 // nothing when it does), and bias_grad = column sums of dz unless bias_grad is null. The layers'

@@ -5,8 +5,7 @@ namespace kernels {
 
 using i64 = std::int64_t;
 
-void batchnorm_moments(i64 rows, i64 channels, i64 c0, i64 c1, const float* x, double* sum,
-                       double* squares) {
+void batchnorm_moments(i64 rows, i64 channels, i64 c0, i64 c1, const float* x, double* sum, double* squares) {
   const i64 width = c1 - c0;
   double* __restrict s = sum + c0;
   double* __restrict q = squares + c0;
@@ -24,8 +23,8 @@ void batchnorm_moments(i64 rows, i64 channels, i64 c0, i64 c1, const float* x, d
 namespace {
 // The element loop with gamma/beta presence fixed at compile time (no test per element).
 template <bool kScale, bool kCenter>
-void apply_rows(i64 r0, i64 r1, i64 channels, const float* x, const float* mean_in,
-                const float* inv_std_in, const float* gamma_in, const float* beta_in, float* y) {
+void apply_rows(i64 r0, i64 r1, i64 channels, const float* x, const float* mean_in, const float* inv_std_in,
+                const float* gamma_in, const float* beta_in, float* y) {
   const float* __restrict mean = mean_in;
   const float* __restrict inv_std = inv_std_in;
   const float* __restrict gamma = gamma_in;
@@ -42,17 +41,16 @@ void apply_rows(i64 r0, i64 r1, i64 channels, const float* x, const float* mean_
 }
 }  // namespace
 
-void batchnorm_apply(i64 r0, i64 r1, i64 channels, const float* x, const float* mean,
-                     const float* inv_std, const float* gamma, const float* beta, float* y) {
+void batchnorm_apply(i64 r0, i64 r1, i64 channels, const float* x, const float* mean, const float* inv_std,
+                     const float* gamma, const float* beta, float* y) {
   if (gamma && beta) return apply_rows<true, true>(r0, r1, channels, x, mean, inv_std, gamma, beta, y);
   if (gamma) return apply_rows<true, false>(r0, r1, channels, x, mean, inv_std, gamma, beta, y);
   if (beta) return apply_rows<false, true>(r0, r1, channels, x, mean, inv_std, gamma, beta, y);
   apply_rows<false, false>(r0, r1, channels, x, mean, inv_std, gamma, beta, y);
 }
 
-void batchnorm_grad_sums(i64 rows, i64 channels, i64 c0, i64 c1, const float* x, const float* dy,
-                         const float* mean_in, const float* inv_std_in, double* sum_dy,
-                         double* sum_dy_xhat) {
+void batchnorm_grad_sums(i64 rows, i64 channels, i64 c0, i64 c1, const float* x, const float* dy, const float* mean_in,
+                         const float* inv_std_in, double* sum_dy, double* sum_dy_xhat) {
   const i64 width = c1 - c0;
   const float* __restrict mean = mean_in + c0;
   const float* __restrict inv_std = inv_std_in + c0;
@@ -72,9 +70,9 @@ void batchnorm_grad_sums(i64 rows, i64 channels, i64 c0, i64 c1, const float* x,
 
 namespace {
 template <bool kScale, bool kBatchStatistics>
-void input_grad_rows(i64 r0, i64 r1, i64 channels, i64 rows, const float* x, const float* dy,
-                     const float* mean_in, const float* inv_std_in, const float* gamma_in,
-                     const float* sum_dy_in, const float* sum_dy_xhat_in, float* dx) {
+void input_grad_rows(i64 r0, i64 r1, i64 channels, i64 rows, const float* x, const float* dy, const float* mean_in,
+                     const float* inv_std_in, const float* gamma_in, const float* sum_dy_in,
+                     const float* sum_dy_xhat_in, float* dx) {
   const float* __restrict mean = mean_in;
   const float* __restrict inv_std = inv_std_in;
   const float* __restrict gamma = gamma_in;
@@ -98,9 +96,9 @@ void input_grad_rows(i64 r0, i64 r1, i64 channels, i64 rows, const float* x, con
 }
 }  // namespace
 
-void batchnorm_input_grad(i64 r0, i64 r1, i64 channels, i64 rows, bool batch_statistics,
-                          const float* x, const float* dy, const float* mean, const float* inv_std,
-                          const float* gamma, const float* sum_dy, const float* sum_dy_xhat, float* dx) {
+void batchnorm_input_grad(i64 r0, i64 r1, i64 channels, i64 rows, bool batch_statistics, const float* x,
+                          const float* dy, const float* mean, const float* inv_std, const float* gamma,
+                          const float* sum_dy, const float* sum_dy_xhat, float* dx) {
   if (gamma && batch_statistics)
     return input_grad_rows<true, true>(r0, r1, channels, rows, x, dy, mean, inv_std, gamma, sum_dy, sum_dy_xhat, dx);
   if (gamma)

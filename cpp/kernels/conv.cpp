@@ -35,9 +35,12 @@ Padding parse_padding(const std::string& name) {
 
 const char* padding_name(Padding padding) {
   switch (padding) {
-    case Padding::valid: return "valid";
-    case Padding::same: return "same";
-    case Padding::causal: return "causal";
+    case Padding::valid:
+      return "valid";
+    case Padding::same:
+      return "same";
+    case Padding::causal:
+      return "causal";
   }
   return "valid";
 }
@@ -74,7 +77,9 @@ WindowAxis transposed_window_axis(i64 input, i64 kernel, i64 stride, i64 dilatio
 }
 
 bool Window2D::is_pointwise() const {
-  const auto unit = [](const WindowAxis& a) { return a.kernel == 1 && a.stride == 1 && a.pad_before == 0 && a.output == a.input; };
+  const auto unit = [](const WindowAxis& a) {
+    return a.kernel == 1 && a.stride == 1 && a.pad_before == 0 && a.output == a.input;
+  };
   return unit(h) && unit(w);
 }
 
@@ -136,8 +141,10 @@ inline void gather_patch(const Window2D& g, const float* sample, i64 oh, i64 ow,
     }
     for (i64 j = 0; j < kw; ++j) {
       const i64 iw = first_iw + j * g.w.dilation;
-      if (iw >= 0 && iw < W) copy_run(out + j * C, row + iw * C, C);
-      else zero(out + j * C, C);
+      if (iw >= 0 && iw < W)
+        copy_run(out + j * C, row + iw * C, C);
+      else
+        zero(out + j * C, C);
     }
   }
 }
@@ -246,7 +253,6 @@ void for_samples(const Window2D& g, i64 batch, Fn fn) {
 
 namespace {
 
-
 // out/where = max over (out, pixel) per channel: a larger value wins, and so does a NaN (NaN
 // propagates, as in the frameworks); ties keep the first maximum. Branch-free so that it
 // vectorises.
@@ -290,8 +296,10 @@ void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, st
       bool first = true;
       for_window(g, oh, ow, [&](i64 ih, i64 iw) {
         const i64 offset = (ih * g.w.input + iw) * C;
-        if (first) max_first(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
-        else max_update(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
+        if (first)
+          max_first(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
+        else
+          max_update(C, sample + offset, static_cast<std::int32_t>(offset), out, where);
         first = false;
       });
     }

@@ -18,7 +18,7 @@ namespace {
 
 // High 32 bits of the 32x32->64 products a[i] * m (m broadcast), lane by lane.
 inline __m256i mulhi_epu32(__m256i a, __m256i m) {
-  const __m256i even = _mm256_mul_epu32(a, m);                         // lanes 0,2,4,6 (64-bit)
+  const __m256i even = _mm256_mul_epu32(a, m);                        // lanes 0,2,4,6 (64-bit)
   const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);  // lanes 1,3,5,7 (64-bit)
   return _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
 }
@@ -26,8 +26,8 @@ inline __m256i mulhi_epu32(__m256i a, __m256i m) {
 }  // namespace
 
 std::int64_t dropout_forward_avx2(std::uint64_t key, std::uint64_t step, std::int64_t block_begin,
-                                  std::int64_t block_end, std::int64_t n, float rate, float scale,
-                                  const float* x, float* y, float* mask) {
+                                  std::int64_t block_end, std::int64_t n, float rate, float scale, const float* x,
+                                  float* y, float* mask) {
   const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
   const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
   const __m256i w0 = _mm256_set1_epi32(static_cast<int>(0x9E3779B9u));

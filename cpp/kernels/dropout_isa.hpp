@@ -17,8 +17,8 @@ namespace kernels {
 // `lane` of philox_block(key, step, k). Returns the first block not handled (the caller's
 // scalar loop finishes from there).
 std::int64_t dropout_forward_avx2(std::uint64_t key, std::uint64_t step, std::int64_t block_begin,
-                                  std::int64_t block_end, std::int64_t n, float rate, float scale,
-                                  const float* x, float* y, float* mask);
+                                  std::int64_t block_end, std::int64_t n, float rate, float scale, const float* x,
+                                  float* y, float* mask);
 #endif
 
 }  // namespace kernels

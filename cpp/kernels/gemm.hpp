@@ -17,9 +17,8 @@
 
 namespace gradstep {
 
-void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-          std::int64_t ldc);
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+          std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
 
 // op(B) packed once for many products with it (a recurrent kernel, multiplied at every time
 // step): pack() lays it out as the GEMM's panels for the active instruction set, and

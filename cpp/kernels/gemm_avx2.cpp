@@ -26,8 +26,7 @@ struct Avx2Kernel {
 
   // a: a panel accessor (gemm_blocked.hpp): packed sliver, or A read in place.
   template <class APanel>
-  static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc, float alpha,
-                    float beta) {
+  static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc, float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -85,8 +84,7 @@ struct Avx2Kernel {
       const __m256 vb = _mm256_set1_ps(beta);
       auto update = [&](float* row, __m256 lo, __m256 hi) {
         _mm256_storeu_ps(row, _mm256_fmadd_ps(va, lo, _mm256_mul_ps(vb, _mm256_loadu_ps(row))));
-        _mm256_storeu_ps(row + 8,
-                         _mm256_fmadd_ps(va, hi, _mm256_mul_ps(vb, _mm256_loadu_ps(row + 8))));
+        _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, hi, _mm256_mul_ps(vb, _mm256_loadu_ps(row + 8))));
       };
       update(c + 0 * ldc, c00, c01);
       update(c + 1 * ldc, c10, c11);
@@ -100,25 +98,21 @@ struct Avx2Kernel {
 
 }  // namespace
 
-void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-               float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb,
-               float beta, float* C, std::int64_t ldc) {
-  gemm_detail::run_blocked_gemm<Avx2Kernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
-                                            beta, C, ldc);
+void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+               std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
+  gemm_detail::run_blocked_gemm<Avx2Kernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 std::int64_t gemm_prepacked_b_size_avx2(std::int64_t K, std::int64_t N) {
   return gemm_detail::prepacked_b_size<Avx2Kernel>(K, N);
 }
 
-void gemm_prepack_b_avx2(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
-                        float* dst) {
+void gemm_prepack_b_avx2(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst) {
   gemm_detail::prepack_b<Avx2Kernel>(trans_b, K, N, B, ldb, dst);
 }
 
-void gemm_prepacked_avx2(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
-                        std::int64_t ldc) {
+void gemm_prepacked_avx2(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                         std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc) {
   gemm_detail::gemm_with_prepacked_b<Avx2Kernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
 }
 

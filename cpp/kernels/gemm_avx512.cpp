@@ -27,8 +27,8 @@ struct Avx512Kernel {
   // spilled a B vector to the stack inside the k loop; as its own function it spills nothing.
   // a: a panel accessor (gemm_blocked.hpp): packed sliver, or A read in place.
   template <class APanel>
-  __attribute__((noinline)) static void micro(std::int64_t kc, APanel a, const float* b, float* c,
-                                              std::int64_t ldc, float alpha, float beta) {
+  __attribute__((noinline)) static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc,
+                                              float alpha, float beta) {
     // Constant indices after full unrolling let the compiler keep the whole array in zmm
     // registers (checked in the disassembly: no stack access in the k loop).
     __m512 acc[MR][2];
@@ -73,8 +73,7 @@ struct Avx512Kernel {
       for (int i = 0; i < MR; ++i) {
         float* row = c + i * ldc;
         _mm512_storeu_ps(row, _mm512_fmadd_ps(va, acc[i][0], _mm512_mul_ps(vb, _mm512_loadu_ps(row))));
-        _mm512_storeu_ps(row + 16,
-                         _mm512_fmadd_ps(va, acc[i][1], _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16))));
+        _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(va, acc[i][1], _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16))));
       }
     }
   }
@@ -82,25 +81,22 @@ struct Avx512Kernel {
 
 }  // namespace
 
-void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                 float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb,
-                 float beta, float* C, std::int64_t ldc) {
-  gemm_detail::run_blocked_gemm<Avx512Kernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
-                                              beta, C, ldc);
+void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                 std::int64_t ldc) {
+  gemm_detail::run_blocked_gemm<Avx512Kernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 std::int64_t gemm_prepacked_b_size_avx512(std::int64_t K, std::int64_t N) {
   return gemm_detail::prepacked_b_size<Avx512Kernel>(K, N);
 }
 
-void gemm_prepack_b_avx512(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
-                        float* dst) {
+void gemm_prepack_b_avx512(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst) {
   gemm_detail::prepack_b<Avx512Kernel>(trans_b, K, N, B, ldb, dst);
 }
 
-void gemm_prepacked_avx512(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
-                        std::int64_t ldc) {
+void gemm_prepacked_avx512(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                           std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc) {
   gemm_detail::gemm_with_prepacked_b<Avx512Kernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
 }
 

@@ -163,8 +163,7 @@ struct StridedA {
 // One MR x NR tile of C (rows x cols of it real). Ragged tiles run the same micro-kernel (same
 // arithmetic) on a full temporary tile.
 template <class Kernel, class APanel>
-void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64 cols, float alpha,
-              float beta) {
+void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64 cols, float alpha, float beta) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   if (rows == MR && cols == NR) {
@@ -184,8 +183,8 @@ void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64
 // Macro-kernel: one packed mc x kc block of A times one packed kc x nc panel of B into C.
 
 template <class Kernel>
-void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_packed, float* C,
-                  i64 ldc, float alpha, float beta) {
+void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_packed, float* C, i64 ldc, float alpha,
+                  float beta) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   // j outer, i inner: the kc x NR sliver of B is reused by every A sliver while it sits in L1.
@@ -193,8 +192,8 @@ void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_
     const i64 cols = min_i64(NR, nc - j);
     const float* b = b_packed + j * kc;
     for (i64 i = 0; i < mc; i += MR)
-      run_tile<Kernel>(kc, PackedA<MR>{a_packed + i * kc}, b, C + i * ldc + j, ldc, min_i64(MR, mc - i), cols,
-                       alpha, beta);
+      run_tile<Kernel>(kc, PackedA<MR>{a_packed + i * kc}, b, C + i * ldc + j, ldc, min_i64(MR, mc - i), cols, alpha,
+                       beta);
   }
 }
 
@@ -204,9 +203,8 @@ void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_
 // Only a ragged last sliver of rows is packed (into `a_scratch`, MR x kc), so that the
 // micro-kernel never reads past A. `A` points at op(A)(0, 0) of the block.
 template <class Kernel>
-void macro_kernel_direct_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 nc, i64 kc,
-                           const float* b_packed, float* C, i64 ldc, float alpha, float beta,
-                           float* a_scratch) {
+void macro_kernel_direct_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 nc, i64 kc, const float* b_packed,
+                           float* C, i64 ldc, float alpha, float beta, float* a_scratch) {
   constexpr int MR = Kernel::MR;
   for (i64 i = 0; i < mc; i += MR) {
     const i64 rows = min_i64(MR, mc - i);
@@ -252,9 +250,8 @@ thread_local AlignedBuffer t_a_pack;
 thread_local AlignedBuffer t_b_pack;
 
 template <class Kernel>
-void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block, float alpha,
-                    const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C,
-                    i64 ldc) {
+void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block, float alpha, const float* A, i64 lda,
+                    const float* B, i64 ldb, float beta, float* C, i64 ldc) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   const i64 mc_block = balanced_block(M, Kernel::MC, MR);
@@ -292,7 +289,8 @@ i64 prepacked_b_size(i64 K, i64 N) {
   const i64 nc_block = balanced_block(N, Kernel::NC, NR);
   i64 total = 0;
   for (i64 jc = 0; jc < N; jc += nc_block)
-    for (i64 pc = 0; pc < K; pc += kc_block) total += round_up(min_i64(nc_block, N - jc), NR) * min_i64(kc_block, K - pc);
+    for (i64 pc = 0; pc < K; pc += kc_block)
+      total += round_up(min_i64(nc_block, N - jc), NR) * min_i64(kc_block, K - pc);
   return total;
 }
 
@@ -312,8 +310,8 @@ void prepack_b(bool trans_b, i64 K, i64 N, const float* B, i64 ldb, float* dst) 
 }
 
 template <class Kernel>
-void gemm_with_prepacked_b(bool trans_a, i64 M, i64 N, i64 K, float alpha, const float* A, i64 lda,
-                           const float* b_all, float beta, float* C, i64 ldc) {
+void gemm_with_prepacked_b(bool trans_a, i64 M, i64 N, i64 K, float alpha, const float* A, i64 lda, const float* b_all,
+                           float beta, float* C, i64 ldc) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   const i64 kc_block = balanced_block(K, Kernel::KC, 1);
@@ -371,9 +369,8 @@ void pack_share(i64 extent, int t, int nt, i64 kc, float* block, Pack pack) {
 }
 
 template <class Kernel>
-bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, i64 M, i64 N, i64 K,
-                   i64 kc_block, float alpha, const float* A, i64 lda, const float* B, i64 ldb,
-                   float beta, float* C, i64 ldc) {
+bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block,
+                   float alpha, const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C, i64 ldc) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   if (threads > kMaxTeam || in_parallel_region()) return false;
@@ -399,7 +396,8 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
   for (AlignedBuffer& buffer : t_team.shared)
     if (buffer.capacity() < static_cast<std::size_t>(shared_need)) buffer.resize(static_cast<std::size_t>(shared_need));
   for (int t = 0; t < threads; ++t)
-    if (t_team.own[t].capacity() < static_cast<std::size_t>(own_need)) t_team.own[t].resize(static_cast<std::size_t>(own_need));
+    if (t_team.own[t].capacity() < static_cast<std::size_t>(own_need))
+      t_team.own[t].resize(static_cast<std::size_t>(own_need));
   float* shared[2] = {t_team.shared[0].data(), t_team.shared[1].data()};
   float* own[kMaxTeam];
   for (int t = 0; t < threads; ++t) own[t] = t_team.own[t].data();
@@ -491,9 +489,8 @@ inline Grid choose_grid(int threads, i64 M, i64 N, i64 m_units, i64 n_units) {
 }
 
 template <class Kernel>
-void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alpha,
-                      const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C,
-                      i64 ldc) {
+void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alpha, const float* A, i64 lda,
+                      const float* B, i64 ldb, float beta, float* C, i64 ldc) {
   if (M <= 0 || N <= 0 || K <= 0) return;  // gemm() handles these; keep the driver safe
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
@@ -509,16 +506,15 @@ void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alp
   if (threads > 1 && in_parallel_region()) threads = 1;
 
   if (threads <= 1) {
-    gemm_rectangle<Kernel>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
-                           ldc);
+    gemm_rectangle<Kernel>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 
   const Grid grid = choose_grid(threads, M, N, m_units, n_units);
   const i64 parts = grid.rows * grid.cols;
   if (parts > 1 && (grid.rows == 1 || grid.cols == 1) &&
-      try_team_gemm<Kernel>(static_cast<int>(parts), grid.rows == 1, trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B,
-                            ldb, beta, C, ldc))
+      try_team_gemm<Kernel>(static_cast<int>(parts), grid.rows == 1, trans_a, trans_b, M, N, K, kc_block, alpha, A, lda,
+                            B, ldb, beta, C, ldc))
     return;
   parallel_for(0, parts, 1, [&](i64 first, i64 last) {
     for (i64 part = first; part < last; ++part) {
@@ -532,8 +528,8 @@ void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alp
       if (m0 >= m1 || n0 >= n1) continue;
       const float* a_origin = trans_a ? A + m0 : A + m0 * lda;
       const float* b_origin = trans_b ? B + n0 * ldb : B + n0;
-      gemm_rectangle<Kernel>(trans_a, trans_b, m1 - m0, n1 - n0, K, kc_block, alpha, a_origin,
-                             lda, b_origin, ldb, beta, C + m0 * ldc + n0, ldc);
+      gemm_rectangle<Kernel>(trans_a, trans_b, m1 - m0, n1 - n0, K, kc_block, alpha, a_origin, lda, b_origin, ldb, beta,
+                             C + m0 * ldc + n0, ldc);
     }
   });
 }

@@ -22,8 +22,7 @@ struct GenericKernel {
 
   // a: a panel accessor (gemm_blocked.hpp): packed sliver, or A read in place.
   template <class APanel>
-  static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc, float alpha,
-                    float beta) {
+  static void micro(std::int64_t kc, APanel a, const float* b, float* c, std::int64_t ldc, float alpha, float beta) {
     float acc[MR][NR] = {};
     for (std::int64_t k = 0; k < kc; ++k) {
       for (int i = 0; i < MR; ++i) {
@@ -45,11 +44,10 @@ struct GenericKernel {
 
 }  // namespace
 
-void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                  float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb,
-                  float beta, float* C, std::int64_t ldc) {
-  gemm_detail::run_blocked_gemm<GenericKernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
-                                               beta, C, ldc);
+void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                  std::int64_t ldc) {
+  gemm_detail::run_blocked_gemm<GenericKernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N) {
@@ -57,13 +55,12 @@ std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N) {
 }
 
 void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
-                        float* dst) {
+                            float* dst) {
   gemm_detail::prepack_b<GenericKernel>(trans_b, K, N, B, ldb, dst);
 }
 
-void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
-                        std::int64_t ldc) {
+void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                            std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc) {
   gemm_detail::gemm_with_prepacked_b<GenericKernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
 }
 

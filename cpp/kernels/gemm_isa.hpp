@@ -13,37 +13,30 @@
 
 namespace gradstep {
 
-void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                  float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb,
-                  float beta, float* C, std::int64_t ldc);
+void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                  std::int64_t ldc);
 
 std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N);
-void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
-                        float* dst);
-void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
-                        std::int64_t ldc);
+void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst);
+void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                            std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc);
 
 #if GRADSTEP_X86
 std::int64_t gemm_prepacked_b_size_avx2(std::int64_t K, std::int64_t N);
-void gemm_prepack_b_avx2(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
-                        float* dst);
-void gemm_prepacked_avx2(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
-                        std::int64_t ldc);
+void gemm_prepack_b_avx2(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst);
+void gemm_prepacked_avx2(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                         std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc);
 std::int64_t gemm_prepacked_b_size_avx512(std::int64_t K, std::int64_t N);
-void gemm_prepack_b_avx512(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb,
-                        float* dst);
-void gemm_prepacked_avx512(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                        const float* A, std::int64_t lda, const float* packed_b, float beta, float* C,
-                        std::int64_t ldc);
-void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-               float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb,
-               float beta, float* C, std::int64_t ldc);
+void gemm_prepack_b_avx512(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst);
+void gemm_prepacked_avx512(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                           std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc);
+void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+               std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
 
-void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                 float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb,
-                 float beta, float* C, std::int64_t ldc);
+void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                 std::int64_t ldc);
 #endif
 
 }  // namespace gradstep

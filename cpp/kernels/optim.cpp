@@ -39,8 +39,8 @@ void sgd_momentum(std::int64_t n, float* w, const float* g, float* m, float lr, 
   }
 }
 
-void rmsprop(std::int64_t n, float* w, const float* g, float* v, float* average_grad, float* mom, float lr,
-             float rho, float momentum, float eps) {
+void rmsprop(std::int64_t n, float* w, const float* g, float* v, float* average_grad, float* mom, float lr, float rho,
+             float momentum, float eps) {
   for (std::int64_t i = 0; i < n; ++i) {
     v[i] = rho * v[i] + (1.0f - rho) * g[i] * g[i];
     float denom;

@@ -22,8 +22,8 @@ void sgd_momentum(std::int64_t n, float* w, const float* g, float* m, float lr, 
 
 // v = rho*v + (1-rho)*g^2;  [centered: a = rho*a + (1-rho)*g;  denom = v - a^2 + eps, else v + eps]
 // inc = lr*g/sqrt(denom);  momentum > 0: mom = momentum*mom + inc, w -= mom; else w -= inc
-void rmsprop(std::int64_t n, float* w, const float* g, float* v, float* average_grad, float* mom, float lr,
-             float rho, float momentum, float eps);
+void rmsprop(std::int64_t n, float* w, const float* g, float* v, float* average_grad, float* mom, float lr, float rho,
+             float momentum, float eps);
 
 // m += (g-m)*(1-b1);  v += (g^2-v)*(1-b2);  [amsgrad: vhat = max(vhat, v), use vhat]
 // w -= alpha*m/(sqrt(v)+eps), alpha = lr*sqrt(1-b2^t)/(1-b1^t) computed by the caller.

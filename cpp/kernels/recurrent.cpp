@@ -22,19 +22,19 @@ bool recurrent_activation_supported(Activation a) {
 
 // Each entry point takes the widest build the CPU runs (core/cpu.hpp), else the portable one.
 #if GRADSTEP_X86
-#define GRADSTEP_RECURRENT_DISPATCH(call)  \
-  do {                                     \
-    switch (active_isa()) {                \
-      case Isa::avx512:                    \
-        avx512::call;                      \
-        return;                            \
-      case Isa::avx2:                      \
-        avx2::call;                        \
-        return;                            \
-      default:                             \
-        generic::call;                     \
-        return;                            \
-    }                                      \
+#define GRADSTEP_RECURRENT_DISPATCH(call) \
+  do {                                    \
+    switch (active_isa()) {               \
+      case Isa::avx512:                   \
+        avx512::call;                     \
+        return;                           \
+      case Isa::avx2:                     \
+        avx2::call;                       \
+        return;                           \
+      default:                            \
+        generic::call;                    \
+        return;                           \
+    }                                     \
   } while (0)
 #else
 #define GRADSTEP_RECURRENT_DISPATCH(call) generic::call

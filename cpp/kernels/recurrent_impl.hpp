@@ -53,10 +53,14 @@ inline float tanh_poly(float z) {
 
 inline float apply(Activation f, float z) {
   switch (f) {
-    case Activation::relu: return z > 0.0f ? z : 0.0f;
-    case Activation::sigmoid: return sigmoid(z);
-    case Activation::tanh: return tanh_poly(z);
-    default: return z;  // linear
+    case Activation::relu:
+      return z > 0.0f ? z : 0.0f;
+    case Activation::sigmoid:
+      return sigmoid(z);
+    case Activation::tanh:
+      return tanh_poly(z);
+    default:
+      return z;  // linear
   }
 }
 
@@ -219,6 +223,5 @@ void simple_rnn_step_backward(std::int64_t units, Activation act, const float* h
   const Slope slope(act);
   for (std::int64_t j = 0; j < units; ++j) dz[j] = dh[j] * slope(h[j]);
 }
-
 
 void activation_row(Activation f, std::int64_t n, const float* z, float* y) { apply_row(f, n, z, y); }

@@ -16,7 +16,9 @@ void column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* ou
 // thread count (not those of column_sums: the order of additions differs). partials holds
 // column_sum_blocks(rows) * cols floats.
 constexpr std::int64_t kColumnSumBlockRows = 1024;
-inline std::int64_t column_sum_blocks(std::int64_t rows) { return (rows + kColumnSumBlockRows - 1) / kColumnSumBlockRows; }
+inline std::int64_t column_sum_blocks(std::int64_t rows) {
+  return (rows + kColumnSumBlockRows - 1) / kColumnSumBlockRows;
+}
 void blocked_column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* out, float* partials);
 
 // True when no element of x[0..n) is NaN or infinite (one parallel pass, no allocation).

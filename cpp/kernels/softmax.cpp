@@ -9,7 +9,9 @@ namespace gradstep {
 
 namespace {
 constexpr std::int64_t kRowGrainElements = 1 << 14;
-std::int64_t row_grain(std::int64_t cols) { return std::max<std::int64_t>(1, kRowGrainElements / std::max<std::int64_t>(cols, 1)); }
+std::int64_t row_grain(std::int64_t cols) {
+  return std::max<std::int64_t>(1, kRowGrainElements / std::max<std::int64_t>(cols, 1));
+}
 }  // namespace
 
 float logsumexp_row(std::int64_t cols, const float* z) {

@@ -24,8 +24,10 @@ inline void im2col_row_inside_impl(const Window2D& g, const float* sample, i64 o
     const float* in = sample + ((oh * g.h.stride + i * g.h.dilation) * W) * C;
     float* o = out + i * run;
     for (i64 ow = 0; ow < OW; ++ow, in += step, o += P) {
-      if constexpr (RUN > 0) copy_fixed<RUN>(o, in);
-      else copy_floats(o, in, run);
+      if constexpr (RUN > 0)
+        copy_fixed<RUN>(o, in);
+      else
+        copy_floats(o, in, run);
     }
   }
 }
@@ -33,9 +35,12 @@ inline void im2col_row_inside_impl(const Window2D& g, const float* sample, i64 o
 // One output row of im2col (sample `sample`, row oh) into out (OW patch rows), dilation 1 along W.
 void im2col_row_inside(const Window2D& g, const float* sample, i64 oh, float* out) {
   const i64 run = g.w.kernel * g.channels;
-  if (run == 3) im2col_row_inside_impl<3>(g, sample, oh, out);
-  else if (run == 5) im2col_row_inside_impl<5>(g, sample, oh, out);
-  else im2col_row_inside_impl<0>(g, sample, oh, out);
+  if (run == 3)
+    im2col_row_inside_impl<3>(g, sample, oh, out);
+  else if (run == 5)
+    im2col_row_inside_impl<5>(g, sample, oh, out);
+  else
+    im2col_row_inside_impl<0>(g, sample, oh, out);
 }
 
 // The adjoint: adds each patch row of one sample back onto its pixels (dx zeroed first), rows in
@@ -88,8 +93,8 @@ void max_pool_row_inside(const Window2D& g, const float* sample, i64 oh, float* 
 // one window, so each is written once, by its window (the gradient where it was the maximum and
 // the pooled output is kept, else 0), and only the strip no window covers is zeroed. The bits of
 // "zero dz, add each gradient at its maximum, multiply by ReLU'".
-void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y,
-                             bool relu, float* dz) {
+void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y, bool relu,
+                             float* dz) {
   const i64 C = g.channels, W = g.w.input, H = g.h.input, OH = g.h.output, OW = g.w.output;
   const i64 kh = g.h.kernel, kw = g.w.kernel;
   for (i64 oh = 0; oh < OH; ++oh) {

@@ -12,8 +12,12 @@ namespace gradstep {
 
 namespace {
 // Channel-chunked loops read every row for their channels: give each thread enough channels.
-std::int64_t channel_grain(std::int64_t rows) { return std::max<std::int64_t>(8, (1 << 15) / std::max<std::int64_t>(rows, 1)); }
-std::int64_t row_grain(std::int64_t channels) { return std::max<std::int64_t>(1, (1 << 14) / std::max<std::int64_t>(channels, 1)); }
+std::int64_t channel_grain(std::int64_t rows) {
+  return std::max<std::int64_t>(8, (1 << 15) / std::max<std::int64_t>(rows, 1));
+}
+std::int64_t row_grain(std::int64_t channels) {
+  return std::max<std::int64_t>(1, (1 << 14) / std::max<std::int64_t>(channels, 1));
+}
 }  // namespace
 
 BatchNormalization::BatchNormalization(float momentum, float epsilon, bool center, bool scale,
@@ -87,7 +91,9 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
     if (R < 2)
       throw std::invalid_argument(
           "BatchNormalization: training needs at least 2 values per channel to estimate a variance, got a batch "
-          "of " + std::to_string(batch) + " sample(s) with " + std::to_string(R) + " value(s) per channel; use a "
+          "of " +
+          std::to_string(batch) + " sample(s) with " + std::to_string(R) +
+          " value(s) per channel; use a "
           "batch size of at least 2");
     // Pass 1: per-channel sum and sum of squares (double), then mean, 1/std and the moving averages.
     parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
@@ -139,8 +145,7 @@ void BatchNormalization::backward(const float* x, const float* y, float* dy, flo
   const float* gamma = scale_ ? gamma_ : nullptr;
   const bool batch_statistics = last_training_;
   parallel_for(0, R, row_grain(C), [&](std::int64_t rb, std::int64_t re) {
-    kernels::batchnorm_input_grad(rb, re, C, R, batch_statistics, x, dy, mean, inv_std, gamma, sum_dy,
-                                  sum_dy_xhat, dx);
+    kernels::batchnorm_input_grad(rb, re, C, R, batch_statistics, x, dy, mean, inv_std, gamma, sum_dy, sum_dy_xhat, dx);
   });
 }
 

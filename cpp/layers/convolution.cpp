@@ -7,8 +7,8 @@
 
 #include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
-#include "layers/pooling.hpp"
 #include "kernels/reduce.hpp"
+#include "layers/pooling.hpp"
 
 namespace gradstep {
 
@@ -16,7 +16,8 @@ namespace {
 
 void check_options(const ConvOptions& o, const std::string& name) {
   if (o.rank != 1 && o.rank != 2) throw std::invalid_argument(name + ": rank must be 1 or 2");
-  if (o.filters <= 0) throw std::invalid_argument(name + ": filters must be a positive integer, got " + std::to_string(o.filters));
+  if (o.filters <= 0)
+    throw std::invalid_argument(name + ": filters must be a positive integer, got " + std::to_string(o.filters));
   const auto check = [&](const std::vector<std::int64_t>& v, const char* what) {
     if (static_cast<int>(v.size()) != o.rank)
       throw std::invalid_argument(name + ": " + what + " must have " + std::to_string(o.rank) + " entries, got " +
@@ -37,14 +38,16 @@ void spatial_axes(int rank, const Shape& input, std::int64_t& H, std::int64_t& W
 
 Window2D conv_window(const ConvOptions& o, const Shape& input, const std::string& name) {
   if (static_cast<int>(input.size()) != o.rank + 1)
-    throw std::invalid_argument(name + ": expected an input of rank " + std::to_string(o.rank + 2) +
-                                " (batch, " + (o.rank == 1 ? "steps" : "rows, cols") + ", channels), got shape " + batch_shape_str(input));
+    throw std::invalid_argument(name + ": expected an input of rank " + std::to_string(o.rank + 2) + " (batch, " +
+                                (o.rank == 1 ? "steps" : "rows, cols") + ", channels), got shape " +
+                                batch_shape_str(input));
   std::int64_t H, W;
   spatial_axes(o.rank, input, H, W);
   Window2D g;
   g.channels = input.back();
   const int r = o.rank;
-  g.h = r == 1 ? window_axis(1, 1, 1, 1, Padding::valid) : window_axis(H, o.kernel[0], o.strides[0], o.dilation[0], o.padding);
+  g.h = r == 1 ? window_axis(1, 1, 1, 1, Padding::valid)
+               : window_axis(H, o.kernel[0], o.strides[0], o.dilation[0], o.padding);
   g.w = window_axis(W, o.kernel[r - 1], o.strides[r - 1], o.dilation[r - 1], o.padding);
   if (g.h.output <= 0 || g.w.output <= 0)
     throw std::invalid_argument(name + ": kernel_size " + shape_str(o.kernel) + " with dilation_rate " +
@@ -142,10 +145,10 @@ void Convolution::bind(const std::vector<float*>& values, const std::vector<floa
 // thread count. Few samples (predict on a handful of images) keep the whole-batch path, whose
 // GEMM splits each product between the threads.
 namespace {
-constexpr std::int64_t kChunkMinRows = 512;              // output pixels per chunk, at least (GEMM efficiency)
-constexpr std::int64_t kChunkMax = 64;                   // chunks per batch, at most
-constexpr std::int64_t kChunkPartialFloats = 1 << 22;    // all chunks' kernel-gradient partials, at most
-constexpr std::int64_t kChunkMinCount = 4;               // fewer chunks: the whole-batch path
+constexpr std::int64_t kChunkMinRows = 512;            // output pixels per chunk, at least (GEMM efficiency)
+constexpr std::int64_t kChunkMax = 64;                 // chunks per batch, at most
+constexpr std::int64_t kChunkPartialFloats = 1 << 22;  // all chunks' kernel-gradient partials, at most
+constexpr std::int64_t kChunkMinCount = 4;             // fewer chunks: the whole-batch path
 }  // namespace
 
 // At most this many chunks, so that their kernel-gradient partial sums fit kChunkPartialFloats.
@@ -203,7 +206,8 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
       // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
       float* pooled = y + s0 * pooled_size;
       max_pool_forward(pool->window(), s1 - s0, zc, pooled, pool->argmax() + s0 * pooled_size);
-      if (options_.activation == Activation::relu) activation_forward(Activation::relu, s1 - s0, pooled_size, pooled, pooled);
+      if (options_.activation == Activation::relu)
+        activation_forward(Activation::relu, s1 - s0, pooled_size, pooled, pooled);
     }
   });
 }
@@ -218,8 +222,8 @@ void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, 
   forward_chunked(x, scratch, pooled, batch, &pool);
 }
 
-void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx,
-                                  Layer& pool, std::int64_t batch) {
+void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx, Layer& pool,
+                                  std::int64_t batch) {
   // dz lives in this thread's slot (thread_dz), not in a model buffer.
   backward_chunked(x, nullptr, nullptr, nullptr, dx, batch, pooled, dpooled, &pool);
 }
@@ -314,16 +318,18 @@ void Convolution::reserve(std::int64_t batch) {
   // thread of their largest chunk.
   std::int64_t whole_rows = 0;
   for (std::int64_t b = 1; b <= batch; ++b) {
-    if (chunked(b)) chunk_rows_ = std::max(chunk_rows_, chunk_samples(b) * window_.output_pixels());
-    else whole_rows = rows(b);
+    if (chunked(b))
+      chunk_rows_ = std::max(chunk_rows_, chunk_samples(b) * window_.output_pixels());
+    else
+      whole_rows = rows(b);
   }
   if (!window_.is_pointwise()) patches_.resize(static_cast<std::size_t>(whole_rows * window_.patch_size()));
   if (most_chunks >= kChunkMinCount) reserve_thread_slots();
   if (keeps_preactivation()) preactivation_.resize(static_cast<std::size_t>(rows(batch) * options_.filters));
   const std::int64_t partials = kernel_gradient_partials(rows(batch), window_.patch_size(), options_.filters);
-  if (partials > 0)
-    partial_dK_.resize(static_cast<std::size_t>(partials * window_.patch_size() * options_.filters));
-  if (options_.use_bias) partial_db_.resize(static_cast<std::size_t>(column_sum_blocks(rows(batch)) * options_.filters));
+  if (partials > 0) partial_dK_.resize(static_cast<std::size_t>(partials * window_.patch_size() * options_.filters));
+  if (options_.use_bias)
+    partial_db_.resize(static_cast<std::size_t>(column_sum_blocks(rows(batch)) * options_.filters));
 }
 
 void Convolution::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
@@ -353,8 +359,10 @@ void Convolution::backward(const float* x, const float* y, float* dy, float* dx,
   // dz = dy * f'(z) and the bias gradient in fixed row blocks, each block summed while in cache
   // (many pixels, few filters: a split by columns would leave each thread 16-column rows).
   const Activation activation = fused_output_ ? Activation::linear : options_.activation;
-  if (options_.use_bias) bias_activation_backward_blocked(activation, m, F, z, y, dy, dz, db_, partial_db_.data());
-  else bias_activation_backward(activation, m, F, z, y, dy, dz, nullptr);
+  if (options_.use_bias)
+    bias_activation_backward_blocked(activation, m, F, z, y, dy, dz, db_, partial_db_.data());
+  else
+    bias_activation_backward(activation, m, F, z, y, dy, dz, nullptr);
   const bool pointwise = window_.is_pointwise();
   const float* patches = pointwise ? x : patches_.data();
   kernel_gradient(m, P, F, patches, dz, dK_, partial_dK_.data());
@@ -381,8 +389,9 @@ ConvTranspose::ConvTranspose(ConvOptions options) : options_(std::move(options))
 
 Shape ConvTranspose::build(const Shape& input_shape) {
   if (input_shape.size() != 3)
-    throw std::invalid_argument("Conv2DTranspose: expected an input of rank 4 (batch, rows, cols, channels), got shape " +
-                                batch_shape_str(input_shape));
+    throw std::invalid_argument(
+        "Conv2DTranspose: expected an input of rank 4 (batch, rows, cols, channels), got shape " +
+        batch_shape_str(input_shape));
   const auto& o = options_;
   window_.channels = o.filters;
   window_.h = transposed_window_axis(input_shape[0], o.kernel[0], o.strides[0], o.dilation[0], o.padding);

@@ -23,11 +23,11 @@
 namespace gradstep {
 
 struct ConvOptions {
-  int rank = 2;                       // 1: Conv1D over (T, C); 2: Conv2D over (H, W, C)
+  int rank = 2;  // 1: Conv1D over (T, C); 2: Conv2D over (H, W, C)
   std::int64_t filters = 1;
-  std::vector<std::int64_t> kernel;   // rank entries
-  std::vector<std::int64_t> strides;  // rank entries
-  std::vector<std::int64_t> dilation; // rank entries
+  std::vector<std::int64_t> kernel;    // rank entries
+  std::vector<std::int64_t> strides;   // rank entries
+  std::vector<std::int64_t> dilation;  // rank entries
   Padding padding = Padding::valid;
   Activation activation = Activation::linear;
   bool use_bias = true;
@@ -66,9 +66,7 @@ class Convolution : public Layer {
   const float* logits() const override { return keeps_preactivation() ? preactivation_.data() : nullptr; }
 
  private:
-  bool keeps_preactivation() const {
-    return fused_output_ || activation_backward_needs_input(options_.activation);
-  }
+  bool keeps_preactivation() const { return fused_output_ || activation_backward_needs_input(options_.activation); }
   std::int64_t rows(std::int64_t batch) const { return batch * window_.output_pixels(); }
   // The batch cut into chunks of whole samples (see convolution.cpp): samples per chunk and the
   // number of chunks, from the batch size and the layer's shapes only (never the thread count).
@@ -91,17 +89,17 @@ class Convolution : public Layer {
   float* b_ = nullptr;
   float* dK_ = nullptr;
   float* db_ = nullptr;
-  AlignedBuffer patches_;        // whole-batch path: im2col of the last forward; reused for dP in backward
-  AlignedBuffer preactivation_;  // z, kept only when backward needs it
-  AlignedBuffer partial_dK_;     // kernel_gradient: one partial sum per fixed row block
-  AlignedBuffer partial_db_;     // blocked_column_sums of dz, when there are many output pixels
-  AlignedBuffer chunk_dK_;       // chunked path: one kernel-gradient partial sum per chunk
-  AlignedBuffer chunk_db_;       // chunked path: one bias-gradient partial sum per chunk
-  PackedB packed_K_;             // chunked path: K (patch x filters) in GEMM panels, per forward
-  PackedB packed_Kt_;            // chunked path: K^T (filters x patch), per backward
-  AlignedBuffer thread_patches_; // chunked path: one chunk's patches per thread (hot in its cache)
-  AlignedBuffer thread_dz_;      // fused max pooling: one chunk's dz per thread
-  std::int64_t chunk_rows_ = 0;  // rows of a thread's slot: the largest chunk of any batch <= capacity
+  AlignedBuffer patches_;         // whole-batch path: im2col of the last forward; reused for dP in backward
+  AlignedBuffer preactivation_;   // z, kept only when backward needs it
+  AlignedBuffer partial_dK_;      // kernel_gradient: one partial sum per fixed row block
+  AlignedBuffer partial_db_;      // blocked_column_sums of dz, when there are many output pixels
+  AlignedBuffer chunk_dK_;        // chunked path: one kernel-gradient partial sum per chunk
+  AlignedBuffer chunk_db_;        // chunked path: one bias-gradient partial sum per chunk
+  PackedB packed_K_;              // chunked path: K (patch x filters) in GEMM panels, per forward
+  PackedB packed_Kt_;             // chunked path: K^T (filters x patch), per backward
+  AlignedBuffer thread_patches_;  // chunked path: one chunk's patches per thread (hot in its cache)
+  AlignedBuffer thread_dz_;       // fused max pooling: one chunk's dz per thread
+  std::int64_t chunk_rows_ = 0;   // rows of a thread's slot: the largest chunk of any batch <= capacity
 };
 
 // dK = P^T dz for a small kernel (P: rows x patch, dz: rows x filters) and many rows. When the

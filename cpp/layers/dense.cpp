@@ -21,7 +21,8 @@ Dense::Dense(std::int64_t units, Activation activation, bool use_bias, Initializ
 
 Shape Dense::build(const Shape& input_shape) {
   if (input_shape.empty())
-    throw std::invalid_argument("Dense: input must have at least one feature axis, got shape " + shape_str(input_shape));
+    throw std::invalid_argument("Dense: input must have at least one feature axis, got shape " +
+                                shape_str(input_shape));
   in_features_ = input_shape.back();
   if (in_features_ <= 0)
     throw std::invalid_argument("Dense: the last input axis must be positive, got shape " + shape_str(input_shape));

@@ -64,8 +64,7 @@ void Embedding::backward_indices(const std::int64_t* x, float* dy, std::int64_t 
   // Split by columns of E: each thread owns columns [b, e) of every row and adds the positions
   // in order, so repeated indices accumulate in the same order whatever the thread count.
   parallel_for(0, output_dim_, 8, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = 0; i < input_dim_; ++i)
-      std::fill(dE_ + i * output_dim_ + b, dE_ + i * output_dim_ + e, 0.0f);
+    for (std::int64_t i = 0; i < input_dim_; ++i) std::fill(dE_ + i * output_dim_ + b, dE_ + i * output_dim_ + e, 0.0f);
     for (std::int64_t p = 0; p < positions; ++p) {
       float* row = dE_ + x[p] * output_dim_;
       const float* g = dy + p * output_dim_;

@@ -26,8 +26,8 @@ void GRU::bias_gradient(std::int64_t rows) {
 void GRU::step_forward(const StepRows& step) {
   const std::int64_t T = steps_, units = options_.units, width = 3 * units;
   if (step.previous >= 0)
-    gemm_prepacked(false, step.end - step.begin, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units,
-                   U_packed_, 0.0f, q_.data() + step.begin * width, width);
+    gemm_prepacked(false, step.end - step.begin, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units, U_packed_,
+                   0.0f, q_.data() + step.begin * width, width);
   const float* recurrent_bias = b_ != nullptr ? b_ + width : nullptr;
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
   for (std::int64_t n = step.begin; n < step.end; ++n) {

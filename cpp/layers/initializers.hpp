@@ -11,22 +11,30 @@
 namespace gradstep {
 
 struct Initializer {
-  enum class Kind { zeros, ones, constant, random_uniform, random_normal, truncated_normal, variance_scaling,
-                    orthogonal };
+  enum class Kind {
+    zeros,
+    ones,
+    constant,
+    random_uniform,
+    random_normal,
+    truncated_normal,
+    variance_scaling,
+    orthogonal
+  };
   enum class Mode { fan_in, fan_out, fan_avg };
   enum class Distribution { truncated_normal, untruncated_normal, uniform };
 
   Kind kind = Kind::zeros;
-  float value = 0.0f;                   // constant
+  float value = 0.0f;                     // constant
   float minval = -0.05f, maxval = 0.05f;  // random_uniform
-  float mean = 0.0f, stddev = 0.05f;    // random_normal / truncated_normal
-  float scale = 1.0f;                   // variance_scaling; the gain of orthogonal
+  float mean = 0.0f, stddev = 0.05f;      // random_normal / truncated_normal
+  float scale = 1.0f;                     // variance_scaling; the gain of orthogonal
   Mode mode = Mode::fan_in;
   Distribution distribution = Distribution::truncated_normal;
   // After filling, elements [ones_from, ones_to) are set to 1 (LSTM's unit_forget_bias: the forget
   // gate starts open, Jozefowicz et al. 2015).
   std::int64_t ones_from = 0, ones_to = 0;
-  bool has_seed = false;                // an explicit seed overrides the model-derived key
+  bool has_seed = false;  // an explicit seed overrides the model-derived key
   std::uint64_t seed = 0;
 
   // Keras names: zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal,

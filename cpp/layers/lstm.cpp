@@ -60,8 +60,8 @@ bool LSTM::step_backward(const StepRows& step, const float* dh, float* dh_direct
       continue;
     }
     const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
-    lstm_step_backward(units, options_.activation, options_.recurrent_activation, dz, c_prev,
-                       row(c_, units, n, step.t), dh + n * units, dc_.data() + n * units);
+    lstm_step_backward(units, options_.activation, options_.recurrent_activation, dz, c_prev, row(c_, units, n, step.t),
+                       dh + n * units, dc_.data() + n * units);
   }
   return false;
 }

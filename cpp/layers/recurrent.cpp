@@ -23,7 +23,8 @@ Recurrent::Recurrent(RecurrentOptions options, int gates, const std::string& nam
       throw std::invalid_argument(name + ": " + what + " '" + activation_name(a) +
                                   "' is not supported in recurrent layers; use tanh, sigmoid, relu or linear");
   }
-  for (auto [rate, what] : {std::pair{options_.dropout, "dropout"}, std::pair{options_.recurrent_dropout, "recurrent_dropout"}})
+  for (auto [rate, what] :
+       {std::pair{options_.dropout, "dropout"}, std::pair{options_.recurrent_dropout, "recurrent_dropout"}})
     if (!(rate >= 0.0f && rate < 1.0f))
       throw std::invalid_argument(name + ": " + what + " must be in [0, 1), got " + std::to_string(rate));
   if (options_.has_seed) rng_key_ = rng::derive_key(options_.seed, 0x2EC);

@@ -117,11 +117,11 @@ class Recurrent : public Layer {
   float *dW_ = nullptr, *dU_ = nullptr, *db_ = nullptr;
   const float* mask_ = nullptr;
 
-  AlignedBuffer z_;          // (batch, T, gates*units): input projections -> gate values -> dZ
-  AlignedBuffer h_prev_;     // (batch, T, units): the state before the step that reads input t
-  AlignedBuffer h_dropped_;  // (batch, T, units): h_prev * recurrent mask (recurrent dropout only)
-  AlignedBuffer x_dropped_;  // (batch, T, features): x * input mask (input dropout only)
-  AlignedBuffer h_last_;     // (batch, units): the final state
+  AlignedBuffer z_;                            // (batch, T, gates*units): input projections -> gate values -> dZ
+  AlignedBuffer h_prev_;                       // (batch, T, units): the state before the step that reads input t
+  AlignedBuffer h_dropped_;                    // (batch, T, units): h_prev * recurrent mask (recurrent dropout only)
+  AlignedBuffer x_dropped_;                    // (batch, T, features): x * input mask (input dropout only)
+  AlignedBuffer h_last_;                       // (batch, units): the final state
   AlignedBuffer input_mask_, recurrent_mask_;  // (batch, features), (batch, units)
   AlignedBuffer dh_, dh_prev_, dh_direct_;     // (batch, units) each
   // U packed once per batch as the B operand of every step's GEMM: U for the forward steps, U^T

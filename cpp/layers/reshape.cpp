@@ -9,8 +9,10 @@ Reshape::Reshape(Shape target, bool flatten) : target_(std::move(target)), flatt
   if (flatten_) return;
   int inferred = 0;
   for (auto d : target_) {
-    if (d == -1) ++inferred;
-    else if (d <= 0) throw std::invalid_argument("Reshape: target_shape entries must be positive or -1, got " + shape_str(target_));
+    if (d == -1)
+      ++inferred;
+    else if (d <= 0)
+      throw std::invalid_argument("Reshape: target_shape entries must be positive or -1, got " + shape_str(target_));
   }
   if (inferred > 1) throw std::invalid_argument("Reshape: at most one -1 in target_shape, got " + shape_str(target_));
   if (target_.empty()) throw std::invalid_argument("Reshape: target_shape must not be empty");
@@ -22,8 +24,10 @@ Shape Reshape::build(const Shape& input_shape) {
   std::int64_t known = 1;
   std::int64_t* unknown = nullptr;
   for (auto& d : out) {
-    if (d == -1) unknown = &d;
-    else known *= d;
+    if (d == -1)
+      unknown = &d;
+    else
+      known *= d;
   }
   if (unknown != nullptr) {
     if (known == 0 || size % known != 0)
@@ -32,9 +36,9 @@ Shape Reshape::build(const Shape& input_shape) {
     *unknown = size / known;
   }
   if (shape_size(out) != size)
-    throw std::invalid_argument("Reshape: target_shape " + shape_str(target_) + " has " + std::to_string(shape_size(out)) +
-                                " values per sample, the input " + batch_shape_str(input_shape) + " has " +
-                                std::to_string(size));
+    throw std::invalid_argument("Reshape: target_shape " + shape_str(target_) + " has " +
+                                std::to_string(shape_size(out)) + " values per sample, the input " +
+                                batch_shape_str(input_shape) + " has " + std::to_string(size));
   input_shape_ = input_shape;
   output_shape_ = out;
   built_ = true;

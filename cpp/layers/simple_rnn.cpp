@@ -13,8 +13,8 @@ void SimpleRNN::step_forward(const StepRows& step) {
   const std::int64_t T = steps_, units = options_.units;
   float* z = z_.data() + step.t * units;
   if (step.previous >= 0)
-    gemm_prepacked(false, step.end - step.begin, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units,
-                   U_packed_, 1.0f, z + step.begin * T * units, T * units);
+    gemm_prepacked(false, step.end - step.begin, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units, U_packed_,
+                   1.0f, z + step.begin * T * units, T * units);
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
   for (std::int64_t n = step.begin; n < step.end; ++n) {
     float* h = step.h_next + n * step.h_next_stride;

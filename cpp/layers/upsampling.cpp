@@ -15,7 +15,8 @@ UpSampling2D::UpSampling2D(std::int64_t fh, std::int64_t fw) : fh_(fh), fw_(fw) 
 
 Shape UpSampling2D::build(const Shape& input_shape) {
   if (input_shape.size() != 3)
-    throw std::invalid_argument("UpSampling2D: expected an input of rank 4 (batch, rows, cols, channels), got shape " + batch_shape_str(input_shape));
+    throw std::invalid_argument("UpSampling2D: expected an input of rank 4 (batch, rows, cols, channels), got shape " +
+                                batch_shape_str(input_shape));
   input_shape_ = input_shape;
   output_shape_ = {input_shape[0] * fh_, input_shape[1] * fw_, input_shape[2]};
   built_ = true;
@@ -27,7 +28,8 @@ void UpSampling2D::forward(const float* x, float* y, std::int64_t batch, const S
 }
 
 void UpSampling2D::backward(const float*, const float*, float* dy, float* dx, std::int64_t batch) {
-  if (dx != nullptr) upsample_nearest_backward(batch, input_shape_[0], input_shape_[1], input_shape_[2], fh_, fw_, dy, dx);
+  if (dx != nullptr)
+    upsample_nearest_backward(batch, input_shape_[0], input_shape_[1], input_shape_[2], fh_, fw_, dy, dx);
 }
 
 }  // namespace gradstep

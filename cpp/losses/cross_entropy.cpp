@@ -5,7 +5,6 @@
 #include <stdexcept>
 #include <string>
 
-
 namespace gradstep {
 
 namespace {
@@ -62,8 +61,8 @@ double categorical_from_logits(const float* z, const float* t, std::int64_t labe
 }
 
 // Categorical CE of one row from probabilities, Keras style: q = p / sum(p), clipped, -sum t log q.
-double categorical_from_probabilities(const float* p, const float* t, std::int64_t label, std::int64_t cols,
-                                      float gf, float* g) {
+double categorical_from_probabilities(const float* p, const float* t, std::int64_t label, std::int64_t cols, float gf,
+                                      float* g) {
   double sum = 0.0;
   for (std::int64_t j = 0; j < cols; ++j) sum += p[j];
   const float inv_sum = static_cast<float>(1.0 / sum);

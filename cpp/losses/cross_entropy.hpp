@@ -25,8 +25,10 @@ class BinaryCrossentropy : public Loss {
   std::string class_name() const override { return "BinaryCrossentropy"; }
   std::string fusable_activation() const override { return from_logits_ ? "" : "sigmoid"; }
   bool from_logits() const { return from_logits_; }
+
  protected:
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool fused) const override;
+
  private:
   bool from_logits_;
 };
@@ -37,8 +39,10 @@ class CategoricalCrossentropy : public Loss {
   std::string class_name() const override { return "CategoricalCrossentropy"; }
   std::string fusable_activation() const override { return from_logits_ ? "" : "softmax"; }
   bool from_logits() const { return from_logits_; }
+
  protected:
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool fused) const override;
+
  private:
   bool from_logits_;
 };
@@ -50,8 +54,10 @@ class SparseCategoricalCrossentropy : public Loss {
   bool sparse_targets() const override { return true; }
   std::string fusable_activation() const override { return from_logits_ ? "" : "softmax"; }
   bool from_logits() const { return from_logits_; }
+
  protected:
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool fused) const override;
+
  private:
   bool from_logits_;
 };

@@ -9,9 +9,11 @@ namespace gradstep {
 class Hinge : public Loss {
  public:
   std::string class_name() const override { return "Hinge"; }
+
  protected:
   void prepare(const float* y_true, std::int64_t rows, std::int64_t cols) override;
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool) const override;
+
  private:
   bool binary_labels_ = false;
 };

@@ -31,8 +31,8 @@ class Loss {
 
  protected:
   // Loss of one row and, if grad_row is not null, d loss / d y_pred_row times grad_factor.
-  virtual double row(const float* y_pred, const float* y_true, std::int64_t cols, float grad_factor,
-                     float* grad_row, bool fused) const = 0;
+  virtual double row(const float* y_pred, const float* y_true, std::int64_t cols, float grad_factor, float* grad_row,
+                     bool fused) const = 0;
   // Called once per batch before the rows (Hinge inspects all labels here).
   virtual void prepare(const float* y_true, std::int64_t rows, std::int64_t cols) {}
   std::int64_t true_width(std::int64_t cols) const { return sparse_targets() ? 1 : cols; }

@@ -7,7 +7,13 @@
 
 namespace gradstep {
 
-enum class Metric { binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_squared_error, mean_absolute_error };
+enum class Metric {
+  binary_accuracy,
+  categorical_accuracy,
+  sparse_categorical_accuracy,
+  mean_squared_error,
+  mean_absolute_error
+};
 
 Metric parse_metric(const std::string& name);  // canonical Keras names; throws std::invalid_argument
 bool metric_uses_sparse_targets(Metric m);

@@ -12,6 +12,7 @@ namespace gradstep {
 class MeanSquaredError : public Loss {
  public:
   std::string class_name() const override { return "MeanSquaredError"; }
+
  protected:
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool) const override;
 };
@@ -19,6 +20,7 @@ class MeanSquaredError : public Loss {
 class MeanAbsoluteError : public Loss {
  public:
   std::string class_name() const override { return "MeanAbsoluteError"; }
+
  protected:
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool) const override;
 };
@@ -28,8 +30,10 @@ class Huber : public Loss {
   explicit Huber(float delta);
   std::string class_name() const override { return "Huber"; }
   float delta() const { return delta_; }
+
  protected:
   double row(const float* p, const float* t, std::int64_t cols, float gf, float* g, bool) const override;
+
  private:
   float delta_;
 };

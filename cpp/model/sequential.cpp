@@ -20,7 +20,8 @@ void Sequential::plan(const Shape& input_shape) {
   if (built_) throw std::logic_error("Sequential.plan: the model is already built");
   if (layers_.empty()) throw std::invalid_argument("Sequential.build: the model has no layers");
   for (auto d : input_shape)
-    if (d <= 0) throw std::invalid_argument("Sequential.build: input shape must be positive, got " + shape_str(input_shape));
+    if (d <= 0)
+      throw std::invalid_argument("Sequential.build: input shape must be positive, got " + shape_str(input_shape));
   checked_shape_size(input_shape, "the input shape");
   input_shape_ = input_shape;
   layers_planned_ = 0;
@@ -75,8 +76,7 @@ void Sequential::plan(const Shape& input_shape) {
       std::int64_t& cursor = spec.trainable ? num_trainable_ : num_state_;
       info.segment = {cursor, checked_shape_size(spec.shape, layers_[li]->class_name() + " " + spec.name)};
       cursor += info.segment.size;
-      if (cursor > kMaxElements)
-        throw std::invalid_argument("the model has more than 2^40 parameters");
+      if (cursor > kMaxElements) throw std::invalid_argument("the model has more than 2^40 parameters");
       param_info_.push_back(info);
     }
   }
@@ -125,7 +125,8 @@ float* Sequential::param_grad(std::size_t i) {
   return info.trainable ? grads_.data() + info.segment.offset : nullptr;
 }
 
-void Sequential::compile(std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer, std::vector<Metric> metrics) {
+void Sequential::compile(std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer,
+                         std::vector<Metric> metrics) {
   require_built("compile");
   if (!loss || !optimizer) throw std::invalid_argument("Sequential.compile: loss and optimizer are required");
   loss_ = std::move(loss);
@@ -235,8 +236,7 @@ void Sequential::forward_pass(const void* x, std::int64_t batch, const StepConte
     layer.set_input_mask(input_masked_[i] ? mask : nullptr);
     if (pool_fusers_[i] != nullptr && pool_fusers_[i]->fuses_pool(batch)) {
       // Convolution + max pooling in one pass (the convolution's own buffer is its scratch).
-      pool_fusers_[i]->forward_pooled(in, activations_[i].data(), activations_[i + 1].data(), *layers_[i + 1],
-                                      batch);
+      pool_fusers_[i]->forward_pooled(in, activations_[i].data(), activations_[i + 1].data(), *layers_[i + 1], batch);
       in = activations_[++i].data();
       mask = nullptr;
       continue;
@@ -246,8 +246,10 @@ void Sequential::forward_pass(const void* x, std::int64_t batch, const StepConte
     else
       layer.forward(in, activations_[i].data(), batch, ctx);
     in = activations_[i].data();
-    if (layer.produces_mask()) mask = layer.output_mask();
-    else if (!input_masked_[i] || layer.mask_use() != Layer::MaskUse::pass_through) mask = nullptr;
+    if (layer.produces_mask())
+      mask = layer.output_mask();
+    else if (!input_masked_[i] || layer.mask_use() != Layer::MaskUse::pass_through)
+      mask = nullptr;
   }
   output_mask_ = output_masked_ ? mask : nullptr;
 }
@@ -360,8 +362,8 @@ BatchResult Sequential::train_batch(const void* x, const float* y, const float* 
   return run_batch(true, x, y, sample_weight, weight_width, indices, batch);
 }
 
-BatchResult Sequential::test_batch(const void* x, const float* y, const float* sample_weight,
-                                   std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch) {
+BatchResult Sequential::test_batch(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                                   const std::int64_t* indices, std::int64_t batch) {
   std::lock_guard<std::mutex> lock(mutex_);
   return run_batch(false, x, y, sample_weight, weight_width, indices, batch);
 }
@@ -394,8 +396,7 @@ void Sequential::forward(const void* x, std::int64_t n, float* out, bool trainin
   std::memcpy(out, output(), static_cast<std::size_t>(n * shape_size(output_shape_)) * sizeof(float));
 }
 
-void Sequential::forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx,
-                                  bool training) {
+void Sequential::forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx, bool training) {
   std::lock_guard<std::mutex> lock(mutex_);
   require_built("forward_backward");
   reserve(n);

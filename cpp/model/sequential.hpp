@@ -35,13 +35,13 @@ struct ParamInfo {
   Shape shape;
   bool trainable = true;  // a parameter (else state, such as moving statistics)
   bool frozen = false;    // its layer is frozen: no update, no penalty (counted as non-trainable)
-  ParamSegment segment;  // into trainable_params() or state() depending on `trainable`
+  ParamSegment segment;   // into trainable_params() or state() depending on `trainable`
   Regularizer regularizer;
 };
 
 struct BatchResult {
-  double loss_sum = 0.0;             // sum over samples of (weighted) loss
-  std::vector<double> metric_sums;   // one per compiled metric, sums over samples
+  double loss_sum = 0.0;            // sum over samples of (weighted) loss
+  std::vector<double> metric_sums;  // one per compiled metric, sums over samples
   std::int64_t samples = 0;
   // What the metric sums are sums over, in samples: the batch size, or with a padding mask the
   // unmasked positions / positions per sample (a metric is metric_sums / metric_weight, summed

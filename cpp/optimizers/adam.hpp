@@ -41,8 +41,8 @@ class Adam : public Optimizer {
                                 (1.0 - std::pow(static_cast<double>(beta_1_), t)));
   }
   void update(std::int64_t b, std::int64_t e, float* w, const float* g, float) override {
-    optim::adam(e - b, w + b, g + b, slot(0, b), slot(1, b), amsgrad_ ? slot(2, b) : nullptr, alpha_, beta_1_,
-                beta_2_, epsilon_);
+    optim::adam(e - b, w + b, g + b, slot(0, b), slot(1, b), amsgrad_ ? slot(2, b) : nullptr, alpha_, beta_1_, beta_2_,
+                epsilon_);
   }
 
  private:

@@ -43,9 +43,9 @@ void Optimizer::set_clipping(float clipnorm, float clipvalue, float global_clipn
   require_non_negative("global_clipnorm", global_clipnorm);
   const int set = (clipnorm > 0) + (clipvalue > 0) + (global_clipnorm > 0);
   if (set > 1)
-    throw std::invalid_argument("only one of clipnorm, clipvalue and global_clipnorm can be set, got clipnorm=" +
-                                std::to_string(clipnorm) + ", clipvalue=" + std::to_string(clipvalue) +
-                                ", global_clipnorm=" + std::to_string(global_clipnorm));
+    throw std::invalid_argument(
+        "only one of clipnorm, clipvalue and global_clipnorm can be set, got clipnorm=" + std::to_string(clipnorm) +
+        ", clipvalue=" + std::to_string(clipvalue) + ", global_clipnorm=" + std::to_string(global_clipnorm));
   clipnorm_ = clipnorm;
   clipvalue_ = clipvalue;
   global_clipnorm_ = global_clipnorm;
@@ -72,8 +72,8 @@ void Optimizer::build(const std::vector<ParamSegment>& segments) {
 
 void Optimizer::set_frozen(const std::vector<bool>& frozen_per_segment) {
   if (frozen_per_segment.size() != segments_.size())
-    throw std::invalid_argument("Optimizer.set_frozen: expected " + std::to_string(segments_.size()) +
-                                " flags, got " + std::to_string(frozen_per_segment.size()));
+    throw std::invalid_argument("Optimizer.set_frozen: expected " + std::to_string(segments_.size()) + " flags, got " +
+                                std::to_string(frozen_per_segment.size()));
   frozen_ = frozen_per_segment;
   active_ranges_.clear();
   for (std::size_t i = 0; i < segments_.size(); ++i) {
@@ -99,7 +99,8 @@ void Optimizer::clip_gradients(float* grads) {
       if (!frozen_[i]) squares += sum_of_squares(segments_[i].size, grads + segments_[i].offset);
     const double norm = std::sqrt(squares);
     if (norm > global_clipnorm_)
-      for (const auto& r : active_ranges_) optim::scale(r.size, grads + r.offset, static_cast<float>(global_clipnorm_ / norm));
+      for (const auto& r : active_ranges_)
+        optim::scale(r.size, grads + r.offset, static_cast<float>(global_clipnorm_ / norm));
   } else if (clipvalue_ > 0.0f) {
     for (const auto& r : active_ranges_) optim::clip_values(r.size, grads + r.offset, clipvalue_);
   }

@@ -79,8 +79,8 @@ class Optimizer {
   float clipnorm_ = 0.0f, clipvalue_ = 0.0f, global_clipnorm_ = 0.0f;
   std::int64_t iterations_ = 0;
   std::vector<ParamSegment> segments_;
-  std::vector<bool> frozen_;                       // per segment
-  std::vector<ParamSegment> active_ranges_;        // maximal runs of segments that are not frozen
+  std::vector<bool> frozen_;                 // per segment
+  std::vector<ParamSegment> active_ranges_;  // maximal runs of segments that are not frozen
   std::int64_t total_ = 0;
   bool built_ = false;
 };

@@ -16,7 +16,8 @@ namespace gradstep {
 
 class SGD : public Optimizer {
  public:
-  SGD(float learning_rate, float momentum, bool nesterov) : Optimizer(learning_rate), momentum_(momentum), nesterov_(nesterov) {
+  SGD(float learning_rate, float momentum, bool nesterov)
+      : Optimizer(learning_rate), momentum_(momentum), nesterov_(nesterov) {
     // Keras 3's rule (and the Python wrapper's): momentum in [0, 1].
     if (!(momentum >= 0.0f && momentum <= 1.0f))
       throw std::invalid_argument("momentum must be in [0.0, 1.0], got " + std::to_string(momentum));

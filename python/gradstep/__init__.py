@@ -9,9 +9,21 @@ step) under a Keras-like API:
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=5)
 """
-from . import _core
-from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
-               regularizers, utils)
+
+from . import (
+    _core,
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
 from ._random import set_seed
 from .layers import Input
 from .models import Sequential
@@ -27,8 +39,25 @@ def get_num_threads():
 def set_num_threads(n):
     """Use `n` threads in the C++ kernels (results are bitwise identical for any n)."""
     from ._validation import check_positive_int
+
     _core.set_num_threads(check_positive_int(n, "n"))
 
 
-__all__ = ["Input", "Sequential", "activations", "callbacks", "datasets", "get_num_threads",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "set_num_threads", "set_seed", "utils"]
+__all__ = [
+    "Input",
+    "Sequential",
+    "activations",
+    "callbacks",
+    "datasets",
+    "get_num_threads",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "set_num_threads",
+    "set_seed",
+    "utils",
+]

@@ -5,6 +5,7 @@ from a counter-based stream keyed by the global seed when it is built, and deriv
 initial weights (per layer, per weight), its shuffles (per epoch) and its dropout masks (per
 step and element). Nothing depends on the number of threads.
 """
+
 import os
 import random
 
@@ -28,7 +29,7 @@ def set_seed(seed):
     _state["seed"] = int(seed)
     _state["counter"] = 0
     random.seed(int(seed))
-    np.random.seed(int(seed) % 2**32)
+    np.random.seed(int(seed) % 2**32)  # noqa: NPY002 (the global generator, as Keras seeds it)
 
 
 def next_seed():

@@ -1,5 +1,6 @@
 """Input checks in one place: every public entry point converts and validates here, so errors
 name the user's argument and show what was expected and what was given."""
+
 import numbers
 
 import numpy as np
@@ -26,9 +27,7 @@ def as_float_array(value, name, finite=True):
         except (ValueError, TypeError) as error:
             raise TypeError(f"{name} must be an array of numbers, could not convert it: {error}") from None
     if value.dtype.kind not in _NUMERIC_KINDS:
-        raise TypeError(
-            f"{name} must hold numbers (float, int or bool), got an array of dtype {value.dtype}"
-        )
+        raise TypeError(f"{name} must hold numbers (float, int or bool), got an array of dtype {value.dtype}")
     if value.ndim == 0:
         raise ValueError(f"{name} must have a batch axis (at least 1-D), got a scalar")
     if value.shape[0] == 0:
@@ -47,6 +46,7 @@ def _all_finite(array):
     training set would otherwise cost a 47 MB bool array and ~50 ms per fit call)."""
     if array.dtype == np.float32 and array.flags.c_contiguous:
         from . import _core
+
         return _core._all_finite(array)
     return bool(np.isfinite(array).all())
 
@@ -59,14 +59,19 @@ def check_finite(array, name, original=None):
     if not np.isfinite(array).all():
         flat = int(np.flatnonzero(~np.isfinite(array.reshape(-1)))[0])
         position = np.unravel_index(flat, array.shape)
-        where = f"row {position[0]}" + (f", column {position[1:] if len(position) > 2 else position[1]}"
-                                         if len(position) > 1 else "")
+        where = f"row {position[0]}" + (
+            f", column {position[1:] if len(position) > 2 else position[1]}" if len(position) > 1 else ""
+        )
         given = original[position] if original is not None and original.shape == array.shape else None
         if given is not None and np.isfinite(given):
-            raise ValueError(f"{name} contains a value too large for float32 ({given}) at {where}; "
-                             f"expected finite values with magnitude < 3.4e38")
-        raise ValueError(f"{name} contains a non-finite value ({array.reshape(-1)[flat]}) at {where}; "
-                         f"NaN and inf cannot be trained on: clean or impute them first")
+            raise ValueError(
+                f"{name} contains a value too large for float32 ({given}) at {where}; "
+                f"expected finite values with magnitude < 3.4e38"
+            )
+        raise ValueError(
+            f"{name} contains a non-finite value ({array.reshape(-1)[flat]}) at {where}; "
+            f"NaN and inf cannot be trained on: clean or impute them first"
+        )
 
 
 def check_positive_int(value, name, allow_none=False):
@@ -99,8 +104,11 @@ def check_float(value, name, minimum=None, maximum=None, min_inclusive=True, max
     if not (low_ok and high_ok) or np.isnan(value):
         low = "-inf" if minimum is None else repr(float(minimum))
         high = "inf" if maximum is None else repr(float(maximum))
-        interval = ("[" if min_inclusive and minimum is not None else "(") + f"{low}, {high}" + (
-            "]" if max_inclusive and maximum is not None else ")")
+        interval = (
+            ("[" if min_inclusive and minimum is not None else "(")
+            + f"{low}, {high}"
+            + ("]" if max_inclusive and maximum is not None else ")")
+        )
         raise ValueError(f"{name} must be in {interval}, got {value!r}")
     return value
 
@@ -134,8 +142,11 @@ def check_int_tuple(value, n, name, minimum=1):
     standardize_tuple): 3 -> (3, 3) for n = 2."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         items = (int(value),) * n
-    elif isinstance(value, (tuple, list)) and len(value) == n and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value):
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == n
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value)
+    ):
         items = tuple(int(v) for v in value)
     else:
         raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")

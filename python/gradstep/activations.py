@@ -4,6 +4,7 @@ linear, relu, leaky_relu (negative slope 0.2, as keras.activations.leaky_relu), 
 sigmoid, tanh, softmax (over the last axis), softplus, gelu (exact erf form, Keras' default
 approximate=False), swish (x * sigmoid(x); "silu" is accepted as an alias).
 """
+
 import numpy as np
 
 from . import _core

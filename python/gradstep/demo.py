@@ -4,6 +4,7 @@
 sparse categorical cross-entropy, 30 epochs of batch 32, 10% of the training set held out for
 validation. Fixed seed, so the printed numbers repeat from run to run.
 """
+
 import argparse
 import time
 
@@ -11,14 +12,18 @@ import gradstep as gs
 
 
 def build_model():
-    model = gs.Sequential([
-        gs.Input((64,)),
-        gs.layers.Dense(128, activation="relu"),
-        gs.layers.Dense(64, activation="relu"),
-        gs.layers.Dense(10, activation="softmax"),
-    ], name="digits_mlp")
-    model.compile(optimizer=gs.optimizers.Adam(learning_rate=1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = gs.Sequential(
+        [
+            gs.Input((64,)),
+            gs.layers.Dense(128, activation="relu"),
+            gs.layers.Dense(64, activation="relu"),
+            gs.layers.Dense(10, activation="softmax"),
+        ],
+        name="digits_mlp",
+    )
+    model.compile(
+        optimizer=gs.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -32,16 +37,21 @@ def main(argv=None):
 
     gs.set_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = gs.datasets.load_digits()
-    print(f"gradstep {gs.__version__}: UCI digits, {len(x_train)} training / {len(x_test)} test images of 8x8 "
-          f"pixels; {gs.get_num_threads()} thread(s)")
+    print(
+        f"gradstep {gs.__version__}: UCI digits, {len(x_train)} training / {len(x_test)} test images of 8x8 "
+        f"pixels; {gs.get_num_threads()} thread(s)"
+    )
     model = build_model()
     start = time.perf_counter()
-    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, validation_split=0.1,
-              verbose=args.verbose)
+    model.fit(
+        x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, validation_split=0.1, verbose=args.verbose
+    )
     train_seconds = time.perf_counter() - start
     results = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
-    print(f"test accuracy: {results['accuracy']:.4f}  test loss: {results['loss']:.4f}  "
-          f"training time: {train_seconds:.2f} s ({args.epochs} epochs)")
+    print(
+        f"test accuracy: {results['accuracy']:.4f}  test loss: {results['loss']:.4f}  "
+        f"training time: {train_seconds:.2f} s ({args.epochs} epochs)"
+    )
     return results
 
 

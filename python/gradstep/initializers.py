@@ -7,11 +7,24 @@ rescaled by 0.8796 so that the variance is still scale / fan (as Keras).
 Values come from the counter-based RNG: keyed by the model seed, layer and weight index, or by
 `seed` when given.
 """
+
 from . import _core
 from ._validation import check_float
 
-_NAMED = ("zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-          "lecun_normal", "random_uniform", "random_normal", "truncated_normal", "orthogonal")
+_NAMED = (
+    "zeros",
+    "ones",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "random_uniform",
+    "random_normal",
+    "truncated_normal",
+    "orthogonal",
+)
 
 
 class Initializer:
@@ -98,7 +111,8 @@ class VarianceScaling(Initializer):
             raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(
-                f"distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', got {distribution!r}")
+                f"distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', got {distribution!r}"
+            )
         self.mode = mode
         self.distribution = distribution
         self.seed = seed
@@ -107,8 +121,13 @@ class VarianceScaling(Initializer):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
     def _core_args(self):
-        return {"kind": "variance_scaling", "scale": self.scale, "mode": self.mode,
-                "distribution": self.distribution, "seed": self.seed}
+        return {
+            "kind": "variance_scaling",
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
 
 
 class Orthogonal(Initializer):
@@ -134,9 +153,15 @@ def _variance_scaling_preset(class_name, scale, mode, distribution):
     def get_config(self):
         return {"seed": self.seed}
 
-    return type(class_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                                 "__doc__": f"VarianceScaling(scale={scale}, mode={mode!r}, "
-                                                            f"distribution={distribution!r})."})
+    return type(
+        class_name,
+        (VarianceScaling,),
+        {
+            "__init__": __init__,
+            "get_config": get_config,
+            "__doc__": f"VarianceScaling(scale={scale}, mode={mode!r}, distribution={distribution!r}).",
+        },
+    )
 
 
 GlorotUniform = _variance_scaling_preset("GlorotUniform", 1.0, "fan_avg", "uniform")
@@ -147,10 +172,19 @@ LecunUniform = _variance_scaling_preset("LecunUniform", 1.0, "fan_in", "uniform"
 LecunNormal = _variance_scaling_preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 _BY_NAME = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,
-    "random_normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
-    "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "random_normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
 }
 # Keras' short aliases ("uniform" is Embedding's default initializer).
@@ -181,6 +215,8 @@ def deserialize(config):
     if isinstance(config, str):
         return get(config)
     if not isinstance(config, dict) or config.get("class_name") not in _CLASS_NAMES:
-        raise ValueError(f"initializer config must be {{'class_name': one of {', '.join(_CLASS_NAMES)}, "
-                         f"'config': {{...}}}}, got {config!r}")
+        raise ValueError(
+            f"initializer config must be {{'class_name': one of {', '.join(_CLASS_NAMES)}, "
+            f"'config': {{...}}}}, got {config!r}"
+        )
     return _CLASS_NAMES[config["class_name"]].from_config(config.get("config", {}))

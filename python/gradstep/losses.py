@@ -10,10 +10,11 @@ activation, the model fuses it with the loss and computes both from the logits: 
 exact for any logits (Keras would cap each sample's loss at -log(1e-7) ~ 16.1). `model.evaluate`
 uses the same fused form, so train and test losses are comparable.
 """
+
 import numpy as np
 
 from . import _core
-from ._validation import as_float_array, check_float, check_bool
+from ._validation import as_float_array, check_bool, check_float
 
 
 class Loss:
@@ -23,8 +24,10 @@ class Loss:
         if reduction != "sum_over_batch_size":
             raise ValueError(f"reduction: only 'sum_over_batch_size' (Keras' default) is supported, got {reduction!r}")
         if dtype not in (None, "float32"):
-            raise NotImplementedError(f"{type(self).__name__}: dtype={dtype!r} is not supported (losses are "
-                                      f"computed in float32 and accumulated in float64)")
+            raise NotImplementedError(
+                f"{type(self).__name__}: dtype={dtype!r} is not supported (losses are "
+                f"computed in float32 and accumulated in float64)"
+            )
         self.name = name or _snake_name(type(self).__name__)
         self.reduction = reduction
         self._core = self._make_core()
@@ -45,14 +48,15 @@ class Loss:
             if y_true.shape == expected + (1,):
                 y_true = y_true.reshape(expected)
             if y_true.shape != expected:
-                raise ValueError(f"y_true: expected integer labels of shape {expected} for y_pred of shape "
-                                 f"{y_pred.shape}, got shape {y_true.shape}")
+                raise ValueError(
+                    f"y_true: expected integer labels of shape {expected} for y_pred of shape "
+                    f"{y_pred.shape}, got shape {y_true.shape}"
+                )
             y_true = as_float_array(y_true, "y_true")
             classes = y_pred.shape[-1]
             bad = (y_true < 0) | (y_true >= classes) | (y_true != np.floor(y_true))
             if bad.any():
-                raise ValueError(f"y_true: labels must be integers in [0, {classes}), "
-                                 f"got {y_true[bad].flat[0]!r}")
+                raise ValueError(f"y_true: labels must be integers in [0, {classes}), got {y_true[bad].flat[0]!r}")
         else:
             y_true = as_float_array(y_true, "y_true")
             if y_true.shape != y_pred.shape:
@@ -88,6 +92,7 @@ class Loss:
 
 def _snake_name(class_name):
     import re
+
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
 
@@ -135,16 +140,19 @@ class _CrossentropyBase(Loss):
 
 class BinaryCrossentropy(_CrossentropyBase):
     """-mean(t log p + (1 - t) log(1 - p)) over the last axis; targets in [0, 1]."""
+
     _core_class = _core.BinaryCrossentropy
 
 
 class CategoricalCrossentropy(_CrossentropyBase):
     """-sum(t log p) over classes; one-hot (or soft) targets of the output's shape."""
+
     _core_class = _core.CategoricalCrossentropy
 
 
 class SparseCategoricalCrossentropy(_CrossentropyBase):
     """-log p[label]; targets are integer labels, shape (N,) or (N, 1)."""
+
     _core_class = _core.SparseCategoricalCrossentropy
 
 
@@ -156,16 +164,29 @@ class Hinge(Loss):
 
 
 _BY_NAME = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "huber": Huber, "huber_loss": Huber,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "huber": Huber,
+    "huber_loss": Huber,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "hinge": Hinge,
 }
-_CLASSES = {cls.__name__: cls for cls in (MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossentropy,
-                                          CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge)}
+_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        MeanSquaredError,
+        MeanAbsoluteError,
+        Huber,
+        BinaryCrossentropy,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        Hinge,
+    )
+}
 
 
 def get(identifier):

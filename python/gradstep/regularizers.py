@@ -7,6 +7,7 @@
 The penalty is added to the reported loss (train and evaluate, as Keras) and its gradient
 (l1 * sign(w) + 2 * l2 * w) to the weight's gradient, in C++, before clipping and the update.
 """
+
 from ._validation import check_float
 
 
@@ -17,6 +18,7 @@ class Regularizer:
     def __call__(self, weights):
         """The penalty for a weight array (NumPy, float64), for inspection and tests."""
         import numpy as np
+
         w = np.asarray(weights, dtype=np.float64)
         return float(self.l1 * np.abs(w).sum() + self.l2 * np.square(w).sum())
 
@@ -71,8 +73,9 @@ def get(identifier):
         return cls()
     if isinstance(identifier, dict):
         return deserialize(identifier)
-    raise TypeError(f"regularizer must be None, a name or a gradstep.regularizers.Regularizer, "
-                    f"got {type(identifier).__name__}")
+    raise TypeError(
+        f"regularizer must be None, a name or a gradstep.regularizers.Regularizer, got {type(identifier).__name__}"
+    )
 
 
 def serialize(regularizer):

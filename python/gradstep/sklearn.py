@@ -22,6 +22,7 @@ scikit-learn's `check_estimator` passes except `check_sample_weight_equivalence_
 waived: mini-batch training on a sample given weight 2 is not the same as training on that
 sample twice (the batches differ). Sparse input is refused (TypeError), as by Keras' wrappers.
 """
+
 import os
 import tempfile
 
@@ -33,8 +34,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import layers as _layers
 from . import optimizers as _optimizers
 from ._random import set_seed as _set_seed
-from .models import Sequential, load_model
 from .layers.input_layer import Input
+from .models import Sequential, load_model
 
 __all__ = ["GradstepClassifier", "GradstepRegressor"]
 
@@ -51,9 +52,22 @@ class _GradstepEstimator(BaseEstimator):
     _loss = None
     _output_activation = None
 
-    def __init__(self, build_fn=None, *, build_params=None, hidden_layer_sizes=(64,), optimizer="adam",
-                 learning_rate=0.001, epochs=50, batch_size=32, shuffle=True, validation_split=0.0,
-                 callbacks=None, random_state=None, verbose=0):
+    def __init__(
+        self,
+        build_fn=None,
+        *,
+        build_params=None,
+        hidden_layer_sizes=(64,),
+        optimizer="adam",
+        learning_rate=0.001,
+        epochs=50,
+        batch_size=32,
+        shuffle=True,
+        validation_split=0.0,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.build_fn = build_fn
         self.build_params = build_params
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -70,9 +84,9 @@ class _GradstepEstimator(BaseEstimator):
     # -- building -------------------------------------------------------------------------------
     def _seed(self):
         if self.random_state is None:
-            return int(np.random.randint(0, 2 ** 31 - 1))
+            return int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 (follows set_random_seed)
         if isinstance(self.random_state, np.random.RandomState):
-            return int(self.random_state.randint(0, 2 ** 31 - 1))
+            return int(self.random_state.randint(0, 2**31 - 1))
         return int(self.random_state)
 
     def _new_optimizer(self):
@@ -81,8 +95,10 @@ class _GradstepEstimator(BaseEstimator):
             return optimizer_class(learning_rate=self.learning_rate)
         if isinstance(self.optimizer, _optimizers.Optimizer):
             return _optimizers.deserialize(_optimizers.serialize(self.optimizer))  # a fresh copy
-        raise TypeError(f"optimizer must be a name ('adam', 'sgd', ...) or a gradstep optimizer, got "
-                        f"{type(self.optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a name ('adam', 'sgd', ...) or a gradstep optimizer, got "
+            f"{type(self.optimizer).__name__}"
+        )
 
     def _build(self, n_features, n_outputs):
         if self.build_fn is None:
@@ -102,9 +118,17 @@ class _GradstepEstimator(BaseEstimator):
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         _set_seed(self._seed())
         self.model_ = self._build(X.shape[1], n_outputs)
-        history = self.model_.fit(X, targets, batch_size=int(min(self.batch_size, len(X))), epochs=int(self.epochs),
-                                  verbose=self.verbose, shuffle=self.shuffle, validation_split=self.validation_split,
-                                  callbacks=list(self.callbacks or []), sample_weight=sample_weight)
+        history = self.model_.fit(
+            X,
+            targets,
+            batch_size=int(min(self.batch_size, len(X))),
+            epochs=int(self.epochs),
+            verbose=self.verbose,
+            shuffle=self.shuffle,
+            validation_split=self.validation_split,
+            callbacks=list(self.callbacks or []),
+            sample_weight=sample_weight,
+        )
         self.history_ = dict(history.history)
         self.n_iter_ = int(self.epochs)
         return self
@@ -188,8 +212,9 @@ class GradstepRegressor(RegressorMixin, _GradstepEstimator):
     _output_activation = None
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, dtype=np.float32, order="C", ensure_min_samples=1, multi_output=True,
-                             y_numeric=True)
+        X, y = validate_data(
+            self, X, y, dtype=np.float32, order="C", ensure_min_samples=1, multi_output=True, y_numeric=True
+        )
         y = np.asarray(y, dtype=np.float32)
         self._y_ndim = y.ndim
         targets = y.reshape(len(y), -1)
@@ -204,4 +229,3 @@ class GradstepRegressor(RegressorMixin, _GradstepEstimator):
     def predict(self, X):
         predictions = self._raw_predict(X).astype(np.float64)
         return predictions.ravel() if self._y_ndim == 1 else predictions
-

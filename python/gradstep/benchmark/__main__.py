@@ -5,6 +5,7 @@ importable, PyTorch in the same process, interleaved (gradstep, numpy, torch, gr
 prints the median seconds per epoch and the ratios gradstep/NumPy and gradstep/PyTorch (below 1
 means gradstep is faster). Machines are noisy: only ratios measured in one run mean anything.
 """
+
 import argparse
 import json
 import os
@@ -16,7 +17,6 @@ import time
 import numpy as np
 
 from . import workloads as W
-
 
 # glibc's malloc returns freed memory at the top of the heap to the OS once it exceeds the trim
 # threshold, and serves blocks above the mmap threshold with fresh mmaps; both thresholds move
@@ -36,6 +36,7 @@ def _set_malloc(mode):
         return "untouched"
     import ctypes
     import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         ok = libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 and libc.mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1
@@ -46,8 +47,15 @@ def _set_malloc(mode):
 
 def _machine():
     import gradstep as gs
-    info = {"python": sys.version.split()[0], "numpy": np.__version__, "gradstep": gs.__version__,
-            "threads": gs.get_num_threads(), "isa": gs._core._active_isa(), "cpu": platform.processor()}
+
+    info = {
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "gradstep": gs.__version__,
+        "threads": gs.get_num_threads(),
+        "isa": gs._core._active_isa(),
+        "cpu": platform.processor(),
+    }
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -58,6 +66,7 @@ def _machine():
         pass
     if W.torch_available():
         import torch
+
         info["torch"] = torch.__version__
     info["cores"] = os.cpu_count()
     if hasattr(os, "getloadavg"):
@@ -81,8 +90,10 @@ def _settle():
 
 
 def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
-    runners = [("gradstep", W.gradstep_mlp(batchnorm, dropout), W.run_gradstep),
-               ("numpy", W.numpy_mlp(batchnorm, dropout), W.run_numpy)]
+    runners = [
+        ("gradstep", W.gradstep_mlp(batchnorm, dropout), W.run_gradstep),
+        ("numpy", W.numpy_mlp(batchnorm, dropout), W.run_numpy),
+    ]
     if include_torch:
         runners.append(("torch", W.torch_mlp(batchnorm, dropout), W.run_torch))
     for _, model, run in runners:  # warm-up: caches, thread pools, first-touch of buffers
@@ -94,9 +105,13 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
             times[label].append(run(model, x, y))
     medians = {label: statistics.median(values) for label, values in times.items()}
     flops = W.gemm_flops_per_epoch()
-    result = {"workload": name, "seconds": medians, "all_seconds": times,
-              "gradstep_gflops": flops / medians["gradstep"] / 1e9,
-              "ratio_vs_numpy": medians["gradstep"] / medians["numpy"]}
+    result = {
+        "workload": name,
+        "seconds": medians,
+        "all_seconds": times,
+        "gradstep_gflops": flops / medians["gradstep"] / 1e9,
+        "ratio_vs_numpy": medians["gradstep"] / medians["numpy"],
+    }
     if "torch" in medians:
         result["ratio_vs_torch"] = medians["gradstep"] / medians["torch"]
     return result
@@ -129,8 +144,12 @@ def _cnn_workload(name, repeats, include_torch):
             _settle()
             times[label].append(run(model))
     medians = {label: statistics.median(values) for label, values in times.items()}
-    result = {"workload": name, "seconds": medians, "all_seconds": times,
-              "gradstep_gflops": flops / medians["gradstep"] / 1e9}
+    result = {
+        "workload": name,
+        "seconds": medians,
+        "all_seconds": times,
+        "gradstep_gflops": flops / medians["gradstep"] / 1e9,
+    }
     if "torch" in medians:
         result["ratio_vs_torch"] = medians["gradstep"] / medians["torch"]
     return result
@@ -165,18 +184,20 @@ def _time_gemm_pair(run_gradstep, run_numpy, inner, repeats):
 
 def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
     from .. import _core
+
     rows = []
     rng = np.random.default_rng(0)
     for n in sizes:
         a = rng.standard_normal((n, n), dtype=np.float32)
         b = rng.standard_normal((n, n), dtype=np.float32)
         c = np.empty((n, n), np.float32)
-        inner = max(1, int(2e9 // (2 * n ** 3)))
+        inner = max(1, int(2e9 // (2 * n**3)))
         _core._gemm(a, b, c=c)
         np.matmul(a, b, out=c)
-        s_gs, s_np = _time_gemm_pair(lambda: _core._gemm(a, b, c=c), lambda: np.matmul(a, b, out=c), inner,
-                                     repeats)
-        flops = 2.0 * n ** 3
+        s_gs, s_np = _time_gemm_pair(
+            lambda a=a, b=b, c=c: _core._gemm(a, b, c=c), lambda a=a, b=b, c=c: np.matmul(a, b, out=c), inner, repeats
+        )
+        flops = 2.0 * n**3
         g_gs, g_np = flops / s_gs / 1e9, flops / s_np / 1e9
         rows.append({"n": n, "gradstep_gflops": g_gs, "numpy_gflops": g_np, "ratio": g_gs / g_np})
     return {"workload": "G", "rows": rows}
@@ -190,14 +211,16 @@ def w1_gemm_shapes(batch=W.BATCH, sizes=W.SIZES):
         shapes.append((f"fwd {batch}x{fan_in} @ {fan_in}x{fan_out}", False, False, (batch, fan_in), (fan_in, fan_out)))
         shapes.append((f"dW  ({batch}x{fan_in})^T @ {batch}x{fan_out}", True, False, (batch, fan_in), (batch, fan_out)))
         if i > 0:
-            shapes.append((f"dX  {batch}x{fan_out} @ ({fan_in}x{fan_out})^T", False, True, (batch, fan_out),
-                           (fan_in, fan_out)))
+            shapes.append(
+                (f"dX  {batch}x{fan_out} @ ({fan_in}x{fan_out})^T", False, True, (batch, fan_out), (fan_in, fan_out))
+            )
     return shapes
 
 
 def _gemm_shapes_workload(repeats, shapes=None):
     """gradstep vs numpy @ on each W1 GEMM (transposes passed as flags / as NumPy views), interleaved."""
     from .. import _core
+
     rng = np.random.default_rng(0)
     rows = []
     total_gs = total_np = 0.0
@@ -210,13 +233,24 @@ def _gemm_shapes_workload(repeats, shapes=None):
         inner = max(20, int(2e8 // flops))
         _core._gemm(a, b, trans_a, trans_b, c=c)
         np.matmul(op_a, op_b, out=c)
-        s_gs, s_np = _time_gemm_pair(lambda: _core._gemm(a, b, trans_a, trans_b, c=c),
-                                     lambda: np.matmul(op_a, op_b, out=c), inner, max(repeats, 5))
+        s_gs, s_np = _time_gemm_pair(
+            lambda a=a, b=b, ta=trans_a, tb=trans_b, c=c: _core._gemm(a, b, ta, tb, c=c),
+            lambda op_a=op_a, op_b=op_b, c=c: np.matmul(op_a, op_b, out=c),
+            inner,
+            max(repeats, 5),
+        )
         total_gs += s_gs
         total_np += s_np
-        rows.append({"shape": label, "gradstep_us": s_gs * 1e6, "numpy_us": s_np * 1e6,
-                     "gradstep_gflops": flops / s_gs / 1e9, "numpy_gflops": flops / s_np / 1e9,
-                     "ratio": s_np / s_gs})
+        rows.append(
+            {
+                "shape": label,
+                "gradstep_us": s_gs * 1e6,
+                "numpy_us": s_np * 1e6,
+                "gradstep_gflops": flops / s_gs / 1e9,
+                "numpy_gflops": flops / s_np / 1e9,
+                "ratio": s_np / s_gs,
+            }
+        )
     return {"workload": "G-W1", "rows": rows, "step_gemm_us": {"gradstep": total_gs * 1e6, "numpy": total_np * 1e6}}
 
 
@@ -225,36 +259,48 @@ def _gemm_peak(n=1024, blocks=3):
     for the epoch GFLOP/s of W1/W2 (what fraction of the GEMM speed the whole training step
     keeps)."""
     from .. import _core
+
     rng = np.random.default_rng(1)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
     c = np.empty((n, n), np.float32)
-    inner = max(1, int(4e9 // (2 * n ** 3)))
+    inner = max(1, int(4e9 // (2 * n**3)))
     fastest = min(_seconds_per_call(lambda: _core._gemm(a, b, c=c), inner) for _ in range(blocks))
-    return 2.0 * n ** 3 / fastest / 1e9
+    return 2.0 * n**3 / fastest / 1e9
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
-    parser.add_argument("--workload", default="W1,W2,W3,W4,W5,W6,G", help="comma-separated: W1, W2, W3, W4, W5, W6, G (default all)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for gradstep and torch (NumPy's BLAS: set OPENBLAS_NUM_THREADS before "
-                             "starting Python)")
+    parser.add_argument(
+        "--workload", default="W1,W2,W3,W4,W5,W6,G", help="comma-separated: W1, W2, W3, W4, W5, W6, G (default all)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for gradstep and torch (NumPy's BLAS: set OPENBLAS_NUM_THREADS before starting Python)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
     parser.add_argument("--json", default=None, help="also write the results to this file")
-    parser.add_argument("--malloc", choices=("tuned", "untouched"), default="tuned",
-                        help="glibc malloc thresholds for the NumPy baseline and PyTorch (see the comment at "
-                             "M_TRIM_THRESHOLD); default: tuned (their best)")
+    parser.add_argument(
+        "--malloc",
+        choices=("tuned", "untouched"),
+        default="tuned",
+        help="glibc malloc thresholds for the NumPy baseline and PyTorch (see the comment at "
+        "M_TRIM_THRESHOLD); default: tuned (their best)",
+    )
     args = parser.parse_args(argv)
 
     import gradstep as gs
+
     if args.threads:
         gs.set_num_threads(args.threads)
         os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     include_torch = W.torch_available() and not args.no_torch
     if include_torch:
         import torch
+
         torch.set_num_threads(gs.get_num_threads())
     wanted = [w.strip().upper() for w in args.workload.split(",") if w.strip()]
     unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
@@ -280,8 +326,10 @@ def main(argv=None):
                 x, y = W.make_data()
             r = _mlp_workload(name, name == "W2", 0.2 if name == "W2" else 0.0, args.repeats, include_torch, x, y)
             r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak
-            line = (f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
-                    f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak), numpy {r['seconds']['numpy']:.3f} s")
+            line = (
+                f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
+                f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak), numpy {r['seconds']['numpy']:.3f} s"
+            )
             if include_torch:
                 line += f", torch {r['seconds']['torch']:.3f} s"
             line += f" | gradstep/numpy {r['ratio_vs_numpy']:.2f}x"
@@ -291,24 +339,35 @@ def main(argv=None):
         elif name in ("W3", "W4", "W5", "W6"):
             r = _cnn_workload(name, args.repeats, include_torch)
             r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak
-            line = (f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
-                    f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak)")
+            line = (
+                f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
+                f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak)"
+            )
             if include_torch:
                 line += f", torch {r['seconds']['torch']:.3f} s | gradstep/torch {r['ratio_vs_torch']:.2f}x"
             print(line, flush=True)
         else:
             r = _gemm_workload(args.repeats)
             for row in r["rows"]:
-                print(f"G n={row['n']}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
-                      f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x", flush=True)
+                print(
+                    f"G n={row['n']}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
+                    f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x",
+                    flush=True,
+                )
             results.append(r)
             r = _gemm_shapes_workload(args.repeats)
             for row in r["rows"]:
-                print(f"G W1 {row['shape']:<28}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
-                      f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x", flush=True)
+                print(
+                    f"G W1 {row['shape']:<28}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
+                    f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x",
+                    flush=True,
+                )
             step = r["step_gemm_us"]
-            print(f"G W1 all GEMMs of one step: gradstep {step['gradstep']:.0f} us, numpy {step['numpy']:.0f} us, "
-                  f"ratio {step['numpy'] / step['gradstep']:.2f}x", flush=True)
+            print(
+                f"G W1 all GEMMs of one step: gradstep {step['gradstep']:.0f} us, numpy {step['numpy']:.0f} us, "
+                f"ratio {step['numpy'] / step['gradstep']:.2f}x",
+                flush=True,
+            )
         results.append(r)
     if args.json:  # a temporary file renamed over the target: never a half-written file
         tmp = f"{args.json}.tmp{os.getpid()}"

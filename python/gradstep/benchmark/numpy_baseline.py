@@ -5,6 +5,7 @@ would write them. It is what gradstep's speed is compared against.
 Network: Dense layers with ReLU (optionally BatchNormalization + Dropout after each hidden
 Dense), a linear output layer, softmax cross-entropy from logits, Adam (Keras 3 rule).
 """
+
 import numpy as np
 
 
@@ -24,8 +25,11 @@ class NumpyMLP:
         hidden = len(sizes) - 2
         self.gammas = [np.ones(sizes[i + 1], np.float32) for i in range(hidden)] if batchnorm else []
         self.betas = [np.zeros(sizes[i + 1], np.float32) for i in range(hidden)] if batchnorm else []
-        self.moving = [[np.zeros(sizes[i + 1], np.float32), np.ones(sizes[i + 1], np.float32)]
-                       for i in range(hidden)] if batchnorm else []
+        self.moving = (
+            [[np.zeros(sizes[i + 1], np.float32), np.ones(sizes[i + 1], np.float32)] for i in range(hidden)]
+            if batchnorm
+            else []
+        )
         self.all_params = self.params + self.gammas + self.betas
         self.m = [np.zeros_like(p) for p in self.all_params]
         self.v = [np.zeros_like(p) for p in self.all_params]
@@ -97,7 +101,7 @@ class NumpyMLP:
 
     def _adam(self, grads, beta_1=0.9, beta_2=0.999, eps=1e-7):
         self.t += 1
-        alpha = self.lr * np.sqrt(1 - beta_2 ** self.t) / (1 - beta_1 ** self.t)
+        alpha = self.lr * np.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         for p, g, m, v in zip(self.all_params, grads, self.m, self.v):
             m += (g - m) * (1 - beta_1)
             v += (g * g - v) * (1 - beta_2)
@@ -106,5 +110,5 @@ class NumpyMLP:
     def fit_epoch(self, x, y, batch_size, seed=0):
         order = np.random.default_rng(seed).permutation(len(x))
         for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             self.train_batch(x[idx], y[idx])

@@ -17,6 +17,7 @@ fused with the loss), as W1. PyTorch runs the same networks in its default NCHW 
 
 Each runner builds its model outside the timed region and returns seconds for one epoch.
 """
+
 import time
 
 import numpy as np
@@ -48,6 +49,7 @@ def gemm_flops_per_epoch(sizes=SIZES, rows=ROWS):
 # ---------------------------------------------------------------------------------------- gradstep
 def gradstep_mlp(batchnorm, dropout):
     import gradstep as gs
+
     layers = [gs.Input((FEATURES,))]
     for units in SIZES[1:-1]:
         layers.append(gs.layers.Dense(units, activation=None if batchnorm else "relu"))
@@ -58,8 +60,7 @@ def gradstep_mlp(batchnorm, dropout):
             layers.append(gs.layers.Dropout(dropout))
     layers.append(gs.layers.Dense(CLASSES))
     model = gs.Sequential(layers)
-    model.compile(optimizer=gs.optimizers.Adam(1e-3),
-                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(optimizer=gs.optimizers.Adam(1e-3), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
 
@@ -73,8 +74,7 @@ def run_gradstep(model, x, y, batch=BATCH):
 IMAGE_ROWS = 10_000
 IMAGE_SHAPE = (28, 28, 1)
 # name: (batch, [(filters, kernel) per conv block], dropout before the Dense, softmax output)
-CNNS = {"W3": (64, [(16, 3), (32, 3)], 0.0, False),
-        "W5": (128, [(32, 3), (64, 3)], 0.5, True)}
+CNNS = {"W3": (64, [(16, 3), (32, 3)], 0.0, False), "W5": (128, [(32, 3), (64, 3)], 0.5, True)}
 
 
 def make_image_data(seed=0):
@@ -101,6 +101,7 @@ def cnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
 
 def gradstep_cnn(name):
     import gradstep as gs
+
     _, blocks, dropout, softmax = CNNS[name]
     layers = [gs.Input(IMAGE_SHAPE)]
     for filters, kernel in blocks:
@@ -110,13 +111,15 @@ def gradstep_cnn(name):
         layers.append(gs.layers.Dropout(dropout))
     layers.append(gs.layers.Dense(CLASSES, activation="softmax" if softmax else None))
     model = gs.Sequential(layers)
-    model.compile(optimizer=gs.optimizers.Adam(1e-3),
-                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=not softmax))
+    model.compile(
+        optimizer=gs.optimizers.Adam(1e-3), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=not softmax)
+    )
     return model
 
 
 def torch_cnn(name):
     import torch
+
     _, blocks, dropout, _ = CNNS[name]
     layers, channels, size = [], IMAGE_SHAPE[2], IMAGE_SHAPE[0]
     for filters, kernel in blocks:
@@ -157,10 +160,11 @@ def rnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
 
 def gradstep_rnn(name):
     import gradstep as gs
-    model = gs.Sequential([gs.Input((RNN_STEPS, RNN_FEATURES)), getattr(gs.layers, RNNS[name])(RNN_UNITS),
-                           gs.layers.Dense(CLASSES)])
-    model.compile(optimizer=gs.optimizers.Adam(1e-3),
-                  loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+    model = gs.Sequential(
+        [gs.Input((RNN_STEPS, RNN_FEATURES)), getattr(gs.layers, RNNS[name])(RNN_UNITS), gs.layers.Dense(CLASSES)]
+    )
+    model.compile(optimizer=gs.optimizers.Adam(1e-3), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
 
@@ -184,6 +188,7 @@ def torch_rnn(name):
 
 def numpy_mlp(batchnorm, dropout):
     from .numpy_baseline import NumpyMLP
+
     return NumpyMLP(SIZES, batchnorm=batchnorm, dropout=dropout)
 
 
@@ -197,6 +202,7 @@ def run_numpy(model, x, y):
 def torch_available():
     try:
         import torch  # noqa: F401
+
         return True
     except ImportError:
         return False
@@ -204,6 +210,7 @@ def torch_available():
 
 def torch_mlp(batchnorm, dropout):
     import torch
+
     layers = []
     for fan_in, fan_out in zip(SIZES[:-2], SIZES[1:-1]):
         layers.append(torch.nn.Linear(fan_in, fan_out))
@@ -221,6 +228,7 @@ def torch_mlp(batchnorm, dropout):
 
 def run_torch(model, x, y, batch=BATCH):
     import torch
+
     net, optimizer = model
     loss_fn = torch.nn.CrossEntropyLoss()
     xt = torch.from_numpy(x)
@@ -229,7 +237,7 @@ def run_torch(model, x, y, batch=BATCH):
     start = time.perf_counter()
     order = torch.randperm(len(xt))
     for begin in range(0, len(xt), batch):
-        idx = order[begin:begin + batch]
+        idx = order[begin : begin + batch]
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(net(xt[idx]), yt[idx])
         loss.backward()

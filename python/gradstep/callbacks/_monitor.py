@@ -1,5 +1,6 @@
 """Shared helpers for callbacks that watch a logged quantity (EarlyStopping, ModelCheckpoint,
 ReduceLROnPlateau): resolving `mode` and reading the monitored value from `logs`."""
+
 import math
 import numbers
 import warnings
@@ -24,7 +25,7 @@ def resolve_direction(monitor, mode):
         return mode
     name = str(monitor)
     if name.startswith("val_"):
-        name = name[len("val_"):]
+        name = name[len("val_") :]
     if name == "loss":
         return "min"
     if "acc" in name or name.endswith("auc"):

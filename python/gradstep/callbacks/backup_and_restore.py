@@ -7,6 +7,7 @@ backup whole. When the same fit runs again (same script, same model definition),
 loads the newest backup and fit continues with the next epoch: the final weights are bitwise
 those of an uninterrupted fit. When fit finishes, the backups are deleted (delete_checkpoint).
 """
+
 import os
 import re
 
@@ -21,16 +22,21 @@ class BackupAndRestore(Callback):
         try:
             self.backup_dir = os.fspath(backup_dir)
         except TypeError:
-            raise TypeError(f"BackupAndRestore: backup_dir must be a string or path, got "
-                            f"{type(backup_dir).__name__}") from None
+            raise TypeError(
+                f"BackupAndRestore: backup_dir must be a string or path, got {type(backup_dir).__name__}"
+            ) from None
         if not self.backup_dir:
             raise ValueError("BackupAndRestore: backup_dir must not be empty")
         if save_freq != "epoch":
-            raise NotImplementedError(f"BackupAndRestore: save_freq={save_freq!r} is not supported; backups are "
-                                      f"written at the end of every epoch (save_freq='epoch')")
+            raise NotImplementedError(
+                f"BackupAndRestore: save_freq={save_freq!r} is not supported; backups are "
+                f"written at the end of every epoch (save_freq='epoch')"
+            )
         if double_checkpoint:
-            raise NotImplementedError("BackupAndRestore: double_checkpoint is not supported (each backup is "
-                                      "written atomically, so the previous one is never half-overwritten)")
+            raise NotImplementedError(
+                "BackupAndRestore: double_checkpoint is not supported (each backup is "
+                "written atomically, so the previous one is never half-overwritten)"
+            )
         self.save_freq = save_freq
         self.double_checkpoint = False
         self.delete_checkpoint = bool(delete_checkpoint)
@@ -48,6 +54,7 @@ class BackupAndRestore(Callback):
 
     def on_train_begin(self, logs=None):
         from ..models.saving import restore_training
+
         backups = self._backups()
         if not backups:
             return

@@ -4,6 +4,7 @@ As in Keras, a hook called without logs passes an empty dict, and a logs dict gi
 is passed on as the same object, so that a callback which adds a key (LearningRateScheduler and
 ReduceLROnPlateau add "learning_rate" at epoch end) is seen by the callbacks after it (History).
 """
+
 from .callback import Callback
 
 
@@ -40,20 +41,50 @@ class CallbackList:
         for cb in self.callbacks:
             getattr(cb, hook)(index, logs)
 
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
-    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
-    def on_test_end(self, logs=None): self._call("on_test_end", logs)
-    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
-    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+    def on_train_begin(self, logs=None):
+        self._call("on_train_begin", logs)
 
-    def on_epoch_begin(self, epoch, logs=None): self._call_indexed("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call_indexed("on_epoch_end", epoch, logs)
-    def on_batch_begin(self, batch, logs=None): self._call_indexed("on_batch_begin", batch, logs)
-    def on_batch_end(self, batch, logs=None): self._call_indexed("on_batch_end", batch, logs)
-    def on_train_batch_begin(self, batch, logs=None): self._call_indexed("on_train_batch_begin", batch, logs)
-    def on_train_batch_end(self, batch, logs=None): self._call_indexed("on_train_batch_end", batch, logs)
-    def on_test_batch_begin(self, batch, logs=None): self._call_indexed("on_test_batch_begin", batch, logs)
-    def on_test_batch_end(self, batch, logs=None): self._call_indexed("on_test_batch_end", batch, logs)
-    def on_predict_batch_begin(self, batch, logs=None): self._call_indexed("on_predict_batch_begin", batch, logs)
-    def on_predict_batch_end(self, batch, logs=None): self._call_indexed("on_predict_batch_end", batch, logs)
+    def on_train_end(self, logs=None):
+        self._call("on_train_end", logs)
+
+    def on_test_begin(self, logs=None):
+        self._call("on_test_begin", logs)
+
+    def on_test_end(self, logs=None):
+        self._call("on_test_end", logs)
+
+    def on_predict_begin(self, logs=None):
+        self._call("on_predict_begin", logs)
+
+    def on_predict_end(self, logs=None):
+        self._call("on_predict_end", logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._call_indexed("on_epoch_begin", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._call_indexed("on_epoch_end", epoch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        self._call_indexed("on_batch_begin", batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self._call_indexed("on_batch_end", batch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._call_indexed("on_train_batch_begin", batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._call_indexed("on_train_batch_end", batch, logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._call_indexed("on_test_batch_begin", batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._call_indexed("on_test_batch_end", batch, logs)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self._call_indexed("on_predict_batch_begin", batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._call_indexed("on_predict_batch_end", batch, logs)

@@ -1,4 +1,5 @@
 """CSVLogger: stream the epoch-end logs to a CSV file (Keras 3)."""
+
 import collections.abc
 import csv
 import io
@@ -47,7 +48,7 @@ class CSVLogger(Callback):
         """(header fields or None, whether the file lacks a final newline) of an existing file."""
         if not os.path.exists(self.filename) or os.path.getsize(self.filename) == 0:
             return None, False
-        with open(self.filename, "r", newline="") as f:
+        with open(self.filename, newline="") as f:
             first = f.readline()
         with open(self.filename, "rb") as f:
             f.seek(-1, os.SEEK_END)
@@ -86,8 +87,11 @@ class CSVLogger(Callback):
         new_keys = [k for k in logs if k not in self.keys and k not in self._warned_keys]
         if new_keys:
             self._warned_keys.update(new_keys)
-            warnings.warn(f"CSVLogger: log keys {new_keys} are not columns of {self.filename!r} "
-                          f"(columns: {self.keys}); they are not written", stacklevel=3)
+            warnings.warn(
+                f"CSVLogger: log keys {new_keys} are not columns of {self.filename!r} "
+                f"(columns: {self.keys}); they are not written",
+                stacklevel=3,
+            )
         buffer = io.StringIO()
         if self._needs_newline:
             buffer.write("\n")

@@ -1,4 +1,5 @@
 """EarlyStopping: stop training when a monitored quantity has stopped improving (Keras 3)."""
+
 import sys
 import warnings
 
@@ -20,8 +21,17 @@ class EarlyStopping(Callback):
       the end of training (whether or not training was stopped early).
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
-                 restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         super().__init__()
         self.monitor = monitor
         self.min_delta = abs(check_number(min_delta, "min_delta", "EarlyStopping"))
@@ -57,13 +67,19 @@ class EarlyStopping(Callback):
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
-                          f"Available metrics are: {','.join(logs.keys())}", stacklevel=3)
+            warnings.warn(
+                f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
+                f"Available metrics are: {','.join(logs.keys())}",
+                stacklevel=3,
+            )
             return None
         scalar = as_scalar(value)
         if scalar is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` whose value {value!r} is not a "
-                          f"scalar number; ignoring it", stacklevel=3)
+            warnings.warn(
+                f"Early stopping conditioned on metric `{self.monitor}` whose value {value!r} is not a "
+                f"scalar number; ignoring it",
+                stacklevel=3,
+            )
         return scalar
 
     def on_epoch_end(self, epoch, logs=None):
@@ -91,6 +107,9 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout, flush=True)
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
-                      file=sys.stdout, flush=True)
+                print(
+                    f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
+                    file=sys.stdout,
+                    flush=True,
+                )
             self.model.set_weights(self.best_weights)

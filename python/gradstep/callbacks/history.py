@@ -3,10 +3,13 @@
 `History.plot()` draws the recorded curves with matplotlib, an optional dependency
 (`pip install gradstep[plot]`), imported only when plot() is called.
 """
+
 from .callback import Callback
 
-_PLOT_INSTALL_HINT = ("History.plot() needs matplotlib, an optional dependency of gradstep: install it with "
-                      "`pip install gradstep[plot]` (or `pip install matplotlib`)")
+_PLOT_INSTALL_HINT = (
+    "History.plot() needs matplotlib, an optional dependency of gradstep: install it with "
+    "`pip install gradstep[plot]` (or `pip install matplotlib`)"
+)
 
 
 def _import_pyplot():
@@ -22,7 +25,7 @@ class History(Callback):
         super().__init__()
         self.history = {}
         self.epoch = []
-        self._epochs_of = {}   # key -> the epochs its values were logged at (val_ keys may skip epochs)
+        self._epochs_of = {}  # key -> the epochs its values were logged at (val_ keys may skip epochs)
 
     def on_train_begin(self, logs=None):
         # Keras keeps the same History across fit calls of one model only via model.history;
@@ -101,6 +104,7 @@ class History(Callback):
             return ax
 
         import numpy as np
+
         count = len(curves)
         fig, axes = plt.subplots(1, count, figsize=(5.0 * count, 3.8), squeeze=False)
         axes = np.asarray(axes).ravel()

@@ -1,10 +1,25 @@
 """LambdaCallback: a callback built from plain functions (Keras 3)."""
+
 from .callback import Callback
 
-_HOOKS = ("on_batch_begin", "on_batch_end", "on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end",
-          "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin",
-          "on_test_batch_end", "on_predict_begin", "on_predict_end", "on_predict_batch_begin",
-          "on_predict_batch_end")
+_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_begin",
+    "on_train_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
 
 
 class LambdaCallback(Callback):
@@ -15,12 +30,25 @@ class LambdaCallback(Callback):
     given by keyword (on_test_begin=..., on_predict_batch_end=..., ...).
     """
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
-                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        on_train_batch_begin=None,
+        on_train_batch_end=None,
+        **kwargs,
+    ):
         super().__init__()
-        functions = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
-                     "on_train_begin": on_train_begin, "on_train_end": on_train_end,
-                     "on_train_batch_begin": on_train_batch_begin, "on_train_batch_end": on_train_batch_end}
+        functions = {
+            "on_epoch_begin": on_epoch_begin,
+            "on_epoch_end": on_epoch_end,
+            "on_train_begin": on_train_begin,
+            "on_train_end": on_train_end,
+            "on_train_batch_begin": on_train_batch_begin,
+            "on_train_batch_end": on_train_batch_end,
+        }
         for name, fn in kwargs.items():
             if name not in _HOOKS:
                 raise TypeError(f"LambdaCallback: unknown hook {name!r}; expected one of {', '.join(_HOOKS)}")

@@ -1,4 +1,5 @@
 """LearningRateScheduler: set the learning rate from `schedule(epoch, lr)` at every epoch start (Keras 3)."""
+
 import inspect
 import numbers
 import sys
@@ -29,8 +30,10 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule, verbose=0):
         super().__init__()
         if not callable(schedule):
-            raise TypeError(f"LearningRateScheduler: schedule must be a callable schedule(epoch, lr) -> float, "
-                            f"got {type(schedule).__name__}")
+            raise TypeError(
+                f"LearningRateScheduler: schedule must be a callable schedule(epoch, lr) -> float, "
+                f"got {type(schedule).__name__}"
+            )
         self.schedule = schedule
         self.verbose = verbose
 
@@ -54,8 +57,11 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {learning_rate!r}")
         optimizer.learning_rate = float(learning_rate)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(learning_rate)}.",
-                  file=sys.stdout, flush=True)
+            print(
+                f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(learning_rate)}.",
+                file=sys.stdout,
+                flush=True,
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

@@ -1,4 +1,5 @@
 """ModelCheckpoint: save the model (or its weights) during training (Keras 3)."""
+
 import numbers
 import os
 import sys
@@ -20,22 +21,36 @@ class ModelCheckpoint(Callback):
     logs a warning is issued and the model is saved anyway, as Keras does.
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
-                 mode="auto", save_freq="epoch", initial_value_threshold=None):
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+        initial_value_threshold=None,
+    ):
         super().__init__()
         try:
             self.filepath = os.fspath(filepath)
         except TypeError:
-            raise TypeError(f"ModelCheckpoint: filepath must be a string or path, got {type(filepath).__name__}") \
-                from None
+            raise TypeError(
+                f"ModelCheckpoint: filepath must be a string or path, got {type(filepath).__name__}"
+            ) from None
         if not save_weights_only and not self.filepath.endswith(".gstep"):
             # As Keras (which wants ".keras"): fail now rather than after the first epoch.
-            raise ValueError(f"ModelCheckpoint: the filepath provided must end in `.gstep` (the gradstep model "
-                             f"format) when saving the whole model. Received: filepath={self.filepath}")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
-                                     or save_freq <= 0):
-            raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or "
-                             f"positive integer values")
+            raise ValueError(
+                f"ModelCheckpoint: the filepath provided must end in `.gstep` (the gradstep model "
+                f"format) when saving the whole model. Received: filepath={self.filepath}"
+            )
+        if save_freq != "epoch" and (
+            isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral) or save_freq <= 0
+        ):
+            raise ValueError(
+                f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or positive integer values"
+            )
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
@@ -43,8 +58,9 @@ class ModelCheckpoint(Callback):
         self.mode = check_mode(mode, "ModelCheckpoint")
         self.direction = resolve_direction(monitor, self.mode)
         self.save_freq = save_freq if save_freq == "epoch" else int(save_freq)
-        self.initial_value_threshold = check_number(initial_value_threshold, "initial_value_threshold",
-                                                    "ModelCheckpoint", allow_none=True)
+        self.initial_value_threshold = check_number(
+            initial_value_threshold, "initial_value_threshold", "ModelCheckpoint", allow_none=True
+        )
         # Like Keras, `best` persists across fit() calls of one instance.
         self.best = self.initial_value_threshold
         self._current_epoch = 0
@@ -90,8 +106,10 @@ class ModelCheckpoint(Callback):
         try:
             return self.filepath.format(**fields)
         except KeyError as e:
-            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e} is not '
-                           f"one of the available keys: {', '.join(sorted(fields))}") from None
+            raise KeyError(
+                f'Failed to format this callback filepath: "{self.filepath}". Reason: {e} is not '
+                f"one of the available keys: {', '.join(sorted(fields))}"
+            ) from None
         except (ValueError, IndexError) as e:
             raise ValueError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}') from None
 
@@ -108,13 +126,16 @@ class ModelCheckpoint(Callback):
         best_str = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, saving "
-                      f"model to {filepath}", file=sys.stdout, flush=True)
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, saving "
+                    f"model to {filepath}",
+                    file=sys.stdout,
+                    flush=True,
+                )
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}", file=sys.stdout,
-                  flush=True)
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}", file=sys.stdout, flush=True)
         return False
 
     def _save_model(self, epoch, batch, logs):
@@ -122,8 +143,10 @@ class ModelCheckpoint(Callback):
         if not self._should_save_model(epoch, logs, filepath):
             return
         if os.path.isdir(filepath):
-            raise IsADirectoryError(f"Please specify a non-directory filepath for ModelCheckpoint. Filepath used is "
-                                    f"an existing directory: {filepath}")
+            raise IsADirectoryError(
+                f"Please specify a non-directory filepath for ModelCheckpoint. Filepath used is "
+                f"an existing directory: {filepath}"
+            )
         directory = os.path.dirname(filepath)
         if directory:
             os.makedirs(directory, exist_ok=True)

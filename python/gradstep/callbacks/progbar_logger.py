@@ -16,6 +16,7 @@ verbose=0 prints nothing (fit does not even add this callback).
 Per-batch cost is one clock read and a comparison: the logs are formatted and the bar redrawn at
 most every `interval` seconds (and at the last step).
 """
+
 import shutil
 import sys
 import time
@@ -42,7 +43,7 @@ def format_logs(logs):
 
 def format_duration(seconds):
     """Whole seconds as Keras shows an ETA or epoch time: '7s', '1:02', '1:01:02'."""
-    seconds = int(round(max(seconds, 0.0)))
+    seconds = round(max(seconds, 0.0))
     if seconds >= 3600:
         return f"{seconds // 3600}:{(seconds % 3600) // 60:02d}:{seconds % 60:02d}"
     if seconds >= 60:
@@ -152,9 +153,16 @@ class ProgbarLogger(Callback):
         columns, rows = shutil.get_terminal_size((80, 24))
         steps = self._steps
         self._bar = _make_bar_class()(
-            total=steps, file=self.stream, leave=True, mininterval=0, miniters=1, ncols=columns,
+            total=steps,
+            file=self.stream,
+            leave=True,
+            mininterval=0,
+            miniters=1,
+            ncols=columns,
             nrows=max(rows, 2),
-            bar_format="{n_fmt}/{total_fmt} {bar:%d} {info}" % _BAR_WIDTH, dynamic_ncols=False)
+            bar_format=f"{{n_fmt}}/{{total_fmt}} {{bar:{_BAR_WIDTH}}} {{info}}",
+            dynamic_ncols=False,
+        )
         # keep the whole line on one terminal row so that "\r" redraws it in place
         self._max_info = max(columns - 2 * len(str(steps)) - _BAR_WIDTH - 4, 10)
 
@@ -181,14 +189,14 @@ class ProgbarLogger(Callback):
         bar = self._bar
         info = self._info(self._done, logs, final)
         if final:
-            bar.ncols = None   # the finished line stays as it is: show it whole (it may wrap)
+            bar.ncols = None  # the finished line stays as it is: show it whole (it may wrap)
         elif len(info) > self._max_info:
-            info = info[:self._max_info - 3] + "..."
+            info = info[: self._max_info - 3] + "..."
         bar.info = info
         if final:
-            bar.n = self._done   # drawn once more, whole, by close()
+            bar.n = self._done  # drawn once more, whole, by close()
         elif self._done > bar.n:
-            bar.update(self._done - bar.n)   # redraws (mininterval=0)
+            bar.update(self._done - bar.n)  # redraws (mininterval=0)
         else:
             bar.refresh()
 
@@ -211,8 +219,10 @@ class ProgbarLogger(Callback):
             elapsed = time.perf_counter() - self._epoch_start
             per_step = elapsed / done if done else 0.0
             text = format_logs(logs)
-            self._write(f"{prefix}{done}/{steps} steps - {elapsed:.2f}s - "
-                        f"{format_step_time(per_step)}" + (f" - {text}" if text else "") + "\n")
+            self._write(
+                f"{prefix}{done}/{steps} steps - {elapsed:.2f}s - "
+                f"{format_step_time(per_step)}" + (f" - {text}" if text else "") + "\n"
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         self._finish(logs, f"Epoch {epoch + 1}/{self._epochs} - ")

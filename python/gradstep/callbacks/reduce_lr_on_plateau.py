@@ -1,4 +1,5 @@
 """ReduceLROnPlateau: divide the learning rate when a monitored quantity stops improving (Keras 3)."""
+
 import sys
 import warnings
 
@@ -20,8 +21,18 @@ class ReduceLROnPlateau(Callback):
       then cooldown starts (`cooldown` epochs) and `wait` is reset.
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
-                 cooldown=0, min_lr=0.0, **kwargs):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+        **kwargs,
+    ):
         super().__init__()
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
@@ -67,8 +78,11 @@ class ReduceLROnPlateau(Callback):
         value = logs.get(self.monitor)
         current = None if value is None else as_scalar(value)
         if current is None:
-            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(logs.keys())}.", stacklevel=3)
+            warnings.warn(
+                f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                f"available. Available metrics are: {','.join(logs.keys())}.",
+                stacklevel=3,
+            )
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1
@@ -84,7 +98,10 @@ class ReduceLROnPlateau(Callback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     optimizer.learning_rate = new_lr
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.",
-                              file=sys.stdout, flush=True)
+                        print(
+                            f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.",
+                            file=sys.stdout,
+                            flush=True,
+                        )
                     self.cooldown_counter = self.cooldown
                     self.wait = 0

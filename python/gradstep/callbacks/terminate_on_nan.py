@@ -1,4 +1,5 @@
 """TerminateOnNaN: stop training at the first batch whose loss is NaN or infinite (Keras 3)."""
+
 import math
 import sys
 
@@ -34,6 +35,8 @@ class TerminateOnNaN(Callback):
         if math.isnan(value) or math.isinf(value):
             self.model.stop_training = True
             if self.raise_error:
-                raise NaNLossError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {value}. "
-                                   f"Terminating training immediately.")
+                raise NaNLossError(
+                    f"NaN or Inf loss encountered at batch {batch}. Loss value: {value}. "
+                    f"Terminating training immediately."
+                )
             print(f"Batch {batch}: Invalid loss, terminating training", file=sys.stdout, flush=True)

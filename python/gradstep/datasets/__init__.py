@@ -5,4 +5,4 @@ available)."""
 from .digits import load_digits
 from .mnist import data_root, load_fashion_mnist, load_mnist, read_idx
 
-__all__ = ["load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "data_root"]
+__all__ = ["data_root", "load_digits", "load_fashion_mnist", "load_mnist", "read_idx"]

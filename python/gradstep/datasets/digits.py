@@ -64,7 +64,8 @@ def load_digits():
     if images.shape != (NUM_SAMPLES, 64) or labels.shape != (NUM_SAMPLES,):
         raise RuntimeError(
             "digits.npz is corrupt: expected images (1797, 64) and labels (1797,), "
-            "got %s and %s" % (images.shape, labels.shape))
+            f"got {images.shape} and {labels.shape}"
+        )
     x = images.astype(np.float32) / np.float32(16.0)
     y = labels.astype(np.int64)
     x_train = np.ascontiguousarray(x[:NUM_TRAIN])

@@ -26,6 +26,7 @@ MNIST: Y. LeCun, C. Cortes and C. J. C. Burges. Fashion-MNIST: H. Xiao, K. Rasul
 R. Vollgraf, "Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms"
 (2017), MIT licence.
 """
+
 import gzip
 import hashlib
 import os
@@ -35,35 +36,54 @@ import urllib.request
 
 import numpy as np
 
-__all__ = ["load_mnist", "load_fashion_mnist", "read_idx", "data_root"]
+__all__ = ["data_root", "load_fashion_mnist", "load_mnist", "read_idx"]
 
 # (file, SHA-256 of the gzipped file as published, dtype, shape)
 _FILES = {
     "mnist": [
-        ("train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-         (60000, 28, 28)),
+        (
+            "train-images-idx3-ubyte.gz",
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            (60000, 28, 28),
+        ),
         ("train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", (60000,)),
-        ("t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-         (10000, 28, 28)),
+        (
+            "t10k-images-idx3-ubyte.gz",
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            (10000, 28, 28),
+        ),
         ("t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", (10000,)),
     ],
     "fashion_mnist": [
-        ("train-images-idx3-ubyte.gz", "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
-         (60000, 28, 28)),
+        (
+            "train-images-idx3-ubyte.gz",
+            "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+            (60000, 28, 28),
+        ),
         ("train-labels-idx1-ubyte.gz", "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc", (60000,)),
-        ("t10k-images-idx3-ubyte.gz", "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
-         (10000, 28, 28)),
+        (
+            "t10k-images-idx3-ubyte.gz",
+            "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+            (10000, 28, 28),
+        ),
         ("t10k-labels-idx1-ubyte.gz", "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf", (10000,)),
     ],
 }
 _MIRRORS = {
-    "mnist": ["https://storage.googleapis.com/cvdf-datasets/mnist/",
-              "https://ossci-datasets.s3.amazonaws.com/mnist/"],
-    "fashion_mnist": ["https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
-                      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+    "mnist": ["https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"],
+    "fashion_mnist": [
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    ],
 }
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
-              0x0E: np.dtype(">f8")}
+_IDX_TYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 _MAX_IDX_BYTES = 1 << 31  # refuse to inflate more than this from one file
 _CHUNK = 1 << 20
 
@@ -102,8 +122,10 @@ def read_idx(filename, expected_shape=None):
     except ValueError as error:
         raise ValueError(f"{filename!r} is not a valid IDX file: {error}") from None
     if len(data) != size:
-        raise ValueError(f"{filename!r} is not a valid IDX file: {len(data)} bytes of data after the header "
-                         f"{'(at least)' if len(data) > size else ''} where its shape {shape} needs {size}")
+        raise ValueError(
+            f"{filename!r} is not a valid IDX file: {len(data)} bytes of data after the header "
+            f"{'(at least)' if len(data) > size else ''} where its shape {shape} needs {size}"
+        )
     return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
@@ -142,12 +164,14 @@ def _locate(name, folder, filename, sha256, errors):
     """The path of one file: the gzipped one if present (checked), else the unzipped one, else a
     download; None when it cannot be had (why is appended to `errors`)."""
     gz = os.path.join(folder, filename)
-    raw = gz[:-len(".gz")]
+    raw = gz[: -len(".gz")]
     if os.path.exists(gz):
         digest = _sha256(gz)
         if digest != sha256:
-            raise ValueError(f"{gz!r} is corrupt or not the published file: SHA-256 {digest}, expected {sha256}; "
-                             f"delete it (gradstep downloads it again) or replace it")
+            raise ValueError(
+                f"{gz!r} is corrupt or not the published file: SHA-256 {digest}, expected {sha256}; "
+                f"delete it (gradstep downloads it again) or replace it"
+            )
         return gz
     if os.path.exists(raw):
         return raw
@@ -172,7 +196,8 @@ def _load(name, path):
             f"{name}: could not download {files} (no network, or no mirror answered). Put these files "
             f"(gzipped as distributed, or unzipped without .gz) in {folder!r}: {files}. Mirrors: "
             f"{', '.join(_MIRRORS[name])}. Set GRADSTEP_DATA or pass path= to use another folder. "
-            f"First error: {errors[0] if errors else 'none'}")
+            f"First error: {errors[0] if errors else 'none'}"
+        )
     arrays = [read_idx(found, shape) for found, _, shape in located]
     return (arrays[0], arrays[1]), (arrays[2], arrays[3])
 

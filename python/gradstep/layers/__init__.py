@@ -1,4 +1,5 @@
 """Layers (Keras 3 names). Each layer's forward and backward pass live in cpp/layers/."""
+
 from .activation import Activation
 from .batch_normalization import BatchNormalization
 from .bidirectional import Bidirectional
@@ -8,20 +9,46 @@ from .conv2d_transpose import Conv2DTranspose
 from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
+from .global_pooling import GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
 from .gru import GRU
+from .input_layer import Input, InputLayer
+from .layer import Layer
 from .lstm import LSTM
 from .masking import Masking
-from .input_layer import Input, InputLayer
-from .global_pooling import GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
-from .layer import Layer
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
 from .reshaping import Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .simple_rnn import SimpleRNN
 
-_REGISTRY = {cls.__name__: cls for cls in (
-    Activation, AveragePooling1D, AveragePooling2D, BatchNormalization, Conv1D, Conv2D, Conv2DTranspose, Dense, Dropout,
-    Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D,
-    MaxPooling2D, Reshape, UpSampling2D, ZeroPadding2D, Bidirectional, Embedding, GRU, LSTM, Masking, SimpleRNN)}
+_REGISTRY = {
+    cls.__name__: cls
+    for cls in (
+        Activation,
+        AveragePooling1D,
+        AveragePooling2D,
+        BatchNormalization,
+        Conv1D,
+        Conv2D,
+        Conv2DTranspose,
+        Dense,
+        Dropout,
+        Flatten,
+        GlobalAveragePooling1D,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling1D,
+        GlobalMaxPooling2D,
+        MaxPooling1D,
+        MaxPooling2D,
+        Reshape,
+        UpSampling2D,
+        ZeroPadding2D,
+        Bidirectional,
+        Embedding,
+        GRU,
+        LSTM,
+        Masking,
+        SimpleRNN,
+    )
+}
 
 
 def serialize(layer):

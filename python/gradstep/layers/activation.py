@@ -1,4 +1,5 @@
 """Activation: applies an activation function as a layer of its own (no weights)."""
+
 from .. import _core, activations
 from .layer import Layer
 

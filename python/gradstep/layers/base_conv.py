@@ -5,6 +5,7 @@ filters) for Conv1D/Conv2D and (kh, kw, filters, in_channels) for Conv2DTranspos
 weights move between the two libraries unchanged. The passes run in C++ (cpp/layers/convolution.cpp:
 im2col + the project's GEMM, bias and activation fused into one pass).
 """
+
 from .. import _core, activations, initializers, regularizers
 from .._validation import check_bool, check_choice, check_int_tuple, check_positive_int
 from .layer import Layer, apply_weight_regularizers
@@ -14,10 +15,27 @@ class BaseConv(Layer):
     rank = 2
     paddings = ("valid", "same")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, name=None, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         cls = type(self).__name__
         self.filters = check_positive_int(filters, "filters")
@@ -26,17 +44,24 @@ class BaseConv(Layer):
         self.padding = check_choice(padding.lower() if isinstance(padding, str) else padding, "padding", self.paddings)
         self.dilation_rate = check_int_tuple(dilation_rate, self.rank, "dilation_rate")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{cls}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras), got "
-                             f"strides={self.strides}, dilation_rate={self.dilation_rate}")
+            raise ValueError(
+                f"{cls}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras), got "
+                f"strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
         if data_format not in (None, "channels_last"):
-            raise ValueError(f"{cls}: data_format must be 'channels_last' (gradstep is channels_last only), "
-                             f"got {data_format!r}")
-        for argument, value, default in (("groups", groups, 1), ("activity_regularizer", activity_regularizer, None),
-                                         ("kernel_constraint", kernel_constraint, None),
-                                         ("bias_constraint", bias_constraint, None)):
+            raise ValueError(
+                f"{cls}: data_format must be 'channels_last' (gradstep is channels_last only), got {data_format!r}"
+            )
+        for argument, value, default in (
+            ("groups", groups, 1),
+            ("activity_regularizer", activity_regularizer, None),
+            ("kernel_constraint", kernel_constraint, None),
+            ("bias_constraint", bias_constraint, None),
+        ):
             if value != default:
-                raise NotImplementedError(f"{cls}: {argument}={value!r} is not supported yet (only the default "
-                                          f"{default!r})")
+                raise NotImplementedError(
+                    f"{cls}: {argument}={value!r} is not supported yet (only the default {default!r})"
+                )
         self.data_format = "channels_last"
         self.activation = activations.get(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
@@ -46,9 +71,17 @@ class BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def _core_args(self):
-        return (self.filters, list(self.kernel_size), list(self.strides), list(self.dilation_rate), self.padding,
-                self.activation, self.use_bias, self.kernel_initializer._make_core(),
-                self.bias_initializer._make_core())
+        return (
+            self.filters,
+            list(self.kernel_size),
+            list(self.strides),
+            list(self.dilation_rate),
+            self.padding,
+            self.activation,
+            self.use_bias,
+            self.kernel_initializer._make_core(),
+            self.bias_initializer._make_core(),
+        )
 
     def _with_regularizers(self, core):
         return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
@@ -58,20 +91,22 @@ class BaseConv(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": self.activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": self.activation,
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            }
+        )
         return config
 
     @classmethod

@@ -4,6 +4,7 @@ pool_size and strides take an int or a tuple; strides=None means strides = pool_
 "valid" or "same"; average pooling divides by the input pixels in each window (padding is not
 counted), as Keras. channels_last only. The passes run in C++ (cpp/layers/pooling.cpp).
 """
+
 from .. import _core
 from .._validation import check_choice, check_int_tuple
 from .layer import Layer
@@ -17,8 +18,9 @@ class BasePooling(Layer):
         super().__init__(name=name, **kwargs)
         self.pool_size = check_int_tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else check_int_tuple(strides, self.rank, "strides")
-        self.padding = check_choice(padding.lower() if isinstance(padding, str) else padding, "padding",
-                                    ("valid", "same"))
+        self.padding = check_choice(
+            padding.lower() if isinstance(padding, str) else padding, "padding", ("valid", "same")
+        )
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last', got {data_format!r}")
         self.data_format = "channels_last"
@@ -28,8 +30,14 @@ class BasePooling(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"pool_size": self.pool_size, "strides": self.strides, "padding": self.padding,
-                       "data_format": self.data_format})
+        config.update(
+            {
+                "pool_size": self.pool_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
     @classmethod
@@ -43,6 +51,7 @@ class BasePooling(Layer):
 
 class BaseGlobalPooling(Layer):
     """The window is the whole input; output (batch, channels) (Keras keepdims=False)."""
+
     rank = 2
     mode = "max"
 

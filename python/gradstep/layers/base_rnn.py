@@ -21,7 +21,8 @@ Not supported (they raise, naming the argument): return_state and stateful (a Se
 passes one tensor between layers), activity_regularizer, constraints. `unroll` is accepted: it
 changes how Keras builds its graph, not the results, and gradstep's loop is always the C++ one.
 """
-from .. import _core, activations, initializers, regularizers
+
+from .. import activations, initializers, regularizers
 from .._validation import check_bool, check_float, check_non_negative_int, check_positive_int
 from .layer import Layer
 
@@ -31,24 +32,47 @@ RECURRENT_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 def _recurrent_activation(value, name):
     value = activations.get(value)
     if value not in RECURRENT_ACTIVATIONS:
-        raise ValueError(f"{name}: {value!r} is not supported in recurrent layers; expected one of "
-                         f"{', '.join(RECURRENT_ACTIVATIONS)} (the backward pass reads the derivative from the "
-                         f"output)")
+        raise ValueError(
+            f"{name}: {value!r} is not supported in recurrent layers; expected one of "
+            f"{', '.join(RECURRENT_ACTIVATIONS)} (the backward pass reads the derivative from the "
+            f"output)"
+        )
     return value
 
 
 class RNNBase(Layer):
     """Base of SimpleRNN, LSTM and GRU (not a layer by itself)."""
 
-    _core_class = None        # _core.SimpleRNN / LSTM / GRU
-    _has_gates = True         # recurrent_activation applies (LSTM, GRU)
+    _core_class = None  # _core.SimpleRNN / LSTM / GRU
+    _has_gates = True  # recurrent_activation applies (LSTM, GRU)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, name=None, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = _recurrent_activation(activation, "activation")
@@ -60,18 +84,25 @@ class RNNBase(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        for value, arg in ((activity_regularizer, "activity_regularizer"), (kernel_constraint, "kernel_constraint"),
-                           (recurrent_constraint, "recurrent_constraint"), (bias_constraint, "bias_constraint")):
+        for value, arg in (
+            (activity_regularizer, "activity_regularizer"),
+            (kernel_constraint, "kernel_constraint"),
+            (recurrent_constraint, "recurrent_constraint"),
+            (bias_constraint, "bias_constraint"),
+        ):
             if value is not None:
                 raise NotImplementedError(f"{type(self).__name__}: {arg} is not supported")
         self.dropout = check_float(dropout, "dropout", minimum=0.0, maximum=1.0, max_inclusive=False)
-        self.recurrent_dropout = check_float(recurrent_dropout, "recurrent_dropout", minimum=0.0, maximum=1.0,
-                                             max_inclusive=False)
+        self.recurrent_dropout = check_float(
+            recurrent_dropout, "recurrent_dropout", minimum=0.0, maximum=1.0, max_inclusive=False
+        )
         self.seed = None if seed is None else check_non_negative_int(seed, "seed")
         self.return_sequences = check_bool(return_sequences, "return_sequences")
         if check_bool(return_state, "return_state"):
-            raise NotImplementedError(f"{type(self).__name__}: return_state=True is not supported (a Sequential "
-                                      f"model passes one tensor from layer to layer)")
+            raise NotImplementedError(
+                f"{type(self).__name__}: return_state=True is not supported (a Sequential "
+                f"model passes one tensor from layer to layer)"
+            )
         self.return_state = False
         self.go_backwards = check_bool(go_backwards, "go_backwards")
         if check_bool(stateful, "stateful"):
@@ -84,39 +115,54 @@ class RNNBase(Layer):
 
     def _make_core(self, go_backwards=None):
         core = self._core_class(
-            self.units, self.activation, self.recurrent_activation, self.use_bias, self.return_sequences,
-            self.go_backwards if go_backwards is None else go_backwards, self.dropout, self.recurrent_dropout,
-            self.seed, self.kernel_initializer._make_core(), self.recurrent_initializer._make_core(),
-            self.bias_initializer._make_core(), **self._cell_args())
+            self.units,
+            self.activation,
+            self.recurrent_activation,
+            self.use_bias,
+            self.return_sequences,
+            self.go_backwards if go_backwards is None else go_backwards,
+            self.dropout,
+            self.recurrent_dropout,
+            self.seed,
+            self.kernel_initializer._make_core(),
+            self.recurrent_initializer._make_core(),
+            self.bias_initializer._make_core(),
+            **self._cell_args(),
+        )
         for param, regularizer in self._regularizers():
             core.set_regularizer(param, regularizer.l1, regularizer.l2)
         return core
 
     def _regularizers(self):
-        pairs = (("kernel", self.kernel_regularizer), ("recurrent_kernel", self.recurrent_regularizer),
-                 ("bias", self.bias_regularizer))
+        pairs = (
+            ("kernel", self.kernel_regularizer),
+            ("recurrent_kernel", self.recurrent_regularizer),
+            ("bias", self.bias_regularizer),
+        )
         return [(param, r) for param, r in pairs if r is not None]
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": self.activation,
-            "recurrent_activation": self.recurrent_activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-            "return_sequences": self.return_sequences,
-            "go_backwards": self.go_backwards,
-            "unroll": self.unroll,
-        })
+        config.update(
+            {
+                "units": self.units,
+                "activation": self.activation,
+                "recurrent_activation": self.recurrent_activation,
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+                "return_sequences": self.return_sequences,
+                "go_backwards": self.go_backwards,
+                "unroll": self.unroll,
+            }
+        )
         if not self._has_gates:
             del config["recurrent_activation"]
         return config

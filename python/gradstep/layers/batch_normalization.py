@@ -9,15 +9,27 @@ Weights (get_weights order): gamma (if scale), beta (if center), moving_mean, mo
 the moving statistics are non-trainable. Forward and backward are fused in C++
 (cpp/layers/batch_normalization.cpp).
 """
+
 from .. import _core, initializers
 from .._validation import check_bool, check_float
 from .layer import Layer
 
 
 class BatchNormalization(Layer):
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 name=None, **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        name=None,
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"BatchNormalization: axis must be an int, got {axis!r}")
@@ -34,23 +46,36 @@ class BatchNormalization(Layer):
     def _check_axis(self, input_rank):
         """Only the channels-last axis is supported (axis=-1 or its positive index)."""
         if self.axis not in (-1, input_rank):
-            raise ValueError(f"BatchNormalization: only the last axis (axis=-1) is supported, got axis={self.axis} "
-                             f"for inputs of rank {input_rank + 1} (with the batch axis)")
+            raise ValueError(
+                f"BatchNormalization: only the last axis (axis=-1) is supported, got axis={self.axis} "
+                f"for inputs of rank {input_rank + 1} (with the batch axis)"
+            )
 
     def _make_core(self):
-        return _core.BatchNormalization(self.momentum, self.epsilon, self.center, self.scale,
-                                        self.beta_initializer._make_core(), self.gamma_initializer._make_core(),
-                                        self.moving_mean_initializer._make_core(),
-                                        self.moving_variance_initializer._make_core())
+        return _core.BatchNormalization(
+            self.momentum,
+            self.epsilon,
+            self.center,
+            self.scale,
+            self.beta_initializer._make_core(),
+            self.gamma_initializer._make_core(),
+            self.moving_mean_initializer._make_core(),
+            self.moving_variance_initializer._make_core(),
+        )
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-        })
+        config.update(
+            {
+                "axis": self.axis,
+                "momentum": self.momentum,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            }
+        )
         return config

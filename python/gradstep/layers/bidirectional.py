@@ -8,6 +8,7 @@ sets zero_output_for_mask on both layers). Weights: the forward layer's (kernel,
 recurrent_kernel, bias), then the backward layer's. Forward and backward in C++
 (cpp/layers/bidirectional.cpp).
 """
+
 from .. import _core
 from .._validation import check_choice
 from .base_rnn import RNNBase
@@ -19,11 +20,14 @@ MERGE_MODES = ("concat", "sum", "mul", "ave")
 class Bidirectional(Layer):
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, name=None, **kwargs):
         if not isinstance(layer, RNNBase):
-            raise TypeError(f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM or GRU), "
-                            f"got {type(layer).__name__}")
+            raise TypeError(
+                f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM or GRU), got {type(layer).__name__}"
+            )
         if merge_mode is None:
-            raise NotImplementedError("Bidirectional: merge_mode=None (two outputs) cannot feed a Sequential model; "
-                                      "use 'concat', 'sum', 'mul' or 'ave'")
+            raise NotImplementedError(
+                "Bidirectional: merge_mode=None (two outputs) cannot feed a Sequential model; "
+                "use 'concat', 'sum', 'mul' or 'ave'"
+            )
         if weights is not None:
             raise NotImplementedError("Bidirectional: weights= is not supported; call set_weights() once built")
         super().__init__(name=name, **kwargs)
@@ -32,18 +36,24 @@ class Bidirectional(Layer):
         config.pop("name")
         self.forward_layer = type(layer)(**dict(config, name=f"forward_{layer.name}"))
         if backward_layer is None:
-            self.backward_layer = type(layer)(**dict(config, name=f"backward_{layer.name}",
-                                                     go_backwards=not layer.go_backwards))
+            self.backward_layer = type(layer)(
+                **dict(config, name=f"backward_{layer.name}", go_backwards=not layer.go_backwards)
+            )
         else:
             if not isinstance(backward_layer, RNNBase):
-                raise TypeError(f"Bidirectional: backward_layer must be a recurrent layer, "
-                                f"got {type(backward_layer).__name__}")
+                raise TypeError(
+                    f"Bidirectional: backward_layer must be a recurrent layer, got {type(backward_layer).__name__}"
+                )
             if backward_layer.return_sequences != layer.return_sequences:
-                raise ValueError(f"Bidirectional: backward_layer.return_sequences={backward_layer.return_sequences} "
-                                 f"must equal layer.return_sequences={layer.return_sequences}")
+                raise ValueError(
+                    f"Bidirectional: backward_layer.return_sequences={backward_layer.return_sequences} "
+                    f"must equal layer.return_sequences={layer.return_sequences}"
+                )
             if backward_layer.go_backwards == layer.go_backwards:
-                raise ValueError("Bidirectional: backward_layer must read the sequence in the other direction "
-                                 "(go_backwards opposite to layer's)")
+                raise ValueError(
+                    "Bidirectional: backward_layer must read the sequence in the other direction "
+                    "(go_backwards opposite to layer's)"
+                )
             self.backward_layer = backward_layer
         self._custom_backward = backward_layer is not None
         self.return_sequences = layer.return_sequences
@@ -62,16 +72,23 @@ class Bidirectional(Layer):
 
     def get_config(self):
         from . import serialize
+
         config = super().get_config()
         layer_config = serialize(self.forward_layer)
-        layer_config["config"]["name"] = self.forward_layer.name[len("forward_"):]
-        config.update({"layer": layer_config, "merge_mode": self.merge_mode,
-                       "backward_layer": serialize(self.backward_layer) if self._custom_backward else None})
+        layer_config["config"]["name"] = self.forward_layer.name[len("forward_") :]
+        config.update(
+            {
+                "layer": layer_config,
+                "merge_mode": self.merge_mode,
+                "backward_layer": serialize(self.backward_layer) if self._custom_backward else None,
+            }
+        )
         return config
 
     @classmethod
     def from_config(cls, config):
         from . import deserialize
+
         config = dict(config)
         config["layer"] = deserialize(config["layer"])
         if config.get("backward_layer") is not None:

@@ -4,6 +4,7 @@ kernel (kernel_size, in_channels, filters). padding "valid", "same" or "causal" 
 by dilation_rate * (kernel_size - 1): output t sees inputs <= t only; van den Oord et al.,
 "WaveNet", 2016).
 """
+
 from .base_conv import BaseConv
 
 

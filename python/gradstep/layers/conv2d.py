@@ -3,6 +3,7 @@
 kernel (kh, kw, in_channels, filters); padding "valid" or "same" (Keras: ceil(size / stride)
 outputs, the odd padding pixel at the bottom/right).
 """
+
 from .base_conv import BaseConv
 
 

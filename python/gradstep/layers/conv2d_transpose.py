@@ -5,6 +5,7 @@ kernel (kh, kw, filters, in_channels), as Keras. Output size per axis, as Keras 
 output_padding: padding "valid" -> size * stride + max(kernel - stride, 0), "same" -> size *
 stride (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning", 2016).
 """
+
 from .. import _core
 from .base_conv import BaseConv
 
@@ -14,8 +15,9 @@ class Conv2DTranspose(BaseConv):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs):
         if output_padding is not None:
-            raise NotImplementedError(f"Conv2DTranspose: output_padding={output_padding!r} is not supported yet "
-                                      "(only None)")
+            raise NotImplementedError(
+                f"Conv2DTranspose: output_padding={output_padding!r} is not supported yet (only None)"
+            )
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
         self.output_padding = None
 

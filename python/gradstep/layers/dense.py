@@ -7,14 +7,25 @@ kernel has shape (input_dim, units) and bias (units,). The forward pass, the act
 the backward pass (dW = x^T dz, db = sum over rows of dz, dx = dz W^T) run in C++
 (cpp/layers/dense.cpp).
 """
+
 from .. import _core, activations, initializers, regularizers
 from .._validation import check_bool, check_positive_int
 from .layer import Layer, apply_weight_regularizers
 
 
 class Dense(Layer):
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, name=None, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = activations.get(activation)
@@ -25,21 +36,28 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def _make_core(self):
-        core = _core.Dense(self.units, self.activation, self.use_bias, self.kernel_initializer._make_core(),
-                           self.bias_initializer._make_core())
+        core = _core.Dense(
+            self.units,
+            self.activation,
+            self.use_bias,
+            self.kernel_initializer._make_core(),
+            self.bias_initializer._make_core(),
+        )
         return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": self.activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-        })
+        config.update(
+            {
+                "units": self.units,
+                "activation": self.activation,
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            }
+        )
         return config
 
     @property

@@ -5,6 +5,7 @@ Masks come from a counter-based RNG keyed by (seed, optimizer step, element inde
 depend on the number of threads, and `seed=None` derives the key from the model's seed and the
 layer's position.
 """
+
 from .. import _core
 from .._validation import check_float, check_non_negative_int
 from .layer import Layer

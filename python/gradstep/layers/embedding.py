@@ -9,41 +9,59 @@ padding: recurrent layers skip those steps and the loss and metrics ignore them 
 then count the padding index). embeddings_initializer defaults to "uniform" (RandomUniform
 (-0.05, 0.05)), as Keras. Forward and backward in C++ (cpp/layers/embedding.cpp).
 """
+
 from .. import _core, initializers, regularizers
 from .._validation import check_bool, check_positive_int
 from .layer import Layer
 
 
 class Embedding(Layer):
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, name=None, **kwargs):
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        weights=None,
+        lora_rank=None,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.mask_zero = check_bool(mask_zero, "mask_zero")
-        for value, arg in ((embeddings_constraint, "embeddings_constraint"), (weights, "weights"),
-                           (lora_rank, "lora_rank")):
+        for value, arg in (
+            (embeddings_constraint, "embeddings_constraint"),
+            (weights, "weights"),
+            (lora_rank, "lora_rank"),
+        ):
             if value is not None:
                 raise NotImplementedError(f"Embedding: {arg} is not supported")
 
     def _make_core(self):
-        core = _core.Embedding(self.input_dim, self.output_dim, self.embeddings_initializer._make_core(),
-                               self.mask_zero)
+        core = _core.Embedding(
+            self.input_dim, self.output_dim, self.embeddings_initializer._make_core(), self.mask_zero
+        )
         if self.embeddings_regularizer is not None:
             core.set_regularizer("embeddings", self.embeddings_regularizer.l1, self.embeddings_regularizer.l2)
         return core
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "input_dim": self.input_dim,
-            "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
-            "mask_zero": self.mask_zero,
-        })
+        config.update(
+            {
+                "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "mask_zero": self.mask_zero,
+            }
+        )
         return config
 
     @property

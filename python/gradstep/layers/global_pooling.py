@@ -1,4 +1,5 @@
 """GlobalMaxPooling1D/2D and GlobalAveragePooling1D/2D: one value per channel (Keras 3 names)."""
+
 from .base_pooling import BaseGlobalPooling
 
 

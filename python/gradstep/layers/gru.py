@@ -10,6 +10,7 @@ bias_ih = bias[0], bias_hh = bias[1] (reordered). reset_after=False (the reset g
 before the recurrent product) is not supported and raises.
 Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/gru.cpp).
 """
+
 from .. import _core
 from .._validation import check_bool
 from .base_rnn import RNNBase
@@ -18,15 +19,33 @@ from .base_rnn import RNNBase
 class GRU(RNNBase):
     _core_class = _core.GRU
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 reset_after=True, use_cudnn="auto", **kwargs):
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        reset_after=True,
+        use_cudnn="auto",
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            **kwargs,
+        )
         if not check_bool(reset_after, "reset_after"):
-            raise NotImplementedError("GRU: reset_after=False is not supported (Keras 3's default, "
-                                      "reset_after=True, is)")
+            raise NotImplementedError(
+                "GRU: reset_after=False is not supported (Keras 3's default, reset_after=True, is)"
+            )
         self.reset_after = True
         if use_cudnn not in ("auto", False):
             raise ValueError(f"use_cudnn must be 'auto' or False (gradstep runs on the CPU), got {use_cudnn!r}")

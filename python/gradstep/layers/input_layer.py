@@ -1,4 +1,5 @@
 """Input: declares the shape of one sample (without the batch axis)."""
+
 import numbers
 
 
@@ -17,8 +18,10 @@ class InputLayer:
                 raise ValueError(f"Input: shape must be a tuple of positive integers (no None), got {tuple(shape)!r}")
         self.shape = tuple(int(d) for d in shape)
         if batch_size is not None:
-            raise NotImplementedError("Input: batch_size is not supported (a gradstep model takes any batch size; "
-                                      "give the batch size to fit / evaluate / predict)")
+            raise NotImplementedError(
+                "Input: batch_size is not supported (a gradstep model takes any batch size; "
+                "give the batch size to fit / evaluate / predict)"
+            )
         self.batch_size = None
         self.name = name or "input_layer"
 
@@ -29,5 +32,5 @@ class InputLayer:
         return f"Input(shape={self.shape})"
 
 
-def Input(shape=None, batch_size=None, name=None, **kwargs):  # noqa: N802 (Keras' name)
+def Input(shape=None, batch_size=None, name=None, **kwargs):
     return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)

@@ -3,6 +3,7 @@
 A layer is attached to one model when that model is built; from then on `weights`,
 `get_weights()` and `set_weights()` read and write slices of the model's flat parameter buffer.
 """
+
 import re
 
 import numpy as np
@@ -39,9 +40,9 @@ class Layer:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {type(name).__name__}")
         self.name = name or _unique_name(_snake_case(type(self).__name__))
-        self._model = None          # the _core.Sequential this layer belongs to once built
-        self._index = None          # its position in that model
-        self._weight_indices = []   # indices of this layer's weights in the model's weight list
+        self._model = None  # the _core.Sequential this layer belongs to once built
+        self._index = None  # its position in that model
+        self._weight_indices = []  # indices of this layer's weights in the model's weight list
         self._core_layer = None
         self.trainable = trainable
 
@@ -131,24 +132,32 @@ class Layer:
         self._require_built("set_weights")
         weights = list(weights)
         if len(weights) != len(self._weight_indices):
-            raise ValueError(f"layer {self.name!r} expects {len(self._weight_indices)} weight arrays, "
-                             f"got {len(weights)}")
+            raise ValueError(
+                f"layer {self.name!r} expects {len(self._weight_indices)} weight arrays, got {len(weights)}"
+            )
         checked = []
         for i, value in zip(self._weight_indices, weights):
             _, weight_name, shape, _ = self._model.weight_info(i)
             value = np.asarray(value)
             if value.dtype.kind not in "fiub":
-                raise TypeError(f"weight {weight_name!r} of layer {self.name!r} must be numeric, got dtype {value.dtype}")
+                raise TypeError(
+                    f"weight {weight_name!r} of layer {self.name!r} must be numeric, got dtype {value.dtype}"
+                )
             if tuple(value.shape) != tuple(shape):
-                raise ValueError(f"weight {weight_name!r} of layer {self.name!r}: expected shape {tuple(shape)}, "
-                                 f"got {tuple(value.shape)}")
+                raise ValueError(
+                    f"weight {weight_name!r} of layer {self.name!r}: expected shape {tuple(shape)}, "
+                    f"got {tuple(value.shape)}"
+                )
             checked.append((i, value))
         for i, value in checked:
             self._model.set_weight(i, np.ascontiguousarray(value, dtype=np.float32))
 
     def count_params(self):
-        return int(sum(np.prod(self._model.weight_info(i)[2], dtype=np.int64) for i in self._weight_indices)) \
-            if self._model is not None else 0
+        return (
+            int(sum(np.prod(self._model.weight_info(i)[2], dtype=np.int64) for i in self._weight_indices))
+            if self._model is not None
+            else 0
+        )
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"

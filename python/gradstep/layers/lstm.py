@@ -10,6 +10,7 @@ PyTorch's nn.LSTM uses the same gate order with weights transposed (weight_ih = 
 weight_hh = recurrent_kernel.T) and two biases whose sum is Keras' one.
 Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/lstm.cpp).
 """
+
 from .. import _core
 from .._validation import check_bool
 from .base_rnn import RNNBase
@@ -18,12 +19,29 @@ from .base_rnn import RNNBase
 class LSTM(RNNBase):
     _core_class = _core.LSTM
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, use_cudnn="auto", **kwargs):
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias=True,
+        use_cudnn="auto",
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            **kwargs,
+        )
         self.unit_forget_bias = check_bool(unit_forget_bias, "unit_forget_bias")
         if use_cudnn not in ("auto", False):
             raise ValueError(f"use_cudnn must be 'auto' or False (gradstep runs on the CPU), got {use_cudnn!r}")

@@ -5,6 +5,7 @@
 The mask reaches the layers after it: recurrent layers skip masked steps and the loss and
 metrics ignore them. Forward and backward in C++ (cpp/layers/masking.cpp).
 """
+
 from .. import _core
 from .._validation import check_float
 from .layer import Layer

@@ -4,6 +4,7 @@ Flatten and Reshape keep the values and their row-major order; Reshape's target_
 the batch axis and may contain one -1. UpSampling2D repeats rows and columns (nearest); its
 gradient sums each block. ZeroPadding2D adds zero rows and columns; its gradient crops.
 """
+
 import numbers
 
 from .. import _core
@@ -34,11 +35,16 @@ class Flatten(Layer):
 class Reshape(Layer):
     def __init__(self, target_shape, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        if not isinstance(target_shape, (tuple, list)) or not target_shape or not all(
-                isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in target_shape):
+        if (
+            not isinstance(target_shape, (tuple, list))
+            or not target_shape
+            or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in target_shape)
+        ):
             raise TypeError(f"Reshape: target_shape must be a non-empty tuple of ints, got {target_shape!r}")
         if any(d != -1 and d <= 0 for d in target_shape) or sum(d == -1 for d in target_shape) > 1:
-            raise ValueError(f"Reshape: target_shape entries must be positive, with at most one -1; got {target_shape!r}")
+            raise ValueError(
+                f"Reshape: target_shape entries must be positive, with at most one -1; got {target_shape!r}"
+            )
         self.target_shape = tuple(int(d) for d in target_shape)
 
     def _make_core(self):
@@ -56,8 +62,9 @@ class UpSampling2D(Layer):
         self.size = check_int_tuple(size, 2, "size")
         self.data_format = _channels_last(self, data_format)
         if interpolation != "nearest":
-            raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not supported yet (only "
-                                      "'nearest')")
+            raise NotImplementedError(
+                f"UpSampling2D: interpolation={interpolation!r} is not supported yet (only 'nearest')"
+            )
         self.interpolation = "nearest"
 
     def _make_core(self):
@@ -82,7 +89,11 @@ class ZeroPadding2D(Layer):
     def __init__(self, padding=(1, 1), data_format=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
-        if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(isinstance(p, (tuple, list)) for p in padding):
+        if (
+            isinstance(padding, (tuple, list))
+            and len(padding) == 2
+            and all(isinstance(p, (tuple, list)) for p in padding)
+        ):
             rows = check_int_tuple(tuple(padding[0]), 2, "padding", minimum=0)
             cols = check_int_tuple(tuple(padding[1]), 2, "padding", minimum=0)
         else:

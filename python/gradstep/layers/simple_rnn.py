@@ -3,6 +3,7 @@
 kernel (features, units), recurrent_kernel (units, units), bias (units,). Arguments, masks and
 dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/simple_rnn.cpp).
 """
+
 from .. import _core
 from .base_rnn import RNNBase
 
@@ -11,7 +12,22 @@ class SimpleRNN(RNNBase):
     _core_class = _core.SimpleRNN
     _has_gates = False
 
-    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros", **kwargs):
-        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            **kwargs,
+        )

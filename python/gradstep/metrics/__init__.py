@@ -6,18 +6,33 @@ classes with update_state / result / reset_state (Keras' keras.metrics): Precisi
 TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError;
 see metric.py for how compile uses them.
 """
+
 from ._by_name import canonical_name, compute, resolve
 from .confusion import AUC, Precision, Recall
 from .metric import Metric
 from .regression import MeanAbsoluteError, MeanSquaredError
 from .top_k import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
 
-_CLASSES = {cls.__name__: cls for cls in (AUC, MeanAbsoluteError, MeanSquaredError, Precision, Recall,
-                                          SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)}
+_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        AUC,
+        MeanAbsoluteError,
+        MeanSquaredError,
+        Precision,
+        Recall,
+        SparseTopKCategoricalAccuracy,
+        TopKCategoricalAccuracy,
+    )
+}
 # String names that create a metric object (the others are the C++ running means).
-_OBJECT_NAMES = {"precision": Precision, "recall": Recall, "auc": AUC,
-                 "top_k_categorical_accuracy": TopKCategoricalAccuracy,
-                 "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy}
+_OBJECT_NAMES = {
+    "precision": Precision,
+    "recall": Recall,
+    "auc": AUC,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+}
 
 
 def get(identifier):
@@ -38,11 +53,26 @@ def serialize(metric):
 
 def deserialize(config):
     if not isinstance(config, dict) or config.get("class_name") not in _CLASSES:
-        raise ValueError(f"metric config must be {{'class_name': one of {', '.join(sorted(_CLASSES))}, 'config': "
-                         f"{{...}}}}, got {config!r}")
+        raise ValueError(
+            f"metric config must be {{'class_name': one of {', '.join(sorted(_CLASSES))}, 'config': "
+            f"{{...}}}}, got {config!r}"
+        )
     return _CLASSES[config["class_name"]].from_config(dict(config.get("config", {})))
 
 
-__all__ = ["AUC", "MeanAbsoluteError", "MeanSquaredError", "Metric", "Precision", "Recall",
-           "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "canonical_name", "compute", "deserialize",
-           "get", "resolve", "serialize"]
+__all__ = [
+    "AUC",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "Metric",
+    "Precision",
+    "Recall",
+    "SparseTopKCategoricalAccuracy",
+    "TopKCategoricalAccuracy",
+    "canonical_name",
+    "compute",
+    "deserialize",
+    "get",
+    "resolve",
+    "serialize",
+]

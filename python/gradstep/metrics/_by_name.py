@@ -5,17 +5,21 @@ over the epoch, weighted by batch size, as Keras' running means.
 accuracy (threshold 0.5), integer-label targets (sparse cross-entropy) -> sparse categorical
 accuracy, otherwise categorical accuracy. History keys use the name the user gave.
 """
+
 import numpy as np
 
 from .. import _core
 
 _CANONICAL = {
-    "accuracy": "accuracy", "acc": "accuracy",
+    "accuracy": "accuracy",
+    "acc": "accuracy",
     "binary_accuracy": "binary_accuracy",
     "categorical_accuracy": "categorical_accuracy",
     "sparse_categorical_accuracy": "sparse_categorical_accuracy",
-    "mean_squared_error": "mean_squared_error", "mse": "mean_squared_error",
-    "mean_absolute_error": "mean_absolute_error", "mae": "mean_absolute_error",
+    "mean_squared_error": "mean_squared_error",
+    "mse": "mean_squared_error",
+    "mean_absolute_error": "mean_absolute_error",
+    "mae": "mean_absolute_error",
 }
 _SPARSE = {"sparse_categorical_accuracy"}
 
@@ -42,8 +46,9 @@ def resolve(identifier, loss, output_units):
     sparse_metric = name in _SPARSE
     if sparse_metric != loss.sparse_targets:
         targets = "integer labels" if loss.sparse_targets else "arrays shaped like the output"
-        raise ValueError(f"metrics: {identifier!r} cannot be computed with loss {type(loss).__name__}, whose "
-                         f"targets are {targets}")
+        raise ValueError(
+            f"metrics: {identifier!r} cannot be computed with loss {type(loss).__name__}, whose targets are {targets}"
+        )
     return name
 
 
@@ -51,7 +56,12 @@ def compute(identifier, y_true, y_pred):
     """The metric's mean over a batch (standalone use), e.g. compute("mae", y_true, y_pred)."""
     name = canonical_name(identifier)
     if name == "accuracy":
-        raise ValueError("'accuracy' needs a model to resolve; use binary_accuracy, categorical_accuracy "
-                         "or sparse_categorical_accuracy")
-    return float(_core.metric_mean(name, np.ascontiguousarray(y_true, dtype=np.float32),
-                                   np.ascontiguousarray(y_pred, dtype=np.float32)))
+        raise ValueError(
+            "'accuracy' needs a model to resolve; use binary_accuracy, categorical_accuracy "
+            "or sparse_categorical_accuracy"
+        )
+    return float(
+        _core.metric_mean(
+            name, np.ascontiguousarray(y_true, dtype=np.float32), np.ascontiguousarray(y_pred, dtype=np.float32)
+        )
+    )

@@ -7,6 +7,7 @@ AUC (ROC): the counts at num_thresholds thresholds, 0 - eps, i/(n-1) for i = 1..
 TPR = TP/(TP+FN), FPR = FP/(FP+TN) at each, and the area by the trapezoidal rule between
 consecutive thresholds (Keras' summation_method="interpolation").
 """
+
 import numpy as np
 
 from .metric import Metric, _per_element, _ratio
@@ -60,15 +61,27 @@ class Recall(_Counts):
 class AUC(Metric):
     _default_name = "auc"
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
-                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+    def __init__(
+        self,
+        num_thresholds=200,
+        curve="ROC",
+        summation_method="interpolation",
+        name=None,
+        dtype=None,
+        thresholds=None,
+        multi_label=False,
+        num_labels=None,
+        label_weights=None,
+        from_logits=False,
+    ):
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds < 2:
             raise ValueError(f"AUC: num_thresholds must be an int > 1, got {num_thresholds!r}")
         if curve != "ROC":
             raise NotImplementedError(f"AUC: curve={curve!r} is not supported (only 'ROC')")
         if summation_method != "interpolation":
-            raise NotImplementedError(f"AUC: summation_method={summation_method!r} is not supported "
-                                      f"(only 'interpolation')")
+            raise NotImplementedError(
+                f"AUC: summation_method={summation_method!r} is not supported (only 'interpolation')"
+            )
         for value, arg in ((thresholds, "thresholds"), (num_labels, "num_labels"), (label_weights, "label_weights")):
             if value is not None:
                 raise NotImplementedError(f"AUC: {arg} is not supported")
@@ -111,5 +124,9 @@ class AUC(Metric):
         return float(np.sum((fpr[:-1] - fpr[1:]) * heights))
 
     def get_config(self):
-        return {"num_thresholds": self.num_thresholds, "curve": self.curve,
-                "summation_method": self.summation_method, "name": self.name}
+        return {
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "name": self.name,
+        }

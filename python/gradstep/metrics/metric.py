@@ -10,6 +10,7 @@ Like Keras' `metrics` (not `weighted_metrics`), compile does not pass them fit's
 but with a padding mask the masked positions get weight 0. update_state(y_true, y_pred,
 sample_weight) takes weights per sample (or per position) as Keras.
 """
+
 import numpy as np
 
 
@@ -61,9 +62,11 @@ class Metric:
         weights = np.asarray(sample_weight, dtype=np.float64)
         rows = y_pred.shape[:-1] if y_pred.ndim > 1 else y_pred.shape
         if weights.shape != rows:
-            if weights.ndim > len(rows) or weights.shape != rows[:weights.ndim]:
-                raise ValueError(f"sample_weight: expected a shape that broadcasts to {rows} (leading axes of "
-                                 f"y_pred), got {weights.shape}")
+            if weights.ndim > len(rows) or weights.shape != rows[: weights.ndim]:
+                raise ValueError(
+                    f"sample_weight: expected a shape that broadcasts to {rows} (leading axes of "
+                    f"y_pred), got {weights.shape}"
+                )
             weights = _per_element(weights, rows)
         return y_true, y_pred, weights
 

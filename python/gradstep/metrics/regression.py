@@ -1,5 +1,6 @@
 """MeanSquaredError and MeanAbsoluteError as metric classes: the (weighted) mean over the rows
 seen of each row's mean over the last axis (Keras' MeanMetricWrapper)."""
+
 import numpy as np
 
 from .metric import Metric, _ratio

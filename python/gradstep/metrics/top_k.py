@@ -1,6 +1,7 @@
 """Top-k accuracy (Keras 3): a sample counts when its true class is among the k highest scores.
 TopKCategoricalAccuracy takes one-hot targets, SparseTopKCategoricalAccuracy integer labels.
 A score tied with the k-th highest counts as in the top k."""
+
 import numpy as np
 
 from .metric import Metric, _ratio

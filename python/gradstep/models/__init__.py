@@ -1,4 +1,5 @@
 """Models."""
+
 from .saving import load_model
 from .sequential import Sequential
 

@@ -5,6 +5,7 @@ A provider has `steps` (batches per epoch; None when a source runs until it is e
 `epoch(key)`, which yields, per batch, the arguments of the C++ batch call and the batch's
 targets for the metric objects: (x, y, indices, sample_weight, y_batch).
 """
+
 import numpy as np
 
 from .. import _core
@@ -14,6 +15,7 @@ def is_data_source(x):
     """True for a PyDataset, a generator / iterator or another iterable of batches (not an
     array, a list or a tuple of values, which are data)."""
     from ..utils.py_dataset import PyDataset
+
     if isinstance(x, PyDataset):
         return True
     if x is None or isinstance(x, (np.ndarray, list, tuple, str, bytes, dict)) or hasattr(x, "__array__"):
@@ -46,9 +48,13 @@ class ArrayBatches:
                 idx = order[start:stop]
                 yield self.x, self.y, idx, self.weights, (self.y[idx] if self.need_targets else None)
             else:
-                yield (self.x[start:stop], None if self.y is None else self.y[start:stop], None,
-                       None if self.weights is None else self.weights[start:stop],
-                       None if self.y is None else self.y[start:stop])
+                yield (
+                    self.x[start:stop],
+                    None if self.y is None else self.y[start:stop],
+                    None,
+                    None if self.weights is None else self.weights[start:stop],
+                    None if self.y is None else self.y[start:stop],
+                )
 
     def end_epoch(self):
         pass
@@ -62,6 +68,7 @@ class SourceBatches:
 
     def __init__(self, source, check, steps=None, what="x"):
         from ..utils.py_dataset import PyDataset
+
         self.source = source
         self.check = check
         self.what = what
@@ -111,8 +118,9 @@ def split_batch(batch, index, what, want_targets=True):
     elif not want_targets:
         x, y, weights = batch, None, None
     else:
-        raise ValueError(f"{what}: batch {index} must be a tuple (x, y) or (x, y, sample_weight), got "
-                         f"{type(batch).__name__}")
+        raise ValueError(
+            f"{what}: batch {index} must be a tuple (x, y) or (x, y, sample_weight), got {type(batch).__name__}"
+        )
     if want_targets and y is None:
         raise ValueError(f"{what}: batch {index} has no targets; give (x, y) or (x, y, sample_weight)")
     return x, y, weights

@@ -49,6 +49,7 @@ plus a fixed allowance for the JSON members (tens of MB at the caps above), plus
 fit or predict, the model's workspace for the batch size you choose. A file that breaks a rule
 raises ValueError naming it, quickly (the work done is linear in the file's size).
 """
+
 import hashlib
 import io
 import json
@@ -70,16 +71,16 @@ _CONFIG = "config.json"
 _OPTIMIZER_STATE = "optimizer/state.json"
 _COMMENT_PREFIX = b"gradstep-sha256:"
 _COMMENT_LENGTH = len(_COMMENT_PREFIX) + 64
-_EOCD_SIZE = 22                     # end-of-central-directory record without its comment
+_EOCD_SIZE = 22  # end-of-central-directory record without its comment
 # Limits on what a file may make the reader do (a model file may come from anyone: see
 # "Untrusted files" above). Real models stay far below them.
-_MAX_MANIFEST_BYTES = 4 * 1024 * 1024   # manifest.json, decompressed
-_MAX_JSON_BYTES = 8 * 1024 * 1024       # config.json and optimizer/state.json, decompressed
-_MAX_JSON_DEPTH = 64                    # nesting of JSON arrays and objects
-_MAX_JSON_VALUES = 1_000_000            # values (numbers, strings, arrays, objects) in one JSON member
-_MAX_LAYERS = 20_000                    # layers in a model's architecture
-_MAX_MEMBERS = 100_000                  # members in the zip directory
-_NPY_HEAD_BYTES = 64 * 1024             # an .npy header must end within this many bytes
+_MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # manifest.json, decompressed
+_MAX_JSON_BYTES = 8 * 1024 * 1024  # config.json and optimizer/state.json, decompressed
+_MAX_JSON_DEPTH = 64  # nesting of JSON arrays and objects
+_MAX_JSON_VALUES = 1_000_000  # values (numbers, strings, arrays, objects) in one JSON member
+_MAX_LAYERS = 20_000  # layers in a model's architecture
+_MAX_MEMBERS = 100_000  # members in the zip directory
+_NPY_HEAD_BYTES = 64 * 1024  # an .npy header must end within this many bytes
 _DATE_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same model gives the same bytes
 _WRITE_CHUNK = 1 << 20
 
@@ -98,8 +99,10 @@ def save_model(model, filepath, overwrite=True):
     which must end in ".gstep"."""
     path = _check_path(filepath)
     if not path.endswith(MODEL_SUFFIX):
-        raise ValueError(f"filepath: a gradstep model file must end in {MODEL_SUFFIX!r}, got {path!r}; "
-                         f"use e.g. {os.path.splitext(path)[0] + MODEL_SUFFIX!r}")
+        raise ValueError(
+            f"filepath: a gradstep model file must end in {MODEL_SUFFIX!r}, got {path!r}; "
+            f"use e.g. {os.path.splitext(path)[0] + MODEL_SUFFIX!r}"
+        )
     _check_overwrite(path, overwrite)
     members = _model_members(model)
     _atomic_write(path, _build_archive("model", members))
@@ -146,8 +149,12 @@ def restore_training(model, filepath):
         config = archive.load_json(_CONFIG)
         _require(isinstance(config, dict), path, "not a JSON object")
         specs = model.weight_specs()
-        _check_weight_headers(archive, specs, _weight_count(archive),
-                              "the model has {expected}; the backup was written by a different architecture")
+        _check_weight_headers(
+            archive,
+            specs,
+            _weight_count(archive),
+            "the model has {expected}; the backup was written by a different architecture",
+        )
         weights = _read_weights(archive, specs)
         optimizer_state = None
         if config.get("optimizer_state") is not None and model.compiled:
@@ -160,7 +167,7 @@ def restore_training(model, filepath):
             _apply_optimizer_state(archive.path, model.optimizer, optimizer_state)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 (Keras' name)
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with model.save(): architecture, weights and, when `compile` is True,
     the compile configuration and optimizer state (training resumes exactly where it stopped).
 
@@ -172,8 +179,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         raise TypeError(f"custom_objects must be a dict of class name -> class, got {type(custom_objects).__name__}")
     with _open_archive(path) as archive:
         if archive.kind != "model":
-            raise _FormatError(f"{_where(path)} holds only weights (written by save_weights), not a model: build "
-                               f"the model in code and call model.load_weights({path!r})")
+            raise _FormatError(
+                f"{_where(path)} holds only weights (written by save_weights), not a model: build "
+                f"the model in code and call model.load_weights({path!r})"
+            )
         config = archive.load_json(_CONFIG)
         return _restore_model(archive, config, custom_objects or {}, bool(compile))
 
@@ -191,8 +200,9 @@ def _check_path(filepath):
 
 def _check_overwrite(path, overwrite):
     if not overwrite and os.path.lexists(path):
-        raise FileExistsError(f"filepath: {path!r} already exists and overwrite=False; pass overwrite=True to "
-                              f"replace it")
+        raise FileExistsError(
+            f"filepath: {path!r} already exists and overwrite=False; pass overwrite=True to replace it"
+        )
 
 
 def _npy_bytes(array):
@@ -215,8 +225,9 @@ def _slot_member(k):
 
 def _read_weights(archive, specs):
     """The archive's weight arrays for `specs` ([(label, shape)]), after _check_weight_headers."""
-    return [archive.load_array(_weight_member(i), shape, f"weight {i} ({label})")
-            for i, (label, shape) in enumerate(specs)]
+    return [
+        archive.load_array(_weight_member(i), shape, f"weight {i} ({label})") for i, (label, shape) in enumerate(specs)
+    ]
 
 
 def _check_weight_headers(archive, expected, count, mismatch):
@@ -225,13 +236,17 @@ def _check_weight_headers(archive, expected, count, mismatch):
     arrays do not fit. `mismatch` completes "the file holds N weight arrays but ..." ({expected} is
     the model's count)."""
     if count != len(expected):
-        raise _FormatError(f"{_where(archive.path)}: the file holds {count} weight arrays but "
-                           + mismatch.format(expected=len(expected)))
+        raise _FormatError(
+            f"{_where(archive.path)}: the file holds {count} weight arrays but "
+            + mismatch.format(expected=len(expected))
+        )
     for i, (label, shape) in enumerate(expected):
         found = archive.array_shape(_weight_member(i), f"weight {i} ({label})")
         if tuple(found) != tuple(shape):
-            raise _FormatError(f"{_where(archive.path)}: weight {i} ({label}) has shape {tuple(found)} in the file "
-                               f"but the architecture implies {tuple(shape)}")
+            raise _FormatError(
+                f"{_where(archive.path)}: weight {i} ({label}) has shape {tuple(found)} in the file "
+                f"but the architecture implies {tuple(shape)}"
+            )
 
 
 def _model_members(model):
@@ -267,11 +282,14 @@ def _model_members(model):
     # Never write a file that load_model would refuse.
     layer_count = len(config["model"]["config"].get("layers", []))
     if layer_count > _MAX_LAYERS:
-        raise ValueError(f"cannot save the model: it has {layer_count} layers, more than the {_MAX_LAYERS} a "
-                         f"gradstep file may hold")
+        raise ValueError(
+            f"cannot save the model: it has {layer_count} layers, more than the {_MAX_LAYERS} a gradstep file may hold"
+        )
     if len(config_bytes) > _MAX_JSON_BYTES:
-        raise ValueError(f"cannot save the model: its configuration takes {len(config_bytes)} bytes of JSON, more "
-                         f"than the {_MAX_JSON_BYTES} a gradstep file may hold")
+        raise ValueError(
+            f"cannot save the model: its configuration takes {len(config_bytes)} bytes of JSON, more "
+            f"than the {_MAX_JSON_BYTES} a gradstep file may hold"
+        )
     return [(_CONFIG, config_bytes)] + members
 
 
@@ -284,8 +302,9 @@ def _build_archive(kind, members):
         "format_version": FORMAT_VERSION,
         "gradstep_version": __version__,
         "kind": kind,
-        "members": [{"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                    for name, data in members],
+        "members": [
+            {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in members
+        ],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -295,7 +314,7 @@ def _build_archive(kind, members):
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     data = buffer.getvalue()
-    if data[-_EOCD_SIZE:-_EOCD_SIZE + 4] != b"PK\x05\x06" or data[-2:] != b"\x00\x00":
+    if data[-_EOCD_SIZE : -_EOCD_SIZE + 4] != b"PK\x05\x06" or data[-2:] != b"\x00\x00":
         raise RuntimeError("internal error: unexpected end of zip archive")  # pragma: no cover
     # Set the archive comment length, then append the comment: the SHA-256 of everything before it.
     body = data[:-2] + struct.pack("<H", _COMMENT_LENGTH)
@@ -306,7 +325,7 @@ def _write_all(file, data):
     """Write `data` to `file` in chunks (a separate function so tests can inject faults)."""
     view = memoryview(data)
     for start in range(0, len(view), _WRITE_CHUNK):
-        file.write(view[start:start + _WRITE_CHUNK])
+        file.write(view[start : start + _WRITE_CHUNK])
 
 
 def _new_file_mode():
@@ -323,8 +342,9 @@ def _atomic_write(path, data):
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         mode = _new_file_mode()
-    tmp = tempfile.NamedTemporaryFile(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                                      delete=False)
+    tmp = tempfile.NamedTemporaryFile(
+        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp", delete=False
+    )
     try:
         with tmp:
             _write_all(tmp, data)
@@ -396,8 +416,9 @@ class _Archive:
     def _check_digest(self, name, digest, count):
         size, expected = self.members[name]
         if count != size:
-            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} has {count} bytes, "
-                               f"the manifest says {size}")
+            raise _FormatError(
+                f"{_where(self.path)} is damaged: member {name!r} has {count} bytes, the manifest says {size}"
+            )
         if digest.hexdigest() != expected:
             raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} fails its SHA-256 check")
 
@@ -405,8 +426,10 @@ class _Archive:
         """A small member's bytes (at most `limit`), hashed as they are read."""
         size, _ = self.members.get(name, (0, None))
         if size > limit:
-            raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} claims {size} bytes, more than the "
-                               f"{limit} this reader accepts")
+            raise _FormatError(
+                f"{_where(self.path)} is damaged: member {name!r} claims {size} bytes, more than the "
+                f"{limit} this reader accepts"
+            )
         digest = hashlib.sha256()
         chunks, count = [], 0
         with self._open(name) as member:
@@ -463,8 +486,10 @@ class _Archive:
         offset = stream.tell()
         size = self.members[name][0]
         if elements > _MAX_ELEMENTS or offset + 4 * elements != size:
-            raise _FormatError(f"{bad} (its header declares shape {tuple(shape)}, {4 * elements} bytes of data, but "
-                               f"the member holds {size - offset})")
+            raise _FormatError(
+                f"{bad} (its header declares shape {tuple(shape)}, {4 * elements} bytes of data, but "
+                f"the member holds {size - offset})"
+            )
         return tuple(shape), offset
 
     def load_array(self, name, shape, what):
@@ -479,8 +504,10 @@ class _Archive:
                 raise self._damaged(name, error) from error
             found, offset = self._npy_header(name, head, what)
             if tuple(found) != tuple(shape):
-                raise _FormatError(f"{_where(self.path)}: {what} has shape {tuple(found)} in the file but the "
-                                   f"model expects {tuple(shape)}")
+                raise _FormatError(
+                    f"{_where(self.path)}: {what} has shape {tuple(found)} in the file but the "
+                    f"model expects {tuple(shape)}"
+                )
             array = np.empty(shape, dtype=np.float32)
             data = memoryview(array.reshape(-1)).cast("B")
             digest.update(head)
@@ -492,7 +519,7 @@ class _Archive:
                     chunk = member.read(min(_WRITE_CHUNK, len(data) - start))
                     if not chunk:
                         break
-                    data[start:start + len(chunk)] = chunk
+                    data[start : start + len(chunk)] = chunk
                     digest.update(chunk)
                     start += len(chunk)
                     count += len(chunk)
@@ -508,6 +535,7 @@ _MAX_ELEMENTS = 1 << 40  # the most elements one array may have (the core's kMax
 
 def _parse_json(raw, where):
     """JSON from bytes, with limits on depth and number of values (raises _FormatError)."""
+
     def no_constants(name):  # NaN and Infinity are not JSON (the writer uses allow_nan=False)
         raise ValueError(f"{name} is not a JSON value")
 
@@ -537,8 +565,10 @@ def _open_archive(path):
     try:
         file = open(path, "rb")
     except FileNotFoundError as error:
-        raise GradstepFileNotFoundError(f"File not found: filepath={path!r}. Please ensure the file exists and is "
-                                        f"a gradstep file written by model.save() or save_weights()") from error
+        raise GradstepFileNotFoundError(
+            f"File not found: filepath={path!r}. Please ensure the file exists and is "
+            f"a gradstep file written by model.save() or save_weights()"
+        ) from error
     except IsADirectoryError as error:
         raise ValueError(f"filepath {path!r} is a directory, not a gradstep file") from error
     try:
@@ -587,13 +617,14 @@ def _verify(path, file):
             raise _FormatError(f"{not_gradstep} (empty, truncated or damaged: no zip header)")
         raise _FormatError(f"{not_gradstep} (not a zip archive)")
     if entries is not None and entries > _MAX_MEMBERS:
-        raise _FormatError(f"{_where(path)} is damaged: its zip directory lists {entries} members, more than the "
-                           f"{_MAX_MEMBERS} a gradstep file may have")
+        raise _FormatError(
+            f"{_where(path)} is damaged: its zip directory lists {entries} members, more than the "
+            f"{_MAX_MEMBERS} a gradstep file may have"
+        )
     try:
         zf = zipfile.ZipFile(file)
     except Exception as error:  # BadZipFile, EOFError, struct/OS errors on damaged input
-        raise _FormatError(f"{_where(path)} is truncated or damaged: not a readable zip archive ({error})") \
-            from error
+        raise _FormatError(f"{_where(path)} is truncated or damaged: not a readable zip archive ({error})") from error
     try:
         return _verify_zip(path, file, zf, total)
     except BaseException:
@@ -607,19 +638,26 @@ def _verify_layout(path, file, info, total):
     name = info.filename
     if name.endswith(".npy"):
         if info.compress_type != zipfile.ZIP_STORED:
-            raise _FormatError(f"{_where(path)} is damaged: array member {name!r} is compressed; gradstep stores "
-                               f"arrays uncompressed")
+            raise _FormatError(
+                f"{_where(path)} is damaged: array member {name!r} is compressed; gradstep stores arrays uncompressed"
+            )
         if info.compress_size != info.file_size:
-            raise _FormatError(f"{_where(path)} is damaged: array member {name!r} has {info.file_size} bytes in the "
-                               f"zip directory but {info.compress_size} stored bytes")
+            raise _FormatError(
+                f"{_where(path)} is damaged: array member {name!r} has {info.file_size} bytes in the "
+                f"zip directory but {info.compress_size} stored bytes"
+            )
     else:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _FormatError(f"{_where(path)} is damaged: member {name!r} uses compression method "
-                               f"{info.compress_type}; gradstep writes stored or deflated members only")
+            raise _FormatError(
+                f"{_where(path)} is damaged: member {name!r} uses compression method "
+                f"{info.compress_type}; gradstep writes stored or deflated members only"
+            )
         limit = _MAX_MANIFEST_BYTES if name == _MANIFEST else _MAX_JSON_BYTES
         if info.file_size > limit:
-            raise _FormatError(f"{_where(path)} is damaged: member {name!r} claims {info.file_size} bytes, more "
-                               f"than the {limit} this reader accepts")
+            raise _FormatError(
+                f"{_where(path)} is damaged: member {name!r} claims {info.file_size} bytes, more "
+                f"than the {limit} this reader accepts"
+            )
     # The local header says where the data start; the data must end inside the file.
     file.seek(info.header_offset)
     local = file.read(30)
@@ -628,8 +666,10 @@ def _verify_layout(path, file, info, total):
     name_length, extra_length = struct.unpack("<HH", local[26:30])
     data_end = info.header_offset + 30 + name_length + extra_length + info.compress_size
     if data_end > total:
-        raise _FormatError(f"{_where(path)} is damaged: member {name!r} claims {info.compress_size} stored bytes, "
-                           f"beyond the end of the {total}-byte file")
+        raise _FormatError(
+            f"{_where(path)} is damaged: member {name!r} claims {info.compress_size} stored bytes, "
+            f"beyond the end of the {total}-byte file"
+        )
 
 
 def _verify_zip(path, file, zf, total):
@@ -658,8 +698,10 @@ def _verify_zip(path, file, zf, total):
     if version > FORMAT_VERSION:
         written_by = manifest.get("gradstep_version")
         by = f" {written_by}" if isinstance(written_by, str) else ""
-        raise _FormatError(f"{_where(path)} was written by a newer gradstep{by}: format version {version}, this "
-                           f"gradstep reads up to {FORMAT_VERSION}; upgrade gradstep to load it")
+        raise _FormatError(
+            f"{_where(path)} was written by a newer gradstep{by}: format version {version}, this "
+            f"gradstep reads up to {FORMAT_VERSION}; upgrade gradstep to load it"
+        )
     if names[0] != _MANIFEST:
         raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} is not the first member")
     _verify_checksum(path, file)
@@ -671,9 +713,14 @@ def _verify_zip(path, file, zf, total):
         raise _FormatError(f"{_where(path)} is damaged: {_MANIFEST!r} has no member list")
     members = {}
     for entry in entries:
-        if (not isinstance(entry, dict) or not isinstance(entry.get("name"), str)
-                or isinstance(entry.get("size"), bool) or not isinstance(entry.get("size"), int)
-                or not isinstance(entry.get("sha256"), str) or entry["name"] in members):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or isinstance(entry.get("size"), bool)
+            or not isinstance(entry.get("size"), int)
+            or not isinstance(entry.get("sha256"), str)
+            or entry["name"] in members
+        ):
             raise _FormatError(f"{_where(path)} is damaged: invalid member entry {entry!r} in {_MANIFEST!r}")
         members[entry["name"]] = (entry["size"], entry["sha256"])
     listed = set(members) | {_MANIFEST}
@@ -688,8 +735,10 @@ def _verify_zip(path, file, zf, total):
         raise _FormatError(f"{_where(path)} is damaged: unexpected member(s) {', '.join(extra)} not in the manifest")
     for info in infos:
         if info.filename in members and info.file_size != members[info.filename][0]:
-            raise _FormatError(f"{_where(path)} is damaged: member {info.filename!r} has {info.file_size} bytes, "
-                               f"the manifest says {members[info.filename][0]}")
+            raise _FormatError(
+                f"{_where(path)} is damaged: member {info.filename!r} has {info.file_size} bytes, "
+                f"the manifest says {members[info.filename][0]}"
+            )
         if info.filename != _MANIFEST:
             _verify_layout(path, file, info, total)
     return _Archive(path, file, zf, kind, members)
@@ -716,7 +765,7 @@ def _verify_checksum(path, file):
             remaining -= len(chunk)
     except OSError as error:
         raise ValueError(f"cannot read {_where(path)}: {error}") from error
-    if digest.hexdigest().encode("ascii") != comment[len(_COMMENT_PREFIX):]:
+    if digest.hexdigest().encode("ascii") != comment[len(_COMMENT_PREFIX) :]:
         raise _FormatError(f"{_where(path)} is damaged: the archive checksum does not match its contents")
 
 
@@ -755,28 +804,42 @@ def _restore_model(archive, config, custom_objects, compile):
     path = archive.path
     _require(isinstance(config, dict), path, "not a JSON object")
     model_entry = config.get("model")
-    _require(isinstance(model_entry, dict) and isinstance(model_entry.get("config"), dict), path,
-             "no model architecture")
-    _require(model_entry.get("class_name") == "Sequential", path,
-             f"unsupported model class {model_entry.get('class_name')!r}")
+    _require(
+        isinstance(model_entry, dict) and isinstance(model_entry.get("config"), dict), path, "no model architecture"
+    )
+    _require(
+        model_entry.get("class_name") == "Sequential",
+        path,
+        f"unsupported model class {model_entry.get('class_name')!r}",
+    )
     arch = model_entry["config"]
     layer_entries = arch.get("layers")
     _require(isinstance(layer_entries, list), path, "the architecture has no layer list")
-    _require(len(layer_entries) <= _MAX_LAYERS, path,
-             f"the architecture lists {len(layer_entries)} layers, more than the {_MAX_LAYERS} this reader accepts")
+    _require(
+        len(layer_entries) <= _MAX_LAYERS,
+        path,
+        f"the architecture lists {len(layer_entries)} layers, more than the {_MAX_LAYERS} this reader accepts",
+    )
     name = arch.get("name")
     _require(name is None or isinstance(name, str), path, f"invalid model name {name!r}")
     input_shape = arch.get("input_shape")
-    _require(input_shape is None or (isinstance(input_shape, list) and all(
-        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)), path,
-        f"invalid input_shape {input_shape!r}")
+    _require(
+        input_shape is None
+        or (
+            isinstance(input_shape, list)
+            and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)
+        ),
+        path,
+        f"invalid input_shape {input_shape!r}",
+    )
     built = config.get("built")
     seed = config.get("seed")
     _require(isinstance(built, bool), path, "'built' must be true or false")
     if built:
         _require(input_shape is not None, path, "a built model without an input_shape")
-        _require(isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2 ** 64, path,
-                 f"invalid seed {seed!r}")
+        _require(
+            isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**64, path, f"invalid seed {seed!r}"
+        )
 
     layers = []
     for index, entry in enumerate(layer_entries):
@@ -786,9 +849,10 @@ def _restore_model(archive, config, custom_objects, compile):
         except _FormatError:
             raise
         except Exception as error:
-            raise _FormatError(f"{_where(path)}: cannot rebuild layer {index} "
-                               f"({entry.get('class_name') if isinstance(entry, dict) else entry!r}): {error}") \
-                from error
+            raise _FormatError(
+                f"{_where(path)}: cannot rebuild layer {index} "
+                f"({entry.get('class_name') if isinstance(entry, dict) else entry!r}): {error}"
+            ) from error
     mismatch = "its architecture has {expected}"
     try:
         model = Sequential(layers, name=name)
@@ -815,8 +879,11 @@ def _restore_model(archive, config, custom_objects, compile):
     compile_config = config.get("compile_config")
     _require(isinstance(compile_config, dict), path, "a compiled model without compile_config")
     metrics = compile_config.get("metrics")
-    _require(isinstance(metrics, list) and all(isinstance(m, (str, dict)) for m in metrics), path,
-             f"invalid metrics {metrics!r}")
+    _require(
+        isinstance(metrics, list) and all(isinstance(m, (str, dict)) for m in metrics),
+        path,
+        f"invalid metrics {metrics!r}",
+    )
     try:
         model.compile_from_config(compile_config)
     except Exception as error:
@@ -847,25 +914,42 @@ def _read_optimizer_state(archive, optimizer):
     iterations = state.get("iterations")
     slot_names = state.get("slot_names")
     num_params = state.get("num_params")
-    _require(isinstance(iterations, int) and not isinstance(iterations, bool) and 0 <= iterations < 2 ** 62, path,
-             f"invalid optimizer iterations {iterations!r}")
-    _require(isinstance(slot_names, list) and all(isinstance(n, str) for n in slot_names), path,
-             "invalid optimizer slot names")
-    _require(isinstance(num_params, int) and not isinstance(num_params, bool) and num_params >= 0, path,
-             f"invalid optimizer parameter count {num_params!r}")
+    _require(
+        isinstance(iterations, int) and not isinstance(iterations, bool) and 0 <= iterations < 2**62,
+        path,
+        f"invalid optimizer iterations {iterations!r}",
+    )
+    _require(
+        isinstance(slot_names, list) and all(isinstance(n, str) for n in slot_names),
+        path,
+        "invalid optimizer slot names",
+    )
+    _require(
+        isinstance(num_params, int) and not isinstance(num_params, bool) and num_params >= 0,
+        path,
+        f"invalid optimizer parameter count {num_params!r}",
+    )
     if not optimizer.built:
-        raise _FormatError(f"{_where(path)}: the file holds optimizer state but the restored optimizer was not "
-                           f"built with the model")
+        raise _FormatError(
+            f"{_where(path)}: the file holds optimizer state but the restored optimizer was not built with the model"
+        )
     members = [_slot_member(k) for k in range(len(slot_names))]
-    _require(all(archive.has(m) for m in members), path,
-             f"the optimizer state names {len(slot_names)} slots but the file lacks some of them")
+    _require(
+        all(archive.has(m) for m in members),
+        path,
+        f"the optimizer state names {len(slot_names)} slots but the file lacks some of them",
+    )
     for k, (member, slot_name) in enumerate(zip(members, slot_names)):
         found = archive.array_shape(member, f"optimizer slot {k} ({slot_name})")
         if found != (num_params,):
-            raise _FormatError(f"{_where(path)}: optimizer slot {k} ({slot_name}) has shape {found} in the file but "
-                               f"the optimizer state says ({num_params},)")
-    slots = [archive.load_array(member, (num_params,), f"optimizer slot {k} ({slot_name})")
-             for k, (member, slot_name) in enumerate(zip(members, slot_names))]
+            raise _FormatError(
+                f"{_where(path)}: optimizer slot {k} ({slot_name}) has shape {found} in the file but "
+                f"the optimizer state says ({num_params},)"
+            )
+    slots = [
+        archive.load_array(member, (num_params,), f"optimizer slot {k} ({slot_name})")
+        for k, (member, slot_name) in enumerate(zip(members, slot_names))
+    ]
     return iterations, slot_names, num_params, slots
 
 

@@ -4,15 +4,22 @@ The Python side validates arguments, converts arrays once per call, runs the epo
 callbacks. Each batch's gather, forward pass, loss, backward pass and optimizer update is a
 single call into the C++ core (`_core.Sequential.train_batch`) that releases the GIL.
 """
+
 import sys
-import time
 
 import numpy as np
 
-from .. import _core, losses, metrics as metrics_module, optimizers
+from .. import _core, losses, optimizers
+from .. import metrics as metrics_module
 from .._random import next_seed
-from .._validation import (as_float_array, check_float, check_input_shape, check_non_negative_int, check_positive_int,
-                           shape_str)
+from .._validation import (
+    as_float_array,
+    check_float,
+    check_input_shape,
+    check_non_negative_int,
+    check_positive_int,
+    shape_str,
+)
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, _unique_name
@@ -36,10 +43,10 @@ class Sequential:
         self._core = None
         self.optimizer = None
         self.loss = None
-        self._metric_names = []    # C++ running means, as the user named them (history keys)
-        self._metric_kinds = []    # their resolved C++ metric names
+        self._metric_names = []  # C++ running means, as the user named them (history keys)
+        self._metric_kinds = []  # their resolved C++ metric names
         self._metric_objects = []  # metric classes (metrics.Metric), updated in Python
-        self._metric_order = []    # every metric's log key, in the order given to compile
+        self._metric_order = []  # every metric's log key, in the order given to compile
         self._metric_entries = []  # what compile was given, names or metric objects (for saving)
         self.compiled = False
         self.stop_training = False
@@ -77,8 +84,10 @@ class Sequential:
                 self.build()  # Keras: a model whose input shape is known is built as layers arrive
             return
         if self.compiled:
-            raise ValueError(f"cannot add layer {layer.name!r} to a compiled model: add every layer before "
-                             f"compile(), or build a new model")
+            raise ValueError(
+                f"cannot add layer {layer.name!r} to a compiled model: add every layer before "
+                f"compile(), or build a new model"
+            )
         # A built model grows by rebuilding with the same seed: the existing layers keep their
         # current weights, the new one gets the weights it would have had in one build.
         weights = self.get_weights()
@@ -117,14 +126,14 @@ class Sequential:
             if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
                 raise TypeError(f"get_layer: index must be an int, got {type(index).__name__}")
             if not -len(self._layers) <= index < len(self._layers):
-                raise ValueError(f"get_layer: index {index} is out of range for a model of {len(self._layers)} "
-                                 f"layers")
+                raise ValueError(f"get_layer: index {index} is out of range for a model of {len(self._layers)} layers")
             return self._layers[index]
         for layer in self._layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"get_layer: no layer named {name!r}; the layers are "
-                         f"{', '.join(repr(l.name) for l in self._layers)}")
+        raise ValueError(
+            f"get_layer: no layer named {name!r}; the layers are {', '.join(repr(l.name) for l in self._layers)}"
+        )
 
     @property
     def trainable(self):
@@ -149,13 +158,16 @@ class Sequential:
         if input_shape is not None:
             self._input_shape = check_input_shape(input_shape)
         if self._input_shape is None:
-            raise ValueError("the model's input shape is unknown: start it with gradstep.Input(shape) or call "
-                             "build(input_shape) / fit on data first")
+            raise ValueError(
+                "the model's input shape is unknown: start it with gradstep.Input(shape) or call "
+                "build(input_shape) / fit on data first"
+            )
         if not self._layers:
             raise ValueError("the model has no layers: add at least one layer before building or training it")
         core, core_layers = self._new_core()
-        self._run_naming_layer(core, lambda: core.build(list(self._input_shape),
-                                                        next_seed() if seed is None else int(seed)))
+        self._run_naming_layer(
+            core, lambda: core.build(list(self._input_shape), next_seed() if seed is None else int(seed))
+        )
         for layer, core_layer in zip(self._layers, core_layers):
             if hasattr(layer, "_check_axis"):
                 layer._check_axis(len(core_layer.input_shape))
@@ -206,8 +218,10 @@ class Sequential:
             if self._input_shape is not None and self._layers:
                 self.build()
                 return
-            raise ValueError(f"{what}: the model is not built yet; give it an input shape with gradstep.Input(shape) "
-                             f"or train it on data first")
+            raise ValueError(
+                f"{what}: the model is not built yet; give it an input shape with gradstep.Input(shape) "
+                f"or train it on data first"
+            )
 
     # ----------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
@@ -246,20 +260,25 @@ class Sequential:
         for metric in self._metric_objects:
             if metric.sparse_targets != self.loss.sparse_targets:
                 targets = "integer labels" if self.loss.sparse_targets else "arrays shaped like the output"
-                raise ValueError(f"metrics: {type(metric).__name__} cannot be computed with loss "
-                                 f"{type(self.loss).__name__}, whose targets are {targets}")
+                raise ValueError(
+                    f"metrics: {type(metric).__name__} cannot be computed with loss "
+                    f"{type(self.loss).__name__}, whose targets are {targets}"
+                )
 
         self._core.compile(self.loss._core, self.optimizer._core, self._metric_kinds)
 
     def _require_compiled(self, what):
         if not self.compiled:
-            raise NotCompiledError(f"{what}: you must compile the model before training or evaluating it: call "
-                               f"model.compile(optimizer=..., loss=...) first")
+            raise NotCompiledError(
+                f"{what}: you must compile the model before training or evaluating it: call "
+                f"model.compile(optimizer=..., loss=...) first"
+            )
 
     # ----------------------------------------------------------------------------- data checks
     def _index_layer(self):
         """The Embedding that starts the model (its input is integer indices), or None."""
         from ..layers.embedding import Embedding
+
         return self._layers[0] if self._layers and isinstance(self._layers[0], Embedding) else None
 
     def _check_x(self, x, name="x"):
@@ -284,16 +303,19 @@ class Sequential:
         if self.loss.sparse_targets:
             labels = np.asarray(y)
             if labels.dtype.kind not in "iub" and labels.dtype.kind != "f":
-                raise TypeError(f"{name} must hold integer class labels for {type(self.loss).__name__}, "
-                                f"got dtype {labels.dtype}")
+                raise TypeError(
+                    f"{name} must hold integer class labels for {type(self.loss).__name__}, got dtype {labels.dtype}"
+                )
             if labels.ndim >= 1 and len(labels) != n:
                 raise ValueError(f"x and {name} must have the same number of samples, got {n} and {len(labels)}")
             expected = (n,) + output[:-1]
             if labels.shape == expected + (1,):
                 labels = labels.reshape(expected)
             if labels.shape != expected:
-                raise ValueError(f"{name}: expected integer labels of shape {shape_str((None,) + output[:-1])} "
-                                 f"for {type(self.loss).__name__}, got shape {labels.shape}")
+                raise ValueError(
+                    f"{name}: expected integer labels of shape {shape_str((None,) + output[:-1])} "
+                    f"for {type(self.loss).__name__}, got shape {labels.shape}"
+                )
             if labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.floor(labels))):
                 bad = labels[~(np.isfinite(labels) & (labels == np.floor(labels)))].flat[0]
                 raise ValueError(f"{name}: {type(self.loss).__name__} needs integer class labels, got {bad}")
@@ -301,8 +323,10 @@ class Sequential:
             out_of_range = (labels < 0) | (labels >= classes)
             if out_of_range.any():
                 bad = labels[out_of_range].flat[0]
-                raise ValueError(f"{name}: label {bad} is out of range: the model has {classes} output classes, "
-                                 f"so labels must be in [0, {classes - 1}]")
+                raise ValueError(
+                    f"{name}: label {bad} is out of range: the model has {classes} output classes, "
+                    f"so labels must be in [0, {classes - 1}]"
+                )
             return np.ascontiguousarray(labels, dtype=np.float32)
         y = as_float_array(y, name)
         if len(y) != n:
@@ -312,9 +336,11 @@ class Sequential:
             if y.shape == (n,) and output == (1,):
                 hint = f"; reshape it with {name}.reshape(-1, 1)"
             elif y.ndim == 1 and len(output) == 1 and output[0] > 1:
-                hint = (f"; for integer class labels use loss='sparse_categorical_crossentropy'")
-            raise ValueError(f"{name}: expected shape {shape_str((None,) + output)} to match the model's output, "
-                             f"got shape {y.shape}{hint}")
+                hint = "; for integer class labels use loss='sparse_categorical_crossentropy'"
+            raise ValueError(
+                f"{name}: expected shape {shape_str((None,) + output)} to match the model's output, "
+                f"got shape {y.shape}{hint}"
+            )
         return y
 
     def _check_sample_weight(self, sample_weight, class_weight, y, n):
@@ -329,14 +355,20 @@ class Sequential:
             weights = as_float_array(sample_weight, "sample_weight")
             allowed = [(n,)] + ([(n,) + positions_shape] if positions > 1 else [])
             if weights.shape not in allowed:
-                raise ValueError(f"sample_weight: expected shape " + " or ".join(str(a) for a in allowed) +
-                                 f" (one weight per sample" + (", or one per output position" if positions > 1
-                                                                else "") + f"), got {weights.shape}")
+                raise ValueError(
+                    "sample_weight: expected shape "
+                    + " or ".join(str(a) for a in allowed)
+                    + " (one weight per sample"
+                    + (", or one per output position" if positions > 1 else "")
+                    + f"), got {weights.shape}"
+                )
             if weights.ndim > 1:
                 weights = weights.reshape(n, positions)
         if class_weight is not None:
             if not isinstance(class_weight, dict):
-                raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
+                raise TypeError(
+                    f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}"
+                )
             for cls, w in class_weight.items():
                 if isinstance(cls, (bool, np.bool_)) or not isinstance(cls, (int, np.integer)):
                     raise TypeError(f"class_weight keys must be integer class indices, got {cls!r}")
@@ -370,9 +402,25 @@ class Sequential:
         return None if weights is None else np.ascontiguousarray(weights, dtype=np.float32)
 
     # ----------------------------------------------------------------------------- training
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
         """Train for `epochs` epochs; returns a History (Keras 3 semantics).
 
         x, y: arrays; or x alone as a data source (utils.PyDataset, a generator or an iterable of
@@ -393,17 +441,35 @@ class Sequential:
         validation_freq = check_positive_int(validation_freq, "validation_freq")
         steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
         validation_steps = check_positive_int(validation_steps, "validation_steps", allow_none=True)
-        validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size",
-                                                   allow_none=True) or batch_size
+        validation_batch_size = (
+            check_positive_int(validation_batch_size, "validation_batch_size", allow_none=True) or batch_size
+        )
         verbose = _resolve_verbose(verbose)
-        train, val = self._fit_batches(x, y, sample_weight, class_weight, batch_size, shuffle, validation_split,
-                                       validation_data, validation_batch_size)
+        train, val = self._fit_batches(
+            x,
+            y,
+            sample_weight,
+            class_weight,
+            batch_size,
+            shuffle,
+            validation_split,
+            validation_data,
+            validation_batch_size,
+        )
         train.limit(steps_per_epoch)
         if val is not None:
             val.limit(validation_steps)
-        cbs, history = self._fit_callbacks(callbacks, verbose, {
-            "epochs": epochs, "steps": train.steps, "verbose": verbose, "batch_size": batch_size,
-            "samples": train.samples})
+        cbs, history = self._fit_callbacks(
+            callbacks,
+            verbose,
+            {
+                "epochs": epochs,
+                "steps": train.steps,
+                "verbose": verbose,
+                "batch_size": batch_size,
+                "samples": train.samples,
+            },
+        )
 
         self.stop_training = False
         cbs.on_train_begin()
@@ -428,16 +494,29 @@ class Sequential:
         self.history = history
         return history
 
-    def _fit_batches(self, x, y, sample_weight, class_weight, batch_size, shuffle, validation_split,
-                     validation_data, validation_batch_size):
+    def _fit_batches(
+        self,
+        x,
+        y,
+        sample_weight,
+        class_weight,
+        batch_size,
+        shuffle,
+        validation_split,
+        validation_data,
+        validation_batch_size,
+    ):
         """The training batches and the validation batches (or None) of a fit call."""
-        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
-                                       max_inclusive=False)
+        validation_split = check_float(
+            validation_split, "validation_split", minimum=0.0, maximum=1.0, max_inclusive=False
+        )
         if is_data_source(x):
             for value, arg in ((y, "y"), (sample_weight, "sample_weight")):
                 if value is not None:
-                    raise ValueError(f"{arg} must be None when x is a PyDataset or a generator: its batches carry "
-                                     f"(x, y) or (x, y, sample_weight)")
+                    raise ValueError(
+                        f"{arg} must be None when x is a PyDataset or a generator: its batches carry "
+                        f"(x, y) or (x, y, sample_weight)"
+                    )
             if validation_split:
                 raise ValueError("validation_split cannot split a PyDataset or a generator; give validation_data")
             train = SourceBatches(x, lambda batch, i: self._check_source_batch(batch, i, "x", class_weight))
@@ -450,25 +529,38 @@ class Sequential:
             if validation_split > 0.0 and validation_data is None:
                 split_at = int(n * (1.0 - validation_split))
                 if split_at == 0 or split_at == n:
-                    raise ValueError(f"validation_split={validation_split} leaves {split_at} training and "
-                                     f"{n - split_at} validation samples out of {n}: both must be non-empty")
+                    raise ValueError(
+                        f"validation_split={validation_split} leaves {split_at} training and "
+                        f"{n - split_at} validation samples out of {n}: both must be non-empty"
+                    )
                 val_arrays = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
                 x, y = x[:split_at], y[:split_at]
                 weights = None if weights is None else weights[:split_at]
             self._check_batchnorm_batches(len(x), batch_size)
-            train = ArrayBatches(x, y, weights, batch_size, shuffle=shuffle, seed=self._core.seed,
-                                 need_targets=bool(self._metric_objects))
+            train = ArrayBatches(
+                x,
+                y,
+                weights,
+                batch_size,
+                shuffle=shuffle,
+                seed=self._core.seed,
+                need_targets=bool(self._metric_objects),
+            )
             if val_arrays is not None:
                 return train, ArrayBatches(*val_arrays, validation_batch_size)
         if validation_data is None:
             return train, None
         if is_data_source(validation_data):
             return train, SourceBatches(
-                validation_data, lambda batch, i: self._check_source_batch(batch, i, "validation_data", None),
-                what="validation_data")
+                validation_data,
+                lambda batch, i: self._check_source_batch(batch, i, "validation_data", None),
+                what="validation_data",
+            )
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
-                             "a PyDataset or a generator")
+            raise ValueError(
+                "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
+                "a PyDataset or a generator"
+            )
         x_val = self._check_x(validation_data[0], "validation_data[0] (x_val)")
         y_val = self._check_targets(validation_data[1], len(x_val), "validation_data[1] (y_val)")
         w_val = None
@@ -525,20 +617,24 @@ class Sequential:
         """Fail before training, not at the end of the first epoch, when a BatchNormalization on
         per-sample vectors would see a final batch of one sample (no variance to normalise by)."""
         from ..layers.batch_normalization import BatchNormalization
+
         for layer in self._layers:
             if isinstance(layer, BatchNormalization) and len(layer.input_shape) == 2:
                 if n % batch_size == 1 or n == 1:
                     raise ValueError(
                         f"batch_size={batch_size} leaves a last batch of 1 sample out of {n}, and "
                         f"BatchNormalization ({layer.name!r}) cannot estimate a variance from one sample: choose a "
-                        f"batch_size that leaves at least 2 (e.g. {batch_size + 1}) or drop a sample")
+                        f"batch_size that leaves at least 2 (e.g. {batch_size + 1}) or drop a sample"
+                    )
                 break
 
     def _logs(self, loss_sum, metric_sums, count, metric_weight):
         """Epoch means: the loss over samples; metrics over their weight (the samples, or with a
         padding mask the unmasked positions, so padding never counts); metric objects' result()."""
-        values = {name: total / metric_weight if metric_weight > 0 else 0.0
-                  for name, total in zip(self._metric_names, metric_sums)}
+        values = {
+            name: total / metric_weight if metric_weight > 0 else 0.0
+            for name, total in zip(self._metric_names, metric_sums)
+        }
         values.update({metric.name: metric.result() for metric in self._metric_objects})
         logs = {"loss": loss_sum / count}
         for name in self._metric_order:
@@ -547,8 +643,7 @@ class Sequential:
 
     def _metrics_config(self):
         """compile's metrics as saved: names, and serialized metric objects."""
-        return [entry if isinstance(entry, str) else metrics_module.serialize(entry)
-                for entry in self._metric_entries]
+        return [entry if isinstance(entry, str) else metrics_module.serialize(entry) for entry in self._metric_entries]
 
     def _update_metric_objects(self, y_batch, count):
         """Feed the last batch's targets and output to the metric objects (a padding mask, if
@@ -560,8 +655,17 @@ class Sequential:
         for metric in self._metric_objects:
             metric.update_state(y_batch, predictions, sample_weight=mask)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+    ):
         """Loss and metrics over (x, y), or over the batches of a data source x (PyDataset,
         generator, iterable): a float (no metrics), a list [loss, *metrics], or a dict.
 
@@ -609,12 +713,18 @@ class Sequential:
         steps = check_positive_int(steps, "steps", allow_none=True)
         verbose = _resolve_verbose(verbose)
         if is_data_source(x):
-            batches = SourceBatches(x, lambda batch, i: (
-                self._check_x(split_batch(batch, i, "x", want_targets=False)[0], f"x batch {i}"), None, None))
+            batches = SourceBatches(
+                x,
+                lambda batch, i: (
+                    self._check_x(split_batch(batch, i, "x", want_targets=False)[0], f"x batch {i}"),
+                    None,
+                    None,
+                ),
+            )
         else:
             x = self._check_x(x)
             if steps is not None:
-                x = x[:min(len(x), steps * batch_size)]
+                x = x[: min(len(x), steps * batch_size)]
             if not verbose and not callbacks:
                 return self._core.predict(x, batch_size)  # one call over every batch
             batches = ArrayBatches(x, None, None, batch_size)
@@ -662,8 +772,9 @@ class Sequential:
         """Forward pass on x, then backpropagate the upstream gradient dy (shape of the output).
 
         Returns (y, dx, grads): the output, d(sum(y * dy))/dx (None when x is integer indices,
-        for an Embedding) and the gradients of every trainable weight in get_weights() order. Nothing is updated: this is the tool for
-        gradient checks and for looking inside backpropagation.
+        for an Embedding) and the gradients of every trainable weight in get_weights() order.
+        Nothing is updated: this is the tool for gradient checks and for looking inside
+        backpropagation.
         """
         x = self._check_x(x)
         dy = as_float_array(dy, "dy")
@@ -686,8 +797,9 @@ class Sequential:
     def set_weights(self, weights):
         self._require_built("set_weights")
         if isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
-            raise TypeError(f"set_weights expects a list of arrays (as returned by get_weights), "
-                            f"got {type(weights).__name__}")
+            raise TypeError(
+                f"set_weights expects a list of arrays (as returned by get_weights), got {type(weights).__name__}"
+            )
         weights = list(weights)
         count = self._core.num_weights
         if len(weights) != count:
@@ -697,11 +809,15 @@ class Sequential:
             layer_index, name, shape, _ = self._core.weight_info(i)
             value = np.asarray(value)
             if value.dtype.kind not in "fiub":
-                raise TypeError(f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) must be numeric, "
-                                f"got dtype {value.dtype}")
+                raise TypeError(
+                    f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) must be numeric, "
+                    f"got dtype {value.dtype}"
+                )
             if tuple(value.shape) != tuple(shape):
-                raise ValueError(f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) expects shape "
-                                 f"{tuple(shape)}, got {tuple(value.shape)}")
+                raise ValueError(
+                    f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) expects shape "
+                    f"{tuple(shape)}, got {tuple(value.shape)}"
+                )
             checked.append(np.ascontiguousarray(value, dtype=np.float32))
         for i, value in enumerate(checked):
             self._core.set_weight(i, value)
@@ -748,12 +864,18 @@ class Sequential:
         compiled): what compile_from_config takes (Keras' names)."""
         if not self.compiled:
             return None
-        return {"optimizer": optimizers.serialize(self.optimizer), "loss": losses.serialize(self.loss),
-                "metrics": self._metrics_config()}
+        return {
+            "optimizer": optimizers.serialize(self.optimizer),
+            "loss": losses.serialize(self.loss),
+            "metrics": self._metrics_config(),
+        }
 
     def compile_from_config(self, config):
-        self.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=losses.deserialize(config["loss"]),
-                     metrics=list(config["metrics"]))
+        self.compile(
+            optimizer=optimizers.deserialize(config["optimizer"]),
+            loss=losses.deserialize(config["loss"]),
+            metrics=list(config["metrics"]),
+        )
 
     def set_resume_epoch(self, epoch):
         """Make the next fit call start at `epoch` (at least its initial_epoch): how
@@ -765,13 +887,15 @@ class Sequential:
     def get_training_state(self):
         """Where the model's random streams stand: the next fit's shuffle key (epochs trained)
         and the counter of training-mode calls outside fit (their dropout masks)."""
-        return {"epochs_trained": int(self._epochs_trained),
-                "direct_training_calls": int(self._core.direct_training_calls) if self._core is not None else 0}
+        return {
+            "epochs_trained": int(self._epochs_trained),
+            "direct_training_calls": int(self._core.direct_training_calls) if self._core is not None else 0,
+        }
 
     def set_training_state(self, state):
         for key in ("epochs_trained", "direct_training_calls"):
             value = state.get(key, 0)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2 ** 62:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
                 raise ValueError(f"training state {key} must be an int in [0, 2**62), got {value!r}")
         self._epochs_trained = state.get("epochs_trained", 0)
         if self._core is not None:
@@ -780,24 +904,30 @@ class Sequential:
     def save(self, filepath, overwrite=True):
         """Save architecture, compile configuration, weights and optimizer state to one `.gstep` file."""
         from .saving import save_model
+
         save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
         from .saving import save_weights
+
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
         from .saving import load_weights
+
         load_weights(self, filepath)
 
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print a Keras-style table of layers, output shapes and parameter counts."""
         from .summary import print_summary
+
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def get_config(self):
-        config = {"name": self.name, "layers": [
-            {"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers]}
+        config = {
+            "name": self.name,
+            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
+        }
         if self._input_shape is not None:
             config["input_shape"] = list(self._input_shape)
         return config
@@ -844,18 +974,22 @@ def _as_index_array(x, name, embedding):
         raise ValueError(f"{name} is required, got None")
     array = np.asarray(x)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{name}: the model starts with an Embedding ({embedding.name!r}), whose input is integer "
-                        f"token indices; got dtype {array.dtype}" +
-                        (" (cast whole-number values with .astype('int64'))" if array.dtype.kind == "f" else ""))
+        raise TypeError(
+            f"{name}: the model starts with an Embedding ({embedding.name!r}), whose input is integer "
+            f"token indices; got dtype {array.dtype}"
+            + (" (cast whole-number values with .astype('int64'))" if array.dtype.kind == "f" else "")
+        )
     if array.ndim == 0:
         raise ValueError(f"{name}: expected an array with a batch axis, got a scalar")
     if array.size:
         bad = (array < 0) | (array >= embedding.input_dim)
         if bad.any():
             position = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{name}: index {int(array[position])} at position {position} is out of range for "
-                             f"Embedding {embedding.name!r} (input_dim={embedding.input_dim}): indices must be in "
-                             f"[0, {embedding.input_dim - 1}]")
+            raise ValueError(
+                f"{name}: index {int(array[position])} at position {position} is out of range for "
+                f"Embedding {embedding.name!r} (input_dim={embedding.input_dim}): indices must be in "
+                f"[0, {embedding.input_dim - 1}]"
+            )
     return np.ascontiguousarray(array, dtype=np.int64)
 
 

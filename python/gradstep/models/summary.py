@@ -16,14 +16,15 @@ notebook):
 Parameter sizes are float32 (4 bytes each). As in Keras 3, once the optimizer has created its
 state (after the first training step) an "Optimizer params" line follows and the total includes it.
 """
+
 import shutil
 import textwrap
 
-_DEFAULT_LINE_LENGTH = 88           # Keras 3's default for sequential models
+_DEFAULT_LINE_LENGTH = 88  # Keras 3's default for sequential models
 _DEFAULT_POSITIONS = (0.45, 0.80, 1.0)
 _HEADER = ("Layer (type)", "Output Shape", "Param #")
 _ALIGN = ("left", "left", "right")
-_BYTES_PER_PARAM = 4                # float32
+_BYTES_PER_PARAM = 4  # float32
 
 
 def readable_size(num_bytes):
@@ -43,10 +44,12 @@ def _format_shape(shape):
 def _column_widths(line_length, positions):
     positions = list(positions)
     if not positions or len(positions) != len(_HEADER):
-        raise ValueError(f"positions must hold {len(_HEADER)} increasing column end positions (relative, in (0, 1], "
-                         f"or absolute character positions), got {positions!r}")
+        raise ValueError(
+            f"positions must hold {len(_HEADER)} increasing column end positions (relative, in (0, 1], "
+            f"or absolute character positions), got {positions!r}"
+        )
     if positions[-1] <= 1:
-        ends = [int(round(p * line_length)) for p in positions]
+        ends = [round(p * line_length) for p in positions]
     else:
         ends = [int(p) for p in positions]
     widths = []
@@ -54,8 +57,10 @@ def _column_widths(line_length, positions):
     for end in ends:
         width = end - current
         if width < 4:
-            raise ValueError(f"positions {positions!r} with line_length={line_length} leave a column narrower than "
-                             f"4 characters; use a larger line_length or wider positions")
+            raise ValueError(
+                f"positions {positions!r} with line_length={line_length} leave a column narrower than "
+                f"4 characters; use a larger line_length or wider positions"
+            )
         widths.append(width)
         current = end
     return widths
@@ -125,7 +130,7 @@ def _optimizer_state_count(model):
     if int(core.iterations) == 0:
         return 0
     try:
-        return int(len(core.slot_names)) * int(core.num_params)
+        return len(core.slot_names) * int(core.num_params)
     except (AttributeError, TypeError):
         return 0
 
@@ -137,9 +142,11 @@ def summary_lines(model, line_length=None, positions=None):
         if layers and getattr(model, "_input_shape", None) is not None:
             model.build()
         elif layers:
-            raise ValueError(f"summary: model {model.name!r} is not built yet, so its output shapes and parameter "
-                             f"counts are unknown; start it with gradstep.Input(shape), call "
-                             f"model.build(input_shape) or fit it on data first")
+            raise ValueError(
+                f"summary: model {model.name!r} is not built yet, so its output shapes and parameter "
+                f"counts are unknown; start it with gradstep.Input(shape), call "
+                f"model.build(input_shape) or fit it on data first"
+            )
     if line_length is None:
         line_length = min(_DEFAULT_LINE_LENGTH, shutil.get_terminal_size((_DEFAULT_LINE_LENGTH + 4, 24)).columns - 4)
         line_length = max(line_length, 40)
@@ -149,8 +156,9 @@ def summary_lines(model, line_length=None, positions=None):
 
     rows = []
     for layer in layers:
-        rows.append((f"{layer.name} ({type(layer).__name__})", _format_shape(layer.output_shape),
-                     f"{layer.count_params():,}"))
+        rows.append(
+            (f"{layer.name} ({type(layer).__name__})", _format_shape(layer.output_shape), f"{layer.count_params():,}")
+        )
     if model.built:
         trainable, non_trainable = _parameter_counts(model)
     else:

@@ -1,4 +1,5 @@
 """Optimizers (Keras 3 names, signatures, defaults and update rules; the updates run in C++)."""
+
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -33,4 +34,4 @@ def deserialize(config):
     return _CLASSES[config["class_name"]].from_config(config["config"])
 
 
-__all__ = ["schedules", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "get", "serialize", "deserialize"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize"]

@@ -6,16 +6,28 @@
 
 Convention: epsilon inside the root (Keras); PyTorch uses sqrt(acc) + eps and starts at 0.
 """
+
 from .. import _core
 from .._validation import check_float
 from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="adagrad", **kwargs):
-        self.initial_accumulator_value = check_float(initial_accumulator_value, "initial_accumulator_value",
-                                                     minimum=0.0)
+    def __init__(
+        self,
+        learning_rate=0.001,
+        initial_accumulator_value=0.1,
+        epsilon=1e-7,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name="adagrad",
+        **kwargs,
+    ):
+        self.initial_accumulator_value = check_float(
+            initial_accumulator_value, "initial_accumulator_value", minimum=0.0
+        )
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
@@ -23,5 +35,8 @@ class Adagrad(Optimizer):
         return _core.Adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
 
     def get_config(self):
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }

@@ -11,14 +11,27 @@ Convention: epsilon is added to sqrt(v) before bias correction (the paper's "eps
 Keras/TensorFlow); PyTorch adds it after, to sqrt(v / (1 - beta_2^t)). Keras' default epsilon is
 1e-7 (PyTorch 1e-8).
 """
+
 from .. import _core
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="adam", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name="adam",
+        **kwargs,
+    ):
         self.beta_1 = check_float(beta_1, "beta_1", minimum=0.0, maximum=1.0, max_inclusive=False)
         self.beta_2 = check_float(beta_2, "beta_2", minimum=0.0, maximum=1.0, max_inclusive=False)
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
@@ -29,5 +42,10 @@ class Adam(Optimizer):
         return _core.Adam(learning_rate, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }

@@ -4,21 +4,45 @@ Adam (see adam.py) with weight decay applied to the weights, not the gradient:
     w = w - learning_rate * weight_decay * w      (before the Adam step, every variable)
 Keras 3 default weight_decay = 0.004 (PyTorch: 0.01).
 """
+
 from .. import _core
 from .._validation import check_float
 from .adam import Adam
 
 
 class AdamW(Adam):
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, name="adamw", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay=0.004,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name="adamw",
+        **kwargs,
+    ):
         if weight_decay is None:
-            raise ValueError("weight_decay must be a float >= 0 for AdamW (decoupled decay is what makes it AdamW), "
-                             "got None")
+            raise ValueError(
+                "weight_decay must be a float >= 0 for AdamW (decoupled decay is what makes it AdamW), got None"
+            )
         weight_decay = check_float(weight_decay, "weight_decay", minimum=0.0)
-        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         amsgrad=amsgrad, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name, **kwargs)
+        super().__init__(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            name=name,
+            **kwargs,
+        )
 
     def _make_core(self, learning_rate):
         return _core.AdamW(learning_rate, self.weight_decay, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)

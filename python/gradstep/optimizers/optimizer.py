@@ -6,6 +6,7 @@ all, clipvalue element-wise; at most one), the `iterations` counter and `get_con
 The update itself runs in C++ (cpp/optimizers/), over the model's flat parameter buffer in
 one parallel pass.
 """
+
 import numbers
 
 import numpy as np
@@ -15,8 +16,9 @@ from . import schedules as _schedules
 
 
 class Optimizer:
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None, **kwargs):
+    def __init__(
+        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs
+    ):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         self.name = name or type(self).__name__
@@ -33,8 +35,15 @@ class Optimizer:
         self.global_clipnorm = check_float(global_clipnorm, "global_clipnorm", minimum=0.0, allow_none=True)
         # One rule, the C++ core's (Optimizer::set_clipping): 0 or None disables a clipping mode,
         # and at most one may be positive.
-        given = [n for n, v in (("clipnorm", self.clipnorm), ("clipvalue", self.clipvalue),
-                                ("global_clipnorm", self.global_clipnorm)) if v]
+        given = [
+            n
+            for n, v in (
+                ("clipnorm", self.clipnorm),
+                ("clipvalue", self.clipvalue),
+                ("global_clipnorm", self.global_clipnorm),
+            )
+            if v
+        ]
         if len(given) > 1:
             raise ValueError(f"only one of clipnorm, clipvalue and global_clipnorm can be set, got {', '.join(given)}")
         self._core = self._make_core(learning_rate)
@@ -61,10 +70,12 @@ class Optimizer:
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
             return
         if self._learning_rate_schedule is not None:
-            raise TypeError("learning_rate: this optimizer was created with a LearningRateSchedule "
-                            f"({type(self._learning_rate_schedule).__name__}) as its learning_rate, so its learning "
-                            f"rate is not settable to a number (got {value!r}); create the optimizer with a float "
-                            "learning_rate to set it, or assign another LearningRateSchedule")
+            raise TypeError(
+                "learning_rate: this optimizer was created with a LearningRateSchedule "
+                f"({type(self._learning_rate_schedule).__name__}) as its learning_rate, so its learning "
+                f"rate is not settable to a number (got {value!r}); create the optimizer with a float "
+                "learning_rate to set it, or assign another LearningRateSchedule"
+            )
         self._core.learning_rate = _check_learning_rate(value)
 
     def _scheduled_learning_rate(self, step):
@@ -73,11 +84,15 @@ class Optimizer:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise TypeError(f"learning_rate schedule {type(self._learning_rate_schedule).__name__} must return a "
-                            f"number, got {value!r} at step {step}") from None
+            raise TypeError(
+                f"learning_rate schedule {type(self._learning_rate_schedule).__name__} must return a "
+                f"number, got {value!r} at step {step}"
+            ) from None
         if not (value >= 0.0 and np.isfinite(value)):
-            raise ValueError(f"learning_rate schedule {type(self._learning_rate_schedule).__name__} returned "
-                             f"{value!r} at step {step}; expected a finite number >= 0")
+            raise ValueError(
+                f"learning_rate schedule {type(self._learning_rate_schedule).__name__} returned "
+                f"{value!r} at step {step}; expected a finite number >= 0"
+            )
         return value
 
     @property
@@ -97,19 +112,26 @@ class Optimizer:
         if not self._core.built:
             return None
         names = list(self._core.slot_names)
-        return {"iterations": int(self._core.iterations), "slot_names": names,
-                "num_params": int(self._core.num_params), "slots": [self._core.get_slot(k) for k in range(len(names))]}
+        return {
+            "iterations": int(self._core.iterations),
+            "slot_names": names,
+            "num_params": int(self._core.num_params),
+            "slots": [self._core.get_slot(k) for k in range(len(names))],
+        }
 
     def set_state(self, iterations, slot_names, num_params, slots):
         """Restore what get_state returned; ValueError (nothing changed) when it does not fit."""
         if not self._core.built:
             raise ValueError("the optimizer is not built: compile it with a built model first")
         if list(slot_names) != list(self._core.slot_names):
-            raise ValueError(f"the state has slots {list(slot_names)} but {type(self).__name__} has "
-                             f"{list(self._core.slot_names)}")
+            raise ValueError(
+                f"the state has slots {list(slot_names)} but {type(self).__name__} has {list(self._core.slot_names)}"
+            )
         if num_params != int(self._core.num_params):
-            raise ValueError(f"the state covers {num_params!r} parameters but the model has {int(self._core.num_params)}")
-        if isinstance(iterations, bool) or not isinstance(iterations, int) or not 0 <= iterations < 2 ** 62:
+            raise ValueError(
+                f"the state covers {num_params!r} parameters but the model has {int(self._core.num_params)}"
+            )
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or not 0 <= iterations < 2**62:
             raise ValueError(f"invalid optimizer iterations {iterations!r}: an int in [0, 2**62)")
         for k, values in enumerate(slots):
             self._core.set_slot(k, values)
@@ -127,13 +149,21 @@ class Optimizer:
         grads = list(grads)
         variables = list(trainable_variables)
         if len(grads) != len(variables):
-            raise ValueError(f"grads and trainable_variables must have the same length, got {len(grads)} "
-                             f"and {len(variables)}")
+            raise ValueError(
+                f"grads and trainable_variables must have the same length, got {len(grads)} and {len(variables)}"
+            )
         for i, v in enumerate(variables):
-            if not isinstance(v, np.ndarray) or v.dtype != np.float32 or not v.flags.c_contiguous or not v.flags.writeable:
-                raise TypeError(f"trainable_variables[{i}] must be a writeable float32 C-contiguous NumPy array "
-                                f"(updated in place), got {type(v).__name__}"
-                                + (f" of dtype {v.dtype}" if isinstance(v, np.ndarray) else ""))
+            if (
+                not isinstance(v, np.ndarray)
+                or v.dtype != np.float32
+                or not v.flags.c_contiguous
+                or not v.flags.writeable
+            ):
+                raise TypeError(
+                    f"trainable_variables[{i}] must be a writeable float32 C-contiguous NumPy array "
+                    f"(updated in place), got {type(v).__name__}"
+                    + (f" of dtype {v.dtype}" if isinstance(v, np.ndarray) else "")
+                )
         shapes = [v.shape for v in variables]
         flat_grads = []
         for i, (g, shape) in enumerate(zip(grads, shapes)):
@@ -147,15 +177,16 @@ class Optimizer:
             self._core.build([int(np.prod(s, dtype=np.int64)) for s in shapes])
             self._variable_shapes = shapes
         elif shapes != self._variable_shapes:
-            raise ValueError(f"apply() was first called with variables of shapes {self._variable_shapes}, "
-                             f"now with {shapes}")
+            raise ValueError(
+                f"apply() was first called with variables of shapes {self._variable_shapes}, now with {shapes}"
+            )
         params = np.concatenate([v.reshape(-1) for v in variables]) if variables else np.zeros(0, np.float32)
         flat = np.ascontiguousarray(np.concatenate(flat_grads) if flat_grads else np.zeros(0, np.float32))
         self._prepare_step()
         self._core.apply_flat(params, flat)
         offset = 0
         for v in variables:
-            v.reshape(-1)[:] = params[offset:offset + v.size]
+            v.reshape(-1)[:] = params[offset : offset + v.size]
             offset += v.size
 
     def apply_gradients(self, grads_and_vars):
@@ -166,8 +197,11 @@ class Optimizer:
     def get_config(self):
         return {
             "name": self.name,
-            "learning_rate": (_schedules.serialize(self._learning_rate_schedule)
-                              if self._learning_rate_schedule is not None else float(self._core.learning_rate)),
+            "learning_rate": (
+                _schedules.serialize(self._learning_rate_schedule)
+                if self._learning_rate_schedule is not None
+                else float(self._core.learning_rate)
+            ),
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
@@ -187,6 +221,7 @@ class Optimizer:
 
 def _check_learning_rate(value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, "
-                        f"got {value!r}")
+        raise TypeError(
+            f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, got {value!r}"
+        )
     return check_float(value, "learning_rate", minimum=0.0)

@@ -8,14 +8,27 @@
 Convention: epsilon is inside the square root (Keras); PyTorch uses sqrt(v) + eps. Keras'
 default epsilon is 1e-7 (PyTorch 1e-8), and its default learning rate 0.001 (PyTorch 0.01).
 """
+
 from .. import _core
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="rmsprop", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        rho=0.9,
+        momentum=0.0,
+        epsilon=1e-7,
+        centered=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name="rmsprop",
+        **kwargs,
+    ):
         self.rho = check_float(rho, "rho", minimum=0.0, maximum=1.0, max_inclusive=False)
         self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
@@ -26,5 +39,10 @@ class RMSprop(Optimizer):
         return _core.RMSprop(learning_rate, self.rho, self.momentum, self.epsilon, self.centered)
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered}
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }

@@ -7,14 +7,25 @@
 
 PyTorch writes v = momentum * v + g; w -= lr * v: the same steps for a constant learning rate.
 """
+
 from .. import _core
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name="SGD", **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.01,
+        momentum=0.0,
+        nesterov=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name="SGD",
+        **kwargs,
+    ):
         self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.nesterov = check_bool(nesterov, "nesterov")
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)

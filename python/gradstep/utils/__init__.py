@@ -1,4 +1,5 @@
 """Keras' `keras.utils` helpers: to_categorical, set_random_seed, clear_session, PyDataset."""
+
 from .categorical import to_categorical
 from .py_dataset import PyDataset
 from .session import clear_session, set_random_seed

@@ -1,4 +1,5 @@
 """to_categorical (keras.utils.to_categorical): integer class labels -> one-hot float32 rows."""
+
 import numpy as np
 
 from .._validation import check_positive_int
@@ -30,8 +31,10 @@ def to_categorical(x, num_classes=None):
     bad = (labels < 0) | (labels >= num_classes)
     if bad.any():
         position = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"to_categorical: label {labels[position]} at position {position} is out of range "
-                         f"[0, {num_classes - 1}] for num_classes={num_classes}")
+        raise ValueError(
+            f"to_categorical: label {labels[position]} at position {position} is out of range "
+            f"[0, {num_classes - 1}] for num_classes={num_classes}"
+        )
     out = np.zeros(labels.shape + (num_classes,), dtype=np.float32)
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out

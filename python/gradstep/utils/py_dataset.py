@@ -10,11 +10,16 @@ you want a new order: fit's `shuffle` does not reorder a PyDataset, as in Keras)
 
 class PyDataset:
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        for value, default, arg in ((workers, 1, "workers"), (use_multiprocessing, False, "use_multiprocessing"),
-                                    (max_queue_size, 10, "max_queue_size")):
+        for value, default, arg in (
+            (workers, 1, "workers"),
+            (use_multiprocessing, False, "use_multiprocessing"),
+            (max_queue_size, 10, "max_queue_size"),
+        ):
             if value != default:
-                raise NotImplementedError(f"PyDataset: {arg}={value!r} is not supported: batches are read one at a "
-                                          f"time on the training thread, without a prefetch queue")
+                raise NotImplementedError(
+                    f"PyDataset: {arg}={value!r} is not supported: batches are read one at a "
+                    f"time on the training thread, without a prefetch queue"
+                )
         self.workers = 1
         self.use_multiprocessing = False
         self.max_queue_size = 10

@@ -1,4 +1,5 @@
 """set_random_seed and clear_session, Keras' names."""
+
 from .. import _random
 from ..layers import layer as _layer_module
 

@@ -9,6 +9,7 @@ learning rate. Pass it as `learning_rate=` to any optimizer:
 One file per schedule; serialize/deserialize turn a schedule into a JSON-friendly
 {"class_name", "config"} dict and back.
 """
+
 from .cosine_decay import CosineDecay
 from .cosine_decay_restarts import CosineDecayRestarts
 from .exponential_decay import ExponentialDecay
@@ -18,15 +19,26 @@ from .piecewise_constant_decay import PiecewiseConstantDecay
 from .polynomial_decay import PolynomialDecay
 from .step_decay import StepDecay
 
-_BUILTIN = {cls.__name__: cls for cls in (CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay,
-                                          PiecewiseConstantDecay, PolynomialDecay, StepDecay)}
+_BUILTIN = {
+    cls.__name__: cls
+    for cls in (
+        CosineDecay,
+        CosineDecayRestarts,
+        ExponentialDecay,
+        InverseTimeDecay,
+        PiecewiseConstantDecay,
+        PolynomialDecay,
+        StepDecay,
+    )
+}
 
 
 def serialize(learning_rate_schedule):
     """{"class_name": ..., "config": schedule.get_config()} (JSON-serialisable)."""
     if not isinstance(learning_rate_schedule, LearningRateSchedule):
-        raise TypeError(f"learning_rate_schedule must be a LearningRateSchedule, "
-                        f"got {type(learning_rate_schedule).__name__}")
+        raise TypeError(
+            f"learning_rate_schedule must be a LearningRateSchedule, got {type(learning_rate_schedule).__name__}"
+        )
     return {"class_name": type(learning_rate_schedule).__name__, "config": learning_rate_schedule.get_config()}
 
 
@@ -48,10 +60,22 @@ def deserialize(config, custom_objects=None):
         if len(matches) == 1:
             cls = matches.pop()
     if cls is None:
-        raise ValueError(f"unknown learning rate schedule {name!r}; expected one of {', '.join(sorted(_BUILTIN))} "
-                         f"or a class passed in custom_objects")
+        raise ValueError(
+            f"unknown learning rate schedule {name!r}; expected one of {', '.join(sorted(_BUILTIN))} "
+            f"or a class passed in custom_objects"
+        )
     return cls.from_config(dict(config.get("config", {})))
 
 
-__all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
-           "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts", "StepDecay", "serialize", "deserialize"]
+__all__ = [
+    "CosineDecay",
+    "CosineDecayRestarts",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LearningRateSchedule",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "StepDecay",
+    "deserialize",
+    "serialize",
+]

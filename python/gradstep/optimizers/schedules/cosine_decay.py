@@ -11,20 +11,21 @@ With warmup_target set: a linear ramp from initial_learning_rate to warmup_targe
 warmup_steps steps, then the cosine decay above from warmup_target (step counted from the end
 of the warmup, capped at decay_steps).
 """
+
 import math
 
 from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_name, check_number, check_step
 
 
 class CosineDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
-                 warmup_steps=0):
+    def __init__(
+        self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None, warmup_steps=0
+    ):
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
         self.alpha = check_number(alpha, "alpha", minimum=0, maximum=1)
         self.name = check_name(name, "CosineDecay")
-        self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target",
-                                                                              minimum=0)
+        self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", minimum=0)
         self.warmup_steps = check_number(warmup_steps, "warmup_steps", minimum=0)
 
     def _decayed(self, step, start_lr):
@@ -42,6 +43,11 @@ class CosineDecay(LearningRateSchedule):
         return self._decayed(step - self.warmup_steps, self.warmup_target)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
-                "warmup_steps": self.warmup_steps}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "alpha": self.alpha,
+            "name": self.name,
+            "warmup_target": self.warmup_target,
+            "warmup_steps": self.warmup_steps,
+        }

@@ -9,6 +9,7 @@ m_mul**i. Within a period, with f in [0, 1) the fraction of the period completed
 The period index is found from the geometric series of period lengths; it is then corrected
 with exact comparisons so that a step on a restart boundary always starts the new period.
 """
+
 import math
 
 from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_name, check_number, check_step
@@ -34,14 +35,14 @@ class CosineDecayRestarts(LearningRateSchedule):
         t = float(self.t_mul)
 
         def start(k):  # start of period k, in units of first_decay_steps: 1 + t + ... + t**(k-1)
-            return (t ** k - 1.0) / (t - 1.0)
+            return (t**k - 1.0) / (t - 1.0)
 
         i = max(0, math.floor(math.log1p(completed * (t - 1.0)) / math.log(t)))
         while i > 0 and start(i) > completed:
             i -= 1
         while start(i + 1) <= completed:
             i += 1
-        return i, (completed - start(i)) / t ** i
+        return i, (completed - start(i)) / t**i
 
     def __call__(self, step):
         i, fraction = self._period(check_step(step) / self.first_decay_steps)
@@ -49,5 +50,11 @@ class CosineDecayRestarts(LearningRateSchedule):
         return float(self.initial_learning_rate) * ((1.0 - self.alpha) * cosine + self.alpha)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
-                "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }

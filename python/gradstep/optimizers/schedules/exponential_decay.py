@@ -3,10 +3,17 @@
 With staircase=True the exponent is floor(step / decay_steps): the rate drops by the factor
 decay_rate once every decay_steps steps instead of continuously.
 """
+
 import math
 
-from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_flag, check_name, check_number, \
-    check_step
+from .learning_rate_schedule import (
+    LearningRateSchedule,
+    check_decay_steps,
+    check_flag,
+    check_name,
+    check_number,
+    check_step,
+)
 
 
 class ExponentialDecay(LearningRateSchedule):
@@ -24,5 +31,10 @@ class ExponentialDecay(LearningRateSchedule):
         return float(self.initial_learning_rate) * float(self.decay_rate) ** p
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }

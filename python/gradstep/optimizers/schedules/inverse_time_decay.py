@@ -2,10 +2,17 @@
 
 With staircase=True, step / decay_steps is replaced by floor(step / decay_steps).
 """
+
 import math
 
-from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_flag, check_name, check_number, \
-    check_step
+from .learning_rate_schedule import (
+    LearningRateSchedule,
+    check_decay_steps,
+    check_flag,
+    check_name,
+    check_number,
+    check_step,
+)
 
 
 class InverseTimeDecay(LearningRateSchedule):
@@ -23,5 +30,10 @@ class InverseTimeDecay(LearningRateSchedule):
         return float(self.initial_learning_rate) / (1.0 + self.decay_rate * p)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }

@@ -7,6 +7,7 @@ itself runs in C++ with the value the schedule returned.
 
 Subclasses implement `__call__(step)` and `get_config()`; `from_config(config)` is `cls(**config)`.
 """
+
 import math
 import numbers
 
@@ -18,8 +19,9 @@ class LearningRateSchedule:
         raise NotImplementedError(f"learning rate schedule {type(self).__name__} must implement __call__(self, step)")
 
     def get_config(self):
-        raise NotImplementedError(f"learning rate schedule {type(self).__name__} must implement get_config() "
-                                  f"to be serialisable")
+        raise NotImplementedError(
+            f"learning rate schedule {type(self).__name__} must implement get_config() to be serialisable"
+        )
 
     @classmethod
     def from_config(cls, config):
@@ -37,6 +39,7 @@ class LearningRateSchedule:
 # ---------------------------------------------------------------------------------------------
 # argument checks (messages name the argument, the expected range and the given value)
 # ---------------------------------------------------------------------------------------------
+
 
 def check_number(value, name, minimum=None, maximum=None, min_inclusive=True):
     """A finite real number (int or float kept as given, numpy scalars converted) within bounds."""

@@ -6,6 +6,7 @@
 
 boundaries must be strictly increasing and len(values) == len(boundaries) + 1.
 """
+
 import bisect
 
 from .learning_rate_schedule import LearningRateSchedule, check_name, check_number, check_step
@@ -16,14 +17,18 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         boundaries = _as_list(boundaries, "boundaries")
         values = _as_list(values, "values")
         if len(values) != len(boundaries) + 1:
-            raise ValueError(f"values must have one more element than boundaries (len(values) == len(boundaries) + 1), "
-                             f"got boundaries={boundaries} of length {len(boundaries)} and values={values} "
-                             f"of length {len(values)}")
+            raise ValueError(
+                f"values must have one more element than boundaries (len(values) == len(boundaries) + 1), "
+                f"got boundaries={boundaries} of length {len(boundaries)} and values={values} "
+                f"of length {len(values)}"
+            )
         self.boundaries = [check_number(b, f"boundaries[{i}]") for i, b in enumerate(boundaries)]
         for i in range(1, len(self.boundaries)):
             if not self.boundaries[i] > self.boundaries[i - 1]:
-                raise ValueError(f"boundaries must be strictly increasing, got boundaries[{i - 1}]="
-                                 f"{self.boundaries[i - 1]} and boundaries[{i}]={self.boundaries[i]}")
+                raise ValueError(
+                    f"boundaries must be strictly increasing, got boundaries[{i - 1}]="
+                    f"{self.boundaries[i - 1]} and boundaries[{i}]={self.boundaries[i]}"
+                )
         self.values = [check_number(v, f"values[{i}]", minimum=0) for i, v in enumerate(values)]
         self.name = check_name(name, "PiecewiseConstant")
 

@@ -8,15 +8,29 @@ With cycle=True the horizon restarts: decay_steps is replaced by the first multi
 >= step (decay_steps itself at step 0), so the rate jumps back up after each multiple.
 power=1 is a linear decay.
 """
+
 import math
 
-from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_flag, check_name, check_number, \
-    check_step
+from .learning_rate_schedule import (
+    LearningRateSchedule,
+    check_decay_steps,
+    check_flag,
+    check_name,
+    check_number,
+    check_step,
+)
 
 
 class PolynomialDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
-                 name="PolynomialDecay"):
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        end_learning_rate=0.0001,
+        power=1.0,
+        cycle=False,
+        name="PolynomialDecay",
+    ):
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
         self.end_learning_rate = check_number(end_learning_rate, "end_learning_rate", minimum=0)
@@ -32,9 +46,14 @@ class PolynomialDecay(LearningRateSchedule):
         else:
             step = min(step, horizon)
         remaining = 1.0 - step / horizon
-        return (self.initial_learning_rate - self.end_learning_rate) * remaining ** self.power + self.end_learning_rate
+        return (self.initial_learning_rate - self.end_learning_rate) * remaining**self.power + self.end_learning_rate
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle,
-                "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }

@@ -5,6 +5,7 @@
 The rate is multiplied by drop_rate (e.g. 0.5: halved) every step_size optimizer steps.
 Equivalent to ExponentialDecay(initial_learning_rate, step_size, drop_rate, staircase=True).
 """
+
 import math
 
 from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_name, check_number, check_step
@@ -18,8 +19,14 @@ class StepDecay(LearningRateSchedule):
         self.name = check_name(name, "StepDecay")
 
     def __call__(self, step):
-        return float(self.initial_learning_rate) * float(self.drop_rate) ** math.floor(check_step(step) / self.step_size)
+        return float(self.initial_learning_rate) * float(self.drop_rate) ** math.floor(
+            check_step(step) / self.step_size
+        )
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "drop_rate": self.drop_rate,
-                "step_size": self.step_size, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "drop_rate": self.drop_rate,
+            "step_size": self.step_size,
+            "name": self.name,
+        }
