@@ -22,11 +22,13 @@ std::int64_t row_grain(std::int64_t channels) {
 
 BatchNormalization::BatchNormalization(float momentum, float epsilon, bool center, bool scale,
                                        Initializer beta_initializer, Initializer gamma_initializer,
-                                       Initializer moving_mean_initializer, Initializer moving_variance_initializer)
+                                       Initializer moving_mean_initializer, Initializer moving_variance_initializer,
+                                       Convention convention)
     : momentum_(momentum),
       epsilon_(epsilon),
       center_(center),
       scale_(scale),
+      convention_(convention),
       beta_init_(beta_initializer),
       gamma_init_(gamma_initializer),
       moving_mean_init_(moving_mean_initializer),
@@ -105,8 +107,14 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
         const double var = std::max(0.0, squares[c] / R - m * m);
         mean[c] = static_cast<float>(m);
         inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + epsilon_));
-        moving_mean_[c] = moving_mean_[c] * momentum_ + static_cast<float>(m) * (1.0f - momentum_);
-        moving_variance_[c] = moving_variance_[c] * momentum_ + static_cast<float>(var) * (1.0f - momentum_);
+        if (convention_ == Convention::torch) {
+          const double unbiased = var * static_cast<double>(R) / static_cast<double>(R - 1);
+          moving_mean_[c] = moving_mean_[c] * (1.0f - momentum_) + static_cast<float>(m) * momentum_;
+          moving_variance_[c] = moving_variance_[c] * (1.0f - momentum_) + static_cast<float>(unbiased) * momentum_;
+        } else {
+          moving_mean_[c] = moving_mean_[c] * momentum_ + static_cast<float>(m) * (1.0f - momentum_);
+          moving_variance_[c] = moving_variance_[c] * momentum_ + static_cast<float>(var) * (1.0f - momentum_);
+        }
       }
     });
   } else {

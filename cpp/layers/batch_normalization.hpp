@@ -3,17 +3,22 @@
 //
 //   training:   mean_c = sum_r x_rc / R,   var_c = sum_r (x_rc - mean_c)^2 / R   (biased)
 //               x_hat = (x - mean) / sqrt(var + eps),   y = gamma * x_hat + beta
-//               moving_mean = moving_mean * momentum + mean * (1 - momentum)   (same for variance)
+//               keras (default):  moving = moving * momentum + batch_stat * (1 - momentum)
+//               torch:            moving = moving * (1 - momentum) + batch_stat * momentum
+//               batch_stat: mean for moving_mean; for moving_variance var (keras, biased) or
+//               var * R / (R - 1) (torch, unbiased; normalisation still uses the biased var)
 //   inference:  y = gamma * (x - moving_mean) / sqrt(moving_variance + eps) + beta
 //   backward (training, the compact form):
 //               dbeta = sum_r dy,   dgamma = sum_r dy * x_hat
 //               dx = gamma / (R * sqrt(var + eps)) * (R * dy - dbeta - x_hat * dgamma)
 //
-// Conventions: `momentum` is the weight of the OLD moving value (Keras; PyTorch's momentum=0.1
-// is Keras' 0.9), and the moving variance uses the biased batch variance (PyTorch: unbiased).
+// Conventions: with convention keras `momentum` is the weight of the OLD moving value and the
+// moving variance uses the biased batch variance (Keras 3); with convention torch `momentum` is
+// the weight of the NEW value and the moving variance takes the unbiased one (torch.nn.BatchNorm*).
 // Statistics are summed per channel in double, top to bottom: thread-count independent.
 #pragma once
 
+#include "core/convention.hpp"
 #include "core/memory.hpp"
 #include "layers/layer.hpp"
 
@@ -23,7 +28,7 @@ class BatchNormalization : public Layer {
  public:
   BatchNormalization(float momentum, float epsilon, bool center, bool scale, Initializer beta_initializer,
                      Initializer gamma_initializer, Initializer moving_mean_initializer,
-                     Initializer moving_variance_initializer);
+                     Initializer moving_variance_initializer, Convention convention = Convention::keras);
   std::string class_name() const override { return "BatchNormalization"; }
 
   Shape build(const Shape& input_shape) override;
@@ -39,6 +44,7 @@ class BatchNormalization : public Layer {
 
   float momentum_, epsilon_;
   bool center_, scale_;
+  Convention convention_;
   Initializer beta_init_, gamma_init_, moving_mean_init_, moving_variance_init_;
 
   float* gamma_ = nullptr;

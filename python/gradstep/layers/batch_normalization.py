@@ -1,36 +1,54 @@
-"""BatchNormalization (Ioffe & Szegedy, 2015) over the last axis, Keras 3 semantics.
+"""BatchNormalization (Ioffe & Szegedy, 2015) over the last axis, Keras 3 semantics by default.
 
-Training normalises with the batch mean and biased variance, then scales by gamma and shifts by
-beta; inference uses the moving statistics, updated in training as
-    moving = moving * momentum + batch_statistic * (1 - momentum).
-Conventions: Keras' momentum=0.99 is PyTorch's momentum=0.01 (PyTorch weights the NEW value);
-the moving variance takes the biased batch variance (PyTorch: unbiased); epsilon 1e-3 (PyTorch 1e-5).
+Training normalises with the batch mean and BIASED variance (both conventions), then scales by
+gamma and shifts by beta; inference uses the moving statistics, updated in training as
+    convention="keras" (default, Keras 3):
+        moving = moving * momentum + batch_statistic * (1 - momentum)
+        moving_variance takes the biased batch variance  sum (x - mean)^2 / n
+    convention="torch" (torch.nn.BatchNorm1d/2d):
+        moving = moving * (1 - momentum) + batch_statistic * momentum
+        moving_variance takes the UNBIASED batch variance  sum (x - mean)^2 / (n - 1)
+with n the values per channel in the batch (batch size times positions). So `momentum` means
+the weight of the OLD value with "keras" and of the NEW value with "torch" (Keras' 0.99 is
+PyTorch's 0.01). When not given, momentum and epsilon follow the convention: momentum 0.99 and
+epsilon 1e-3 (keras), momentum 0.1 and epsilon 1e-5 (torch); get_config() records the values
+used and the convention, so a saved layer reloads with the same rule.
 Weights (get_weights order): gamma (if scale), beta (if center), moving_mean, moving_variance;
 the moving statistics are non-trainable. Forward and backward are fused in C++
 (cpp/layers/batch_normalization.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, initializers
-from .._validation import check_bool, check_float
+from .._validation import check_bool, check_convention, check_float
 from .layer import Layer
 
 
 class BatchNormalization(Layer):
     def __init__(
         self,
-        axis=-1,
-        momentum=0.99,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        moving_mean_initializer="zeros",
-        moving_variance_initializer="ones",
-        name=None,
-        **kwargs,
-    ):
+        axis: int = -1,
+        momentum: float | None = None,
+        epsilon: float | None = None,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        name: str | None = None,
+        convention: str = "keras",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
+        self.convention = check_convention(convention)
+        if momentum is None:
+            momentum = 0.99 if self.convention == "keras" else 0.1
+        if epsilon is None:
+            epsilon = 1e-3 if self.convention == "keras" else 1e-5
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"BatchNormalization: axis must be an int, got {axis!r}")
         self.axis = axis
@@ -43,7 +61,7 @@ class BatchNormalization(Layer):
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
-    def _check_axis(self, input_rank):
+    def _check_axis(self, input_rank: int) -> None:
         """Only the channels-last axis is supported (axis=-1 or its positive index)."""
         if self.axis not in (-1, input_rank):
             raise ValueError(
@@ -51,7 +69,7 @@ class BatchNormalization(Layer):
                 f"for inputs of rank {input_rank + 1} (with the batch axis)"
             )
 
-    def _make_core(self):
+    def _make_core(self) -> Any:
         return _core.BatchNormalization(
             self.momentum,
             self.epsilon,
@@ -61,9 +79,10 @@ class BatchNormalization(Layer):
             self.gamma_initializer._make_core(),
             self.moving_mean_initializer._make_core(),
             self.moving_variance_initializer._make_core(),
+            self.convention,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {
@@ -76,6 +95,7 @@ class BatchNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+                "convention": self.convention,
             }
         )
         return config

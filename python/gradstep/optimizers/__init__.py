@@ -4,6 +4,8 @@ from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamw import AdamW
+from .custom import Custom
+from .explanation import Explanation
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
@@ -27,6 +29,12 @@ def get(identifier):
 
 
 def serialize(optimizer):
+    if isinstance(optimizer, Custom):
+        raise ValueError(
+            f"cannot serialize the Custom optimizer {optimizer.name!r}: its rule is the Python function "
+            f"{optimizer.update!r}, not configuration. Save the weights with model.save_weights() and "
+            "compile the restored model with Custom again"
+        )
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
@@ -34,4 +42,17 @@ def deserialize(config):
     return _CLASSES[config["class_name"]].from_config(config["config"])
 
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Custom",
+    "Explanation",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

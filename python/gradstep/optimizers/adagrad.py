@@ -7,34 +7,49 @@
 Convention: epsilon inside the root (Keras); PyTorch uses sqrt(acc) + eps and starts at 0.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
 from .._validation import check_float
+from .explanation import num
 from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
     def __init__(
         self,
-        learning_rate=0.001,
-        initial_accumulator_value=0.1,
-        epsilon=1e-7,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        name="adagrad",
-        **kwargs,
-    ):
+        learning_rate: Any = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "adagrad",
+        **kwargs: Any,
+    ) -> None:
         self.initial_accumulator_value = check_float(
             initial_accumulator_value, "initial_accumulator_value", minimum=0.0
         )
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> Any:
         return _core.Adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
 
-    def get_config(self):
+    def _explain_symbols(self) -> dict[str, str]:
+        return {"acc": "accumulator"}
+
+    def _explain_rule(self, lr: float, step: int) -> list[tuple[str, str]]:
+        eta, eps = num(lr), num(self.epsilon)
+        return [
+            ("acc = acc + g * g", r"\mathit{acc} \leftarrow \mathit{acc} + g^2"),
+            (f"w = w - {eta} * g / sqrt(acc + {eps})", rf"w \leftarrow w - {eta}\,g / \sqrt{{\mathit{{acc}} + {eps}}}"),
+        ]
+
+    def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "initial_accumulator_value": self.initial_accumulator_value,

@@ -2,8 +2,13 @@
 
 Adam (see adam.py) with weight decay applied to the weights, not the gradient:
     w = w - learning_rate * weight_decay * w      (before the Adam step, every variable)
-Keras 3 default weight_decay = 0.004 (PyTorch: 0.01).
+Keras 3 default weight_decay = 0.004 (PyTorch: 0.01). `convention` is Adam's (epsilon placement);
+torch.optim.AdamW decays the same way first (w *= 1 - lr * weight_decay).
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from .. import _core
 from .._validation import check_float
@@ -13,18 +18,19 @@ from .adam import Adam
 class AdamW(Adam):
     def __init__(
         self,
-        learning_rate=0.001,
-        weight_decay=0.004,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        amsgrad=False,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        name="adamw",
-        **kwargs,
-    ):
+        learning_rate: Any = 0.001,
+        weight_decay: float | None = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "adamw",
+        convention: str = "keras",
+        **kwargs: Any,
+    ) -> None:
         if weight_decay is None:
             raise ValueError(
                 "weight_decay must be a float >= 0 for AdamW (decoupled decay is what makes it AdamW), got None"
@@ -41,8 +47,11 @@ class AdamW(Adam):
             clipvalue=clipvalue,
             global_clipnorm=global_clipnorm,
             name=name,
+            convention=convention,
             **kwargs,
         )
 
-    def _make_core(self, learning_rate):
-        return _core.AdamW(learning_rate, self.weight_decay, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
+    def _make_core(self, learning_rate: float) -> Any:
+        return _core.AdamW(
+            learning_rate, self.weight_decay, self.beta_1, self.beta_2, self.epsilon, self.amsgrad, self.convention
+        )

@@ -7,12 +7,15 @@ The update itself runs in C++ (cpp/optimizers/), over the model's flat parameter
 one parallel pass.
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
 
 from .._validation import check_float
 from . import schedules as _schedules
+from .explanation import Explanation, num
 
 
 class Optimizer:
@@ -193,6 +196,78 @@ class Optimizer:
         """Keras' apply_gradients(zip(grads, variables))."""
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def explain(self) -> Explanation:
+        """The exact update rule the next step will apply, with the current hyper-parameters filled
+        in: the variant (convention, momentum, nesterov, centered, amsgrad), gradient clipping and
+        weight decay if set, and the learning rate of the next step (said to be scheduled when it
+        is). `print(optimizer.explain())` shows the text; notebooks render `.latex`.
+        The statements of `.text` are runnable NumPy (see optimizers/explanation.py)."""
+        lr = self.learning_rate
+        step = self.iterations + 1
+        lines = [f"# {self._explain_title()}: update of step t = {step}, for each variable w with gradient g"]
+        if self._learning_rate_schedule is not None:
+            lines.append(
+                f"# learning rate {num(lr)}, scheduled: {type(self._learning_rate_schedule).__name__} at "
+                f"iteration {self.iterations}"
+            )
+        else:
+            lines.append(f"# learning rate {num(lr)}")
+        symbols = self._explain_symbols()
+        for symbol, slot in symbols.items():
+            lines.append(f"# {symbol}: the slot {slot!r} (same shape as w, kept across steps)")
+        latex = []
+        if self._learning_rate_schedule is not None:
+            latex.append(
+                rf"\text{{{type(self).__name__}, step }} t={step},\ \eta={num(lr)}\ "
+                rf"\text{{(scheduled: {type(self._learning_rate_schedule).__name__})}}"
+            )
+        else:
+            latex.append(rf"\text{{{type(self).__name__}, step }} t={step},\ \eta={num(lr)}")
+        statements = self._explain_clipping()
+        weight_decay = float(self._core.weight_decay)
+        if weight_decay > 0.0:
+            statements.append(
+                (
+                    f"w = w - {num(lr)} * {num(weight_decay)} * w",
+                    rf"w \leftarrow w - {num(lr)}\cdot {num(weight_decay)}\,w",
+                )
+            )
+        statements += self._explain_rule(lr, step)
+        lines += [text for text, _ in statements]
+        latex += [tex for _, tex in statements]
+        body = " \\\\\n".join(latex)
+        return Explanation(
+            text="\n".join(lines), latex=f"$$\\begin{{aligned}}\n{body}\n\\end{{aligned}}$$", symbols=symbols
+        )
+
+    def _explain_title(self) -> str:
+        return type(self).__name__
+
+    def _explain_symbols(self) -> dict[str, str]:
+        """Symbol in the explained statements -> slot name."""
+        return {}
+
+    def _explain_rule(self, lr: float, step: int) -> list[tuple[str, str]]:
+        """The optimizer's own rule as (NumPy statement, LaTeX) pairs, numbers filled in."""
+        raise NotImplementedError
+
+    def _explain_clipping(self) -> list[tuple[str, str]]:
+        if self.clipnorm:
+            c = num(self.clipnorm)
+            return [(f"g = g * minimum(1.0, {c} / norm(g))", rf"g \leftarrow g\,\min(1, {c}/\lVert g\rVert)")]
+        if self.global_clipnorm:
+            c = num(self.global_clipnorm)
+            return [
+                (
+                    f"g = g * minimum(1.0, {c} / global_norm)  # global_norm: of all the gradients together",
+                    rf"g \leftarrow g\,\min(1, {c}/\lVert G\rVert)",
+                )
+            ]
+        if self.clipvalue:
+            c = num(self.clipvalue)
+            return [(f"g = clip(g, -{c}, {c})", rf"g \leftarrow \mathrm{{clip}}(g, -{c}, {c})")]
+        return []
 
     def get_config(self):
         return {
