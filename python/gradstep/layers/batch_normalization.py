@@ -83,7 +83,7 @@ class BatchNormalization(Layer):
         )
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
+        config: dict[str, Any] = super().get_config()
         config.update(
             {
                 "axis": self.axis,

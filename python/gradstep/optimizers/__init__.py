@@ -1,5 +1,9 @@
 """Optimizers (Keras 3 names, signatures, defaults and update rules; the updates run in C++)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -10,11 +14,17 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+_BY_NAME: dict[str, Any] = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+}
 _CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
-def get(identifier):
+def get(identifier: Any) -> Optimizer:
     """An optimizer from a name ("adam", case-insensitive), a config dict or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
@@ -22,13 +32,14 @@ def get(identifier):
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
             raise ValueError(f"optimizer: unknown name {identifier!r}; expected one of {', '.join(_BY_NAME)}")
-        return cls()
+        optimizer: Optimizer = cls()
+        return optimizer
     if isinstance(identifier, dict) and "class_name" in identifier:
         return deserialize(identifier)
     raise TypeError(f"optimizer must be a name or a gradstep.optimizers.Optimizer, got {type(identifier).__name__}")
 
 
-def serialize(optimizer):
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
     if isinstance(optimizer, Custom):
         raise ValueError(
             f"cannot serialize the Custom optimizer {optimizer.name!r}: its rule is the Python function "
@@ -38,8 +49,9 @@ def serialize(optimizer):
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config):
-    return _CLASSES[config["class_name"]].from_config(config["config"])
+def deserialize(config: dict[str, Any]) -> Optimizer:
+    optimizer: Optimizer = _CLASSES[config["class_name"]].from_config(config["config"])
+    return optimizer
 
 
 __all__ = [

@@ -10,6 +10,7 @@ one parallel pass.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -20,13 +21,20 @@ from .explanation import Explanation, num
 
 class Optimizer:
     def __init__(
-        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs
-    ):
+        self,
+        learning_rate: Any,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         self.name = name or type(self).__name__
         # learning_rate: a float, or a LearningRateSchedule evaluated at `iterations` before every step
-        self._learning_rate_schedule = None
+        self._learning_rate_schedule: Any = None
         if isinstance(learning_rate, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = learning_rate
             learning_rate = self._scheduled_learning_rate(0)
@@ -53,13 +61,13 @@ class Optimizer:
         self._core.set_clipping(self.clipnorm or 0.0, self.clipvalue or 0.0, self.global_clipnorm or 0.0)
         if self.weight_decay is not None:
             self._core.weight_decay = self.weight_decay
-        self._variable_shapes = None  # shapes seen by apply(), for standalone use
+        self._variable_shapes: list[tuple[int, ...]] | None = None  # shapes seen by apply(), for standalone use
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> Any:
         raise NotImplementedError
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
         """The current learning rate: with a schedule, schedule(iterations) (the rate of the next step,
         Keras semantics); otherwise the float set."""
         if self._learning_rate_schedule is not None:
@@ -67,7 +75,7 @@ class Optimizer:
         return float(self._core.learning_rate)
 
     @learning_rate.setter
-    def learning_rate(self, value):
+    def learning_rate(self, value: Any) -> None:
         if isinstance(value, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = value
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
@@ -81,7 +89,7 @@ class Optimizer:
             )
         self._core.learning_rate = _check_learning_rate(value)
 
-    def _scheduled_learning_rate(self, step):
+    def _scheduled_learning_rate(self, step: int) -> float:
         """The schedule's value at `step`, checked (a finite float >= 0)."""
         value = self._learning_rate_schedule(step)
         try:
@@ -99,17 +107,17 @@ class Optimizer:
         return value
 
     @property
-    def iterations(self):
+    def iterations(self) -> int:
         """Number of updates applied so far."""
         return int(self._core.iterations)
 
     # The interface models/saving.py uses for the optimizer's state.
     @property
-    def built(self):
+    def built(self) -> bool:
         """True once a compiled model has sized the slots for its parameters."""
         return bool(self._core.built)
 
-    def get_state(self):
+    def get_state(self) -> dict[str, Any] | None:
         """{"iterations", "slot_names", "num_params"} and the slots (flat float32 arrays, one per
         name, in the model's parameter layout), or None before the optimizer is built."""
         if not self._core.built:
@@ -122,7 +130,7 @@ class Optimizer:
             "slots": [self._core.get_slot(k) for k in range(len(names))],
         }
 
-    def set_state(self, iterations, slot_names, num_params, slots):
+    def set_state(self, iterations: Any, slot_names: Any, num_params: Any, slots: Any) -> None:
         """Restore what get_state returned; ValueError (nothing changed) when it does not fit."""
         if not self._core.built:
             raise ValueError("the optimizer is not built: compile it with a built model first")
@@ -140,13 +148,13 @@ class Optimizer:
             self._core.set_slot(k, values)
         self._core.iterations = iterations
 
-    def _prepare_step(self):
+    def _prepare_step(self) -> None:
         """Called by the model (and apply()) before every update: with a schedule, sets the C++ learning
         rate to schedule(iterations), the step about to be taken (0 for the first), as Keras does."""
         if self._learning_rate_schedule is not None:
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
 
-    def apply(self, grads, trainable_variables):
+    def apply(self, grads: Any, trainable_variables: Any) -> None:
         """One update of `trainable_variables` (float32 C-contiguous NumPy arrays, updated in place)
         from `grads`, as Keras' optimizer.apply(grads, trainable_variables)."""
         grads = list(grads)
@@ -192,7 +200,7 @@ class Optimizer:
             v.reshape(-1)[:] = params[offset : offset + v.size]
             offset += v.size
 
-    def apply_gradients(self, grads_and_vars):
+    def apply_gradients(self, grads_and_vars: Any) -> None:
         """Keras' apply_gradients(zip(grads, variables))."""
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
@@ -269,7 +277,7 @@ class Optimizer:
             return [(f"g = clip(g, -{c}, {c})", rf"g \leftarrow \mathrm{{clip}}(g, -{c}, {c})")]
         return []
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "learning_rate": (
@@ -284,19 +292,19 @@ class Optimizer:
         }
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):  # a serialized LearningRateSchedule
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects=custom_objects)
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
 
 
-def _check_learning_rate(value):
+def _check_learning_rate(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, got {value!r}"
         )
-    return check_float(value, "learning_rate", minimum=0.0)
+    return float(check_float(value, "learning_rate", minimum=0.0))
