@@ -176,3 +176,46 @@ def test_config_explain_and_saving(tmp_path: Any) -> None:
     restored.load_weights(tmp_path / "m.weights.gstep")
     for a, b in zip(model.get_weights(), restored.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+_CROSS_THREAD_SCRIPT = """
+import threading, time
+import numpy as np
+import gradstep as gs
+
+started = threading.Event()
+
+def slow(w, g, state, step):
+    started.set()
+    time.sleep(0.02)  # releases the GIL while the train step holds the model's lock
+    w -= 0.01 * g
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 6)).astype(np.float32)
+y = rng.normal(size=(64, 2)).astype(np.float32)
+model = gs.Sequential([gs.layers.Dense(5), gs.layers.Dense(2)])
+model.build((None, 6), seed=0)
+model.compile(optimizer=gs.optimizers.Custom(slow), loss="mse")
+trainer = threading.Thread(target=lambda: model.fit(x, y, epochs=2, batch_size=16, verbose=0))
+trainer.start()
+started.wait()
+model.layers[0].trainable = False  # takes the model's lock from another thread
+trainer.join()
+print("done")
+"""
+
+
+def test_other_threads_can_use_the_model_while_the_callback_runs() -> None:
+    """A thread that takes the model's lock (layer.trainable) while fit runs a Custom update
+    must not deadlock with it (run in a subprocess: a deadlock would hang this process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(gs.__file__)), env.get("PYTHONPATH", "")])
+    result = subprocess.run(
+        [sys.executable, "-c", _CROSS_THREAD_SCRIPT], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"

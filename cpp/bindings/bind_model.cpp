@@ -228,7 +228,11 @@ void init_model(py::module_& m) {
             return py::make_tuple(info.layer, info.name, info.shape, info.trainable);
           },
           py::arg("index"), "(layer index, name, shape, trainable) of weight `index` in Keras order.")
+      // The GIL is released before the model's lock is taken, as every other locking entry point
+      // does: a train step whose optimizer calls back into Python (Custom) holds the lock and waits
+      // for the GIL, so holding the GIL while waiting for the lock would deadlock.
       .def("set_layer_frozen", &Sequential::set_layer_frozen, py::arg("index"), py::arg("frozen"),
+           py::call_guard<py::gil_scoped_release>(),
            "Leave layer `index`'s weights out of updates and penalties (Keras' trainable=False).")
       .def(
           "weight_frozen", [](Sequential& model, std::size_t i) { return model.param_info().at(i).frozen; },
