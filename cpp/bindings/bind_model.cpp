@@ -137,6 +137,26 @@ void init_model(py::module_& m) {
       .def_property_readonly("takes_indices", &Sequential::takes_indices)
       .def_property_readonly("output_masked", &Sequential::output_masked)
       .def(
+          "set_gradient_reducer",
+          [](Sequential& model, py::object reducer) {
+            std::lock_guard<std::mutex> lock(model.mutex());
+            if (reducer.is_none()) {
+              model.set_gradient_reducer(nullptr);
+              return;
+            }
+            // The train step runs with the GIL released: take it back only for the call. The
+            // gradients are passed as a view (no copy) that the reducer overwrites in place.
+            auto shared = std::make_shared<py::object>(std::move(reducer));
+            model.set_gradient_reducer([shared](float* gradients, std::int64_t size, double weight) {
+              py::gil_scoped_acquire gil;
+              py::array_t<float> view({size}, {static_cast<py::ssize_t>(sizeof(float))}, gradients, py::none());
+              (*shared)(view, weight);
+            });
+          },
+          py::arg("reducer"),
+          "reducer(gradients, weight) -> None, called in every train step before the update (None: no call); "
+          "see Sequential::set_gradient_reducer.")
+      .def(
           "train_batch",
           [](Sequential& model, py::object x, FloatArray y, py::object indices, py::object sample_weight) {
             return run_batch(

@@ -352,6 +352,7 @@ BatchResult Sequential::run_batch(bool training, const void* x, const float* y, 
   // Penalties join the reported loss (as Keras adds its regularization losses) and their
   // gradients the data gradient, before clipping and the update.
   result.loss_sum += regularization(/*add_gradient=*/true) * static_cast<double>(batch);
+  if (gradient_reducer_) gradient_reducer_(grads_.data(), num_trainable_, result.metric_weight);
   optimizer_->apply(params_.data(), grads_.data());
   return result;
 }

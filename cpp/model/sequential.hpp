@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -116,6 +117,14 @@ class Sequential {
   // gets fresh masks, deterministically for a given seed and call sequence. Saved with the model.
   std::uint64_t direct_training_calls() const { return direct_training_calls_; }
   void set_direct_training_calls(std::uint64_t calls) { direct_training_calls_ = calls; }
+  // Data-parallel training (gradstep.distributed). Called once per train step, after the
+  // penalties' gradients are added and before clipping and the update, with the gradient buffer
+  // (num_trainable() floats, the gradient of this process's batch-mean loss) and the weight of
+  // that mean (its loss positions: the batch's samples, or with a padding mask the unmasked
+  // positions per sample); it must leave in the buffer the gradient of the mean over every
+  // process's positions. Empty (the default): one process, nothing is called.
+  using GradientReducer = std::function<void(float* gradients, std::int64_t size, double weight)>;
+  void set_gradient_reducer(GradientReducer reducer) { gradient_reducer_ = std::move(reducer); }
   Optimizer* optimizer() { return optimizer_.get(); }
   Loss* loss() { return loss_.get(); }
   std::mutex& mutex() { return mutex_; }
@@ -165,6 +174,7 @@ class Sequential {
   // Layer i is a convolution that computes max pooling layer i + 1 in its own pass (when the
   // batch runs in chunks: Convolution::fuses_pool), or null.
   std::vector<Convolution*> pool_fusers_;
+  GradientReducer gradient_reducer_;
   bool output_masked_ = false;
   const float* output_mask_ = nullptr;
 

@@ -26,14 +26,16 @@ def is_data_source(x):
 class ArrayBatches:
     """Rows of arrays already validated; shuffled per epoch with a permutation keyed by `key`."""
 
-    def __init__(self, x, y, weights, batch_size, shuffle=False, seed=0, need_targets=False):
+    def __init__(self, x, y, weights, batch_size, shuffle=False, seed=0, need_targets=False, shard=None, steps=None):
         self.x, self.y, self.weights = x, y, weights
         self.need_targets = need_targets and y is not None  # gather y_batch only for metric objects
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.samples = len(x)
-        self.steps = -(-self.samples // batch_size)
+        self.steps = -(-self.samples // batch_size) if steps is None else steps
+        # shard(indices) -> this process's rows of a (global) batch, for data-parallel training
+        self.shard = shard
 
     def limit(self, steps):
         if steps is not None:
@@ -44,7 +46,10 @@ class ArrayBatches:
         order = _core.permutation(n, self.seed, key) if self.shuffle else None
         for step in range(self.steps):
             start, stop = step * size, min(n, (step + 1) * size)
-            if order is not None:
+            if self.shard is not None:
+                idx = self.shard(order[start:stop] if order is not None else np.arange(start, stop, dtype=np.int64))
+                yield self.x, self.y, idx, self.weights, (self.y[idx] if self.need_targets else None)
+            elif order is not None:
                 idx = order[start:stop]
                 yield self.x, self.y, idx, self.weights, (self.y[idx] if self.need_targets else None)
             else:

@@ -10,10 +10,12 @@ import sys
 import numpy as np
 
 from .. import _core, losses, optimizers
+from .. import distributed as distributed_module
 from .. import metrics as metrics_module
 from .._random import next_seed
 from .._validation import (
     as_float_array,
+    check_bool,
     check_float,
     check_input_shape,
     check_non_negative_int,
@@ -152,8 +154,16 @@ class Sequential:
     def build(self, input_shape=None, seed=None):
         """Create the C++ model for `input_shape` ((None, features...) as Keras, or without the
         batch axis). Weights, shuffles and dropout masks derive from `seed`, by default the next
-        value of the global seed stream (gradstep.set_seed)."""
+        value of the global seed stream (gradstep.set_seed). On a built model (one that starts
+        with an Input is built when constructed) it does nothing, as Keras, except refusing a
+        different seed, which could no longer take effect."""
         if self._core is not None:
+            if seed is not None and int(seed) != int(self._core.seed):
+                raise ValueError(
+                    f"build(seed={seed}): the model is already built with seed {self._core.seed} (a model that "
+                    f"starts with an Input is built when constructed); call gradstep.set_seed({seed}) before "
+                    f"constructing it instead"
+                )
             return
         if input_shape is not None:
             self._input_shape = check_input_shape(input_shape)
@@ -420,6 +430,8 @@ class Sequential:
         validation_steps=None,
         validation_batch_size=None,
         validation_freq=1,
+        distributed=False,
+        sync_batchnorm=False,
     ):
         """Train for `epochs` epochs; returns a History (Keras 3 semantics).
 
@@ -433,8 +445,87 @@ class Sequential:
         loop of fit(epochs=1) calls sees a new order each time, the same orders as one
         fit(epochs=k), and a saved and reloaded model continues the sequence. Data sources keep
         their own order.
+
+        distributed=True: data-parallel training over the processes of an MPI job (see
+        gradstep.distributed): each of the size() processes takes its slice of every global batch
+        of batch_size x size() rows, and their gradients are averaged before each update. Every
+        process must call fit with the same arguments and data. With one process it is an
+        ordinary fit. sync_batchnorm=True (BatchNormalization statistics over all processes) is
+        not available yet and raises.
         """
         self._require_compiled("fit")
+        if check_bool(distributed, "distributed"):
+            distributed_module.init()
+            if check_bool(sync_batchnorm, "sync_batchnorm"):
+                raise NotImplementedError(
+                    "sync_batchnorm=True is not implemented yet: BatchNormalization uses each process's own batch "
+                    "statistics (sync_batchnorm=False)"
+                )
+            if distributed_module.size() > 1:
+                return distributed_module.abort_on_error(
+                    lambda: self._fit(
+                        x,
+                        y,
+                        batch_size,
+                        epochs,
+                        verbose,
+                        callbacks,
+                        validation_split,
+                        validation_data,
+                        shuffle,
+                        class_weight,
+                        sample_weight,
+                        initial_epoch,
+                        steps_per_epoch,
+                        validation_steps,
+                        validation_batch_size,
+                        validation_freq,
+                        parallel=True,
+                    )
+                )
+        elif check_bool(sync_batchnorm, "sync_batchnorm"):
+            raise ValueError("sync_batchnorm=True needs distributed=True")
+        return self._fit(
+            x,
+            y,
+            batch_size,
+            epochs,
+            verbose,
+            callbacks,
+            validation_split,
+            validation_data,
+            shuffle,
+            class_weight,
+            sample_weight,
+            initial_epoch,
+            steps_per_epoch,
+            validation_steps,
+            validation_batch_size,
+            validation_freq,
+            parallel=False,
+        )
+
+    def _fit(
+        self,
+        x,
+        y,
+        batch_size,
+        epochs,
+        verbose,
+        callbacks,
+        validation_split,
+        validation_data,
+        shuffle,
+        class_weight,
+        sample_weight,
+        initial_epoch,
+        steps_per_epoch,
+        validation_steps,
+        validation_batch_size,
+        validation_freq,
+        parallel,
+    ):
+        """fit's body; parallel: data-parallel over the processes of the MPI job (size() > 1)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
         initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
@@ -445,6 +536,9 @@ class Sequential:
             check_positive_int(validation_batch_size, "validation_batch_size", allow_none=True) or batch_size
         )
         verbose = _resolve_verbose(verbose)
+        if parallel:
+            callbacks = self._start_parallel_fit(x, validation_data, callbacks)
+            verbose = verbose if distributed_module.is_root() else 0
         train, val = self._fit_batches(
             x,
             y,
@@ -455,6 +549,7 @@ class Sequential:
             validation_split,
             validation_data,
             validation_batch_size,
+            parallel,
         )
         train.limit(steps_per_epoch)
         if val is not None:
@@ -477,19 +572,27 @@ class Sequential:
         if self._resume_from_epoch is not None:
             initial_epoch, self._resume_from_epoch = max(initial_epoch, self._resume_from_epoch), None
         logs = {}
-        for epoch in range(initial_epoch, epochs):
-            cbs.on_epoch_begin(epoch)
-            logs = self._train_epoch(train, cbs)
-            self._epochs_trained += 1
-            train.end_epoch()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                cbs.on_test_begin()
-                val_logs = self._evaluate_batches(val, cbs)
-                cbs.on_test_end(val_logs)
-                logs.update({"val_" + k: v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cbs.on_epoch_begin(epoch)
+                logs = self._train_epoch(train, cbs, parallel)
+                if parallel:
+                    self._average_weights()
+                self._epochs_trained += 1
+                train.end_epoch()
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    cbs.on_test_begin()
+                    val_logs = self._evaluate_batches(val, cbs, parallel)
+                    cbs.on_test_end(val_logs)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, logs)
+                if parallel:
+                    self.stop_training = self._reduced_stop(self.stop_training)
+                if self.stop_training:
+                    break
+        finally:
+            if parallel:
+                self._core.set_gradient_reducer(None)
         cbs.on_train_end(logs)
         self.history = history
         return history
@@ -505,8 +608,10 @@ class Sequential:
         validation_split,
         validation_data,
         validation_batch_size,
+        parallel=False,
     ):
-        """The training batches and the validation batches (or None) of a fit call."""
+        """The training batches and the validation batches (or None) of a fit call. parallel:
+        this process's slices of the batches of a data-parallel fit."""
         validation_split = check_float(
             validation_split, "validation_split", minimum=0.0, maximum=1.0, max_inclusive=False
         )
@@ -536,18 +641,21 @@ class Sequential:
                 val_arrays = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
                 x, y = x[:split_at], y[:split_at]
                 weights = None if weights is None else weights[:split_at]
-            self._check_batchnorm_batches(len(x), batch_size)
-            train = ArrayBatches(
-                x,
-                y,
-                weights,
-                batch_size,
-                shuffle=shuffle,
-                seed=self._core.seed,
-                need_targets=bool(self._metric_objects),
-            )
+            if parallel:
+                train = self._parallel_train_batches(x, y, weights, batch_size, shuffle)
+            else:
+                self._check_batchnorm_batches(len(x), batch_size)
+                train = ArrayBatches(
+                    x,
+                    y,
+                    weights,
+                    batch_size,
+                    shuffle=shuffle,
+                    seed=self._core.seed,
+                    need_targets=bool(self._metric_objects),
+                )
             if val_arrays is not None:
-                return train, ArrayBatches(*val_arrays, validation_batch_size)
+                return train, _validation_batches(*val_arrays, validation_batch_size, parallel)
         if validation_data is None:
             return train, None
         if is_data_source(validation_data):
@@ -566,7 +674,7 @@ class Sequential:
         w_val = None
         if len(validation_data) == 3 and validation_data[2] is not None:
             w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
-        return train, ArrayBatches(x_val, y_val, w_val, validation_batch_size)
+        return train, _validation_batches(x_val, y_val, w_val, validation_batch_size, parallel)
 
     def _check_source_batch(self, batch, index, what, class_weight):
         """One (x, y, sample_weight) batch of a data source, checked as fit checks arrays."""
@@ -586,21 +694,35 @@ class Sequential:
         self.history = history
         return CallbackList(objects, self, params), history
 
-    def _train_epoch(self, batches, cbs):
-        """One epoch of train steps; returns its logs."""
+    def _train_epoch(self, batches, cbs, parallel=False):
+        """One epoch of train steps; returns its logs. parallel: every process runs the same
+        steps; a stop asked for on any of them travels with the next step's gradients and ends
+        the epoch on all of them at the same step; the logs are reduced over all processes."""
         totals = _Totals(self)
         logs = {}
+        averager = None
+        if parallel:
+            averager = distributed_module.GradientAverager(self._core.num_trainable)
+            self._core.set_gradient_reducer(averager)
         for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch(self._epochs_trained)):
             cbs.on_train_batch_begin(step)
             self.optimizer._prepare_step()
+            if averager is not None:
+                averager.stop_requested = averager.stop_requested or self.stop_training
             logs = totals.add(self._core.train_batch(x, y, indices, weights), y_seen)
             cbs.on_train_batch_end(step, logs)
+            if averager is not None:
+                averager.stop_requested = averager.stop_requested or self.stop_training
+                self.stop_training = averager.stop_everywhere
             if self.stop_training:
                 break
+        if parallel:
+            logs = totals.reduced_logs()
         return dict(logs)
 
-    def _evaluate_batches(self, batches, callbacks=None):
-        """Loss and metrics over every batch (test mode); returns the logs."""
+    def _evaluate_batches(self, batches, callbacks=None, parallel=False):
+        """Loss and metrics over every batch (test mode); returns the logs. parallel: each
+        process evaluates its slice of the data and the sums are reduced over all of them."""
         totals = _Totals(self)
         logs = None
         for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch()):
@@ -609,9 +731,107 @@ class Sequential:
             logs = totals.add(self._core.test_batch(x, y, indices, weights), y_seen)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, logs)
+        if parallel:
+            return totals.reduced_logs()
         if logs is None:
             raise ValueError("evaluation got no batches: the data source is empty (or exhausted)")
         return logs
+
+    # ------------------------------------------------------------------ data-parallel training
+    def _start_parallel_fit(self, x, validation_data, callbacks):
+        """Checks and set-up of a data-parallel fit: arrays only, C++ metrics only, rank 0's
+        weights everywhere. Returns the callbacks this process runs (writers on rank 0 only)."""
+        from ..callbacks import BackupAndRestore, CSVLogger, ModelCheckpoint
+
+        if is_data_source(x) or is_data_source(validation_data):
+            raise ValueError(
+                "fit(distributed=True) reads arrays (every process holds the same x and y and reads its "
+                "slices of each batch); got a PyDataset or a generator"
+            )
+        if self._metric_objects:
+            names = ", ".join(metric.name for metric in self._metric_objects)
+            raise ValueError(
+                f"fit(distributed=True) reduces the metrics computed in the C++ core (given by name, such as "
+                f"'accuracy'); these metric objects keep state in Python and are not reduced: {names}"
+            )
+        callbacks = list(callbacks or [])
+        if any(isinstance(cb, BackupAndRestore) for cb in callbacks):
+            raise ValueError(
+                "fit(distributed=True) does not support BackupAndRestore: restoring on one process would split "
+                "the model; use ModelCheckpoint (rank 0 writes) and load the file on every process"
+            )
+        if not distributed_module.is_root():
+            callbacks = [cb for cb in callbacks if not isinstance(cb, (ModelCheckpoint, CSVLogger, ProgbarLogger))]
+        self.set_weights(self._broadcast_weights())
+        return callbacks
+
+    def _broadcast_weights(self):
+        """Rank 0's weights (every weight, moving statistics included)."""
+        weights = [np.ascontiguousarray(w) for w in self.get_weights()]
+        for array in weights:
+            distributed_module.broadcast(array)
+        return weights
+
+    def _parallel_train_batches(self, x, y, weights, batch_size, shuffle):
+        """This process's slices of the global batches (batch_size x size() rows, shuffled by rank
+        0's seed). A final global batch too small to give every process a slice (two rows each
+        with a BatchNormalization on vectors) is left out of every epoch, with a warning."""
+        from ..layers.batch_normalization import BatchNormalization
+
+        processes = distributed_module.size()
+        global_batch = batch_size * processes
+        n = len(x)
+        needs_two = any(isinstance(layer, BatchNormalization) for layer in self._layers)
+        smallest = processes * (2 if needs_two else 1)
+        remainder = n % global_batch
+        steps = -(-n // global_batch)
+        if remainder and remainder < smallest:
+            steps -= 1
+            if distributed_module.is_root():
+                import warnings
+
+                warnings.warn(
+                    f"fit(distributed=True): the last global batch ({remainder} of {n} rows) is too small for "
+                    f"{processes} processes and is left out of every epoch",
+                    stacklevel=4,
+                )
+        if steps == 0:
+            raise ValueError(f"fit(distributed=True): {n} rows cannot give {processes} processes one batch each")
+        seed = distributed_module.broadcast_object(int(self._core.seed))
+        return ArrayBatches(
+            x,
+            y,
+            weights,
+            global_batch,
+            shuffle=shuffle,
+            seed=seed,
+            need_targets=False,
+            shard=distributed_module.shard,
+            steps=steps,
+        )
+
+    def _average_weights(self):
+        """Every weight averaged over the processes, after each epoch of a data-parallel fit. The
+        trainable ones are already equal everywhere, and (a + a) / 2 == a exactly in floating
+        point; what changes is the moving statistics (BatchNormalization), which each process
+        has estimated from its own slices: all processes then validate, save and predict with
+        the same model."""
+        weights = [np.array(w, dtype=np.float64) for w in self.get_weights()]
+        flat = np.concatenate([w.ravel() for w in weights]) if weights else np.zeros(0)
+        distributed_module.allreduce_sum(flat)
+        flat /= distributed_module.size()
+        out, offset = [], 0
+        for w in weights:
+            out.append(flat[offset : offset + w.size].reshape(w.shape).astype(np.float32))
+            offset += w.size
+        self.set_weights(out)
+
+    def _reduced_stop(self, stop):
+        """True on every process when any process asks to stop (EarlyStopping agrees anyway, as
+        its logs are reduced; a user callback may not)."""
+        flag = np.array([1.0 if stop else 0.0])
+        distributed_module.allreduce_sum(flag)
+        return bool(flag[0] > 0)
 
     def _check_batchnorm_batches(self, n, batch_size):
         """Fail before training, not at the end of the first epoch, when a BatchNormalization on
@@ -665,13 +885,22 @@ class Sequential:
         steps=None,
         callbacks=None,
         return_dict=False,
+        distributed=False,
     ):
         """Loss and metrics over (x, y), or over the batches of a data source x (PyDataset,
         generator, iterable): a float (no metrics), a list [loss, *metrics], or a dict.
 
         verbose: 0 silent, 1 a progress bar, 2 one line ("auto": 1 on a terminal, else 2), as
-        fit's. steps: evaluate only the first `steps` batches (Keras)."""
+        fit's. steps: evaluate only the first `steps` batches (Keras). distributed=True: in an
+        MPI job every process evaluates its slice of the same (x, y) and the result is over all
+        rows, the same on every process (gradstep.distributed)."""
         self._require_compiled("evaluate")
+        if check_bool(distributed, "distributed") and distributed_module.init()[1] > 1:
+            if steps is not None or is_data_source(x) or self._metric_objects:
+                raise ValueError("evaluate(distributed=True) takes arrays, without steps, and metrics given by name")
+            return distributed_module.abort_on_error(
+                lambda: self._evaluate_parallel(x, y, batch_size, verbose, sample_weight, callbacks, return_dict)
+            )
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         steps = check_positive_int(steps, "steps", allow_none=True)
         verbose = _resolve_verbose(verbose)
@@ -688,6 +917,20 @@ class Sequential:
         cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
         cbs.on_test_begin()
         logs = self._evaluate_batches(batches, cbs)
+        cbs.on_test_end(logs)
+        return self._format_result(logs, return_dict)
+
+    def _evaluate_parallel(self, x, y, batch_size, verbose, sample_weight, callbacks, return_dict):
+        """evaluate over this process's slice of (x, y), the sums reduced over all processes."""
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        verbose = _resolve_verbose(verbose) if distributed_module.is_root() else 0
+        x = self._check_x(x)
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, None, y, len(x))
+        batches = _validation_batches(x, y, weights, batch_size, parallel=True)
+        cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
+        cbs.on_test_begin()
+        logs = self._evaluate_batches(batches, cbs, parallel=True)
         cbs.on_test_end(logs)
         return self._format_result(logs, return_dict)
 
@@ -966,6 +1209,25 @@ class _Totals:
         if self.model._metric_objects:
             self.model._update_metric_objects(y_batch, samples)
         return self.model._logs(self.loss_sum, self.metric_sums, self.samples, self.metric_weight)
+
+    def reduced_logs(self):
+        """The logs over every process's batches (a data-parallel fit: sums reduced over all)."""
+        sums = np.array([self.loss_sum, self.samples, self.metric_weight, *self.metric_sums], dtype=np.float64)
+        distributed_module.allreduce_sum(sums)
+        if sums[1] == 0:
+            raise ValueError("evaluation got no batches on any process")
+        return self.model._logs(sums[0], list(sums[3:]), sums[1], sums[2])
+
+
+def _validation_batches(x, y, weights, batch_size, parallel):
+    """Validation batches; in a data-parallel fit, this process's contiguous slice of the rows
+    (each process evaluates its part, the sums are reduced)."""
+    if parallel:
+        part = distributed_module.shard(np.arange(len(x)))
+        start, stop = (int(part[0]), int(part[-1]) + 1) if len(part) else (0, 0)
+        x, y = x[start:stop], y[start:stop]
+        weights = None if weights is None else weights[start:stop]
+    return ArrayBatches(x, y, weights, batch_size)
 
 
 def _as_index_array(x, name, embedding):
