@@ -75,6 +75,34 @@ def digits(out):
         json.dump({"accuracy": accuracy, "loss": loss, "same_weights": bool(np.array_equal(total, reference))}, f)
 
 
+def bn_model():
+    gs.set_seed(11)
+    model = gs.Sequential(
+        [
+            gs.layers.Input((20,)),
+            gs.layers.Dense(16),
+            gs.layers.BatchNormalization(),
+            gs.layers.Activation("relu"),
+            gs.layers.Dense(3),
+        ]
+    )
+    model.compile(optimizer=gs.optimizers.SGD(0.1), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def sync_batchnorm(out):
+    # 2 ranks x 20 rows with synchronised statistics against 1 process x 40 rows (test side).
+    model = bn_model()
+    x, y = data(400)
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0, shuffle=True, distributed=True, sync_batchnorm=True)
+    if distributed.is_root():
+        np.savez(os.path.join(out, "sync.npz"), *model.get_weights())
+    model = bn_model()
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0, shuffle=True, distributed=True)
+    if distributed.is_root():
+        np.savez(os.path.join(out, "local.npz"), *model.get_weights())
+
+
 class FailOnRankOne(gs.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if distributed.rank() == 1 and batch == 3:
@@ -120,4 +148,10 @@ def stopping(out):
 if __name__ == "__main__":
     distributed.init()
     scenario, out_dir = sys.argv[1], sys.argv[2]
-    {"equivalence": equivalence, "digits": digits, "failure": failure, "stopping": stopping}[scenario](out_dir)
+    {
+        "equivalence": equivalence,
+        "digits": digits,
+        "failure": failure,
+        "stopping": stopping,
+        "sync_batchnorm": sync_batchnorm,
+    }[scenario](out_dir)

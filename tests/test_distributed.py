@@ -129,3 +129,23 @@ def test_stopping_is_agreed_and_only_rank_zero_writes(tmp_path):
     # A mid-epoch stop on rank 1 at batch 2 ends the epoch everywhere one step later: 4 steps.
     assert results[0]["epochs_after_stop"] == 1 and results[0]["iterations_after_stop"] == 4
     assert (tmp_path / "log_0.csv").exists() and not (tmp_path / "log_1.csv").exists()
+
+
+def _weights(path):
+    with np.load(path) as f:
+        return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
+
+
+def test_sync_batchnorm_equals_one_process_with_the_global_batch(tmp_path):
+    code, output, _ = _run("sync_batchnorm", tmp_path)
+    assert code == 0, output
+    one = worker.bn_model()
+    x, y = worker.data(400)
+    one.fit(x, y, batch_size=40, epochs=2, verbose=0, shuffle=True)
+    sync = _weights(tmp_path / "sync.npz")
+    local = _weights(tmp_path / "local.npz")
+    sync_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(one.get_weights(), sync))
+    local_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(one.get_weights(), local))
+    assert sync_diff < 1e-5, sync_diff
+    # Per-process statistics (the default) are a different computation: the check has teeth.
+    assert local_diff > 1e-3, local_diff

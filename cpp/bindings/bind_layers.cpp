@@ -131,7 +131,25 @@ void init_layers(py::module_& m) {
            }),
            py::arg("momentum"), py::arg("epsilon"), py::arg("center"), py::arg("scale"), py::arg("beta_initializer"),
            py::arg("gamma_initializer"), py::arg("moving_mean_initializer"), py::arg("moving_variance_initializer"),
-           py::arg("convention") = "keras");
+           py::arg("convention") = "keras")
+      .def(
+          "set_statistics_reducer",
+          [](BatchNormalization& layer, py::object reducer) {
+            if (reducer.is_none()) {
+              layer.set_statistics_reducer(nullptr);
+              return;
+            }
+            // Called inside the train step, which runs with the GIL released: take it for the call.
+            auto shared = std::make_shared<py::object>(std::move(reducer));
+            layer.set_statistics_reducer([shared](double* values, std::int64_t n) {
+              py::gil_scoped_acquire gil;
+              py::array_t<double> view({n}, {static_cast<py::ssize_t>(sizeof(double))}, values, py::none());
+              (*shared)(view);
+            });
+          },
+          py::arg("reducer"),
+          "reducer(values) -> None sums float64 values over the processes in place (None: this process's rows "
+          "only); see BatchNormalization::set_statistics_reducer.");
 
   const auto conv_options = [](int rank, std::int64_t filters, std::vector<std::int64_t> kernel_size,
                                std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,

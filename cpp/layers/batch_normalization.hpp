@@ -18,6 +18,8 @@
 // Statistics are summed per channel in double, top to bottom: thread-count independent.
 #pragma once
 
+#include <functional>
+
 #include "core/convention.hpp"
 #include "core/memory.hpp"
 #include "layers/layer.hpp"
@@ -38,8 +40,22 @@ class BatchNormalization : public Layer {
   void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) override;
   void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
 
+  // Synchronised batch statistics (gradstep.distributed, fit(sync_batchnorm=True)): reduce(values,
+  // n) must replace n doubles by their sums over every process. In training, forward reduces
+  // [per-channel sum of x, of x^2, rows] and normalises with the statistics of all processes'
+  // rows; backward reduces [per-channel sum of dy, of dy * x_hat, rows] for the input gradient.
+  // gamma's and beta's gradients stay this process's own sums: the model's gradient reducer adds
+  // them up with the other parameters'. Exact when every process's dy has the same scale, i.e.
+  // the processes' slices hold equally many loss positions (the rows of the global batch split
+  // evenly). Empty (the default): this process's rows only.
+  using StatisticsReducer = std::function<void(double* values, std::int64_t n)>;
+  void set_statistics_reducer(StatisticsReducer reducer) { statistics_reducer_ = std::move(reducer); }
+
  private:
   std::int64_t channels() const { return input_shape_.back(); }
+  // Packs [a (channels), b (channels), rows] into reduce_buffer_, reduces it over the processes,
+  // unpacks the sums into a and b and returns the total rows.
+  double reduce_channel_sums(double* a, double* b, std::int64_t rows);
   std::int64_t rows(std::int64_t batch) const { return batch * (input_size() / channels()); }
 
   float momentum_, epsilon_;
@@ -59,6 +75,8 @@ class BatchNormalization : public Layer {
   // Double-precision per-channel accumulators, sized at build: no allocation per batch.
   std::vector<double> sum_a_, sum_b_;
   bool last_training_ = false;
+  StatisticsReducer statistics_reducer_;
+  std::vector<double> reduce_buffer_;
 };
 
 }  // namespace gradstep

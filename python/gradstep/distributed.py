@@ -12,9 +12,12 @@ runs the same script. ``model.fit(..., distributed=True)`` then trains one model
   whole global batch, exactly as one process with the global batch would (up to the order of
   float32 sums), before clipping and the optimizer update, which every process then applies to
   identical weights;
-- BatchNormalization uses each process's own batch statistics (``sync_batchnorm=True`` is not
-  available yet: it raises); after each epoch every weight is averaged over the processes, which
-  leaves the (equal) trainable ones as they are and averages the moving statistics;
+- BatchNormalization uses each process's own batch statistics by default; with
+  ``sync_batchnorm=True`` it normalises with the statistics of the whole global batch (two small
+  allreduces per BatchNormalization layer and step: the per-channel sums in forward and the
+  gradient sums in backward), which makes the run equal to one process with the global batch;
+  after each epoch every weight is averaged over the processes, which leaves the (equal)
+  trainable ones as they are and averages the moving statistics;
 - epoch logs (loss, metrics, validation) are sums reduced over all processes, so every process
   sees the same numbers and callbacks such as EarlyStopping take the same decision everywhere;
   a stop asked for by a callback on any process in the middle of an epoch (TerminateOnNaN)

@@ -20,7 +20,7 @@ the moving statistics are non-trainable. Forward and backward are fused in C++
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Optional
 
 from .. import _core, initializers
 from .._validation import check_bool, check_convention, check_float
@@ -81,6 +81,13 @@ class BatchNormalization(Layer):
             self.moving_variance_initializer._make_core(),
             self.convention,
         )
+
+    def _set_statistics_reducer(self, reducer: Optional[Callable[[Any], None]]) -> None:
+        """For fit(distributed=True, sync_batchnorm=True): `reducer(values)` sums a float64 array
+        over the processes in place (None: this process's batch statistics only)."""
+        if self._core_layer is None:
+            raise ValueError(f"BatchNormalization {self.name!r} is not built")
+        self._core_layer.set_statistics_reducer(reducer)
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()

@@ -450,17 +450,14 @@ class Sequential:
         gradstep.distributed): each of the size() processes takes its slice of every global batch
         of batch_size x size() rows, and their gradients are averaged before each update. Every
         process must call fit with the same arguments and data. With one process it is an
-        ordinary fit. sync_batchnorm=True (BatchNormalization statistics over all processes) is
-        not available yet and raises.
+        ordinary fit. sync_batchnorm=True: BatchNormalization normalises with the statistics of
+        the whole global batch (every process's rows), as PyTorch's SyncBatchNorm; by default each
+        process uses its own slice's.
         """
         self._require_compiled("fit")
         if check_bool(distributed, "distributed"):
             distributed_module.init()
-            if check_bool(sync_batchnorm, "sync_batchnorm"):
-                raise NotImplementedError(
-                    "sync_batchnorm=True is not implemented yet: BatchNormalization uses each process's own batch "
-                    "statistics (sync_batchnorm=False)"
-                )
+            sync_batchnorm = check_bool(sync_batchnorm, "sync_batchnorm")
             if distributed_module.size() > 1:
                 return distributed_module.abort_on_error(
                     lambda: self._fit(
@@ -481,6 +478,7 @@ class Sequential:
                         validation_batch_size,
                         validation_freq,
                         parallel=True,
+                        sync_batchnorm=sync_batchnorm,
                     )
                 )
         elif check_bool(sync_batchnorm, "sync_batchnorm"):
@@ -524,6 +522,7 @@ class Sequential:
         validation_batch_size,
         validation_freq,
         parallel,
+        sync_batchnorm=False,
     ):
         """fit's body; parallel: data-parallel over the processes of the MPI job (size() > 1)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
@@ -538,6 +537,8 @@ class Sequential:
         verbose = _resolve_verbose(verbose)
         if parallel:
             callbacks = self._start_parallel_fit(x, validation_data, callbacks)
+            if sync_batchnorm:
+                self._set_batchnorm_reducer(distributed_module.allreduce_sum)
             verbose = verbose if distributed_module.is_root() else 0
         train, val = self._fit_batches(
             x,
@@ -593,6 +594,7 @@ class Sequential:
         finally:
             if parallel:
                 self._core.set_gradient_reducer(None)
+                self._set_batchnorm_reducer(None)
         cbs.on_train_end(logs)
         self.history = history
         return history
@@ -825,6 +827,15 @@ class Sequential:
             out.append(flat[offset : offset + w.size].reshape(w.shape).astype(np.float32))
             offset += w.size
         self.set_weights(out)
+
+    def _set_batchnorm_reducer(self, reducer):
+        """Synchronised BatchNormalization statistics (reducer: an in-place sum over processes)
+        or, with None, each process's own."""
+        from ..layers.batch_normalization import BatchNormalization
+
+        for layer in self._layers:
+            if isinstance(layer, BatchNormalization):
+                layer._set_statistics_reducer(reducer)
 
     def _reduced_stop(self, stop):
         """True on every process when any process asks to stop (EarlyStopping agrees anyway, as
