@@ -20,7 +20,7 @@ the moving statistics are non-trainable. Forward and backward are fused in C++
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from .. import _core, initializers
 from .._validation import check_bool, check_convention, check_float
@@ -82,7 +82,7 @@ class BatchNormalization(Layer):
             self.convention,
         )
 
-    def _set_statistics_reducer(self, reducer: Optional[Callable[[Any], None]]) -> None:
+    def _set_statistics_reducer(self, reducer: Callable[[Any], None] | None) -> None:
         """For fit(distributed=True, sync_batchnorm=True): `reducer(values)` sums a float64 array
         over the processes in place (None: this process's batch statistics only)."""
         if self._core_layer is None:
