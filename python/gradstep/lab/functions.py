@@ -10,7 +10,8 @@ Each function is an object:
 
 `start` is the usual starting point (Moré, Garbow & Hillstrom, ACM TOMS 1981, where the function
 is in their collection; otherwise a documented choice), `minima` the known global minimisers
-(empty for the saddle), `window` the default plotting window ((x_min, x_max), (y_min, y_max)) and
+(empty for the saddle), `window` the plotting window ((x_min, x_max), (y_min, y_max); assign
+another to zoom) and
 `tolerance` the loss threshold `gradstep.lab.compare` uses by default for "steps to tolerance".
 Values and gradients are computed in float64.
 """

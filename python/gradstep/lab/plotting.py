@@ -23,6 +23,7 @@ _INSTALL_HINT = (
     "`pip install gradstep[plot]` (or `pip install matplotlib`), or pass plot=False"
 )
 SAVE_SUFFIXES = (".png", ".svg")
+LOSS_FLOOR = 1e-12
 
 
 def require_matplotlib() -> None:
@@ -90,7 +91,8 @@ def plot_trajectories(function: Function2D, runs: Mapping[str, Trajectory], leve
         ax.plot(path[:, 0], path[:, 1], color=color, linewidth=1.4, marker=marker, markersize=2.5, label=name)
         steps = np.arange(len(run.losses))
         if function.min_value is not None:
-            gap = np.maximum(run.losses - function.min_value, 1e-16)
+            # floored: below ~1e-12 the float32 point only jitters between neighbouring values
+            gap = np.maximum(run.losses - function.min_value, LOSS_FLOOR)
             ax_loss.semilogy(steps, gap, color=color, label=name)
         else:
             ax_loss.plot(steps, run.losses, color=color, label=name)
@@ -104,7 +106,7 @@ def plot_trajectories(function: Function2D, runs: Mapping[str, Trajectory], leve
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(fontsize=8, loc="best")
-    ax_loss.set_title("loss - minimum" if function.min_value is not None else "loss")
+    ax_loss.set_title(f"loss - minimum (floor {LOSS_FLOOR:g})" if function.min_value is not None else "loss")
     ax_loss.set_xlabel("step")
     ax_loss.grid(True, alpha=0.3)
     ax_loss.legend(fontsize=8, loc="best")
