@@ -356,8 +356,15 @@ def test_compare_argument_errors():
     with pytest.raises(ValueError, match="tolerance"):
         gs.lab.compare({"a": "sgd"}, function="booth", tolerance=float("nan"), plot=False)
     shared = gs.optimizers.SGD()
-    with pytest.raises(ValueError, match="already used"):
+    with pytest.raises(ValueError, match="same optimizer object"):
         gs.lab.compare({"a": shared, "b": shared}, function="booth", steps=2, plot=False)
+    assert shared.iterations == 0  # refused before running
+    with pytest.raises(ValueError, match="same optimizer object"):
+        gs.lab.compare({"a": {}, "b": {}}, data=(x, y), model_fn=lambda: None, optimizer=shared, plot=False)
+    used = gs.optimizers.SGD()
+    gs.lab.trajectory(used, "booth", steps=1)
+    with pytest.raises(ValueError, match="already used"):
+        gs.lab.compare({"a": used}, function="booth", steps=2, plot=False)
 
 
 def test_table_add_column_and_pandas():

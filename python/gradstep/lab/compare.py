@@ -61,7 +61,10 @@ class DataRun:
 
 def describe_optimizer(optimizer: optimizers.Optimizer) -> str:
     """A short description: the class, the learning rate (or its schedule) and every setting that
-    differs from the class's defaults, e.g. "SGD(lr=0.01, momentum=0.9)"."""
+    differs from the class's defaults, e.g. "SGD(lr=0.01, momentum=0.9)".
+
+    Note: optimizers are getting an `explain()` (the exact update rule with the hyper-parameters
+    filled in, issue 14); once it exists, tables may show it in place of or next to this text."""
     config = optimizer.get_config()
     try:
         cls: Any = type(optimizer)
@@ -100,6 +103,18 @@ def _check_variants(variants: Any) -> dict[str, Any]:
         if not isinstance(name, str):
             raise TypeError(f"variants: the names must be strings, got {name!r}")
     return dict(variants)
+
+
+def _check_distinct(opts: Mapping[str, optimizers.Optimizer]) -> None:
+    """One optimizer object per variant: an optimizer keeps its state, so two runs cannot share one."""
+    seen: dict[int, str] = {}
+    for name, opt in opts.items():
+        if id(opt) in seen:
+            raise ValueError(
+                f"variants[{seen[id(opt)]!r}] and variants[{name!r}] are the same optimizer object; an optimizer "
+                f"keeps its state, so give each variant its own (or a callable returning a new one)"
+            )
+        seen[id(opt)] = name
 
 
 def _reject(mode: str, **given: Any) -> None:
@@ -211,6 +226,7 @@ def _compare_on_function(
     tol = _check_tolerance(function.tolerance if tolerance is None else tolerance)
     # make (and check) every optimizer before running any
     opts = {name: fresh_optimizer(spec, f"variants[{name!r}]") for name, spec in variants.items()}
+    _check_distinct(opts)
     runs: dict[str, Trajectory] = {}
     rows = []
     for name, opt in opts.items():
@@ -226,7 +242,8 @@ def _compare_on_function(
                 "wall_time_s": run.wall_time,
             }
         )
-    title = f"{function!r}, {steps} steps from {tuple(float(v) for v in next(iter(runs.values())).path[0])}"
+    x0, y0 = next(iter(runs.values())).path[0]
+    title = f"{function!r}, {steps} steps from ({x0:g}, {y0:g})"
     if tol is not None:
         title += f", tolerance: loss <= {tol:g}"
     table = ComparisonTable(rows, runs, title=title)
@@ -287,6 +304,11 @@ def _compare_on_data(
             raise TypeError(f"model_fn must be a callable returning an uncompiled Sequential, got {type(fn).__name__}")
         if "batch_size" in spec:
             _check_positive_int(spec["batch_size"], f"variants[{name!r}]['batch_size']")
+    opts = {
+        name: fresh_optimizer(spec.get("optimizer", optimizer), f"variants[{name!r}]['optimizer']")
+        for name, spec in specs.items()
+    }
+    _check_distinct(opts)
     fit_args: dict[str, Any] = {"epochs": epochs, "verbose": 0}
     if validation_split is not None:
         fit_args["validation_split"] = validation_split
@@ -296,7 +318,7 @@ def _compare_on_data(
     runs: dict[str, DataRun] = {}
     rows = []
     for name, spec in specs.items():
-        opt = fresh_optimizer(spec.get("optimizer", optimizer), f"variants[{name!r}]['optimizer']")
+        opt = opts[name]
         cbs = _fresh_callbacks(name, spec["callbacks"]) if "callbacks" in spec else []
         _random.set_seed(seed)
         model = spec.get("model_fn", model_fn)()

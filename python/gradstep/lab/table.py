@@ -79,7 +79,11 @@ class ComparisonTable:
         cells = [[_format(row[c]) for c in self.columns] for row in self.rows]
         widths = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(self.columns)]
         # text columns (the variant names, descriptions) left-aligned, numbers right-aligned
-        left = [all(isinstance(row[c], str) or row[c] is None for row in self.rows) for c in self.columns]
+        left = [
+            any(isinstance(row[c], str) for row in self.rows)
+            and all(isinstance(row[c], str) or row[c] is None for row in self.rows)
+            for c in self.columns
+        ]
 
         def line(values: Sequence[str]) -> str:
             return "  ".join(v.ljust(w) if lft else v.rjust(w) for v, w, lft in zip(values, widths, left))
