@@ -165,6 +165,15 @@ def test_without_matplotlib_plot_names_the_extra_before_the_benchmark_runs(
     assert "pip install gradstep[plot]" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "args, message", [(["--repeats", "0"], "--repeats"), (["--workload", ","], "names no workload")]
+)
+def test_bad_run_options_fail_before_the_benchmark_runs(capsys, nothing_may_run, args, message):
+    with pytest.raises(SystemExit):
+        bench.main(args)
+    assert message in capsys.readouterr().err
+
+
 def test_replot_refuses_run_options_and_bad_files(tmp_path, capsys):
     saved = tmp_path / "results.json"
     saved.write_text(json.dumps(_report()))

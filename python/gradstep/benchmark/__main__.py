@@ -52,7 +52,7 @@ def _set_malloc(mode: str) -> str:
     return "tuned" if ok else "untouched (no glibc mallopt)"
 
 
-def _machine() -> dict[str, Any]:
+def _machine(include_torch: bool) -> dict[str, Any]:
     import gradstep as gs
 
     info = {
@@ -72,8 +72,10 @@ def _machine() -> dict[str, Any]:
                     break
     except OSError:
         pass
-    if "torch" in sys.modules:  # imported by main() when it runs PyTorch
-        info["torch"] = sys.modules["torch"].__version__
+    if include_torch:
+        import torch
+
+        info["torch"] = torch.__version__
     info["cores"] = os.cpu_count()
     if hasattr(os, "getloadavg"):
         info["load1"] = round(os.getloadavg()[0], 2)  # other processes on the cores skew every number
@@ -401,6 +403,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     repeats = 3 if args.repeats is None else args.repeats
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
+    wanted = [w.strip().upper() for w in (args.workload or "W1,W2,W3,W4,W5,W6,G").split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W4, W5, W6, G")
+    if not wanted:
+        parser.error(f"--workload {args.workload!r} names no workload; available: W1, W2, W3, W4, W5, W6, G")
 
     import gradstep as gs
 
@@ -412,13 +420,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         import torch
 
         torch.set_num_threads(gs.get_num_threads())
-    wanted = [w.strip().upper() for w in (args.workload or "W1,W2,W3,W4,W5,W6,G").split(",") if w.strip()]
-    unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
-    if unknown:
-        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W4, W5, W6, G")
     malloc_mode = _set_malloc(args.malloc or "tuned")  # after the arguments are known good: it changes the process
 
-    machine = _machine()
+    machine = _machine(include_torch)
     machine["malloc"] = malloc_mode
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     if not include_torch:

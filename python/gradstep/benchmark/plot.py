@@ -112,11 +112,14 @@ def figure_title(machine: dict[str, Any]) -> str:
     threads = machine.get("threads", "?")
     date = machine.get("date", "date unknown")
     title = f"gradstep {machine.get('gradstep', '')} benchmark: {cpu}, {isa} kernels, {threads} thread(s), {date}"
-    details = [f"{machine['cores']} cores" if "cores" in machine else None]
+    details = [f"{machine['cores']} cores"] if "cores" in machine else []
     if "load1" in machine:
         details.append(f"load average {machine['load1']} at the start")
+    details += [
+        f"{name}={machine[name]}" for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_PROC_BIND") if name in machine
+    ]
     versions = [f"{name} {machine[name]}" for name in ("numpy", "torch") if name in machine]
-    line2 = ", ".join(d for d in details + versions if d)
+    line2 = ", ".join(details + versions)
     return f"{title}\n{line2}" if line2 else title
 
 
@@ -134,7 +137,7 @@ def _grouped_bars(ax: Any, groups: list[str], values: dict[str, list[float | Non
             heights[library].append(value)
     for library in libraries:
         bars = ax.bar(positions[library], heights[library], width, label=LIBRARY_LABELS[library], color=COLORS[library])
-        ax.bar_label(bars, fmt="%.2f" if max(heights[library]) < 10 else "%.0f", fontsize=7, padding=1)
+        ax.bar_label(bars, labels=[f"{value:.3g}" for value in heights[library]], fontsize=7, padding=1)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups)
     ax.legend(fontsize=8)
