@@ -9,6 +9,7 @@ import os
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from sphinx.application import Sphinx
 
 try:
     import gradstep
@@ -38,7 +39,7 @@ myst_heading_anchors = 3
 default_role = "literal"
 
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": True}
 autodoc_typehints = "signature"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -65,6 +66,6 @@ class CommandHelp(Directive):
         return [nodes.literal_block(out.getvalue(), out.getvalue())]
 
 
-def setup(app):  # type: ignore[no-untyped-def]
+def setup(app: Sphinx) -> dict[str, bool]:
     app.add_directive("command-help", CommandHelp)
     return {"parallel_read_safe": True}

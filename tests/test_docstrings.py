@@ -164,11 +164,9 @@ def test_docstring_is_valid_restructuredtext(cls):
     napoleon = pytest.importorskip("sphinx.ext.napoleon")
     from docutils import nodes
     from docutils.core import publish_doctree
-    from docutils.parsers.rst import roles
 
-    for role in ("class", "func", "meth", "attr", "mod", "doc"):  # Sphinx's roles, unknown to docutils
-        roles.register_generic_role(role, nodes.literal)
     text = str(napoleon.GoogleDocstring(own_docstring(cls), napoleon.Config(napoleon_use_rtype=False)))
+    text = re.sub(r":(class|func|meth|attr|mod|doc):`", "`", text)  # Sphinx's roles, unknown to docutils
     assert ".. math::" in text and ".. rubric:: References" in text
     tree = publish_doctree(
         text,

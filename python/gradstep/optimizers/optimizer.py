@@ -83,7 +83,7 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        """The current learning rate: with a schedule, schedule(iterations) (the rate of the next step,
+        """The current learning rate. With a schedule, schedule(iterations) (the rate of the next step,
         Keras semantics); otherwise the float set."""
         if self._learning_rate_schedule is not None:
             return self._scheduled_learning_rate(self.iterations)
