@@ -104,14 +104,14 @@ class MeanSquaredError(Loss):
 
 
 class MeanAbsoluteError(Loss):
-    """mean(|y_pred - y_true|) over the last axis."""
+    """`mean(|y_pred - y_true|)` over the last axis."""
 
     def _make_core(self):
         return _core.MeanAbsoluteError()
 
 
 class Huber(Loss):
-    """0.5 e^2 where |e| <= delta, else delta * (|e| - 0.5 delta); mean over the last axis."""
+    """`0.5 e^2` where `|e| <= delta`, else `delta * (|e| - 0.5 delta)`; mean over the last axis."""
 
     def __init__(self, delta=1.0, name="huber_loss", reduction="sum_over_batch_size", dtype=None):
         self.delta = check_float(delta, "delta", minimum=0.0, min_inclusive=False)

@@ -76,13 +76,14 @@ class History(Callback):
         return curves
 
     def plot(self, metrics=None, ax=None):
-        """Plot the training curves: for each metric, its training values and its "val_"
+        """Plot the training curves: for each metric, its training values and its `val_`
         counterpart (if recorded) against the epoch number (1-based).
 
         metrics: a name or list of names ("loss", "accuracy", ...); None plots every recorded
             metric.
         ax: a matplotlib Axes to draw every curve on; None creates a figure with one subplot per
             metric.
+
         Returns `ax` when given, otherwise the 1-D NumPy array of the new figure's Axes (one per
         metric; the figure is `axes[0].figure`). Needs matplotlib (`pip install gradstep[plot]`).
         """

@@ -28,6 +28,32 @@ from .layer import Layer
 
 
 class BatchNormalization(Layer):
+    r"""Batch normalisation over the last (channels) axis, Keras 3 semantics.
+
+    Per channel :math:`c`, over the :math:`R` rows of the batch (all positions of all samples),
+    with :math:`\gamma` (scale), :math:`\beta` (center), :math:`\epsilon` (`epsilon`) and the
+    momentum :math:`\rho` (`momentum`):
+
+    .. math::
+
+        \text{training:}\quad \mu_c &= \frac{1}{R}\sum_r x_{rc}, \qquad
+            \sigma_c^2 = \frac{1}{R}\sum_r (x_{rc} - \mu_c)^2 \quad \text{(biased)} \\
+        y &= \gamma\, \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta \\
+        \mathrm{moving\_mean} &\leftarrow \rho\, \mathrm{moving\_mean} + (1 - \rho)\, \mu, \qquad
+            \mathrm{moving\_variance} \leftarrow \rho\, \mathrm{moving\_variance} + (1 - \rho)\, \sigma^2 \\
+        \text{inference:}\quad y &= \gamma\, \frac{x - \mathrm{moving\_mean}}
+            {\sqrt{\mathrm{moving\_variance} + \epsilon}} + \beta
+
+    Conventions: `momentum` weights the old moving value (Keras' 0.99 is PyTorch's
+    ``momentum=0.01``); the moving variance takes the biased batch variance (PyTorch: unbiased);
+    :math:`\epsilon = 10^{-3}` by default (PyTorch :math:`10^{-5}`). A frozen layer
+    (`trainable=False`) normalises with its moving statistics, as Keras 3.
+
+    References:
+        Ioffe, S. & Szegedy, C. (2015). Batch normalization: accelerating deep network training by
+        reducing internal covariate shift. ICML.
+    """
+
     def __init__(
         self,
         axis: int = -1,

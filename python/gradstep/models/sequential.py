@@ -899,7 +899,7 @@ class Sequential:
         distributed=False,
     ):
         """Loss and metrics over (x, y), or over the batches of a data source x (PyDataset,
-        generator, iterable): a float (no metrics), a list [loss, *metrics], or a dict.
+        generator, iterable): a float (no metrics), a list `[loss, *metrics]`, or a dict.
 
         verbose: 0 silent, 1 a progress bar, 2 one line ("auto": 1 on a terminal, else 2), as
         fit's. steps: evaluate only the first `steps` batches (Keras). distributed=True: in an

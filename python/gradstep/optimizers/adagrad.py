@@ -18,6 +18,24 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
+    r"""Adagrad, Keras 3 rule.
+
+    With learning rate :math:`\eta`, :math:`\epsilon` (`epsilon`) and gradient :math:`g`; the
+    accumulator :math:`a` starts at :math:`a_0` (`initial_accumulator_value`, default 0.1):
+
+    .. math::
+
+        a &\leftarrow a + g^2 \\
+        w &\leftarrow w - \eta\, \frac{g}{\sqrt{a + \epsilon}}
+
+    Convention: :math:`\epsilon` is inside the square root and the accumulator starts at 0.1
+    (Keras); PyTorch uses :math:`\sqrt{a} + \epsilon` and starts at 0.
+
+    References:
+        Duchi, J., Hazan, E. & Singer, Y. (2011). Adaptive subgradient methods for online learning
+        and stochastic optimization. JMLR 12.
+    """
+
     def __init__(
         self,
         learning_rate: Any = 0.001,

@@ -32,6 +32,34 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
+    r"""Adam (and AMSGrad with `amsgrad=True`), Keras 3 rule.
+
+    With learning rate :math:`\eta`, :math:`\beta_1` (`beta_1`), :math:`\beta_2` (`beta_2`),
+    :math:`\epsilon` (`epsilon`), gradient :math:`g` and :math:`t` = iterations + 1; the slots
+    :math:`m`, :math:`v`, :math:`\hat v` start at 0:
+
+    .. math::
+
+        \alpha_t &= \eta\, \frac{\sqrt{1 - \beta_2^{\,t}}}{1 - \beta_1^{\,t}} \\
+        m &\leftarrow m + (1 - \beta_1)(g - m) \\
+        v &\leftarrow v + (1 - \beta_2)(g^2 - v) \\
+        \hat v &\leftarrow \max(\hat v, v) \qquad \text{(amsgrad=True; } \hat v \text{ replaces } v
+            \text{ below)} \\
+        w &\leftarrow w - \alpha_t\, \frac{m}{\sqrt{v} + \epsilon}
+
+    Convention: :math:`\epsilon` is added to the uncorrected :math:`\sqrt{v}` (the paper's
+    ":math:`\hat\epsilon`", as Keras and TensorFlow); PyTorch adds it to
+    :math:`\sqrt{v / (1 - \beta_2^{\,t})}`. Default :math:`\epsilon = 10^{-7}` (PyTorch
+    :math:`10^{-8}`). `weight_decay` is decoupled (:class:`Optimizer`), unlike PyTorch's
+    `Adam(weight_decay=)`, which adds :math:`\lambda w` to the gradient.
+
+    References:
+        Kingma, D. P. & Ba, J. (2015). Adam: A method for stochastic optimization. ICLR.
+
+        Reddi, S. J., Kale, S. & Kumar, S. (2018). On the convergence of Adam and beyond. ICLR
+        (AMSGrad).
+    """
+
     def __init__(
         self,
         learning_rate: Any = 0.001,

@@ -16,6 +16,30 @@ from .adam import Adam
 
 
 class AdamW(Adam):
+    r"""AdamW: Adam with decoupled weight decay, Keras 3 rule.
+
+    Every step first decays the weights with :math:`\lambda` (`weight_decay`, Keras' default 0.004;
+    PyTorch's 0.01) and then takes the :class:`Adam` step, with learning rate :math:`\eta`,
+    :math:`\beta_1` (`beta_1`), :math:`\beta_2` (`beta_2`), :math:`\epsilon` (`epsilon`) and
+    :math:`t` = iterations + 1:
+
+    .. math::
+
+        w &\leftarrow w - \eta\, \lambda\, w \\
+        m &\leftarrow m + (1 - \beta_1)(g - m), \qquad v \leftarrow v + (1 - \beta_2)(g^2 - v) \\
+        w &\leftarrow w - \eta\, \frac{\sqrt{1 - \beta_2^{\,t}}}{1 - \beta_1^{\,t}}\,
+            \frac{m}{\sqrt{v} + \epsilon}
+
+    (:math:`\text{amsgrad=True}: \hat v \leftarrow \max(\hat v, v)` replaces :math:`v`, as in :class:`Adam`).
+    The decay is applied to the weights, scaled by the learning rate, and never added to the
+    gradient (as Keras 3 and PyTorch's AdamW).
+
+    References:
+        Loshchilov, I. & Hutter, F. (2019). Decoupled weight decay regularization. ICLR.
+
+        Kingma, D. P. & Ba, J. (2015). Adam: A method for stochastic optimization. ICLR.
+    """
+
     def __init__(
         self,
         learning_rate: Any = 0.001,

@@ -20,6 +20,32 @@ from .explanation import Explanation, num
 
 
 class Optimizer:
+    r"""Base class of the optimizers: clipping, decoupled weight decay, the step counter, the config.
+
+    One step, over all parameters at once (Keras 3's order), with learning rate :math:`\eta`
+    (the schedule's value at `iterations` when `learning_rate` is a
+    :class:`~gradstep.optimizers.schedules.LearningRateSchedule`):
+
+    1. clip the gradient, at most one mode: `clipnorm` :math:`c` rescales each variable's gradient,
+       `global_clipnorm` all of them together, `clipvalue` :math:`v` clips each element:
+
+       .. math::
+
+           g \leftarrow g\, \frac{c}{\max(\lVert g \rVert_2,\, c)}, \qquad
+           g \leftarrow \min(\max(g, -v), v)
+
+    2. decoupled weight decay with :math:`\lambda` (`weight_decay`), for every optimizer:
+       :math:`w \leftarrow w - \eta\, \lambda\, w`;
+    3. the subclass's rule (stated in its docstring), element-wise over the flat parameter buffer;
+    4. `iterations` += 1.
+
+    References:
+        Loshchilov, I. & Hutter, F. (2019). Decoupled weight decay regularization. ICLR.
+
+        Pascanu, R., Mikolov, T. & Bengio, Y. (2013). On the difficulty of training recurrent neural
+        networks. ICML (gradient norm clipping).
+    """
+
     def __init__(
         self,
         learning_rate: Any,
@@ -68,7 +94,7 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
-        """The current learning rate: with a schedule, schedule(iterations) (the rate of the next step,
+        """The current learning rate. With a schedule, schedule(iterations) (the rate of the next step,
         Keras semantics); otherwise the float set."""
         if self._learning_rate_schedule is not None:
             return self._scheduled_learning_rate(self.iterations)

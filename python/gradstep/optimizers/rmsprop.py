@@ -27,6 +27,34 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
+    r"""RMSprop (centered variant optional), Keras 3 rule.
+
+    With learning rate :math:`\eta`, decay :math:`\rho` (`rho`), momentum :math:`\mu` (`momentum`),
+    :math:`\epsilon` (`epsilon`) and gradient :math:`g`; the slots :math:`v`, :math:`a`, :math:`m`
+    start at 0:
+
+    .. math::
+
+        v &\leftarrow \rho\, v + (1 - \rho)\, g^2 \\
+        a &\leftarrow \rho\, a + (1 - \rho)\, g, \quad
+            d = v - a^2 + \epsilon \qquad \text{(centered=True)} \\
+        d &= v + \epsilon \qquad \text{(centered=False)} \\
+        \Delta &= \eta\, g / \sqrt{d} \\
+        w &\leftarrow w - \Delta \quad (\mu = 0), \qquad
+            m \leftarrow \mu\, m + \Delta,\; w \leftarrow w - m \quad (\mu > 0)
+
+    Convention: :math:`\epsilon` is inside the square root (Keras); PyTorch uses
+    :math:`\sqrt{v} + \epsilon`. Defaults: :math:`\epsilon = 10^{-7}` (PyTorch :math:`10^{-8}`),
+    learning rate 0.001 (PyTorch 0.01).
+
+    References:
+        Hinton, G., Srivastava, N. & Swersky, K. (2012). Neural Networks for Machine Learning,
+        lecture 6e (rmsprop). Coursera.
+
+        Graves, A. (2013). Generating sequences with recurrent neural networks. arXiv:1308.0850
+        (the centered form).
+    """
+
     def __init__(
         self,
         learning_rate: Any = 0.001,

@@ -27,6 +27,30 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
+    r"""Stochastic gradient descent with optional (Nesterov) momentum, Keras 3 form.
+
+    With learning rate :math:`\eta` (`learning_rate`), momentum :math:`\mu` (`momentum`) and the
+    gradient :math:`g` (after clipping and decoupled weight decay, see :class:`Optimizer`), the slot
+    :math:`m` starting at 0:
+
+    .. math::
+
+        \mu = 0:&\quad w \leftarrow w - \eta\, g \\
+        \mu > 0:&\quad m \leftarrow \mu\, m - \eta\, g, \qquad
+            w \leftarrow \begin{cases} w + m & \text{nesterov=False} \\
+            w + \mu\, m - \eta\, g & \text{nesterov=True} \end{cases}
+
+    Convention: PyTorch keeps :math:`v \leftarrow \mu v + g` and steps :math:`w \leftarrow w - \eta v`,
+    which gives the same steps for a constant learning rate.
+
+    References:
+        Robbins, H. & Monro, S. (1951). A stochastic approximation method. Annals of Mathematical
+        Statistics 22(3).
+
+        Sutskever, I., Martens, J., Dahl, G. & Hinton, G. (2013). On the importance of initialization
+        and momentum in deep learning. ICML.
+    """
+
     def __init__(
         self,
         learning_rate: Any = 0.01,
