@@ -220,6 +220,29 @@ void init_model(py::module_& m) {
             return py::make_tuple(y, dx, grads);
           },
           py::arg("x"), py::arg("dy"), py::arg("training"))
+      .def(
+          "objective",
+          [](Sequential& model, py::object x, FloatArray y, py::object sample_weight, bool want_grad) {
+            double value = 0.0;
+            run_batch(model, x, y, py::none(), sample_weight,
+                      [&](const void* xp, const float* yp, const float* w, std::int64_t width, const std::int64_t*,
+                          std::int64_t batch) {
+                        value = model.objective(xp, yp, w, width, batch, want_grad);
+                        return BatchResult{};
+                      });
+            py::list grads;
+            for (std::size_t i = 0; want_grad && i < model.param_info().size(); ++i) {
+              const ParamInfo& info = model.param_info()[i];
+              if (!info.trainable) continue;
+              auto g = new_array(info.shape);
+              std::copy(model.param_grad(i), model.param_grad(i) + info.segment.size, g.mutable_data());
+              grads.append(g);
+            }
+            return py::make_tuple(value, want_grad ? py::object(grads) : py::object(py::none()));
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(), py::arg("want_grad") = true,
+          "(mean loss + penalties, [gradient of each trainable weight] or None) of the whole batch in training "
+          "mode without an update; dropout masks fixed and moving statistics restored (gradient checks).")
       .def_property_readonly("num_weights", [](Sequential& model) { return model.param_info().size(); })
       .def(
           "weight_info",

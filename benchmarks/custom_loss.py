@@ -1,0 +1,81 @@
+"""Speed cost of a loss written in Python (NumPy) against the built-in one, on W1's shapes.
+
+W1: MLP 784-256-128-10 (ReLU), Adam(1e-3), batch 128, 60,000 standard-normal rows, one epoch,
+sparse categorical cross-entropy from logits: the built-in C++ loss vs the same loss as a
+gradstep.losses.Loss subclass in NumPy (one call back into Python per batch). The two variants
+alternate, `--repeats` times each; the script prints every epoch time and the medians.
+
+    PYTHONPATH=python python benchmarks/custom_loss.py --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import gradstep as gs
+
+ROWS, FEATURES, CLASSES, BATCH = 60_000, 784, 10, 128
+
+
+class NumpySparseCE(gs.losses.Loss):
+    """Sparse categorical cross-entropy from logits, in NumPy (float32 throughout)."""
+
+    sparse_targets = True
+
+    def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        shifted = y_pred - y_pred.max(axis=-1, keepdims=True)
+        log_sum = np.log(np.exp(shifted).sum(axis=-1))
+        return log_sum - shifted[np.arange(len(y_true)), y_true]
+
+    def gradient(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        exp = np.exp(y_pred - y_pred.max(axis=-1, keepdims=True))
+        grad = exp / exp.sum(axis=-1, keepdims=True)
+        grad[np.arange(len(y_true)), y_true] -= 1.0
+        return grad
+
+
+def epoch_seconds(loss: gs.losses.Loss, x: np.ndarray, y: np.ndarray) -> float:
+    model = gs.Sequential(
+        [
+            gs.Input((FEATURES,)),
+            gs.layers.Dense(256, activation="relu"),
+            gs.layers.Dense(128, activation="relu"),
+            gs.layers.Dense(CLASSES),
+        ]
+    )
+    model.build(seed=0)
+    model.compile(optimizer=gs.optimizers.Adam(1e-3), loss=loss)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((ROWS, FEATURES), dtype=np.float32)
+    y = rng.integers(0, CLASSES, size=ROWS)
+    variants = {
+        "built-in": lambda: gs.losses.SparseCategoricalCrossentropy(from_logits=True),
+        "numpy": NumpySparseCE,
+    }
+    epoch_seconds(variants["built-in"](), x[:4096], y[:4096])  # warm up
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.repeats):
+        for name, make in variants.items():
+            times[name].append(epoch_seconds(make(), x, y))
+    for name, values in times.items():
+        print(f"{name:9s} epoch s: {' '.join(f'{v:.3f}' for v in values)}  median {np.median(values):.3f}")
+    steps = -(-ROWS // BATCH)
+    extra = (np.median(times["numpy"]) - np.median(times["built-in"])) / steps * 1e6
+    ratio = np.median(times["numpy"]) / np.median(times["built-in"])
+    print(f"numpy / built-in: {ratio:.3f}x, {extra:.1f} us more per step of {BATCH} rows")
+
+
+if __name__ == "__main__":
+    main()
