@@ -319,3 +319,70 @@ def test_save_and_load_with_custom_objects(tmp_path: Any) -> None:
     loaded.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_subclass_of_a_builtin_that_defines_call_computes_in_python() -> None:
+    class DoubledMSE(gs.losses.MeanSquaredError):
+        def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+            return 2.0 * np.mean((y_pred - y_true) ** 2, axis=-1)
+
+        def gradient(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+            return 4.0 * (y_pred - y_true) / y_pred.shape[-1]
+
+    y_true, y_pred = np.zeros((3, 2), np.float32), np.ones((3, 2), np.float32)
+    assert DoubledMSE()(y_true, y_pred) == pytest.approx(2.0)
+
+
+def test_metrics_work_with_a_custom_sparse_loss() -> None:
+    x, labels = _classification_data()
+    gs.set_seed(2)
+    model = _model(6, 4)
+    model.compile(optimizer="adam", loss=PySparseCE(), metrics=["accuracy"])
+    logs = model.fit(x, labels, batch_size=16, epochs=1, verbose=0).history
+    assert 0.0 <= logs["accuracy"][0] <= 1.0
+    predicted = model.predict(x, verbose=0).argmax(axis=-1)
+    result = model.evaluate(x, labels, verbose=0, return_dict=True)
+    assert result["accuracy"] == pytest.approx(np.mean(predicted == labels), abs=1e-6)
+
+
+_DEADLOCK_SCRIPT = """
+import threading, numpy as np, gradstep as gs
+
+def touch():  # runs while training steps hold the model's lock and wait for the GIL in the callback
+    for _ in range(300):
+        model.set_weights(model.get_weights())
+        model.layers[0].trainable = True
+        model._core.last_output(1)
+
+class PyMSE(gs.losses.Loss):
+    threads = []
+    def call(self, y_true, y_pred):
+        if not self.threads:
+            thread = threading.Thread(target=touch)
+            thread.start()
+            self.threads.append(thread)
+        return np.mean((y_pred - y_true) ** 2, axis=-1)
+    def gradient(self, y_true, y_pred):
+        return 2.0 * (y_pred - y_true) / y_pred.shape[-1]
+
+model = gs.Sequential([gs.Input((3,)), gs.layers.Dense(2)])
+model.compile(optimizer="sgd", loss=PyMSE())
+x = np.ones((64, 3), np.float32)
+model.fit(x, np.zeros((64, 2), np.float32), batch_size=1, epochs=20, verbose=0)
+PyMSE.threads[0].join()
+print("ok")
+"""
+
+
+def test_no_deadlock_when_another_thread_uses_the_model_during_the_callback() -> None:
+    """The callback holds the GIL while the step holds the model's lock: the bindings that take
+    that lock must release the GIL first (checked in a subprocess: a deadlock would hang)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    done = subprocess.run(
+        [sys.executable, "-c", _DEADLOCK_SCRIPT], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -113,25 +113,43 @@ void init_model(py::module_& m) {
       .def(
           "last_output",
           [](Sequential& model, std::int64_t rows) {
-            std::lock_guard<std::mutex> lock(model.mutex());
-            const float* data = model.last_output();
-            if (data == nullptr || rows < 0) throw std::invalid_argument("last_output: no batch has run");
+            if (rows < 0) throw std::invalid_argument("last_output: no batch has run");
             Shape shape{rows};
             for (auto d : model.output_shape()) shape.push_back(d);
             auto out = new_array(shape);
-            std::copy(data, data + rows * shape_size(model.output_shape()), out.mutable_data());
+            float* o = out.mutable_data();
+            // The lock is taken without the GIL: a training step that holds it may be waiting
+            // for the GIL (a loss written in Python), so holding both here would deadlock.
+            bool copied = false;
+            {
+              py::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(model.mutex());
+              if (const float* data = model.last_output()) {
+                std::copy(data, data + rows * shape_size(model.output_shape()), o);
+                copied = true;
+              }
+            }
+            if (!copied) throw std::invalid_argument("last_output: no batch has run");
             return out;
           },
           py::arg("rows"), "A copy of the output of the last batch (its first `rows` rows).")
       .def(
           "last_output_mask",
           [](Sequential& model, std::int64_t rows) -> py::object {
-            std::lock_guard<std::mutex> lock(model.mutex());
-            const float* mask = model.last_output_mask();
-            if (mask == nullptr) return py::none();
+            if (!model.output_masked()) return py::none();
             auto out = new_array(Shape{rows, model.target_positions()});
-            std::copy(mask, mask + rows * model.target_positions(), out.mutable_data());
-            return out;
+            float* o = out.mutable_data();
+            bool copied = false;
+            {
+              py::gil_scoped_release release;  // as in last_output: never wait for the lock holding the GIL
+              std::lock_guard<std::mutex> lock(model.mutex());
+              const float* mask = model.last_output_mask();
+              if (mask != nullptr) {
+                std::copy(mask, mask + rows * model.target_positions(), o);
+                copied = true;
+              }
+            }
+            return copied ? py::object(out) : py::object(py::none());
           },
           py::arg("rows"), "The padding mask of the last batch's output (rows x positions), or None.")
       .def_property_readonly("takes_indices", &Sequential::takes_indices)
@@ -252,6 +270,7 @@ void init_model(py::module_& m) {
           },
           py::arg("index"), "(layer index, name, shape, trainable) of weight `index` in Keras order.")
       .def("set_layer_frozen", &Sequential::set_layer_frozen, py::arg("index"), py::arg("frozen"),
+           py::call_guard<py::gil_scoped_release>(),
            "Leave layer `index`'s weights out of updates and penalties (Keras' trainable=False).")
       .def(
           "weight_frozen", [](Sequential& model, std::size_t i) { return model.param_info().at(i).frozen; },
@@ -291,6 +310,7 @@ void init_model(py::module_& m) {
             if (static_cast<std::int64_t>(value.size()) != info.segment.size)
               throw std::invalid_argument("set_weight: expected shape " + shape_str(info.shape) + ", got " +
                                           shape_str(array_shape(value)));
+            py::gil_scoped_release release;  // as in last_output: never wait for the lock holding the GIL
             std::lock_guard<std::mutex> lock(model.mutex());
             std::copy(value.data(), value.data() + value.size(), model.param_data(i));
           },

@@ -73,7 +73,8 @@ class Loss:
             )
         self.name = name or _snake_name(type(self).__name__)
         self.reduction = reduction
-        self._core = self._make_core()
+        # A subclass that defines call() computes in Python, even when it derives from a built-in.
+        self._core = Loss._make_core(self) if self.defined_in_python else self._make_core()
 
     def _make_core(self) -> Any:
         # The built-in losses override this with their C++ class; a subclass written in Python
