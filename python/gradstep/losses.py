@@ -63,7 +63,7 @@ class Loss:
     (benchmarks/custom_loss.py).
     """
 
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size", dtype: Any = None) -> None:
         if reduction != "sum_over_batch_size":
             raise ValueError(f"reduction: only 'sum_over_batch_size' (Keras' default) is supported, got {reduction!r}")
         if dtype not in (None, "float32"):
@@ -152,22 +152,22 @@ class Loss:
                 raise ValueError(f"sample_weight: expected {rows} values (one per sample), got {sample_weight.size}")
         return y_true, y_pred, sample_weight
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         y_true, y_pred, sample_weight = self._convert(y_true, y_pred, sample_weight)
         value, _ = self._core.compute(y_true, y_pred, sample_weight, False)
         return float(value)
 
-    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+    def value_and_gradient(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
         """(loss, d loss / d y_pred) as computed by the C++ core (gradient checks, teaching)."""
         y_true, y_pred, sample_weight = self._convert(y_true, y_pred, sample_weight)
         value, grad = self._core.compute(y_true, y_pred, sample_weight, True)
         return float(value), grad
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Loss:
         return cls(**config)
 
     def __repr__(self):

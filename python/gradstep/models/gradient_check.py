@@ -182,10 +182,10 @@ def _coordinates(grad: np.ndarray, limit: int, rng: np.random.Generator) -> np.n
     if size <= limit:
         return np.arange(size)
     nonzero = np.flatnonzero(grad)
-    chosen = rng.choice(nonzero, size=min(limit // 2, nonzero.size), replace=False) if nonzero.size else []
+    chosen = rng.choice(nonzero, size=min(limit // 2, nonzero.size), replace=False).astype(np.int64)
     rest = np.setdiff1d(np.arange(size), chosen)
-    uniform = rng.choice(rest, size=limit - len(chosen), replace=False)
-    return np.sort(np.concatenate([np.asarray(chosen, dtype=np.int64), uniform]))
+    uniform = rng.choice(rest, size=limit - chosen.size, replace=False)
+    return np.sort(np.concatenate([chosen, uniform]))
 
 
 def _errors(analytic: float, numeric: float, floor: float) -> tuple[float, float]:

@@ -831,25 +831,25 @@ class Sequential:
             raise ValueError("x: check_gradients needs at least one sample, got 0")
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, None, y, len(x))
-        checked = [
-            i for i in range(self._core.num_weights) if self._core.weight_info(i)[3] and not self._core.weight_frozen(i)
-        ]
-        trainable = [i for i in range(self._core.num_weights) if self._core.weight_info(i)[3]]
+        core = self._core
+        assert core is not None  # _check_x built the model
+        checked = [i for i in range(core.num_weights) if core.weight_info(i)[3] and not core.weight_frozen(i)]
+        trainable = [i for i in range(core.num_weights) if core.weight_info(i)[3]]
         if not checked:
             raise ValueError("check_gradients: the model has no trainable weights to check")
         positions = [trainable.index(i) for i in checked]
 
         def objective(want_grad: bool) -> tuple[float, list[np.ndarray] | None]:
-            value, grads = self._core.objective(x, y, weights, want_grad)
+            value, grads = core.objective(x, y, weights, want_grad)
             return float(value), None if grads is None else [grads[p] for p in positions]
 
         def handle(i: int) -> WeightToCheck:
-            layer_index, name = self._core.weight_info(i)[:2]
+            layer_index, name = core.weight_info(i)[:2]
             return WeightToCheck(
                 layer=self._layers[layer_index].name,
                 name=name,
-                get=lambda: self._core.get_weight(i),
-                set=lambda value: self._core.set_weight(i, value),
+                get=lambda: core.get_weight(i),
+                set=lambda value: core.set_weight(i, value),
             )
 
         return check_gradients(objective, [handle(i) for i in checked], eps, rtol, floor, max_checks_per_weight, seed)
@@ -940,7 +940,7 @@ class Sequential:
             "metrics": self._metrics_config(),
         }
 
-    def compile_from_config(self, config, custom_objects: dict[str, Any] | None = None):
+    def compile_from_config(self, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> None:
         """Compile from get_compile_config()'s output; custom_objects names your own Loss classes."""
         self.compile(
             optimizer=optimizers.deserialize(config["optimizer"]),
