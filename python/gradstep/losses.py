@@ -58,9 +58,13 @@ class Loss:
       rule); without custom_objects loading a compiled model refuses with a clear error.
 
     Speed: the training step calls back into Python once per batch (holding the GIL only then).
-    On W1 (784-256-128-10 MLP, batch 128, 60,000 random rows, Adam, 2 shared cores) an epoch with
-    a NumPy SparseCategoricalCrossentropy(from_logits=True) took {PY_LOSS_TIMING}
-    (benchmarks/custom_loss.py).
+    Measured with `benchmarks/custom_loss.py --repeats 3 --threads 1` on W1 (784-256-128-10 MLP,
+    batch 128, 60,000 random rows, Adam, one epoch), variants alternated, best of 3, on the
+    2-core development machine while other jobs loaded it (load average ~10): the built-in
+    SparseCategoricalCrossentropy(from_logits=True) 1.25 s CPU / 3.18 s wall per epoch, the same
+    loss in NumPy (a Loss subclass) 1.40 s CPU / 3.60 s wall: about +12%, ~0.3 ms of CPU per
+    128-row step (the callback and NumPy's per-call overhead on 128 x 10 arrays). With 2 threads
+    the oversubscribed machine gave 30-100 s epochs for either loss: no figure; rerun when idle.
     """
 
     def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size", dtype: Any = None) -> None:
