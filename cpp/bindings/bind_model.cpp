@@ -113,25 +113,43 @@ void init_model(py::module_& m) {
       .def(
           "last_output",
           [](Sequential& model, std::int64_t rows) {
-            std::lock_guard<std::mutex> lock(model.mutex());
-            const float* data = model.last_output();
-            if (data == nullptr || rows < 0) throw std::invalid_argument("last_output: no batch has run");
+            if (rows < 0) throw std::invalid_argument("last_output: no batch has run");
             Shape shape{rows};
             for (auto d : model.output_shape()) shape.push_back(d);
             auto out = new_array(shape);
-            std::copy(data, data + rows * shape_size(model.output_shape()), out.mutable_data());
+            float* o = out.mutable_data();
+            // The lock is taken without the GIL: a training step that holds it may be waiting
+            // for the GIL (a loss written in Python), so holding both here would deadlock.
+            bool copied = false;
+            {
+              py::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(model.mutex());
+              if (const float* data = model.last_output()) {
+                std::copy(data, data + rows * shape_size(model.output_shape()), o);
+                copied = true;
+              }
+            }
+            if (!copied) throw std::invalid_argument("last_output: no batch has run");
             return out;
           },
           py::arg("rows"), "A copy of the output of the last batch (its first `rows` rows).")
       .def(
           "last_output_mask",
           [](Sequential& model, std::int64_t rows) -> py::object {
-            std::lock_guard<std::mutex> lock(model.mutex());
-            const float* mask = model.last_output_mask();
-            if (mask == nullptr) return py::none();
+            if (!model.output_masked()) return py::none();
             auto out = new_array(Shape{rows, model.target_positions()});
-            std::copy(mask, mask + rows * model.target_positions(), out.mutable_data());
-            return out;
+            float* o = out.mutable_data();
+            bool copied = false;
+            {
+              py::gil_scoped_release release;  // as in last_output: never wait for the lock holding the GIL
+              std::lock_guard<std::mutex> lock(model.mutex());
+              const float* mask = model.last_output_mask();
+              if (mask != nullptr) {
+                std::copy(mask, mask + rows * model.target_positions(), o);
+                copied = true;
+              }
+            }
+            return copied ? py::object(out) : py::object(py::none());
           },
           py::arg("rows"), "The padding mask of the last batch's output (rows x positions), or None.")
       .def_property_readonly("takes_indices", &Sequential::takes_indices)
@@ -240,6 +258,29 @@ void init_model(py::module_& m) {
             return py::make_tuple(y, dx, grads);
           },
           py::arg("x"), py::arg("dy"), py::arg("training"))
+      .def(
+          "objective",
+          [](Sequential& model, py::object x, FloatArray y, py::object sample_weight, bool want_grad) {
+            double value = 0.0;
+            run_batch(model, x, y, py::none(), sample_weight,
+                      [&](const void* xp, const float* yp, const float* w, std::int64_t width, const std::int64_t*,
+                          std::int64_t batch) {
+                        value = model.objective(xp, yp, w, width, batch, want_grad);
+                        return BatchResult{};
+                      });
+            py::list grads;
+            for (std::size_t i = 0; want_grad && i < model.param_info().size(); ++i) {
+              const ParamInfo& info = model.param_info()[i];
+              if (!info.trainable) continue;
+              auto g = new_array(info.shape);
+              std::copy(model.param_grad(i), model.param_grad(i) + info.segment.size, g.mutable_data());
+              grads.append(g);
+            }
+            return py::make_tuple(value, want_grad ? py::object(grads) : py::object(py::none()));
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(), py::arg("want_grad") = true,
+          "(mean loss + penalties, [gradient of each trainable weight] or None) of the whole batch in training "
+          "mode without an update; dropout masks fixed and moving statistics restored (gradient checks).")
       .def_property_readonly("num_weights", [](Sequential& model) { return model.param_info().size(); })
       .def(
           "weight_info",
@@ -292,6 +333,7 @@ void init_model(py::module_& m) {
             if (static_cast<std::int64_t>(value.size()) != info.segment.size)
               throw std::invalid_argument("set_weight: expected shape " + shape_str(info.shape) + ", got " +
                                           shape_str(array_shape(value)));
+            py::gil_scoped_release release;  // as in last_output: never wait for the lock holding the GIL
             std::lock_guard<std::mutex> lock(model.mutex());
             std::copy(value.data(), value.data() + value.size(), model.param_data(i));
           },

@@ -357,6 +357,29 @@ BatchResult Sequential::run_batch(bool training, const void* x, const float* y, 
   return result;
 }
 
+double Sequential::objective(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                             std::int64_t batch, bool want_grad) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  require_compiled("objective");
+  if (batch <= 0) throw std::invalid_argument("objective: batch must be positive");
+  if (sample_weight != nullptr && weight_width != 1 && weight_width != target_positions())
+    throw std::invalid_argument("objective: sample_weight must have 1 or " + std::to_string(target_positions()) +
+                                " values per sample, got " + std::to_string(weight_width));
+  reserve(batch);
+  // Training-mode forward passes update BatchNormalization's moving statistics: put them back.
+  const std::vector<float> saved_state(state_.data(), state_.data() + num_state_);
+  try {
+    forward_pass(x, batch, StepContext{true, seed_, kDirectCallStream + direct_training_calls_});
+  } catch (...) {
+    std::copy(saved_state.begin(), saved_state.end(), state_.data());
+    throw;
+  }
+  std::copy(saved_state.begin(), saved_state.end(), state_.data());
+  const BatchResult result = loss_and_metrics(y, sample_weight, weight_width, batch, want_grad);
+  if (want_grad) backward_pass(x, batch, nullptr);
+  return result.loss_sum / static_cast<double>(batch) + regularization(want_grad);
+}
+
 BatchResult Sequential::train_batch(const void* x, const float* y, const float* sample_weight,
                                     std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -89,6 +89,15 @@ class Sequential {
   // null; always null for index inputs) and leaves the parameter gradients in gradients(). No update.
   void forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx, bool training);
 
+  // The objective fit minimises on rows 0..batch (mean loss + weight penalties), computed as
+  // train_batch does (training mode, fused output, masks, sample weights) but without an update.
+  // With want_grad, its gradient is left in gradients(). Dropout masks are the same at every call
+  // (the counter of direct training calls is read, not advanced) and moving statistics are
+  // restored after the forward pass, so repeated calls evaluate one fixed function: what a
+  // finite-difference gradient check needs.
+  double objective(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                   std::int64_t batch, bool want_grad);
+
   // The model's output for the last batch (rows of output size): what the Python metric classes
   // read after train_batch / test_batch.
   const float* last_output() const { return activations_.empty() ? nullptr : activations_.back().data(); }

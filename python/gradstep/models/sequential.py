@@ -5,7 +5,10 @@ callbacks. Each batch's gather, forward pass, loss, backward pass and optimizer 
 single call into the C++ core (`_core.Sequential.train_batch`) that releases the GIL.
 """
 
+from __future__ import annotations
+
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +29,7 @@ from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, _unique_name
 from .batches import ArrayBatches, SourceBatches, is_data_source, split_batch
+from .gradient_check import GradientCheck, WeightToCheck, check_gradients
 
 _DEFAULT_BATCH_SIZE = 32
 
@@ -240,6 +244,7 @@ class Sequential:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
+        losses.require_gradient(self.loss)
         if metrics is None:
             metrics = []
         if isinstance(metrics, str):
@@ -1038,6 +1043,71 @@ class Sequential:
         y, dx, grads = self._core.forward_backward(x, dy, bool(training))
         return y, dx, grads
 
+    def check_gradients(
+        self,
+        x: Any,
+        y: Any,
+        eps: float = 1e-3,
+        sample_weight: Any = None,
+        max_checks_per_weight: int = 20,
+        rtol: float = 1e-2,
+        floor: float = 1e-2,
+        seed: int = 0,
+    ) -> GradientCheck:
+        """Compare the analytic gradient of the training objective with central differences.
+
+        The objective is what fit minimises on the batch (x, y): the compiled loss with its sample
+        weights and masks, plus the regularisation penalties, in training mode: dropout draws one
+        fixed mask (the same for the analytic pass and every +eps / -eps pass: masks are keyed by a
+        counter that this method reads without advancing) and BatchNormalization normalises with
+        the batch statistics while its moving statistics are restored after every pass. The model
+        is unchanged afterwards: weights, moving statistics, optimizer state and dropout counter.
+
+        Every trainable weight of an unfrozen layer is checked: all its coordinates when it has at
+        most `max_checks_per_weight`, else that many drawn with `seed` (half among coordinates with
+        a non-zero gradient). For analytic a and numerical n, rel = |a - n| / max(|a|, |n|, floor)
+        and a weight passes when rel <= rtol everywhere. The core computes in float32, so the
+        difference quotient carries ~1e-7 * loss / eps of noise: eps=1e-3 with floor=1e-2 keeps that
+        below rtol=1e-2 for losses of order 1 (see gradstep.models.gradient_check). Pass a small
+        batch (8 to 64 rows): each checked coordinate costs two forward passes over it.
+
+        Returns a GradientCheck table (rows: layer, weight, shape, checked, max abs error, max rel
+        error, passed) that prints aligned, with `.passed` and `.worst`.
+        """
+        self._require_compiled("check_gradients")
+        eps = check_float(eps, "eps", minimum=0.0, min_inclusive=False)
+        rtol = check_float(rtol, "rtol", minimum=0.0, min_inclusive=False)
+        floor = check_float(floor, "floor", minimum=0.0, min_inclusive=False)
+        max_checks_per_weight = check_positive_int(max_checks_per_weight, "max_checks_per_weight")
+        seed = check_non_negative_int(seed, "seed")
+        x = self._check_x(x)
+        if len(x) == 0:
+            raise ValueError("x: check_gradients needs at least one sample, got 0")
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, None, y, len(x))
+        core = self._core
+        assert core is not None  # _check_x built the model
+        checked = [i for i in range(core.num_weights) if core.weight_info(i)[3] and not core.weight_frozen(i)]
+        trainable = [i for i in range(core.num_weights) if core.weight_info(i)[3]]
+        if not checked:
+            raise ValueError("check_gradients: the model has no trainable weights to check")
+        positions = [trainable.index(i) for i in checked]
+
+        def objective(want_grad: bool) -> tuple[float, list[np.ndarray] | None]:
+            value, grads = core.objective(x, y, weights, want_grad)
+            return float(value), None if grads is None else [grads[p] for p in positions]
+
+        def handle(i: int) -> WeightToCheck:
+            layer_index, name = core.weight_info(i)[:2]
+            return WeightToCheck(
+                layer=self._layers[layer_index].name,
+                name=name,
+                get=lambda: core.get_weight(i),
+                set=lambda value: core.set_weight(i, value),
+            )
+
+        return check_gradients(objective, [handle(i) for i in checked], eps, rtol, floor, max_checks_per_weight, seed)
+
     # ----------------------------------------------------------------------------- weights
     @property
     def weights(self):
@@ -1124,10 +1194,11 @@ class Sequential:
             "metrics": self._metrics_config(),
         }
 
-    def compile_from_config(self, config):
+    def compile_from_config(self, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> None:
+        """Compile from get_compile_config()'s output; custom_objects names your own Loss classes."""
         self.compile(
             optimizer=optimizers.deserialize(config["optimizer"]),
-            loss=losses.deserialize(config["loss"]),
+            loss=losses.deserialize(config["loss"], custom_objects),
             metrics=list(config["metrics"]),
         )
 
