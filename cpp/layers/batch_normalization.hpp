@@ -33,6 +33,13 @@ class BatchNormalization : public Layer {
   void forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) override;
   void backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) override;
 
+  // The statistics the last forward pass normalised with, per channel: the mean and
+  // 1/sqrt(variance + epsilon); the batch's when used_batch_statistics(), else the moving ones.
+  const float* last_mean() const { return mean_.data(); }
+  const float* last_inv_std() const { return inv_std_.data(); }
+  bool used_batch_statistics() const { return last_training_; }
+  float epsilon() const { return epsilon_; }
+
  private:
   std::int64_t channels() const { return input_shape_.back(); }
   std::int64_t rows(std::int64_t batch) const { return batch * (input_size() / channels()); }

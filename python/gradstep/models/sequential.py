@@ -5,13 +5,18 @@ callbacks. Each batch's gather, forward pass, loss, backward pass and optimizer 
 single call into the C++ core (`_core.Sequential.train_batch`) that releases the GIL.
 """
 
+from __future__ import annotations
+
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import _core, losses, optimizers
 from .. import metrics as metrics_module
 from .._random import next_seed
+from .._tracking import check_track, tracked_key
 from .._validation import (
     as_float_array,
     check_float,
@@ -404,23 +409,24 @@ class Sequential:
     # ----------------------------------------------------------------------------- training
     def fit(
         self,
-        x=None,
-        y=None,
-        batch_size=None,
-        epochs=1,
-        verbose="auto",
-        callbacks=None,
-        validation_split=0.0,
-        validation_data=None,
-        shuffle=True,
-        class_weight=None,
-        sample_weight=None,
-        initial_epoch=0,
-        steps_per_epoch=None,
-        validation_steps=None,
-        validation_batch_size=None,
-        validation_freq=1,
-    ):
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict[int, float] | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+        track: str | Sequence[str] | None = None,
+    ) -> History:
         """Train for `epochs` epochs; returns a History (Keras 3 semantics).
 
         x, y: arrays; or x alone as a data source (utils.PyDataset, a generator or an iterable of
@@ -433,8 +439,16 @@ class Sequential:
         loop of fit(epochs=1) calls sees a new order each time, the same orders as one
         fit(epochs=k), and a saved and reloaded model continues the sequence. Data sources keep
         their own order.
+
+        track (gradstep, not Keras): figures to record per layer during training, a list of
+        "grad_norm", "update_ratio", "dead_relu", "bn_stats" (see gradstep._tracking for their
+        definitions). They are computed in C++ during each step, averaged over the epoch and
+        logged under keys such as "grad_norm/dense/kernel" or "dead_relu/dense": they reach
+        History.history (History.plot draws them) and the callbacks' epoch logs, but not the
+        progress bar line.
         """
         self._require_compiled("fit")
+        tracked = check_track(track)
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
         initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
@@ -472,14 +486,38 @@ class Sequential:
         )
 
         self.stop_training = False
+        if tracked:
+            self._core.set_tracking(tracked)
+        try:
+            return self._fit_epochs(cbs, history, train, val, initial_epoch, epochs, validation_freq, bool(tracked))
+        finally:
+            if tracked:
+                self._core.set_tracking([])
+
+    def _fit_epochs(
+        self,
+        cbs: CallbackList,
+        history: History,
+        train: ArrayBatches | SourceBatches,
+        val: ArrayBatches | SourceBatches | None,
+        initial_epoch: int,
+        epochs: int,
+        validation_freq: int,
+        tracking: bool,
+    ) -> History:
+        """fit's epoch loop, callbacks included."""
         cbs.on_train_begin()
         # BackupAndRestore may have restored a backup: continue after its last finished epoch.
         if self._resume_from_epoch is not None:
             initial_epoch, self._resume_from_epoch = max(initial_epoch, self._resume_from_epoch), None
-        logs = {}
+        logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
+            if tracking:
+                self._core.reset_tracking()
             logs = self._train_epoch(train, cbs)
+            if tracking:
+                logs.update(self._tracked_logs())
             self._epochs_trained += 1
             train.end_epoch()
             if val is not None and (epoch + 1) % validation_freq == 0:
@@ -598,6 +636,15 @@ class Sequential:
             if self.stop_training:
                 break
         return dict(logs)
+
+    def _tracked_logs(self) -> dict[str, float]:
+        """The tracked figures' averages over the batches since the last reset (NaN for a figure
+        no batch counted in: a frozen weight or BatchNormalization)."""
+        logs: dict[str, float] = {}
+        for figure, layer, part, total, count in self._core.tracked_values():
+            key = tracked_key(figure, self._layers[layer].name, part)
+            logs[key] = total / count if count else float("nan")
+        return logs
 
     def _evaluate_batches(self, batches, callbacks=None):
         """Loss and metrics over every batch (test mode); returns the logs."""
