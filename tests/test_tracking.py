@@ -194,9 +194,7 @@ def _wide_model() -> gs.Sequential:
             gs.layers.Dense(4),
         ]
     )
-    model.compile(
-        optimizer=gs.optimizers.AdamW(1e-3), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True)
-    )
+    model.compile(optimizer=gs.optimizers.AdamW(1e-3), loss=gs.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
 

@@ -2,47 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "core/parallel.hpp"
+#include "kernels/norms.hpp"
 
 namespace gradstep {
-
-namespace {
-
-// Sums of squares in kLanes double accumulators added in a fixed order at the end: the compiler
-// vectorises the lanes, and the result depends on the data only.
-constexpr int kLanes = 8;
-
-double sum_squares(const float* x, std::int64_t n) {
-  double lane[kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) lane[k] += static_cast<double>(x[i + k]) * x[i + k];
-  double s = 0.0;
-  for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
-  for (int k = 0; k < kLanes; ++k) s += lane[k];
-  return s;
-}
-
-double sum_squared_differences(const float* a, const float* b, std::int64_t n) {
-  double lane[kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) {
-      const double d = static_cast<double>(a[i + k]) - b[i + k];
-      lane[k] += d * d;
-    }
-  double s = 0.0;
-  for (; i < n; ++i) {
-    const double d = static_cast<double>(a[i]) - b[i];
-    s += d * d;
-  }
-  for (int k = 0; k < kLanes; ++k) s += lane[k];
-  return s;
-}
-
-}  // namespace
 
 void Tracker::configure(const TrackingOptions& options, const std::vector<Weight>& weights,
                         const std::vector<ReluLayer>& relu_layers, const std::vector<std::size_t>& bn_layers) {
@@ -70,8 +34,8 @@ void Tracker::configure(const TrackingOptions& options, const std::vector<Weight
   std::int64_t total = 0;
   for (std::size_t i = 0; i < weights_.size(); ++i) {
     const ParamSegment& s = weights_[i].segment;
-    for (std::int64_t b = 0; b < s.size; b += kBlock)
-      blocks_.push_back({i, s.offset + b, s.offset + std::min(s.size, b + kBlock)});
+    for (std::int64_t b = 0; b < s.size; b += kernels::kNormBlock)
+      blocks_.push_back({i, s.offset + b, s.offset + std::min(s.size, b + kernels::kNormBlock)});
     total = std::max(total, s.offset + s.size);
   }
   block_grad_.assign(blocks_.size(), 0.0);
@@ -98,12 +62,8 @@ void Tracker::before_update(const float* params, const float* grads) {
   parallel_for(0, static_cast<std::int64_t>(blocks_.size()), 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t k = first; k < last; ++k) {
       const Block& b = blocks_[k];
-      const std::int64_t n = b.end - b.begin;
-      if (grad) block_grad_[k] = sum_squares(grads + b.begin, n);
-      if (update) {
-        std::memcpy(before + b.begin, params + b.begin, static_cast<std::size_t>(n) * sizeof(float));
-        block_weight_[k] = sum_squares(before + b.begin, n);
-      }
+      kernels::block_squares(b.end - b.begin, params + b.begin, grad ? grads + b.begin : nullptr,
+                             update ? before + b.begin : nullptr, &block_grad_[k], &block_weight_[k]);
     }
   });
   // Per weight, its blocks in order.
@@ -129,7 +89,7 @@ void Tracker::after_update(const float* params) {
   parallel_for(0, static_cast<std::int64_t>(blocks_.size()), 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t k = first; k < last; ++k) {
       const Block& b = blocks_[k];
-      block_update_[k] = sum_squared_differences(params + b.begin, before + b.begin, b.end - b.begin);
+      block_update_[k] = kernels::block_squared_differences(b.end - b.begin, params + b.begin, before + b.begin);
     }
   });
   std::size_t k = 0;
@@ -147,12 +107,9 @@ void Tracker::add_dead_relu(std::size_t k, const float* y, std::int64_t rows) {
   const std::int64_t channels = relu_layers_[k].channels;
   float* alive = alive_.data();
   std::fill(alive, alive + channels, 0.0f);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* row = y + r * channels;
-    for (std::int64_t c = 0; c < channels; ++c) alive[c] = row[c] != 0.0f ? 1.0f : alive[c];
-  }
+  kernels::column_max(rows, channels, y, alive);
   std::int64_t dead = 0;
-  for (std::int64_t c = 0; c < channels; ++c) dead += alive[c] == 0.0f;
+  for (std::int64_t c = 0; c < channels; ++c) dead += !(alive[c] > 0.0f);
   TrackedFigure& f = figures_[first_relu_ + k];
   f.sum += static_cast<double>(dead) / static_cast<double>(channels);
   ++f.count;

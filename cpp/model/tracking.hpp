@@ -88,12 +88,12 @@ class Tracker {
   void add_bn_stats(std::size_t k, const float* mean, const float* inv_std, std::int64_t channels, float epsilon);
 
  private:
-  // A fixed piece of one weight: the unit of parallel work and of the summation order.
+  // A fixed piece of one weight (kernels::kNormBlock values): the unit of parallel work and of
+  // the summation order.
   struct Block {
     std::size_t weight;
     std::int64_t begin, end;
   };
-  static constexpr std::int64_t kBlock = 1 << 13;
 
   TrackingOptions options_;
   std::vector<Weight> weights_;

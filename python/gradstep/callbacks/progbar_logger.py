@@ -30,7 +30,7 @@ from .callback import Callback
 _BAR_WIDTH = 20
 
 
-def format_value(value):
+def format_value(value: Any) -> str:
     """A log value as Keras prints it: 4 decimals, scientific notation for tiny magnitudes."""
     try:
         value = float(value)
@@ -44,9 +44,7 @@ def format_value(value):
 def format_logs(logs: dict[str, Any] | None) -> str:
     """The "key: value" pairs of a progress line; tracked figures (fit's `track`, dozens of
     per-layer keys) stay out of it: they are in History and the callbacks' logs."""
-    return " - ".join(
-        f"{key}: {format_value(value)}" for key, value in (logs or {}).items() if not is_tracked_key(key)
-    )
+    return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items() if not is_tracked_key(key))
 
 
 def format_duration(seconds):
