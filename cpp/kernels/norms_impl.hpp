@@ -10,38 +10,35 @@ inline double lane_total(const float* lane) {
   return s;
 }
 
-template <bool kGrad, bool kCopy>
-void block_squares_impl(std::int64_t n, const float* __restrict w, const float* __restrict g, float* __restrict copy,
-                        double* gg, double* ww) {
-  float lg[kNormLanes] = {}, lw[kNormLanes] = {};
+inline double sum_squares(std::int64_t n, const float* __restrict x) {
+  float lane[kNormLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kNormLanes <= n; i += kNormLanes)
+    for (int k = 0; k < kNormLanes; ++k) lane[k] += x[i + k] * x[i + k];
+  for (int k = 0; i + k < n; ++k) lane[k] += x[i + k] * x[i + k];  // the tail, into the first lanes
+  return lane_total(lane);
+}
+
+// sum x^2, and copy = x, in one pass (the same lanes as sum_squares).
+inline double sum_squares_copy(std::int64_t n, const float* __restrict x, float* __restrict copy) {
+  float lane[kNormLanes] = {};
   std::int64_t i = 0;
   for (; i + kNormLanes <= n; i += kNormLanes)
     for (int k = 0; k < kNormLanes; ++k) {
-      if (kGrad) lg[k] += g[i + k] * g[i + k];
-      if (kCopy) {
-        const float v = w[i + k];
-        copy[i + k] = v;
-        lw[k] += v * v;
-      }
+      const float v = x[i + k];
+      copy[i + k] = v;
+      lane[k] += v * v;
     }
-  for (int k = 0; i + k < n; ++k) {  // the tail, into the first lanes
-    if (kGrad) lg[k] += g[i + k] * g[i + k];
-    if (kCopy) {
-      copy[i + k] = w[i + k];
-      lw[k] += w[i + k] * w[i + k];
-    }
+  for (int k = 0; i + k < n; ++k) {
+    copy[i + k] = x[i + k];
+    lane[k] += x[i + k] * x[i + k];
   }
-  if (kGrad) *gg = lane_total(lg);
-  if (kCopy) *ww = lane_total(lw);
+  return lane_total(lane);
 }
 
 void block_squares(std::int64_t n, const float* w, const float* g, float* copy, double* gg, double* ww) {
-  if (g != nullptr && copy != nullptr)
-    block_squares_impl<true, true>(n, w, g, copy, gg, ww);
-  else if (g != nullptr)
-    block_squares_impl<true, false>(n, w, g, copy, gg, ww);
-  else if (copy != nullptr)
-    block_squares_impl<false, true>(n, w, g, copy, gg, ww);
+  if (g != nullptr) *gg = sum_squares(n, g);
+  if (copy != nullptr) *ww = sum_squares_copy(n, w, copy);
 }
 
 double block_squared_differences(std::int64_t n, const float* __restrict a, const float* __restrict b) {
