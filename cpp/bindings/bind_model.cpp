@@ -338,6 +338,44 @@ void init_model(py::module_& m) {
             std::copy(value.data(), value.data() + value.size(), model.param_data(i));
           },
           py::arg("index"), py::arg("value"))
+      .def(
+          "set_tracking",
+          [](Sequential& model, const std::vector<std::string>& names) {
+            TrackingOptions options;
+            for (const auto& name : names) {
+              if (name == "grad_norm")
+                options.grad_norm = true;
+              else if (name == "update_ratio")
+                options.update_ratio = true;
+              else if (name == "dead_relu")
+                options.dead_relu = true;
+              else if (name == "bn_stats")
+                options.bn_stats = true;
+              else
+                throw std::invalid_argument("set_tracking: unknown figure '" + name +
+                                            "', expected grad_norm, update_ratio, dead_relu or bn_stats");
+            }
+            model.set_tracking(options);
+          },
+          py::arg("names"),
+          "Track these figures (grad_norm, update_ratio, dead_relu, bn_stats) in train_batch from now on, "
+          "from zero; [] turns tracking off.")
+      .def("reset_tracking",
+           [](Sequential& model) {
+             std::lock_guard<std::mutex> lock(model.mutex());
+             model.reset_tracking();
+           })
+      .def(
+          "tracked_values",
+          [](Sequential& model) {
+            std::lock_guard<std::mutex> lock(model.mutex());
+            py::list out;
+            for (const auto& f : model.tracked_figures())
+              out.append(py::make_tuple(f.figure, f.layer, f.part, f.sum, f.count));
+            return out;
+          },
+          "[(figure, layer index, part, sum, count)] since the last reset: each figure's per-batch values summed "
+          "over the batches that counted (see cpp/model/tracking.hpp).")
       .def_property_readonly("num_trainable", &Sequential::num_trainable)
       .def_property_readonly("num_state", &Sequential::num_state);
 }

@@ -50,6 +50,12 @@ class BatchNormalization : public Layer {
   // evenly). Empty (the default): this process's rows only.
   using StatisticsReducer = std::function<void(double* values, std::int64_t n)>;
   void set_statistics_reducer(StatisticsReducer reducer) { statistics_reducer_ = std::move(reducer); }
+  // The statistics the last forward pass normalised with, per channel: the mean and
+  // 1/sqrt(variance + epsilon); the batch's when used_batch_statistics(), else the moving ones.
+  const float* last_mean() const { return mean_.data(); }
+  const float* last_inv_std() const { return inv_std_.data(); }
+  bool used_batch_statistics() const { return last_training_; }
+  float epsilon() const { return epsilon_; }
 
  private:
   std::int64_t channels() const { return input_shape_.back(); }

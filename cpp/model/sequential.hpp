@@ -26,6 +26,7 @@
 #include "layers/layer.hpp"
 #include "losses/loss.hpp"
 #include "losses/metrics.hpp"
+#include "model/tracking.hpp"
 #include "optimizers/optimizer.hpp"
 
 namespace gradstep {
@@ -134,6 +135,13 @@ class Sequential {
   // process's positions. Empty (the default): one process, nothing is called.
   using GradientReducer = std::function<void(float* gradients, std::int64_t size, double weight)>;
   void set_gradient_reducer(GradientReducer reducer) { gradient_reducer_ = std::move(reducer); }
+  // Glass-box training (model/tracking.hpp): with any option on, train_batch accumulates the
+  // figures; tracked_figures() holds their sums and counts since the last reset_tracking().
+  // set_tracking allocates what the figures need and resets them; all off costs nothing.
+  void set_tracking(const TrackingOptions& options);
+  const TrackingOptions& tracking() const { return tracker_.options(); }
+  void reset_tracking() { tracker_.reset(); }
+  const std::vector<TrackedFigure>& tracked_figures() const { return tracker_.figures(); }
   Optimizer* optimizer() { return optimizer_.get(); }
   Loss* loss() { return loss_.get(); }
   std::mutex& mutex() { return mutex_; }
@@ -141,6 +149,9 @@ class Sequential {
  private:
   void require_built(const char* what) const;
   void apply_frozen_to_optimizer();
+  void apply_frozen_to_tracker();
+  // dead_relu and bn_stats of the batch that forward_pass just ran.
+  void track_activations(std::int64_t batch);
   void require_compiled(const char* what) const;
   void reserve(std::int64_t batch);
   template <typename T>
@@ -192,6 +203,7 @@ class Sequential {
   std::vector<std::int64_t> index_input_;  // gathered int64 inputs (Embedding first)
   std::vector<AlignedBuffer> activations_;
   AlignedBuffer grad_front_, grad_back_;
+  Tracker tracker_;
 
   std::mutex mutex_;
 };

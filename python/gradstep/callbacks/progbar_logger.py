@@ -17,16 +17,20 @@ Per-batch cost is one clock read and a comparison: the logs are formatted and th
 most every `interval` seconds (and at the last step).
 """
 
+from __future__ import annotations
+
 import shutil
 import sys
 import time
+from typing import Any
 
+from .._tracking import is_tracked_key
 from .callback import Callback
 
 _BAR_WIDTH = 20
 
 
-def format_value(value):
+def format_value(value: Any) -> str:
     """A log value as Keras prints it: 4 decimals, scientific notation for tiny magnitudes."""
     try:
         value = float(value)
@@ -37,8 +41,10 @@ def format_value(value):
     return f"{value:.4e}"
 
 
-def format_logs(logs):
-    return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items())
+def format_logs(logs: dict[str, Any] | None) -> str:
+    """The "key: value" pairs of a progress line; tracked figures (fit's `track`, dozens of
+    per-layer keys) stay out of it: they are in History and the callbacks' logs."""
+    return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items() if not is_tracked_key(key))
 
 
 def format_duration(seconds):

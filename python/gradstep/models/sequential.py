@@ -8,6 +8,7 @@ single call into the C++ core (`_core.Sequential.train_batch`) that releases the
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from .. import _core, losses, optimizers
 from .. import distributed as distributed_module
 from .. import metrics as metrics_module
 from .._random import next_seed
+from .._tracking import check_track, tracked_key
 from .._validation import (
     as_float_array,
     check_bool,
@@ -419,25 +421,26 @@ class Sequential:
     # ----------------------------------------------------------------------------- training
     def fit(
         self,
-        x=None,
-        y=None,
-        batch_size=None,
-        epochs=1,
-        verbose="auto",
-        callbacks=None,
-        validation_split=0.0,
-        validation_data=None,
-        shuffle=True,
-        class_weight=None,
-        sample_weight=None,
-        initial_epoch=0,
-        steps_per_epoch=None,
-        validation_steps=None,
-        validation_batch_size=None,
-        validation_freq=1,
-        distributed=False,
-        sync_batchnorm=False,
-    ):
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict[int, float] | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+        track: str | Sequence[str] | None = None,
+        distributed: bool = False,
+        sync_batchnorm: bool = False,
+    ) -> History:
         """Train for `epochs` epochs; returns a History (Keras 3 semantics).
 
         x, y: arrays; or x alone as a data source (utils.PyDataset, a generator or an iterable of
@@ -458,8 +461,16 @@ class Sequential:
         ordinary fit. sync_batchnorm=True: BatchNormalization normalises with the statistics of
         the whole global batch (every process's rows), as PyTorch's SyncBatchNorm; by default each
         process uses its own slice's.
+
+        track (gradstep, not Keras): figures to record per layer during training, a list of
+        "grad_norm", "update_ratio", "dead_relu", "bn_stats" (see gradstep._tracking for their
+        definitions). They are computed in C++ during each step, averaged over the epoch and
+        logged under keys such as "grad_norm/dense/kernel" or "dead_relu/dense": they reach
+        History.history (History.plot draws them) and the callbacks' epoch logs, but not the
+        progress bar line.
         """
         self._require_compiled("fit")
+        tracked = check_track(track)
         if check_bool(distributed, "distributed"):
             distributed_module.init()
             sync_batchnorm = check_bool(sync_batchnorm, "sync_batchnorm")
@@ -484,6 +495,7 @@ class Sequential:
                         validation_freq,
                         parallel=True,
                         sync_batchnorm=sync_batchnorm,
+                        tracked=tracked,
                     )
                 )
         elif check_bool(sync_batchnorm, "sync_batchnorm"):
@@ -506,6 +518,7 @@ class Sequential:
             validation_batch_size,
             validation_freq,
             parallel=False,
+            tracked=tracked,
         )
 
     def _fit(
@@ -528,6 +541,7 @@ class Sequential:
         validation_freq,
         parallel,
         sync_batchnorm=False,
+        tracked=(),
     ):
         """fit's body; parallel: data-parallel over the processes of the MPI job (size() > 1)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
@@ -573,15 +587,42 @@ class Sequential:
         )
 
         self.stop_training = False
+        if tracked:
+            self._core.set_tracking(tracked)
+        try:
+            return self._fit_epochs(
+                cbs, history, train, val, initial_epoch, epochs, validation_freq, bool(tracked), parallel
+            )
+        finally:
+            if tracked:
+                self._core.set_tracking([])
+
+    def _fit_epochs(
+        self,
+        cbs: CallbackList,
+        history: History,
+        train: ArrayBatches | SourceBatches,
+        val: ArrayBatches | SourceBatches | None,
+        initial_epoch: int,
+        epochs: int,
+        validation_freq: int,
+        tracking: bool,
+        parallel: bool = False,
+    ) -> History:
+        """fit's epoch loop, callbacks included."""
         cbs.on_train_begin()
         # BackupAndRestore may have restored a backup: continue after its last finished epoch.
         if self._resume_from_epoch is not None:
             initial_epoch, self._resume_from_epoch = max(initial_epoch, self._resume_from_epoch), None
-        logs = {}
+        logs: dict[str, Any] = {}
         try:
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch)
+                if tracking:
+                    self._core.reset_tracking()
                 logs = self._train_epoch(train, cbs, parallel)
+                if tracking:
+                    logs.update(self._tracked_logs())
                 if parallel:
                     self._average_weights()
                 self._epochs_trained += 1
@@ -726,6 +767,15 @@ class Sequential:
         if parallel:
             logs = totals.reduced_logs()
         return dict(logs)
+
+    def _tracked_logs(self) -> dict[str, float]:
+        """The tracked figures' averages over the batches since the last reset (NaN for a figure
+        no batch counted in: a frozen weight or BatchNormalization)."""
+        logs: dict[str, float] = {}
+        for figure, layer, part, total, count in self._core.tracked_values():
+            key = tracked_key(figure, self._layers[layer].name, part)
+            logs[key] = total / count if count else float("nan")
+        return logs
 
     def _evaluate_batches(self, batches, callbacks=None, parallel=False):
         """Loss and metrics over every batch (test mode); returns the logs. parallel: each
