@@ -48,7 +48,8 @@ class Adam(Optimizer):
         w &\leftarrow w - \alpha_t\, \frac{m}{\sqrt{v} + \epsilon}
 
     Convention: :math:`\epsilon` is added to the uncorrected :math:`\sqrt{v}` (the paper's
-    ":math:`\hat\epsilon`", as Keras and TensorFlow); PyTorch adds it to
+    ":math:`\hat\epsilon`", as Keras and TensorFlow); with `convention` = "torch" the rule is
+    PyTorch's, which adds it to
     :math:`\sqrt{v / (1 - \beta_2^{\,t})}`. Default :math:`\epsilon = 10^{-7}` (PyTorch
     :math:`10^{-8}`). `weight_decay` is decoupled (:class:`Optimizer`), unlike PyTorch's
     `Adam(weight_decay=)`, which adds :math:`\lambda w` to the gradient.

@@ -32,7 +32,8 @@ class AdamW(Adam):
 
     (:math:`\text{amsgrad=True}: \hat v \leftarrow \max(\hat v, v)` replaces :math:`v`, as in :class:`Adam`).
     The decay is applied to the weights, scaled by the learning rate, and never added to the
-    gradient (as Keras 3 and PyTorch's AdamW).
+    gradient (as Keras 3 and PyTorch's AdamW). `convention` selects Adam's epsilon placement
+    (see :class:`Adam`; "torch" is PyTorch's).
 
     References:
         Loshchilov, I. & Hutter, F. (2019). Decoupled weight decay regularization. ICLR.

@@ -43,8 +43,9 @@ class RMSprop(Optimizer):
         w &\leftarrow w - \Delta \quad (\mu = 0), \qquad
             m \leftarrow \mu\, m + \Delta,\; w \leftarrow w - m \quad (\mu > 0)
 
-    Convention: :math:`\epsilon` is inside the square root (Keras); PyTorch uses
-    :math:`\sqrt{v} + \epsilon`. Defaults: :math:`\epsilon = 10^{-7}` (PyTorch :math:`10^{-8}`),
+    Convention: :math:`\epsilon` is inside the square root (Keras); with `convention` = "torch"
+    the rule is PyTorch's, :math:`\sqrt{v} + \epsilon` (with momentum,
+    :math:`m \leftarrow \mu m + g / (\sqrt{v} + \epsilon),\; w \leftarrow w - \eta m`). Defaults: :math:`\epsilon = 10^{-7}` (PyTorch :math:`10^{-8}`),
     learning rate 0.001 (PyTorch 0.01).
 
     References:

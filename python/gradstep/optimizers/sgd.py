@@ -40,7 +40,9 @@ class SGD(Optimizer):
             w \leftarrow \begin{cases} w + m & \text{nesterov=False} \\
             w + \mu\, m - \eta\, g & \text{nesterov=True} \end{cases}
 
-    Convention: PyTorch keeps :math:`v \leftarrow \mu v + g` and steps :math:`w \leftarrow w - \eta v`,
+    Convention: with `convention` = "torch" the rule is PyTorch's, which keeps
+    :math:`v \leftarrow \mu v + g` and steps :math:`w \leftarrow w - \eta v` (nesterov:
+    :math:`w \leftarrow w - \eta (g + \mu v)`),
     which gives the same steps for a constant learning rate.
 
     References:
