@@ -45,7 +45,8 @@ class RMSprop(Optimizer):
 
     Convention: :math:`\epsilon` is inside the square root (Keras); with `convention` = "torch"
     the rule is PyTorch's, :math:`\sqrt{v} + \epsilon` (with momentum,
-    :math:`m \leftarrow \mu m + g / (\sqrt{v} + \epsilon),\; w \leftarrow w - \eta m`). Defaults: :math:`\epsilon = 10^{-7}` (PyTorch :math:`10^{-8}`),
+    :math:`m \leftarrow \mu m + g / (\sqrt{v} + \epsilon),\; w \leftarrow w - \eta m`).
+    Defaults: :math:`\epsilon = 10^{-7}` (PyTorch :math:`10^{-8}`),
     learning rate 0.001 (PyTorch 0.01).
 
     References:
