@@ -10,6 +10,8 @@ step) under a Keras-like API:
     model.fit(x, y, epochs=5)
 """
 
+from __future__ import annotations
+
 from . import (
     _core,
     activations,
@@ -36,7 +38,7 @@ def get_num_threads():
     return int(_core.get_num_threads())
 
 
-def set_num_threads(n):
+def set_num_threads(n) -> None:
     """Use `n` threads in the C++ kernels (results are bitwise identical for any n)."""
     from ._validation import check_positive_int
 

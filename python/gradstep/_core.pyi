@@ -8,15 +8,15 @@ when it is not one already; std::vector parameters take any sequence.
 """
 
 from collections.abc import Sequence
-from typing import SupportsFloat, SupportsIndex, Union
+from typing import SupportsFloat, SupportsIndex, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-_Int = SupportsIndex
-_Float = Union[SupportsFloat, SupportsIndex]
-_Shape = Sequence[SupportsIndex]
-_Float32Array = NDArray[np.float32]
+_Int: TypeAlias = SupportsIndex
+_Float: TypeAlias = SupportsFloat | SupportsIndex
+_Shape: TypeAlias = Sequence[SupportsIndex]
+_Float32Array: TypeAlias = NDArray[np.float32]
 
 # --- bind_core.cpp ---------------------------------------------------------------------------
 
@@ -256,7 +256,9 @@ class Bidirectional(Layer):
     def __init__(self, forward_layer: Recurrent, backward_layer: Recurrent, merge_mode: str) -> None: ...
 
 class Embedding(Layer):
-    def __init__(self, input_dim: _Int, output_dim: _Int, embeddings_initializer: Initializer, mask_zero: bool) -> None: ...
+    def __init__(
+        self, input_dim: _Int, output_dim: _Int, embeddings_initializer: Initializer, mask_zero: bool
+    ) -> None: ...
 
 class Masking(Layer):
     def __init__(self, mask_value: _Float) -> None: ...
@@ -371,7 +373,7 @@ class Adagrad(Optimizer):
 # --- bind_model.cpp --------------------------------------------------------------------------
 
 # (loss sum, [metric sums], samples, metric weight) of one batch.
-_BatchResult = tuple[float, list[float], int, float]
+_BatchResult: TypeAlias = tuple[float, list[float], int, float]
 
 class Sequential:
     def __init__(self) -> None: ...

@@ -5,6 +5,8 @@ sparse categorical cross-entropy, 30 epochs of batch 32, 10% of the training set
 validation. Fixed seed, so the printed numbers repeat from run to run.
 """
 
+from __future__ import annotations
+
 import argparse
 import time
 

@@ -11,16 +11,19 @@ exact for any logits (Keras would cap each sample's loss at -log(1e-7) ~ 16.1). 
 uses the same fused form, so train and test losses are comparable.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from . import _core
+from ._typing import Config
 from ._validation import as_float_array, check_bool, check_float
 
 
 class Loss:
     """Base class. `loss(y_true, y_pred, sample_weight=None)` returns the batch loss (a float)."""
 
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(self, name: str | None = None, reduction="sum_over_batch_size", dtype=None) -> None:
         if reduction != "sum_over_batch_size":
             raise ValueError(f"reduction: only 'sum_over_batch_size' (Keras' default) is supported, got {reduction!r}")
         if dtype not in (None, "float32"):
@@ -79,14 +82,14 @@ class Loss:
         value, grad = self._core.compute(y_true, y_pred, sample_weight, True)
         return float(value), grad
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
@@ -113,28 +116,28 @@ class MeanAbsoluteError(Loss):
 class Huber(Loss):
     """0.5 e^2 where |e| <= delta, else delta * (|e| - 0.5 delta); mean over the last axis."""
 
-    def __init__(self, delta=1.0, name="huber_loss", reduction="sum_over_batch_size", dtype=None):
+    def __init__(self, delta=1.0, name: str = "huber_loss", reduction="sum_over_batch_size", dtype=None) -> None:
         self.delta = check_float(delta, "delta", minimum=0.0, min_inclusive=False)
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def _make_core(self):
         return _core.Huber(self.delta)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {**super().get_config(), "delta": self.delta}
 
 
 class _CrossentropyBase(Loss):
     _core_class = None
 
-    def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(self, from_logits=False, name: str | None = None, reduction="sum_over_batch_size", dtype=None) -> None:
         self.from_logits = check_bool(from_logits, "from_logits")
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def _make_core(self):
         return self._core_class(self.from_logits)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {**super().get_config(), "from_logits": self.from_logits}
 
 
@@ -208,5 +211,5 @@ def serialize(loss):
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: Config):
     return _CLASSES[config["class_name"]].from_config(config["config"])

@@ -23,6 +23,8 @@ waived: mini-batch training on a sample given weight 2 is not the same as traini
 sample twice (the batches differ). Sparse input is refused (TypeError), as by Keras' wrappers.
 """
 
+from __future__ import annotations
+
 import os
 import tempfile
 
@@ -67,7 +69,7 @@ class _GradstepEstimator(BaseEstimator):
         callbacks=None,
         random_state=None,
         verbose=0,
-    ):
+    ) -> None:
         self.build_fn = build_fn
         self.build_params = build_params
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -166,7 +168,7 @@ class _GradstepEstimator(BaseEstimator):
                     state["model_"] = file.read()
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state) -> None:
         state = dict(state)
         if isinstance(state.get("model_"), bytes):
             with tempfile.TemporaryDirectory() as folder:

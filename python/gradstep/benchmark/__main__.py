@@ -6,6 +6,8 @@ prints the median seconds per epoch and the ratios gradstep/NumPy and gradstep/P
 means gradstep is faster). Machines are noisy: only ratios measured in one run mean anything.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -85,11 +87,11 @@ def _machine():
 SETTLE_SECONDS = 0.3
 
 
-def _settle():
+def _settle() -> None:
     time.sleep(SETTLE_SECONDS)
 
 
-def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
+def _mlp_workload(name: str, batchnorm, dropout, repeats, include_torch, x, y):
     runners = [
         ("gradstep", W.gradstep_mlp(batchnorm, dropout), W.run_gradstep),
         ("numpy", W.numpy_mlp(batchnorm, dropout), W.run_numpy),
@@ -117,7 +119,7 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
     return result
 
 
-def _cnn_workload(name, repeats, include_torch):
+def _cnn_workload(name: str, repeats, include_torch):
     """gradstep against PyTorch on a CNN (NCHW for PyTorch) or RNN workload; no NumPy baseline
     for these."""
     if name in W.RNNS:
@@ -203,7 +205,7 @@ def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
     return {"workload": "G", "rows": rows}
 
 
-def w1_gemm_shapes(batch=W.BATCH, sizes=W.SIZES):
+def w1_gemm_shapes(batch: int = W.BATCH, sizes=W.SIZES):
     """The GEMMs of one W1 train step: (label, trans_a, trans_b, a shape, b shape), as Dense runs
     them: forward x @ W, weight gradient x^T @ dz, input gradient dz @ W^T (not for layer 1)."""
     shapes = []

@@ -6,11 +6,13 @@ Network: Dense layers with ReLU (optionally BatchNormalization + Dropout after e
 Dense), a linear output layer, softmax cross-entropy from logits, Adam (Keras 3 rule).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 
 class NumpyMLP:
-    def __init__(self, sizes, batchnorm=False, dropout=0.0, learning_rate=1e-3, seed=0):
+    def __init__(self, sizes, batchnorm=False, dropout=0.0, learning_rate=1e-3, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
         self.sizes = sizes
         self.batchnorm = batchnorm
@@ -99,7 +101,7 @@ class NumpyMLP:
         self._adam(all_grads)
         return float(loss)
 
-    def _adam(self, grads, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    def _adam(self, grads, beta_1=0.9, beta_2=0.999, eps=1e-7) -> None:
         self.t += 1
         alpha = self.lr * np.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         for p, g, m, v in zip(self.all_params, grads, self.m, self.v):
@@ -107,7 +109,7 @@ class NumpyMLP:
             v += (g * g - v) * (1 - beta_2)
             p -= (alpha * m / (np.sqrt(v) + eps)).astype(np.float32)
 
-    def fit_epoch(self, x, y, batch_size, seed=0):
+    def fit_epoch(self, x, y, batch_size, seed: int = 0) -> None:
         order = np.random.default_rng(seed).permutation(len(x))
         for start in range(0, len(x), batch_size):
             idx = order[start : start + batch_size]

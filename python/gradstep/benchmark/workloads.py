@@ -18,6 +18,8 @@ fused with the loss), as W1. PyTorch runs the same networks in its default NCHW 
 Each runner builds its model outside the timed region and returns seconds for one epoch.
 """
 
+from __future__ import annotations
+
 import time
 
 import numpy as np
@@ -29,7 +31,7 @@ BATCH = 128
 SIZES = [FEATURES, 256, 128, CLASSES]
 
 
-def make_data(seed=0):
+def make_data(seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((ROWS, FEATURES), dtype=np.float32)
     y = rng.integers(0, CLASSES, ROWS).astype(np.int64)
@@ -64,7 +66,7 @@ def gradstep_mlp(batchnorm, dropout):
     return model
 
 
-def run_gradstep(model, x, y, batch=BATCH):
+def run_gradstep(model, x, y, batch: int = BATCH):
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=True)
     return time.perf_counter() - start
@@ -77,14 +79,14 @@ IMAGE_SHAPE = (28, 28, 1)
 CNNS = {"W3": (64, [(16, 3), (32, 3)], 0.0, False), "W5": (128, [(32, 3), (64, 3)], 0.5, True)}
 
 
-def make_image_data(seed=0):
+def make_image_data(seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.random((IMAGE_ROWS,) + IMAGE_SHAPE, dtype=np.float32)
     y = rng.integers(0, CLASSES, IMAGE_ROWS).astype(np.int64)
     return x, y
 
 
-def cnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
+def cnn_gemm_flops_per_epoch(name: str, rows=IMAGE_ROWS):
     """The convolutions' and the Dense layer's GEMM flops for one epoch: forward, kernel gradient
     and input gradient (none for the first layer), as in gemm_flops_per_epoch."""
     _, blocks, _, _ = CNNS[name]
@@ -99,7 +101,7 @@ def cnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
     return total * rows
 
 
-def gradstep_cnn(name):
+def gradstep_cnn(name: str):
     import gradstep as gs
 
     _, blocks, dropout, softmax = CNNS[name]
@@ -117,7 +119,7 @@ def gradstep_cnn(name):
     return model
 
 
-def torch_cnn(name):
+def torch_cnn(name: str):
     import torch
 
     _, blocks, dropout, _ = CNNS[name]
@@ -141,12 +143,12 @@ RNNS = {"W4": "LSTM", "W6": "GRU"}
 RNN_GATES = {"LSTM": 4, "GRU": 3}
 
 
-def make_sequence_data(seed=0):
+def make_sequence_data(seed: int = 0):
     x, y = make_image_data(seed)
     return np.ascontiguousarray(x.reshape(IMAGE_ROWS, RNN_STEPS, RNN_FEATURES)), y
 
 
-def rnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
+def rnn_gemm_flops_per_epoch(name: str, rows=IMAGE_ROWS):
     """The GEMM flops of one epoch: the input projection of every step, the recurrent product of
     every step but the first (its state is zero), their backward (state gradient, recurrent and
     input kernel gradients; no input gradient for the first layer) and the Dense layer."""
@@ -158,7 +160,7 @@ def rnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
     return per_row * rows
 
 
-def gradstep_rnn(name):
+def gradstep_rnn(name: str):
     import gradstep as gs
 
     model = gs.Sequential(
@@ -168,11 +170,11 @@ def gradstep_rnn(name):
     return model
 
 
-def torch_rnn(name):
+def torch_rnn(name: str):
     import torch
 
     class LastState(torch.nn.Module):
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
             self.rnn = getattr(torch.nn, RNNS[name])(RNN_FEATURES, RNN_UNITS, batch_first=True)
             self.dense = torch.nn.Linear(RNN_UNITS, CLASSES)
@@ -226,7 +228,7 @@ def torch_mlp(batchnorm, dropout):
     return net, optimizer
 
 
-def run_torch(model, x, y, batch=BATCH):
+def run_torch(model, x, y, batch: int = BATCH):
     import torch
 
     net, optimizer = model

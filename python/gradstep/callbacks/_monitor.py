@@ -1,6 +1,8 @@
 """Shared helpers for callbacks that watch a logged quantity (EarlyStopping, ModelCheckpoint,
 ReduceLROnPlateau): resolving `mode` and reading the monitored value from `logs`."""
 
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
@@ -44,13 +46,13 @@ def as_scalar(value):
     return None
 
 
-def check_non_negative_int(value, name, owner):
+def check_non_negative_int(value, name: str, owner):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{owner}: {name} must be a non-negative integer, got {value!r}")
     return int(value)
 
 
-def check_number(value, name, owner, allow_none=False):
+def check_number(value, name: str, owner, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(float(value)):

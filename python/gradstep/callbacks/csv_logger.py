@@ -1,5 +1,7 @@
 """CSVLogger: stream the epoch-end logs to a CSV file (Keras 3)."""
 
+from __future__ import annotations
+
 import collections.abc
 import csv
 import io
@@ -8,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from .._typing import Logs
 from .callback import Callback
 
 
@@ -31,7 +34,7 @@ class CSVLogger(Callback):
     complete lines.
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    def __init__(self, filename, separator=",", append=False) -> None:
         super().__init__()
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"CSVLogger: separator must be a one-character string, got {separator!r}")
@@ -58,7 +61,7 @@ class CSVLogger(Callback):
         row = next(csv.reader([first], delimiter=self.sep), [])
         return (row or None), missing_newline
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self._close()
         self.keys = None
         self._write_header = True
@@ -77,7 +80,7 @@ class CSVLogger(Callback):
             os.makedirs(directory, exist_ok=True)
         self.csv_file = open(self.filename, mode, newline="")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         if self.csv_file is None or self.csv_file.closed:
             # Used outside fit (no on_train_begin): open as fit would.
@@ -104,10 +107,10 @@ class CSVLogger(Callback):
         self.csv_file.write(buffer.getvalue())
         self.csv_file.flush()
 
-    def _close(self):
+    def _close(self) -> None:
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.csv_file = None
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         self._close()

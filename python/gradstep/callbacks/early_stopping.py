@@ -1,8 +1,11 @@
 """EarlyStopping: stop training when a monitored quantity has stopped improving (Keras 3)."""
 
+from __future__ import annotations
+
 import sys
 import warnings
 
+from .._typing import Logs
 from ._monitor import as_scalar, check_mode, check_non_negative_int, check_number, resolve_direction
 from .callback import Callback
 
@@ -31,7 +34,7 @@ class EarlyStopping(Callback):
         baseline=None,
         restore_best_weights=False,
         start_from_epoch=0,
-    ):
+    ) -> None:
         super().__init__()
         self.monitor = monitor
         self.min_delta = abs(check_number(min_delta, "min_delta", "EarlyStopping"))
@@ -48,7 +51,7 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
         self.best_weights = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         # Reset so that one instance can be reused across fit() calls.
         self.wait = 0
         self.stopped_epoch = 0
@@ -82,7 +85,7 @@ class EarlyStopping(Callback):
             )
         return scalar
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -102,7 +105,7 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout, flush=True)
         if self.restore_best_weights and self.best_weights is not None:

@@ -4,6 +4,9 @@
 (`pip install gradstep[plot]`), imported only when plot() is called.
 """
 
+from __future__ import annotations
+
+from .._typing import Logs
 from .callback import Callback
 
 _PLOT_INSTALL_HINT = (
@@ -21,20 +24,20 @@ def _import_pyplot():
 
 
 class History(Callback):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.history = {}
         self.epoch = []
         self._epochs_of = {}  # key -> the epochs its values were logged at (val_ keys may skip epochs)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         # Keras keeps the same History across fit calls of one model only via model.history;
         # each fit gets a fresh record.
         self.epoch = []
         self.history = {}
         self._epochs_of = {}
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)

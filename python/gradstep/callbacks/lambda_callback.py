@@ -1,5 +1,9 @@
 """LambdaCallback: a callback built from plain functions (Keras 3)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from .callback import Callback
 
 _HOOKS = (
@@ -38,8 +42,8 @@ class LambdaCallback(Callback):
         on_train_end=None,
         on_train_batch_begin=None,
         on_train_batch_end=None,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         functions = {
             "on_epoch_begin": on_epoch_begin,

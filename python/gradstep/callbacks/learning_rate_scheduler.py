@@ -1,11 +1,14 @@
 """LearningRateScheduler: set the learning rate from `schedule(epoch, lr)` at every epoch start (Keras 3)."""
 
+from __future__ import annotations
+
 import inspect
 import numbers
 import sys
 
 import numpy as np
 
+from .._typing import Logs
 from .callback import Callback
 
 
@@ -27,7 +30,7 @@ class LearningRateScheduler(Callback):
     (epoch counted from 0, lr the current rate); a one-argument `schedule(epoch)` is accepted
     too, as in Keras. At the end of every epoch the rate is added to the logs as "learning_rate"."""
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule, verbose=0) -> None:
         super().__init__()
         if not callable(schedule):
             raise TypeError(
@@ -37,7 +40,7 @@ class LearningRateScheduler(Callback):
         self.schedule = schedule
         self.verbose = verbose
 
-    def _new_rate(self, epoch, lr):
+    def _new_rate(self, epoch: int, lr):
         two = _accepts_two_arguments(self.schedule)
         if two is None:  # as Keras: try the (epoch, lr) form, fall back to (epoch)
             try:
@@ -46,7 +49,7 @@ class LearningRateScheduler(Callback):
                 return self.schedule(epoch)
         return self.schedule(epoch, lr) if two else self.schedule(epoch)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is None or not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
@@ -63,6 +66,6 @@ class LearningRateScheduler(Callback):
                 flush=True,
             )
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = float(self.model.optimizer.learning_rate)

@@ -1,10 +1,13 @@
 """ModelCheckpoint: save the model (or its weights) during training (Keras 3)."""
 
+from __future__ import annotations
+
 import numbers
 import os
 import sys
 import warnings
 
+from .._typing import Logs
 from ._monitor import as_scalar, check_mode, check_number, resolve_direction
 from .callback import Callback
 
@@ -31,7 +34,7 @@ class ModelCheckpoint(Callback):
         mode="auto",
         save_freq="epoch",
         initial_value_threshold=None,
-    ):
+    ) -> None:
         super().__init__()
         try:
             self.filepath = os.fspath(filepath)
@@ -72,18 +75,18 @@ class ModelCheckpoint(Callback):
             return True
         return value < reference if self.direction == "min" else value > reference
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._current_epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
 
-    def _should_save_on_batch(self, batch):
+    def _should_save_on_batch(self, batch: int):
         if self.save_freq == "epoch":
             return False
         if batch <= self._last_batch_seen:  # a new epoch started
@@ -97,7 +100,7 @@ class ModelCheckpoint(Callback):
             return True
         return False
 
-    def _get_file_path(self, epoch, batch, logs):
+    def _get_file_path(self, epoch: int, batch: int, logs):
         logs = dict(logs or {})
         fields = dict(logs)
         fields["epoch"] = epoch + 1
@@ -113,7 +116,7 @@ class ModelCheckpoint(Callback):
         except (ValueError, IndexError) as e:
             raise ValueError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}') from None
 
-    def _should_save_model(self, epoch, logs, filepath):
+    def _should_save_model(self, epoch: int, logs, filepath):
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}", file=sys.stdout, flush=True)
@@ -138,7 +141,7 @@ class ModelCheckpoint(Callback):
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}", file=sys.stdout, flush=True)
         return False
 
-    def _save_model(self, epoch, batch, logs):
+    def _save_model(self, epoch: int, batch: int, logs) -> None:
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, logs, filepath):
             return

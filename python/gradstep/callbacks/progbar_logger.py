@@ -17,10 +17,13 @@ Per-batch cost is one clock read and a comparison: the logs are formatted and th
 most every `interval` seconds (and at the last step).
 """
 
+from __future__ import annotations
+
 import shutil
 import sys
 import time
 
+from .._typing import Logs
 from .callback import Callback
 
 _BAR_WIDTH = 20
@@ -87,7 +90,7 @@ class ProgbarLogger(Callback):
     """Prints progress during fit, evaluate and predict (Keras 3's ProgbarLogger). `stream` defaults to the current
     sys.stdout at the start of training; `interval` is the minimum time between redraws."""
 
-    def __init__(self, verbose=1, stream=None, interval=0.1):
+    def __init__(self, verbose=1, stream=None, interval=0.1) -> None:
         super().__init__()
         if verbose == "auto":
             verbose = 1 if _is_terminal(sys.stdout) else 2
@@ -115,7 +118,7 @@ class ProgbarLogger(Callback):
     def _steps(self):
         return self.params.get("steps")
 
-    def _write(self, text):
+    def _write(self, text) -> None:
         self.stream.write(text)
         self.stream.flush()
 
@@ -130,7 +133,7 @@ class ProgbarLogger(Callback):
         text = format_logs(logs)
         return f"{head} - {text}" if text else head
 
-    def _close_bar(self):
+    def _close_bar(self) -> None:
         if self._bar is not None:
             try:
                 self._bar.close()
@@ -138,17 +141,17 @@ class ProgbarLogger(Callback):
                 self._bar = None
 
     # ----------------------------------------------------------------------------- hooks
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self._in_fit = True
         self.stream = self._stream if self._stream is not None else sys.stdout
         self._dynamic = self.verbose == 1 and _is_terminal(self.stream)
 
-    def _start(self):
+    def _start(self) -> None:
         self._done = 0
         self._epoch_start = time.perf_counter()
         self._next_draw = self._epoch_start + self.interval
 
-    def _open_bar(self):
+    def _open_bar(self) -> None:
         self._close_bar()
         columns, rows = shutil.get_terminal_size((80, 24))
         steps = self._steps
@@ -166,7 +169,7 @@ class ProgbarLogger(Callback):
         # keep the whole line on one terminal row so that "\r" redraws it in place
         self._max_info = max(columns - 2 * len(str(steps)) - _BAR_WIDTH - 4, 10)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._epoch = epoch
         self._start()
         if self.verbose != 1:
@@ -175,7 +178,7 @@ class ProgbarLogger(Callback):
         if self._dynamic:
             self._open_bar()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         self._done = batch + 1
         if self._bar is None:
             return
@@ -185,7 +188,7 @@ class ProgbarLogger(Callback):
         self._next_draw = now + self.interval
         self._redraw(logs, final=False)
 
-    def _redraw(self, logs, final):
+    def _redraw(self, logs, final) -> None:
         bar = self._bar
         info = self._info(self._done, logs, final)
         if final:
@@ -200,7 +203,7 @@ class ProgbarLogger(Callback):
         else:
             bar.refresh()
 
-    def _finish(self, logs, prefix):
+    def _finish(self, logs, prefix) -> None:
         """The closing line of an epoch, an evaluate or a predict."""
         if self.verbose == 0:
             return
@@ -224,16 +227,16 @@ class ProgbarLogger(Callback):
                 f"{format_step_time(per_step)}" + (f" - {text}" if text else "") + "\n"
             )
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self._finish(logs, f"Epoch {epoch + 1}/{self._epochs} - ")
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         self._close_bar()
         self._in_fit = False
 
     # evaluate() and predict() on their own show the same bar (inside fit, validation does not,
     # as Keras).
-    def _run_begin(self):
+    def _run_begin(self) -> None:
         if self._in_fit:
             return
         self.stream = self._stream if self._stream is not None else sys.stdout
@@ -242,28 +245,28 @@ class ProgbarLogger(Callback):
         if self._dynamic:
             self._open_bar()
 
-    def _run_batch_end(self, batch, logs):
+    def _run_batch_end(self, batch: int, logs) -> None:
         if not self._in_fit:
             self.on_train_batch_end(batch, logs)
 
-    def _run_end(self, logs):
+    def _run_end(self, logs) -> None:
         if not self._in_fit:
             self._finish(logs, "")
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: Logs | None = None) -> None:
         self._run_begin()
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         self._run_batch_end(batch, logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: Logs | None = None) -> None:
         self._run_end(logs)
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: Logs | None = None) -> None:
         self._run_begin()
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         self._run_batch_end(batch, None)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: Logs | None = None) -> None:
         self._run_end(None)

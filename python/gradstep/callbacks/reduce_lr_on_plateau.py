@@ -1,10 +1,14 @@
 """ReduceLROnPlateau: divide the learning rate when a monitored quantity stops improving (Keras 3)."""
 
+from __future__ import annotations
+
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 
+from .._typing import Logs
 from ._monitor import as_scalar, check_mode, check_non_negative_int, check_number, resolve_direction
 from .callback import Callback
 
@@ -31,8 +35,8 @@ class ReduceLROnPlateau(Callback):
         min_delta=1e-4,
         cooldown=0,
         min_lr=0.0,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
@@ -54,7 +58,7 @@ class ReduceLROnPlateau(Callback):
         self.direction = resolve_direction(monitor, self.mode)
         self._reset()
 
-    def _reset(self):
+    def _reset(self) -> None:
         self.best = np.inf if self.direction == "min" else -np.inf
         self.cooldown_counter = 0
         self.wait = 0
@@ -67,10 +71,10 @@ class ReduceLROnPlateau(Callback):
     def in_cooldown(self):
         return self.cooldown_counter > 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self._reset()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is None:
             logs = {}
         optimizer = self.model.optimizer

@@ -23,6 +23,8 @@ is row ``permutation[i]`` of scikit-learn's original order. The permutation is
 kept only for provenance; :func:`load_digits` does not re-shuffle.
 """
 
+from __future__ import annotations
+
 import os
 
 import numpy as np

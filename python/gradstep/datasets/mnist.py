@@ -27,6 +27,8 @@ R. Vollgraf, "Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Lear
 (2017), MIT licence.
 """
 
+from __future__ import annotations
+
 import gzip
 import hashlib
 import os
@@ -137,7 +139,7 @@ def _sha256(filename):
     return digest.hexdigest()
 
 
-def _download(url, target, expected_sha256):
+def _download(url, target, expected_sha256) -> None:
     """Download `url` to `target`: a temporary file beside it, checked, then renamed."""
     from tqdm import tqdm
 
@@ -160,7 +162,7 @@ def _download(url, target, expected_sha256):
             os.unlink(temporary)
 
 
-def _locate(name, folder, filename, sha256, errors):
+def _locate(name: str, folder, filename, sha256, errors):
     """The path of one file: the gzipped one if present (checked), else the unzipped one, else a
     download; None when it cannot be had (why is appended to `errors`)."""
     gz = os.path.join(folder, filename)
@@ -184,7 +186,7 @@ def _locate(name, folder, filename, sha256, errors):
     return None
 
 
-def _load(name, path):
+def _load(name: str, path):
     folder = os.path.join(data_root(path), name)
     located, missing, errors = [], [], []
     for filename, sha256, shape in _FILES[name]:

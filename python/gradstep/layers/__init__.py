@@ -1,5 +1,8 @@
 """Layers (Keras 3 names). Each layer's forward and backward pass live in cpp/layers/."""
 
+from __future__ import annotations
+
+from .._typing import Config
 from .activation import Activation
 from .batch_normalization import BatchNormalization
 from .bidirectional import Bidirectional
@@ -56,7 +59,7 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: Config):
     """A new layer from serialize()'s output."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"layer config must be a dict with 'class_name' and 'config', got {config!r}")

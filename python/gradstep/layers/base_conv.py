@@ -6,7 +6,12 @@ weights move between the two libraries unchanged. The passes run in C++ (cpp/lay
 im2col + the project's GEMM, bias and activation fused into one pass).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, activations, initializers, regularizers
+from .._typing import Config
 from .._validation import check_bool, check_choice, check_int_tuple, check_positive_int
 from .layer import Layer, apply_weight_regularizers
 
@@ -33,9 +38,9 @@ class BaseConv(Layer):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
-        name=None,
-        **kwargs,
-    ):
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         cls = type(self).__name__
         self.filters = check_positive_int(filters, "filters")
@@ -89,7 +94,7 @@ class BaseConv(Layer):
     def _make_core(self):
         return self._with_regularizers(_core.Convolution(self.rank, *self._core_args()))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {
@@ -110,7 +115,7 @@ class BaseConv(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         config = dict(config)
         for key in ("kernel_size", "strides", "dilation_rate"):  # JSON gives lists
             if isinstance(config.get(key), list):

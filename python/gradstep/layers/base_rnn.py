@@ -22,14 +22,19 @@ passes one tensor between layers), activity_regularizer, constraints. `unroll` i
 changes how Keras builds its graph, not the results, and gradstep's loop is always the C++ one.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import activations, initializers, regularizers
+from .._typing import Config
 from .._validation import check_bool, check_float, check_non_negative_int, check_positive_int
 from .layer import Layer
 
 RECURRENT_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 
-def _recurrent_activation(value, name):
+def _recurrent_activation(value, name: str):
     value = activations.get(value)
     if value not in RECURRENT_ACTIVATIONS:
         raise ValueError(
@@ -64,15 +69,15 @@ class RNNBase(Layer):
         bias_constraint=None,
         dropout=0.0,
         recurrent_dropout=0.0,
-        seed=None,
+        seed: int | None = None,
         return_sequences=False,
         return_state=False,
         go_backwards=False,
         stateful=False,
         unroll=False,
-        name=None,
-        **kwargs,
-    ):
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = _recurrent_activation(activation, "activation")
@@ -141,7 +146,7 @@ class RNNBase(Layer):
         )
         return [(param, r) for param, r in pairs if r is not None]
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {

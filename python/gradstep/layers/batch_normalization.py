@@ -10,7 +10,12 @@ the moving statistics are non-trainable. Forward and backward are fused in C++
 (cpp/layers/batch_normalization.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, initializers
+from .._typing import Config
 from .._validation import check_bool, check_float
 from .layer import Layer
 
@@ -27,9 +32,9 @@ class BatchNormalization(Layer):
         gamma_initializer="ones",
         moving_mean_initializer="zeros",
         moving_variance_initializer="ones",
-        name=None,
-        **kwargs,
-    ):
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"BatchNormalization: axis must be an int, got {axis!r}")
@@ -43,7 +48,7 @@ class BatchNormalization(Layer):
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
-    def _check_axis(self, input_rank):
+    def _check_axis(self, input_rank) -> None:
         """Only the channels-last axis is supported (axis=-1 or its positive index)."""
         if self.axis not in (-1, input_rank):
             raise ValueError(
@@ -63,7 +68,7 @@ class BatchNormalization(Layer):
             self.moving_variance_initializer._make_core(),
         )
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {

@@ -9,7 +9,12 @@ recurrent_kernel, bias), then the backward layer's. Forward and backward in C++
 (cpp/layers/bidirectional.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_choice
 from .base_rnn import RNNBase
 from .layer import Layer
@@ -18,7 +23,9 @@ MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
 class Bidirectional(Layer):
-    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, name=None, **kwargs):
+    def __init__(
+        self, layer, merge_mode="concat", weights=None, backward_layer=None, name: str | None = None, **kwargs: Any
+    ) -> None:
         if not isinstance(layer, RNNBase):
             raise TypeError(
                 f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM or GRU), got {type(layer).__name__}"
@@ -70,7 +77,7 @@ class Bidirectional(Layer):
                 core.set_regularizer(prefix + param, regularizer.l1, regularizer.l2)
         return core
 
-    def get_config(self):
+    def get_config(self) -> Config:
         from . import serialize
 
         config = super().get_config()
@@ -86,7 +93,7 @@ class Bidirectional(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         from . import deserialize
 
         config = dict(config)

@@ -6,14 +6,19 @@ output_padding: padding "valid" -> size * stride + max(kernel - stride, 0), "sam
 stride (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning", 2016).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .base_conv import BaseConv
 
 
 class Conv2DTranspose(BaseConv):
     rank = 2
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs: Any) -> None:
         if output_padding is not None:
             raise NotImplementedError(
                 f"Conv2DTranspose: output_padding={output_padding!r} is not supported yet (only None)"
@@ -24,7 +29,7 @@ class Conv2DTranspose(BaseConv):
     def _make_core(self):
         return self._with_regularizers(_core.ConvTranspose(*self._core_args()))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["output_padding"] = None
         return config

@@ -8,7 +8,12 @@ the backward pass (dW = x^T dz, db = sum over rows of dz, dx = dz W^T) run in C+
 (cpp/layers/dense.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, activations, initializers, regularizers
+from .._typing import Config
 from .._validation import check_bool, check_positive_int
 from .layer import Layer, apply_weight_regularizers
 
@@ -23,9 +28,9 @@ class Dense(Layer):
         bias_initializer="zeros",
         kernel_regularizer=None,
         bias_regularizer=None,
-        name=None,
-        **kwargs,
-    ):
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = activations.get(activation)
@@ -45,7 +50,7 @@ class Dense(Layer):
         )
         return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {

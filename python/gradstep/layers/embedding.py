@@ -10,7 +10,12 @@ then count the padding index). embeddings_initializer defaults to "uniform" (Ran
 (-0.05, 0.05)), as Keras. Forward and backward in C++ (cpp/layers/embedding.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, initializers, regularizers
+from .._typing import Config
 from .._validation import check_bool, check_positive_int
 from .layer import Layer
 
@@ -26,9 +31,9 @@ class Embedding(Layer):
         mask_zero=False,
         weights=None,
         lora_rank=None,
-        name=None,
-        **kwargs,
-    ):
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
@@ -51,7 +56,7 @@ class Embedding(Layer):
             core.set_regularizer("embeddings", self.embeddings_regularizer.l1, self.embeddings_regularizer.l2)
         return core
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {

@@ -11,7 +11,12 @@ before the recurrent product) is not supported and raises.
 Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/gru.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool
 from .base_rnn import RNNBase
 
@@ -30,8 +35,8 @@ class GRU(RNNBase):
         bias_initializer="zeros",
         reset_after=True,
         use_cudnn="auto",
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             units,
             activation=activation,
@@ -50,7 +55,7 @@ class GRU(RNNBase):
         if use_cudnn not in ("auto", False):
             raise ValueError(f"use_cudnn must be 'auto' or False (gradstep runs on the CPU), got {use_cudnn!r}")
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["reset_after"] = self.reset_after
         return config

@@ -11,7 +11,12 @@ weight_hh = recurrent_kernel.T) and two biases whose sum is Keras' one.
 Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/lstm.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool
 from .base_rnn import RNNBase
 
@@ -30,8 +35,8 @@ class LSTM(RNNBase):
         bias_initializer="zeros",
         unit_forget_bias=True,
         use_cudnn="auto",
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             units,
             activation=activation,
@@ -49,7 +54,7 @@ class LSTM(RNNBase):
     def _cell_args(self):
         return {"unit_forget_bias": self.unit_forget_bias}
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["unit_forget_bias"] = self.unit_forget_bias
         return config

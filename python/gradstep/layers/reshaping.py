@@ -5,9 +5,13 @@ the batch axis and may contain one -1. UpSampling2D repeats rows and columns (ne
 gradient sums each block. ZeroPadding2D adds zero rows and columns; its gradient crops.
 """
 
+from __future__ import annotations
+
 import numbers
+from typing import Any
 
 from .. import _core
+from .._typing import Config
 from .._validation import check_int_tuple
 from .layer import Layer
 
@@ -19,21 +23,21 @@ def _channels_last(layer, data_format):
 
 
 class Flatten(Layer):
-    def __init__(self, data_format=None, name=None, **kwargs):
+    def __init__(self, data_format=None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
 
     def _make_core(self):
         return _core.Reshape([], True)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["data_format"] = self.data_format
         return config
 
 
 class Reshape(Layer):
-    def __init__(self, target_shape, name=None, **kwargs):
+    def __init__(self, target_shape, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         if (
             not isinstance(target_shape, (tuple, list))
@@ -50,14 +54,16 @@ class Reshape(Layer):
     def _make_core(self):
         return _core.Reshape(list(self.target_shape), False)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["target_shape"] = self.target_shape
         return config
 
 
 class UpSampling2D(Layer):
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", name=None, **kwargs):
+    def __init__(
+        self, size=(2, 2), data_format=None, interpolation="nearest", name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.size = check_int_tuple(size, 2, "size")
         self.data_format = _channels_last(self, data_format)
@@ -70,13 +76,13 @@ class UpSampling2D(Layer):
     def _make_core(self):
         return _core.UpSampling2D(*self.size)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         config = dict(config)
         if isinstance(config.get("size"), list):
             config["size"] = tuple(config["size"])
@@ -86,7 +92,7 @@ class UpSampling2D(Layer):
 class ZeroPadding2D(Layer):
     """padding: int (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right))."""
 
-    def __init__(self, padding=(1, 1), data_format=None, name=None, **kwargs):
+    def __init__(self, padding=(1, 1), data_format=None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
         if (
@@ -105,13 +111,13 @@ class ZeroPadding2D(Layer):
         (top, bottom), (left, right) = self.padding
         return _core.ZeroPadding2D(top, bottom, left, right)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update({"padding": self.padding, "data_format": self.data_format})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         config = dict(config)
         if isinstance(config.get("padding"), list):
             config["padding"] = tuple(tuple(p) if isinstance(p, list) else p for p in config["padding"])

@@ -4,6 +4,10 @@ kernel (features, units), recurrent_kernel (units, units), bias (units,). Argume
 dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/simple_rnn.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
 from .base_rnn import RNNBase
 
@@ -20,8 +24,8 @@ class SimpleRNN(RNNBase):
         kernel_initializer="glorot_uniform",
         recurrent_initializer="orthogonal",
         bias_initializer="zeros",
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             units,
             activation=activation,

@@ -7,6 +7,9 @@ TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAb
 see metric.py for how compile uses them.
 """
 
+from __future__ import annotations
+
+from .._typing import Config
 from ._by_name import canonical_name, compute, resolve
 from .confusion import AUC, Precision, Recall
 from .metric import Metric
@@ -51,7 +54,7 @@ def serialize(metric):
     return {"class_name": type(metric).__name__, "config": metric.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: Config):
     if not isinstance(config, dict) or config.get("class_name") not in _CLASSES:
         raise ValueError(
             f"metric config must be {{'class_name': one of {', '.join(sorted(_CLASSES))}, 'config': "

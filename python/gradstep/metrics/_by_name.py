@@ -6,6 +6,8 @@ accuracy (threshold 0.5), integer-label targets (sparse cross-entropy) -> sparse
 accuracy, otherwise categorical accuracy. History keys use the name the user gave.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import _core

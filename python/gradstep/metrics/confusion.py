@@ -8,13 +8,16 @@ TPR = TP/(TP+FN), FPR = FP/(FP+TN) at each, and the area by the trapezoidal rule
 consecutive thresholds (Keras' summation_method="interpolation").
 """
 
+from __future__ import annotations
+
 import numpy as np
 
+from .._typing import Config
 from .metric import Metric, _per_element, _ratio
 
 
 class _Counts(Metric):
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name: str | None = None, dtype=None) -> None:
         for value, arg in ((top_k, "top_k"), (class_id, "class_id")):
             if value is not None:
                 raise NotImplementedError(f"{type(self).__name__}: {arg} is not supported")
@@ -25,10 +28,10 @@ class _Counts(Metric):
         self.thresholds = float(thresholds)
         super().__init__(name=name, dtype=dtype)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.true_positives = self.false_positives = self.false_negatives = 0.0
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         if y_true.size != y_pred.size:
             raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} values for {y_pred.size} predictions")
@@ -40,7 +43,7 @@ class _Counts(Metric):
         self.false_positives += float(np.sum(w * (positive & ~actual)))
         self.false_negatives += float(np.sum(w * (~positive & actual)))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"thresholds": self.thresholds, "name": self.name}
 
 
@@ -66,14 +69,14 @@ class AUC(Metric):
         num_thresholds=200,
         curve="ROC",
         summation_method="interpolation",
-        name=None,
+        name: str | None = None,
         dtype=None,
         thresholds=None,
         multi_label=False,
         num_labels=None,
         label_weights=None,
         from_logits=False,
-    ):
+    ) -> None:
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds < 2:
             raise ValueError(f"AUC: num_thresholds must be an int > 1, got {num_thresholds!r}")
         if curve != "ROC":
@@ -95,13 +98,13 @@ class AUC(Metric):
         self._thresholds = np.array([0.0 - eps] + inner + [1.0 + eps])
         super().__init__(name=name, dtype=dtype)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self._tp = np.zeros(self.num_thresholds)
         self._fp = np.zeros(self.num_thresholds)
         self._tn = np.zeros(self.num_thresholds)
         self._fn = np.zeros(self.num_thresholds)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         if y_true.size != y_pred.size:
             raise ValueError(f"AUC: y_true has {y_true.size} values for {y_pred.size} predictions")
@@ -123,7 +126,7 @@ class AUC(Metric):
         heights = (tpr[:-1] + tpr[1:]) / 2.0
         return float(np.sum((fpr[:-1] - fpr[1:]) * heights))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "num_thresholds": self.num_thresholds,
             "curve": self.curve,

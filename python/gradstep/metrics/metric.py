@@ -11,11 +11,15 @@ but with a padding mask the masked positions get weight 0. update_state(y_true, 
 sample_weight) takes weights per sample (or per position) as Keras.
 """
 
+from __future__ import annotations
+
 import numpy as np
+
+from .._typing import Config
 
 
 class Metric:
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype=None) -> None:
         if dtype not in (None, "float32", "float64"):
             raise NotImplementedError(f"{type(self).__name__}: dtype={dtype!r} is not supported")
         if name is not None and not isinstance(name, str):
@@ -36,11 +40,11 @@ class Metric:
     def result(self):
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"name": self.name}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         return cls(**config)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -48,7 +52,7 @@ class Metric:
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
     @staticmethod

@@ -1,17 +1,19 @@
 """MeanSquaredError and MeanAbsoluteError as metric classes: the (weighted) mean over the rows
 seen of each row's mean over the last axis (Keras' MeanMetricWrapper)."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from .metric import Metric, _ratio
 
 
 class _MeanError(Metric):
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.total = 0.0
         self.count = 0.0
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         error = y_pred - y_true.reshape(y_pred.shape)
         # Keras: the per-row mean over the last axis, weighted by the row's weight.

@@ -2,26 +2,29 @@
 TopKCategoricalAccuracy takes one-hot targets, SparseTopKCategoricalAccuracy integer labels.
 A score tied with the k-th highest counts as in the top k."""
 
+from __future__ import annotations
+
 import numpy as np
 
+from .._typing import Config
 from .metric import Metric, _ratio
 
 
 class _TopK(Metric):
-    def __init__(self, k=5, name=None, dtype=None):
+    def __init__(self, k=5, name: str | None = None, dtype=None) -> None:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"{type(self).__name__}: k must be a positive int, got {k!r}")
         self.k = int(k)
         super().__init__(name=name, dtype=dtype)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.hits = 0.0
         self.count = 0.0
 
     def _labels(self, y_true, y_pred):
         raise NotImplementedError
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         scores = y_pred.reshape(-1, y_pred.shape[-1])
         w = np.ones(len(scores)) if weights is None else weights.reshape(-1)
@@ -34,7 +37,7 @@ class _TopK(Metric):
     def result(self):
         return _ratio(self.hits, self.count)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"k": self.k, "name": self.name}
 
 

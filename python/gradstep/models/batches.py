@@ -6,6 +6,8 @@ A provider has `steps` (batches per epoch; None when a source runs until it is e
 targets for the metric objects: (x, y, indices, sample_weight, y_batch).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import _core
@@ -26,7 +28,7 @@ def is_data_source(x):
 class ArrayBatches:
     """Rows of arrays already validated; shuffled per epoch with a permutation keyed by `key`."""
 
-    def __init__(self, x, y, weights, batch_size, shuffle=False, seed=0, need_targets=False):
+    def __init__(self, x, y, weights, batch_size, shuffle=False, seed: int = 0, need_targets=False) -> None:
         self.x, self.y, self.weights = x, y, weights
         self.need_targets = need_targets and y is not None  # gather y_batch only for metric objects
         self.batch_size = batch_size
@@ -35,7 +37,7 @@ class ArrayBatches:
         self.samples = len(x)
         self.steps = -(-self.samples // batch_size)
 
-    def limit(self, steps):
+    def limit(self, steps) -> None:
         if steps is not None:
             self.steps = min(self.steps, steps)
 
@@ -56,7 +58,7 @@ class ArrayBatches:
                     None if self.y is None else self.y[start:stop],
                 )
 
-    def end_epoch(self):
+    def end_epoch(self) -> None:
         pass
 
 
@@ -66,7 +68,7 @@ class SourceBatches:
     iterator per epoch when it is re-iterable, the same one otherwise), `steps` batches per
     epoch or until it is exhausted."""
 
-    def __init__(self, source, check, steps=None, what="x"):
+    def __init__(self, source, check, steps=None, what: str = "x") -> None:
         from ..utils.py_dataset import PyDataset
 
         self.source = source
@@ -83,7 +85,7 @@ class SourceBatches:
         self.iterator = None
         self.samples = None
 
-    def limit(self, steps):
+    def limit(self, steps) -> None:
         if steps is not None:
             self.steps = steps if self.steps is None else min(self.steps, steps)
 
@@ -104,12 +106,12 @@ class SourceBatches:
             x, y, weights = self.check(batch, index)
             yield x, y, None, weights, y
 
-    def end_epoch(self):
+    def end_epoch(self) -> None:
         if self.is_dataset:
             self.source.on_epoch_end()
 
 
-def split_batch(batch, index, what, want_targets=True):
+def split_batch(batch: int, index, what: str, want_targets=True):
     """(x, y, sample_weight) of one batch from a source: a tuple (x, y) or (x, y, sample_weight),
     or for predict x alone (or (x,))."""
     if isinstance(batch, (tuple, list)) and len(batch) in (1, 2, 3) and not isinstance(batch, np.ndarray):

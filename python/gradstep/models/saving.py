@@ -50,6 +50,8 @@ fit or predict, the model's workspace for the batch size you choose. A file that
 raises ValueError naming it, quickly (the work done is linear in the file's size).
 """
 
+from __future__ import annotations
+
 import hashlib
 import io
 import json
@@ -58,8 +60,11 @@ import stat
 import struct
 import tempfile
 import zipfile
+from typing import Any
 
 import numpy as np
+
+from .._typing import Config
 
 MAGIC = "gradstep"
 FORMAT_VERSION = 1
@@ -94,7 +99,7 @@ class _FormatError(ValueError):
 
 
 # ================================================================================== public API
-def save_model(model, filepath, overwrite=True):
+def save_model(model, filepath, overwrite=True) -> None:
     """Save `model` (architecture, weights, compile configuration, optimizer state) to `filepath`,
     which must end in ".gstep"."""
     path = _check_path(filepath)
@@ -108,7 +113,7 @@ def save_model(model, filepath, overwrite=True):
     _atomic_write(path, _build_archive("model", members))
 
 
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model, filepath, overwrite=True) -> None:
     """Save only the weights of `model` (get_weights() order) to `filepath`.
 
     Any file name is accepted; ".weights.gstep" is the recommended suffix. The file is the same
@@ -123,7 +128,7 @@ def save_weights(model, filepath, overwrite=True):
     _atomic_write(path, _build_archive("weights", members))
 
 
-def load_weights(model, filepath):
+def load_weights(model, filepath) -> None:
     """Load weights saved by save_weights (or model.save) into `model`; the number and shapes of the
     arrays must match the model's weights. Nothing changes if anything is wrong."""
     path = _check_path(filepath)
@@ -138,7 +143,7 @@ def load_weights(model, filepath):
     model.set_weights(weights)
 
 
-def restore_training(model, filepath):
+def restore_training(model, filepath) -> None:
     """Bring the built, compiled `model` back to the training state saved in a model file of the
     same architecture: weights, optimizer slots and step, the shuffle and dropout counters
     (callbacks.BackupAndRestore). Nothing changes if the file does not fit the model."""
@@ -198,7 +203,7 @@ def _check_path(filepath):
     raise TypeError(f"filepath must be a non-empty str or os.PathLike, got {filepath!r}")
 
 
-def _check_overwrite(path, overwrite):
+def _check_overwrite(path, overwrite) -> None:
     if not overwrite and os.path.lexists(path):
         raise FileExistsError(
             f"filepath: {path!r} already exists and overwrite=False; pass overwrite=True to replace it"
@@ -230,7 +235,7 @@ def _read_weights(archive, specs):
     ]
 
 
-def _check_weight_headers(archive, expected, count, mismatch):
+def _check_weight_headers(archive, expected, count, mismatch) -> None:
     """Compare the weights `expected` ([(label, shape)], from the architecture) with the shapes in
     the file's .npy headers, reading only those headers: nothing is allocated for a file whose
     arrays do not fit. `mismatch` completes "the file holds N weight arrays but ..." ({expected} is
@@ -321,7 +326,7 @@ def _build_archive(kind, members):
     return body + _COMMENT_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
 
 
-def _write_all(file, data):
+def _write_all(file, data) -> None:
     """Write `data` to `file` in chunks (a separate function so tests can inject faults)."""
     view = memoryview(data)
     for start in range(0, len(view), _WRITE_CHUNK):
@@ -334,7 +339,7 @@ def _new_file_mode():
     return 0o666 & ~umask
 
 
-def _atomic_write(path, data):
+def _atomic_write(path, data) -> None:
     """Write `data` to `path` atomically: temporary file in the same directory, flush, fsync,
     os.replace. The previous file is untouched if anything fails; the temporary file is removed."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -361,7 +366,7 @@ def _atomic_write(path, data):
     _fsync_directory(directory)
 
 
-def _fsync_directory(directory):
+def _fsync_directory(directory) -> None:
     """Make the rename durable (POSIX); harmless where directories cannot be opened."""
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -384,7 +389,7 @@ class _Archive:
     """An opened, verified gradstep archive (manifest, archive checksum, member list and layout).
     Members are read on demand, each checked against the manifest's size and SHA-256 as it streams."""
 
-    def __init__(self, path, file, zf, kind, members):
+    def __init__(self, path, file, zf, kind, members) -> None:
         self.path = path
         self._file = file
         self._zip = zf
@@ -394,15 +399,15 @@ class _Archive:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any):
         self._zip.close()
         self._file.close()
         return False
 
-    def has(self, name):
+    def has(self, name: str):
         return name in self.members
 
-    def _open(self, name):
+    def _open(self, name: str):
         if name not in self.members:
             raise _FormatError(f"{_where(self.path)} is damaged or incomplete: member {name!r} is missing")
         try:
@@ -410,10 +415,10 @@ class _Archive:
         except Exception as error:  # zipfile raises many types for damaged headers
             raise _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})") from error
 
-    def _damaged(self, name, error):
+    def _damaged(self, name: str, error):
         return _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})")
 
-    def _check_digest(self, name, digest, count):
+    def _check_digest(self, name: str, digest, count) -> None:
         size, expected = self.members[name]
         if count != size:
             raise _FormatError(
@@ -422,7 +427,7 @@ class _Archive:
         if digest.hexdigest() != expected:
             raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} fails its SHA-256 check")
 
-    def read_small(self, name, limit):
+    def read_small(self, name: str, limit):
         """A small member's bytes (at most `limit`), hashed as they are read."""
         size, _ = self.members.get(name, (0, None))
         if size > limit:
@@ -446,10 +451,10 @@ class _Archive:
         self._check_digest(name, digest, count)
         return b"".join(chunks)
 
-    def load_json(self, name, limit=_MAX_JSON_BYTES):
+    def load_json(self, name: str, limit=_MAX_JSON_BYTES):
         return _parse_json(self.read_small(name, limit), f"{_where(self.path)}: member {name!r}")
 
-    def array_shape(self, name, what):
+    def array_shape(self, name: str, what: str):
         """The shape in a .npy member's header, read without reading its data. The header must
         describe a float32 C-order array whose data are exactly the member's remaining bytes."""
         with self._open(name) as member:
@@ -460,7 +465,7 @@ class _Archive:
         shape, _ = self._npy_header(name, head, what)
         return shape
 
-    def _npy_header(self, name, head, what):
+    def _npy_header(self, name: str, head, what: str):
         """(shape, data offset) from the first bytes of an .npy member, all checks done."""
         bad = f"{_where(self.path)} is damaged: member {name!r} is not a valid .npy array"
         stream = io.BytesIO(head)
@@ -492,7 +497,7 @@ class _Archive:
             )
         return tuple(shape), offset
 
-    def load_array(self, name, shape, what):
+    def load_array(self, name: str, shape, what: str):
         """The float32 array of `shape` in a .npy member (never unpickled): the header is checked
         first, then the data stream into the array while they are hashed."""
         size = self.members.get(name, (0, None))[0]
@@ -536,7 +541,7 @@ _MAX_ELEMENTS = 1 << 40  # the most elements one array may have (the core's kMax
 def _parse_json(raw, where):
     """JSON from bytes, with limits on depth and number of values (raises _FormatError)."""
 
-    def no_constants(name):  # NaN and Infinity are not JSON (the writer uses allow_nan=False)
+    def no_constants(name: str):  # NaN and Infinity are not JSON (the writer uses allow_nan=False)
         raise ValueError(f"{name} is not a JSON value")
 
     try:
@@ -632,7 +637,7 @@ def _verify(path, file):
         raise
 
 
-def _verify_layout(path, file, info, total):
+def _verify_layout(path, file, info, total) -> None:
     """A member must be stored as gradstep writes it, and lie inside the file: arrays
     uncompressed (zip directory size = stored bytes), JSON stored or deflated and small."""
     name = info.filename
@@ -744,7 +749,7 @@ def _verify_zip(path, file, zf, total):
     return _Archive(path, file, zf, kind, members)
 
 
-def _verify_checksum(path, file):
+def _verify_checksum(path, file) -> None:
     """The archive comment is the SHA-256 of every byte before it."""
     try:
         total = file.seek(0, os.SEEK_END)
@@ -781,7 +786,7 @@ def _weight_count(archive):
 
 
 # ================================================================================== rebuilding
-def _require(condition, path, what):
+def _require(condition, path, what: str) -> None:
     if not condition:
         raise _FormatError(f"{_where(path)}: invalid {_CONFIG!r}: {what}")
 
@@ -798,7 +803,7 @@ def _deserialize_layer(entry, custom_objects):
     return layers_module.deserialize({"class_name": class_name, "config": config})
 
 
-def _restore_model(archive, config, custom_objects, compile):
+def _restore_model(archive, config: Config, custom_objects, compile):
     from .sequential import Sequential
 
     path = archive.path
@@ -894,7 +899,7 @@ def _restore_model(archive, config, custom_objects, compile):
     return model
 
 
-def _restore_training_state(state, model, path):
+def _restore_training_state(state, model, path) -> None:
     """The shuffle and dropout counters (files written before they were saved start at 0)."""
     if state is None:
         return
@@ -953,7 +958,7 @@ def _read_optimizer_state(archive, optimizer):
     return iterations, slot_names, num_params, slots
 
 
-def _apply_optimizer_state(path, optimizer, state):
+def _apply_optimizer_state(path, optimizer, state) -> None:
     try:
         optimizer.set_state(*state)
     except ValueError as error:

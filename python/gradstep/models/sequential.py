@@ -5,13 +5,17 @@ callbacks. Each batch's gather, forward pass, loss, backward pass and optimizer 
 single call into the C++ core (`_core.Sequential.train_batch`) that releases the GIL.
 """
 
+from __future__ import annotations
+
 import sys
+from typing import Any
 
 import numpy as np
 
 from .. import _core, losses, optimizers
 from .. import metrics as metrics_module
 from .._random import next_seed
+from .._typing import Config
 from .._validation import (
     as_float_array,
     check_float,
@@ -36,7 +40,7 @@ class NotCompiledError(ValueError, RuntimeError):
 class Sequential:
     """A linear stack of layers, Keras 3's `Sequential(layers=None, name=None)`."""
 
-    def __init__(self, layers=None, name=None):
+    def __init__(self, layers=None, name: str | None = None) -> None:
         self.name = name or _unique_name("sequential")
         self._layers = []
         self._input_shape = None
@@ -68,7 +72,7 @@ class Sequential:
             self.build()
 
     # ----------------------------------------------------------------------------- structure
-    def add(self, layer):
+    def add(self, layer) -> None:
         if isinstance(layer, InputLayer):
             if self._layers or self._input_shape is not None:
                 raise ValueError("Input must be the first layer of a Sequential model")
@@ -118,7 +122,7 @@ class Sequential:
     def layers(self):
         return list(self._layers)
 
-    def get_layer(self, name=None, index=None):
+    def get_layer(self, name: str | None = None, index=None):
         """The layer called `name`, or at position `index` (Keras' Model.get_layer)."""
         if (name is None) == (index is None):
             raise ValueError("get_layer: give exactly one of name and index")
@@ -141,7 +145,7 @@ class Sequential:
         return any(layer.trainable for layer in self._layers) if self._layers else True
 
     @trainable.setter
-    def trainable(self, value):
+    def trainable(self, value) -> None:
         for layer in self._layers:
             layer.trainable = value
 
@@ -149,7 +153,7 @@ class Sequential:
     def built(self):
         return self._core is not None
 
-    def build(self, input_shape=None, seed=None):
+    def build(self, input_shape=None, seed: int | None = None) -> None:
         """Create the C++ model for `input_shape` ((None, features...) as Keras, or without the
         batch axis). Weights, shuffles and dropout masks derive from `seed`, by default the next
         value of the global seed stream (gradstep.set_seed)."""
@@ -185,7 +189,7 @@ class Sequential:
             core.add(core_layer)
         return core, core_layers
 
-    def _run_naming_layer(self, core, action):
+    def _run_naming_layer(self, core, action) -> None:
         """Run core.plan/core.build; a ValueError names the layer whose shapes do not fit."""
         try:
             action()
@@ -196,7 +200,7 @@ class Sequential:
             failed = self._layers[core.layers_planned]
             raise ValueError(f"layer {failed.name!r} ({type(failed).__name__}): {error}") from None
 
-    def _ensure_built(self, x):
+    def _ensure_built(self, x) -> None:
         if self._core is None:
             if self._input_shape is None:
                 self._input_shape = tuple(x.shape[1:])
@@ -213,7 +217,7 @@ class Sequential:
         self._require_built("output_shape")
         return (None,) + tuple(self._core.output_shape)
 
-    def _require_built(self, what):
+    def _require_built(self, what: str) -> None:
         if self._core is None:
             if self._input_shape is not None and self._layers:
                 self.build()
@@ -224,7 +228,7 @@ class Sequential:
             )
 
     # ----------------------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs: Any) -> None:
         """Configure training: optimizer and loss (names or objects) and metric names."""
         if kwargs:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
@@ -254,7 +258,7 @@ class Sequential:
         if self._core is not None:
             self._compile_core()
 
-    def _compile_core(self):
+    def _compile_core(self) -> None:
         units = self._core.output_shape[-1] if len(self._core.output_shape) else 1
         self._metric_kinds = [metrics_module.resolve(name, self.loss, units) for name in self._metric_names]
         for metric in self._metric_objects:
@@ -267,7 +271,7 @@ class Sequential:
 
         self._core.compile(self.loss._core, self.optimizer._core, self._metric_kinds)
 
-    def _require_compiled(self, what):
+    def _require_compiled(self, what: str) -> None:
         if not self.compiled:
             raise NotCompiledError(
                 f"{what}: you must compile the model before training or evaluating it: call "
@@ -281,7 +285,7 @@ class Sequential:
 
         return self._layers[0] if self._layers and isinstance(self._layers[0], Embedding) else None
 
-    def _check_x(self, x, name="x"):
+    def _check_x(self, x, name: str = "x"):
         embedding = self._index_layer()
         if embedding is None:
             x = as_float_array(x, name)
@@ -296,7 +300,7 @@ class Sequential:
             raise ValueError(f"{name}: expected shape {shape_str((None,) + expected)}{detail}, got shape {x.shape}")
         return x
 
-    def _check_targets(self, y, n, name="y"):
+    def _check_targets(self, y, n, name: str = "y"):
         if y is None:
             raise ValueError(f"{name} is required for training and evaluation, got None")
         output = tuple(self._core.output_shape)
@@ -568,7 +572,7 @@ class Sequential:
             w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
         return train, ArrayBatches(x_val, y_val, w_val, validation_batch_size)
 
-    def _check_source_batch(self, batch, index, what, class_weight):
+    def _check_source_batch(self, batch: int, index, what: str, class_weight):
         """One (x, y, sample_weight) batch of a data source, checked as fit checks arrays."""
         x, y, weights = split_batch(batch, index, what)
         x = self._check_x(x, f"{what} batch {index}: x")
@@ -613,7 +617,7 @@ class Sequential:
             raise ValueError("evaluation got no batches: the data source is empty (or exhausted)")
         return logs
 
-    def _check_batchnorm_batches(self, n, batch_size):
+    def _check_batchnorm_batches(self, n, batch_size) -> None:
         """Fail before training, not at the end of the first epoch, when a BatchNormalization on
         per-sample vectors would see a final batch of one sample (no variance to normalise by)."""
         from ..layers.batch_normalization import BatchNormalization
@@ -645,7 +649,7 @@ class Sequential:
         """compile's metrics as saved: names, and serialized metric objects."""
         return [entry if isinstance(entry, str) else metrics_module.serialize(entry) for entry in self._metric_entries]
 
-    def _update_metric_objects(self, y_batch, count):
+    def _update_metric_objects(self, y_batch, count) -> None:
         """Feed the last batch's targets and output to the metric objects (a padding mask, if
         the output has one, as their sample weights: masked positions do not count)."""
         predictions = self._core.last_output(count)
@@ -794,7 +798,7 @@ class Sequential:
         self._require_built("get_weights")
         return [self._core.get_weight(i) for i in range(self._core.num_weights)]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights) -> None:
         self._require_built("set_weights")
         if isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
             raise TypeError(
@@ -853,7 +857,7 @@ class Sequential:
             return None
         return {"input_shape": list(self._input_shape), "seed": int(self._core.seed)}
 
-    def set_input_shape(self, input_shape):
+    def set_input_shape(self, input_shape) -> None:
         """Declare the input shape of an unbuilt model (it builds on first use)."""
         if self._core is not None:
             raise ValueError("set_input_shape: the model is already built")
@@ -870,14 +874,14 @@ class Sequential:
             "metrics": self._metrics_config(),
         }
 
-    def compile_from_config(self, config):
+    def compile_from_config(self, config: Config) -> None:
         self.compile(
             optimizer=optimizers.deserialize(config["optimizer"]),
             loss=losses.deserialize(config["loss"]),
             metrics=list(config["metrics"]),
         )
 
-    def set_resume_epoch(self, epoch):
+    def set_resume_epoch(self, epoch: int) -> None:
         """Make the next fit call start at `epoch` (at least its initial_epoch): how
         callbacks.BackupAndRestore resumes after the last epoch a backup finished. Used once."""
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
@@ -892,7 +896,7 @@ class Sequential:
             "direct_training_calls": int(self._core.direct_training_calls) if self._core is not None else 0,
         }
 
-    def set_training_state(self, state):
+    def set_training_state(self, state) -> None:
         for key in ("epochs_trained", "direct_training_calls"):
             value = state.get(key, 0)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
@@ -901,29 +905,29 @@ class Sequential:
         if self._core is not None:
             self._core.direct_training_calls = state.get("direct_training_calls", 0)
 
-    def save(self, filepath, overwrite=True):
+    def save(self, filepath, overwrite=True) -> None:
         """Save architecture, compile configuration, weights and optimizer state to one `.gstep` file."""
         from .saving import save_model
 
         save_model(self, filepath, overwrite=overwrite)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath, overwrite=True) -> None:
         from .saving import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath) -> None:
         from .saving import load_weights
 
         load_weights(self, filepath)
 
-    def summary(self, line_length=None, positions=None, print_fn=None):
+    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
         """Print a Keras-style table of layers, output shapes and parameter counts."""
         from .summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = {
             "name": self.name,
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
@@ -932,7 +936,7 @@ class Sequential:
             config["input_shape"] = list(self._input_shape)
         return config
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={len(self._layers)}>"
 
 
@@ -947,7 +951,7 @@ def _with_progbar(callbacks, verbose):
 class _Totals:
     """Running sums of an epoch (or an evaluation) and its logs after each batch."""
 
-    def __init__(self, model):
+    def __init__(self, model) -> None:
         self.model = model
         self.loss_sum = 0.0
         self.metric_sums = [0.0] * len(model._metric_names)
@@ -968,7 +972,7 @@ class _Totals:
         return self.model._logs(self.loss_sum, self.metric_sums, self.samples, self.metric_weight)
 
 
-def _as_index_array(x, name, embedding):
+def _as_index_array(x, name: str, embedding):
     """x as int64 indices for a model that starts with `embedding`; no float32 on the way."""
     if x is None:
         raise ValueError(f"{name} is required, got None")

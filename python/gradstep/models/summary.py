@@ -17,6 +17,8 @@ Parameter sizes are float32 (4 bytes each). As in Keras 3, once the optimizer ha
 state (after the first training step) an "Optimizer params" line follows and the total includes it.
 """
 
+from __future__ import annotations
+
 import shutil
 import textwrap
 
@@ -179,7 +181,7 @@ def summary_lines(model, line_length=None, positions=None):
     return lines
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
+def print_summary(model, line_length=None, positions=None, print_fn=None) -> None:
     """Print the summary of `model`, one line per call of print_fn (default: print to stdout).
 
     line_length: total width of the table (default: 88, or the terminal width - 4 if smaller).

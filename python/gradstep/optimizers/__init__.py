@@ -1,5 +1,8 @@
 """Optimizers (Keras 3 names, signatures, defaults and update rules; the updates run in C++)."""
 
+from __future__ import annotations
+
+from .._typing import Config
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -30,7 +33,7 @@ def serialize(optimizer):
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: Config):
     return _CLASSES[config["class_name"]].from_config(config["config"])
 
 

@@ -7,7 +7,12 @@
 Convention: epsilon inside the root (Keras); PyTorch uses sqrt(acc) + eps and starts at 0.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_float
 from .optimizer import Optimizer
 
@@ -22,9 +27,9 @@ class Adagrad(Optimizer):
         clipnorm=None,
         clipvalue=None,
         global_clipnorm=None,
-        name="adagrad",
-        **kwargs,
-    ):
+        name: str = "adagrad",
+        **kwargs: Any,
+    ) -> None:
         self.initial_accumulator_value = check_float(
             initial_accumulator_value, "initial_accumulator_value", minimum=0.0
         )
@@ -34,7 +39,7 @@ class Adagrad(Optimizer):
     def _make_core(self, learning_rate):
         return _core.Adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "initial_accumulator_value": self.initial_accumulator_value,

@@ -12,7 +12,12 @@ Keras/TensorFlow); PyTorch adds it after, to sqrt(v / (1 - beta_2^t)). Keras' de
 1e-7 (PyTorch 1e-8).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
 
@@ -29,9 +34,9 @@ class Adam(Optimizer):
         clipnorm=None,
         clipvalue=None,
         global_clipnorm=None,
-        name="adam",
-        **kwargs,
-    ):
+        name: str = "adam",
+        **kwargs: Any,
+    ) -> None:
         self.beta_1 = check_float(beta_1, "beta_1", minimum=0.0, maximum=1.0, max_inclusive=False)
         self.beta_2 = check_float(beta_2, "beta_2", minimum=0.0, maximum=1.0, max_inclusive=False)
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
@@ -41,7 +46,7 @@ class Adam(Optimizer):
     def _make_core(self, learning_rate):
         return _core.Adam(learning_rate, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "beta_1": self.beta_1,

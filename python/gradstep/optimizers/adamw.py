@@ -5,6 +5,10 @@ Adam (see adam.py) with weight decay applied to the weights, not the gradient:
 Keras 3 default weight_decay = 0.004 (PyTorch: 0.01).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
 from .._validation import check_float
 from .adam import Adam
@@ -22,9 +26,9 @@ class AdamW(Adam):
         clipnorm=None,
         clipvalue=None,
         global_clipnorm=None,
-        name="adamw",
-        **kwargs,
-    ):
+        name: str = "adamw",
+        **kwargs: Any,
+    ) -> None:
         if weight_decay is None:
             raise ValueError(
                 "weight_decay must be a float >= 0 for AdamW (decoupled decay is what makes it AdamW), got None"

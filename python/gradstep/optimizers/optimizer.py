@@ -7,18 +7,29 @@ The update itself runs in C++ (cpp/optimizers/), over the model's flat parameter
 one parallel pass.
 """
 
+from __future__ import annotations
+
 import numbers
+from typing import Any
 
 import numpy as np
 
+from .._typing import Config
 from .._validation import check_float
 from . import schedules as _schedules
 
 
 class Optimizer:
     def __init__(
-        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs
-    ):
+        self,
+        learning_rate,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         self.name = name or type(self).__name__
@@ -64,7 +75,7 @@ class Optimizer:
         return float(self._core.learning_rate)
 
     @learning_rate.setter
-    def learning_rate(self, value):
+    def learning_rate(self, value) -> None:
         if isinstance(value, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = value
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
@@ -119,7 +130,7 @@ class Optimizer:
             "slots": [self._core.get_slot(k) for k in range(len(names))],
         }
 
-    def set_state(self, iterations, slot_names, num_params, slots):
+    def set_state(self, iterations, slot_names, num_params, slots) -> None:
         """Restore what get_state returned; ValueError (nothing changed) when it does not fit."""
         if not self._core.built:
             raise ValueError("the optimizer is not built: compile it with a built model first")
@@ -137,13 +148,13 @@ class Optimizer:
             self._core.set_slot(k, values)
         self._core.iterations = iterations
 
-    def _prepare_step(self):
+    def _prepare_step(self) -> None:
         """Called by the model (and apply()) before every update: with a schedule, sets the C++ learning
         rate to schedule(iterations), the step about to be taken (0 for the first), as Keras does."""
         if self._learning_rate_schedule is not None:
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
 
-    def apply(self, grads, trainable_variables):
+    def apply(self, grads, trainable_variables) -> None:
         """One update of `trainable_variables` (float32 C-contiguous NumPy arrays, updated in place)
         from `grads`, as Keras' optimizer.apply(grads, trainable_variables)."""
         grads = list(grads)
@@ -189,12 +200,12 @@ class Optimizer:
             v.reshape(-1)[:] = params[offset : offset + v.size]
             offset += v.size
 
-    def apply_gradients(self, grads_and_vars):
+    def apply_gradients(self, grads_and_vars) -> None:
         """Keras' apply_gradients(zip(grads, variables))."""
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "name": self.name,
             "learning_rate": (
@@ -209,13 +220,13 @@ class Optimizer:
         }
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: Config, custom_objects=None):
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):  # a serialized LearningRateSchedule
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects=custom_objects)
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
 
 

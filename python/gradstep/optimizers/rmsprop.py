@@ -9,7 +9,12 @@ Convention: epsilon is inside the square root (Keras); PyTorch uses sqrt(v) + ep
 default epsilon is 1e-7 (PyTorch 1e-8), and its default learning rate 0.001 (PyTorch 0.01).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
 
@@ -26,9 +31,9 @@ class RMSprop(Optimizer):
         clipnorm=None,
         clipvalue=None,
         global_clipnorm=None,
-        name="rmsprop",
-        **kwargs,
-    ):
+        name: str = "rmsprop",
+        **kwargs: Any,
+    ) -> None:
         self.rho = check_float(rho, "rho", minimum=0.0, maximum=1.0, max_inclusive=False)
         self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
@@ -38,7 +43,7 @@ class RMSprop(Optimizer):
     def _make_core(self, learning_rate):
         return _core.RMSprop(learning_rate, self.rho, self.momentum, self.epsilon, self.centered)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "rho": self.rho,

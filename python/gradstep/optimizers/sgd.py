@@ -8,7 +8,12 @@
 PyTorch writes v = momentum * v + g; w -= lr * v: the same steps for a constant learning rate.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
 
@@ -23,9 +28,9 @@ class SGD(Optimizer):
         clipnorm=None,
         clipvalue=None,
         global_clipnorm=None,
-        name="SGD",
-        **kwargs,
-    ):
+        name: str = "SGD",
+        **kwargs: Any,
+    ) -> None:
         self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.nesterov = check_bool(nesterov, "nesterov")
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
@@ -33,5 +38,5 @@ class SGD(Optimizer):
     def _make_core(self, learning_rate):
         return _core.SGD(learning_rate, self.momentum, self.nesterov)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,5 +1,7 @@
 """to_categorical (keras.utils.to_categorical): integer class labels -> one-hot float32 rows."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from .._validation import check_positive_int

@@ -10,6 +10,9 @@ One file per schedule; serialize/deserialize turn a schedule into a JSON-friendl
 {"class_name", "config"} dict and back.
 """
 
+from __future__ import annotations
+
+from ..._typing import Config
 from .cosine_decay import CosineDecay
 from .cosine_decay_restarts import CosineDecayRestarts
 from .exponential_decay import ExponentialDecay
@@ -48,7 +51,7 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Config, custom_objects=None):
     """The schedule described by a serialize() dict. Classes are looked up in custom_objects, then
     among the built-in schedules, then among user subclasses of LearningRateSchedule."""
     if not isinstance(config, dict) or "class_name" not in config:

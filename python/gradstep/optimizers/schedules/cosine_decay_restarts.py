@@ -10,13 +10,18 @@ The period index is found from the geometric series of period lengths; it is the
 with exact comparisons so that a step on a restart boundary always starts the new period.
 """
 
+from __future__ import annotations
+
 import math
 
+from ..._typing import Config
 from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_name, check_number, check_step
 
 
 class CosineDecayRestarts(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
+    def __init__(
+        self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name: str = "SGDRDecay"
+    ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.first_decay_steps = check_decay_steps(first_decay_steps, "first_decay_steps")
         # t_mul < 1 makes the periods shrink geometrically: their lengths sum to a finite number of
@@ -49,7 +54,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         cosine = 0.5 * float(self.m_mul) ** i * (1.0 + math.cos(math.pi * fraction))
         return float(self.initial_learning_rate) * ((1.0 - self.alpha) * cosine + self.alpha)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "first_decay_steps": self.first_decay_steps,

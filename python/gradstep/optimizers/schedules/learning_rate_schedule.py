@@ -8,8 +8,12 @@ itself runs in C++ with the value the schedule returned.
 Subclasses implement `__call__(step)` and `get_config()`; `from_config(config)` is `cls(**config)`.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+
+from ..._typing import Config
 
 
 class LearningRateSchedule:
@@ -18,16 +22,16 @@ class LearningRateSchedule:
     def __call__(self, step):
         raise NotImplementedError(f"learning rate schedule {type(self).__name__} must implement __call__(self, step)")
 
-    def get_config(self):
+    def get_config(self) -> Config:
         raise NotImplementedError(
             f"learning rate schedule {type(self).__name__} must implement get_config() to be serialisable"
         )
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config):
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         try:
             config = self.get_config()
         except NotImplementedError:
@@ -41,7 +45,7 @@ class LearningRateSchedule:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_number(value, name, minimum=None, maximum=None, min_inclusive=True):
+def check_number(value, name: str, minimum=None, maximum=None, min_inclusive=True):
     """A finite real number (int or float kept as given, numpy scalars converted) within bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r}")
@@ -55,12 +59,12 @@ def check_number(value, name, minimum=None, maximum=None, min_inclusive=True):
     return value
 
 
-def check_decay_steps(value, name="decay_steps"):
+def check_decay_steps(value, name: str = "decay_steps"):
     """A step count used as a divisor: a number > 0 (Keras: "must be > 0")."""
     return check_number(value, name, minimum=0, min_inclusive=False)
 
 
-def check_flag(value, name):
+def check_flag(value, name: str):
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return value

@@ -7,13 +7,16 @@
 boundaries must be strictly increasing and len(values) == len(boundaries) + 1.
 """
 
+from __future__ import annotations
+
 import bisect
 
+from ..._typing import Config
 from .learning_rate_schedule import LearningRateSchedule, check_name, check_number, check_step
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+    def __init__(self, boundaries, values, name: str = "PiecewiseConstant") -> None:
         boundaries = _as_list(boundaries, "boundaries")
         values = _as_list(values, "values")
         if len(values) != len(boundaries) + 1:
@@ -36,11 +39,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         # number of boundaries strictly below step = index of the interval (boundaries are inclusive upper ends)
         return float(self.values[bisect.bisect_left(self.boundaries, check_step(step))])
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"boundaries": list(self.boundaries), "values": list(self.values), "name": self.name}
 
 
-def _as_list(value, name):
+def _as_list(value, name: str):
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         raise TypeError(f"{name} must be a list of numbers, got {value!r}")
     return list(value.tolist() if hasattr(value, "tolist") else value)

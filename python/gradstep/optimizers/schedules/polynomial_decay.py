@@ -9,8 +9,11 @@ With cycle=True the horizon restarts: decay_steps is replaced by the first multi
 power=1 is a linear decay.
 """
 
+from __future__ import annotations
+
 import math
 
+from ..._typing import Config
 from .learning_rate_schedule import (
     LearningRateSchedule,
     check_decay_steps,
@@ -29,8 +32,8 @@ class PolynomialDecay(LearningRateSchedule):
         end_learning_rate=0.0001,
         power=1.0,
         cycle=False,
-        name="PolynomialDecay",
-    ):
+        name: str = "PolynomialDecay",
+    ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
         self.end_learning_rate = check_number(end_learning_rate, "end_learning_rate", minimum=0)
@@ -48,7 +51,7 @@ class PolynomialDecay(LearningRateSchedule):
         remaining = 1.0 - step / horizon
         return (self.initial_learning_rate - self.end_learning_rate) * remaining**self.power + self.end_learning_rate
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,

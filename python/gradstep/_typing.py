@@ -1,0 +1,14 @@
+"""Type aliases shared by the package's annotations (no runtime role)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+# A get_config() / from_config() dictionary: JSON-like values of any kind (Keras' own typing).
+Config = dict[str, Any]
+FloatArray = NDArray[np.float32]
+# The `logs` of a callback hook: metric name -> value of the epoch or batch.
+Logs = dict[str, float]
