@@ -11,7 +11,7 @@ Values come from the counter-based RNG: keyed by the model seed, layer and weigh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, SupportsIndex
+from typing import Any, SupportsIndex, Union
 
 from . import _core
 from ._typing import Config, FloatArray
@@ -236,3 +236,7 @@ def deserialize(config: object) -> Initializer:
             f"'config': {{...}}}}, got {config!r}"
         )
     return _CLASS_NAMES[config["class_name"]].from_config(config.get("config", {}))
+
+
+# What a layer's *_initializer argument accepts (see get).
+InitializerLike = Union[str, Initializer, Config]

@@ -10,6 +10,8 @@ The penalty is added to the reported loss (train and evaluate, as Keras) and its
 
 from __future__ import annotations
 
+from typing import Union
+
 from numpy.typing import ArrayLike
 
 from ._typing import Config
@@ -93,3 +95,7 @@ def deserialize(config: Config | None) -> Regularizer | None:
     if config is None:
         return None
     return _CLASSES[config["class_name"]].from_config(config["config"])
+
+
+# What a layer's *_regularizer argument accepts (see get).
+RegularizerLike = Union[str, Regularizer, Config, None]

@@ -22,7 +22,7 @@ from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPoolin
 from .reshaping import Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .simple_rnn import SimpleRNN
 
-_REGISTRY = {
+_REGISTRY: dict[str, type[Layer]] = {
     cls.__name__: cls
     for cls in (
         Activation,
@@ -54,12 +54,12 @@ _REGISTRY = {
 }
 
 
-def serialize(layer):
+def serialize(layer: Layer) -> Config:
     """{"class_name": ..., "config": ...} for a layer (JSON-serialisable)."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-def deserialize(config: Config):
+def deserialize(config: object) -> Layer:
     """A new layer from serialize()'s output."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"layer config must be a dict with 'class_name' and 'config', got {config!r}")

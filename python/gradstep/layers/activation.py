@@ -10,11 +10,11 @@ from .layer import Layer
 
 
 class Activation(Layer):
-    def __init__(self, activation, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, activation: str | None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.activation = activations.get(activation)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Activation(self.activation)
 
     def get_config(self) -> Config:

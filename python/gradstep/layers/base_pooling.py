@@ -7,6 +7,7 @@ counted), as Keras. channels_last only. The passes run in C++ (cpp/layers/poolin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .. import _core
@@ -20,7 +21,13 @@ class BasePooling(Layer):
     mode = "max"
 
     def __init__(
-        self, pool_size=2, strides=None, padding="valid", data_format=None, name: str | None = None, **kwargs: Any
+        self,
+        pool_size: int | Sequence[int] = 2,
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(name=name, **kwargs)
         self.pool_size = check_int_tuple(pool_size, self.rank, "pool_size")
@@ -32,7 +39,7 @@ class BasePooling(Layer):
             raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last', got {data_format!r}")
         self.data_format = "channels_last"
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Pooling(self.rank, self.mode, False, list(self.pool_size), list(self.strides), self.padding)
 
     def get_config(self) -> Config:
@@ -48,7 +55,7 @@ class BasePooling(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: Config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         for key in ("pool_size", "strides"):
             if isinstance(config.get(key), list):
@@ -62,7 +69,9 @@ class BaseGlobalPooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, data_format=None, keepdims=False, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, data_format: str | None = None, keepdims: bool = False, name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last', got {data_format!r}")
@@ -71,7 +80,7 @@ class BaseGlobalPooling(Layer):
         self.data_format = "channels_last"
         self.keepdims = False
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Pooling(self.rank, self.mode, True, [], [], "valid")
 
     def get_config(self) -> Config:

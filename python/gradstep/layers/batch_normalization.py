@@ -23,15 +23,15 @@ from .layer import Layer
 class BatchNormalization(Layer):
     def __init__(
         self,
-        axis=-1,
-        momentum=0.99,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        moving_mean_initializer="zeros",
-        moving_variance_initializer="ones",
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: initializers.InitializerLike = "zeros",
+        gamma_initializer: initializers.InitializerLike = "ones",
+        moving_mean_initializer: initializers.InitializerLike = "zeros",
+        moving_variance_initializer: initializers.InitializerLike = "ones",
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -48,7 +48,7 @@ class BatchNormalization(Layer):
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
-    def _check_axis(self, input_rank) -> None:
+    def _check_axis(self, input_rank: int) -> None:
         """Only the channels-last axis is supported (axis=-1 or its positive index)."""
         if self.axis not in (-1, input_rank):
             raise ValueError(
@@ -56,7 +56,7 @@ class BatchNormalization(Layer):
                 f"for inputs of rank {input_rank + 1} (with the batch axis)"
             )
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.BatchNormalization(
             self.momentum,
             self.epsilon,

@@ -24,7 +24,13 @@ MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 class Bidirectional(Layer):
     def __init__(
-        self, layer, merge_mode="concat", weights=None, backward_layer=None, name: str | None = None, **kwargs: Any
+        self,
+        layer: RNNBase,
+        merge_mode: str | None = "concat",
+        weights: object = None,
+        backward_layer: RNNBase | None = None,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         if not isinstance(layer, RNNBase):
             raise TypeError(
@@ -65,12 +71,12 @@ class Bidirectional(Layer):
         self._custom_backward = backward_layer is not None
         self.return_sequences = layer.return_sequences
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         forward_core = self.forward_layer._make_core()
         backward_core = self.backward_layer._make_core()
         # Keras: a Bidirectional that returns sequences outputs zeros at masked steps.
-        for core in (forward_core, backward_core):
-            core.set_zero_output_for_mask(self.return_sequences)
+        for direction_core in (forward_core, backward_core):
+            direction_core.set_zero_output_for_mask(self.return_sequences)
         core = _core.Bidirectional(forward_core, backward_core, self.merge_mode)
         for prefix, layer in (("forward_", self.forward_layer), ("backward_", self.backward_layer)):
             for param, regularizer in layer._regularizers():
@@ -93,7 +99,7 @@ class Bidirectional(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: Config):
+    def from_config(cls, config: Config) -> Layer:
         from . import deserialize
 
         config = dict(config)

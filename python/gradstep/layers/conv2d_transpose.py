@@ -8,6 +8,7 @@ stride (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning",
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .. import _core
@@ -18,7 +19,15 @@ from .base_conv import BaseConv
 class Conv2DTranspose(BaseConv):
     rank = 2
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        output_padding: object = None,
+        **kwargs: Any,
+    ) -> None:
         if output_padding is not None:
             raise NotImplementedError(
                 f"Conv2DTranspose: output_padding={output_padding!r} is not supported yet (only None)"
@@ -26,7 +35,7 @@ class Conv2DTranspose(BaseConv):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
         self.output_padding = None
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return self._with_regularizers(_core.ConvTranspose(*self._core_args()))
 
     def get_config(self) -> Config:

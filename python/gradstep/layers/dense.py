@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core, activations, initializers, regularizers
-from .._typing import Config
+from .._typing import Config, FloatArray
 from .._validation import check_bool, check_positive_int
 from .layer import Layer, apply_weight_regularizers
 
@@ -21,13 +21,13 @@ from .layer import Layer, apply_weight_regularizers
 class Dense(Layer):
     def __init__(
         self,
-        units,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
+        units: int,
+        activation: str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        kernel_regularizer: regularizers.RegularizerLike = None,
+        bias_regularizer: regularizers.RegularizerLike = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -40,7 +40,7 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         core = _core.Dense(
             self.units,
             self.activation,
@@ -66,9 +66,9 @@ class Dense(Layer):
         return config
 
     @property
-    def kernel(self):
+    def kernel(self) -> FloatArray:
         return self._weight(0)
 
     @property
-    def bias(self):
+    def bias(self) -> FloatArray | None:
         return self._weight(1) if self.use_bias else None

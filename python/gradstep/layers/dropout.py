@@ -17,7 +17,9 @@ from .layer import Layer
 
 
 class Dropout(Layer):
-    def __init__(self, rate, noise_shape=None, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, rate: float, noise_shape: object = None, seed: int | None = None, name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.rate = check_float(rate, "rate", minimum=0.0, maximum=1.0, max_inclusive=False)
         if noise_shape is not None:
@@ -25,7 +27,7 @@ class Dropout(Layer):
         self.noise_shape = None
         self.seed = None if seed is None else check_non_negative_int(seed, "seed")
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Dropout(self.rate, self.seed)
 
     def get_config(self) -> Config:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core, initializers, regularizers
-from .._typing import Config
+from .._typing import Config, FloatArray
 from .._validation import check_bool, check_positive_int
 from .layer import Layer
 
@@ -23,14 +23,14 @@ from .layer import Layer
 class Embedding(Layer):
     def __init__(
         self,
-        input_dim,
-        output_dim,
-        embeddings_initializer="uniform",
-        embeddings_regularizer=None,
-        embeddings_constraint=None,
-        mask_zero=False,
-        weights=None,
-        lora_rank=None,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: initializers.InitializerLike = "uniform",
+        embeddings_regularizer: regularizers.RegularizerLike = None,
+        embeddings_constraint: object = None,
+        mask_zero: bool = False,
+        weights: object = None,
+        lora_rank: object = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -48,7 +48,7 @@ class Embedding(Layer):
             if value is not None:
                 raise NotImplementedError(f"Embedding: {arg} is not supported")
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         core = _core.Embedding(
             self.input_dim, self.output_dim, self.embeddings_initializer._make_core(), self.mask_zero
         )
@@ -70,5 +70,5 @@ class Embedding(Layer):
         return config
 
     @property
-    def embeddings(self):
+    def embeddings(self) -> FloatArray:
         return self._weight(0)

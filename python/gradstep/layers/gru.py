@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _core
+from .. import _core, initializers
 from .._typing import Config
 from .._validation import check_bool
 from .base_rnn import RNNBase
@@ -26,15 +26,15 @@ class GRU(RNNBase):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        reset_after=True,
-        use_cudnn="auto",
+        units: int,
+        activation: str | None = "tanh",
+        recurrent_activation: str | None = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        recurrent_initializer: initializers.InitializerLike = "orthogonal",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        reset_after: bool = True,
+        use_cudnn: str | bool = "auto",
         **kwargs: Any,
     ) -> None:
         super().__init__(

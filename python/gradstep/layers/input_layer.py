@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 from .._typing import Config
@@ -11,7 +12,13 @@ from .._typing import Config
 class InputLayer:
     """`gradstep.Input(shape)`: the per-sample input shape of a Sequential model, e.g. Input((784,))."""
 
-    def __init__(self, shape=None, batch_size=None, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        shape: int | Sequence[int] | None = None,
+        batch_size: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise TypeError(f"Input: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
@@ -37,5 +44,7 @@ class InputLayer:
         return f"Input(shape={self.shape})"
 
 
-def Input(shape=None, batch_size=None, name: str | None = None, **kwargs: Any):
+def Input(
+    shape: int | Sequence[int] | None = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any
+) -> InputLayer:
     return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)

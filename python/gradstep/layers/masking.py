@@ -17,11 +17,11 @@ from .layer import Layer
 
 
 class Masking(Layer):
-    def __init__(self, mask_value=0.0, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, mask_value: float = 0.0, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.mask_value = check_float(mask_value, "mask_value")
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Masking(self.mask_value)
 
     def get_config(self) -> Config:

@@ -8,7 +8,8 @@ gradient sums each block. ZeroPadding2D adds zero rows and columns; its gradient
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from .. import _core
 from .._typing import Config
@@ -16,18 +17,18 @@ from .._validation import check_int_tuple
 from .layer import Layer
 
 
-def _channels_last(layer, data_format):
+def _channels_last(layer: Layer, data_format: str | None) -> str:
     if data_format not in (None, "channels_last"):
         raise ValueError(f"{type(layer).__name__}: data_format must be 'channels_last', got {data_format!r}")
     return "channels_last"
 
 
 class Flatten(Layer):
-    def __init__(self, data_format=None, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Reshape([], True)
 
     def get_config(self) -> Config:
@@ -37,7 +38,7 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    def __init__(self, target_shape, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, target_shape: Sequence[int], name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         if (
             not isinstance(target_shape, (tuple, list))
@@ -51,7 +52,7 @@ class Reshape(Layer):
             )
         self.target_shape = tuple(int(d) for d in target_shape)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Reshape(list(self.target_shape), False)
 
     def get_config(self) -> Config:
@@ -62,7 +63,12 @@ class Reshape(Layer):
 
 class UpSampling2D(Layer):
     def __init__(
-        self, size=(2, 2), data_format=None, interpolation="nearest", name: str | None = None, **kwargs: Any
+        self,
+        size: int | Sequence[int] = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(name=name, **kwargs)
         self.size = check_int_tuple(size, 2, "size")
@@ -73,7 +79,7 @@ class UpSampling2D(Layer):
             )
         self.interpolation = "nearest"
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.UpSampling2D(*self.size)
 
     def get_config(self) -> Config:
@@ -82,7 +88,7 @@ class UpSampling2D(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: Config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         if isinstance(config.get("size"), list):
             config["size"] = tuple(config["size"])
@@ -92,7 +98,13 @@ class UpSampling2D(Layer):
 class ZeroPadding2D(Layer):
     """padding: int (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right))."""
 
-    def __init__(self, padding=(1, 1), data_format=None, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        padding: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1),
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
         if (
@@ -100,14 +112,15 @@ class ZeroPadding2D(Layer):
             and len(padding) == 2
             and all(isinstance(p, (tuple, list)) for p in padding)
         ):
-            rows = check_int_tuple(tuple(padding[0]), 2, "padding", minimum=0)
-            cols = check_int_tuple(tuple(padding[1]), 2, "padding", minimum=0)
+            # both entries are tuples or lists (checked just above)
+            rows = check_int_tuple(tuple(cast("Sequence[int]", padding[0])), 2, "padding", minimum=0)
+            cols = check_int_tuple(tuple(cast("Sequence[int]", padding[1])), 2, "padding", minimum=0)
         else:
             r, c = check_int_tuple(padding, 2, "padding", minimum=0)
             rows, cols = (r, r), (c, c)
         self.padding = (rows, cols)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         (top, bottom), (left, right) = self.padding
         return _core.ZeroPadding2D(top, bottom, left, right)
 
@@ -117,7 +130,7 @@ class ZeroPadding2D(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: Config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         if isinstance(config.get("padding"), list):
             config["padding"] = tuple(tuple(p) if isinstance(p, list) else p for p in config["padding"])

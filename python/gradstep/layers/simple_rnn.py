@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _core
+from .. import _core, initializers
 from .base_rnn import RNNBase
 
 
@@ -18,12 +18,12 @@ class SimpleRNN(RNNBase):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
+        units: int,
+        activation: str | None = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        recurrent_initializer: initializers.InitializerLike = "orthogonal",
+        bias_initializer: initializers.InitializerLike = "zeros",
         **kwargs: Any,
     ) -> None:
         super().__init__(
