@@ -11,11 +11,17 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+_BY_NAME: dict[str, type[SGD | RMSprop | Adam | AdamW | Adagrad]] = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+}
 _CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
-def get(identifier):
+def get(identifier: object) -> Optimizer:
     """An optimizer from a name ("adam", case-insensitive), a config dict or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
@@ -29,11 +35,11 @@ def get(identifier):
     raise TypeError(f"optimizer must be a name or a gradstep.optimizers.Optimizer, got {type(identifier).__name__}")
 
 
-def serialize(optimizer):
+def serialize(optimizer: Optimizer) -> Config:
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config: Config):
+def deserialize(config: Config) -> Optimizer:
     return _CLASSES[config["class_name"]].from_config(config["config"])
 
 

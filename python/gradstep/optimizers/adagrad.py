@@ -15,18 +15,19 @@ from .. import _core
 from .._typing import Config
 from .._validation import check_float
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class Adagrad(Optimizer):
     def __init__(
         self,
-        learning_rate=0.001,
-        initial_accumulator_value=0.1,
-        epsilon=1e-7,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         name: str = "adagrad",
         **kwargs: Any,
     ) -> None:
@@ -36,7 +37,7 @@ class Adagrad(Optimizer):
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.Adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
 
     def get_config(self) -> Config:

@@ -20,20 +20,21 @@ from .. import _core
 from .._typing import Config
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class Adam(Optimizer):
     def __init__(
         self,
-        learning_rate=0.001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        amsgrad=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         name: str = "adam",
         **kwargs: Any,
     ) -> None:
@@ -43,7 +44,7 @@ class Adam(Optimizer):
         self.amsgrad = check_bool(amsgrad, "amsgrad")
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.Adam(learning_rate, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
 
     def get_config(self) -> Config:

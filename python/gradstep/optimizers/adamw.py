@@ -12,20 +12,21 @@ from typing import Any
 from .. import _core
 from .._validation import check_float
 from .adam import Adam
+from .schedules import LearningRateSchedule
 
 
 class AdamW(Adam):
     def __init__(
         self,
-        learning_rate=0.001,
-        weight_decay=0.004,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        amsgrad=False,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        weight_decay: float | None = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         name: str = "adamw",
         **kwargs: Any,
     ) -> None:
@@ -48,5 +49,6 @@ class AdamW(Adam):
             **kwargs,
         )
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
+        assert self.weight_decay is not None  # checked in __init__, before the base class calls this
         return _core.AdamW(learning_rate, self.weight_decay, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)

@@ -10,23 +10,35 @@ one parallel pass.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypedDict
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._typing import Config
+from .. import _core
+from .._typing import Config, FloatArray
 from .._validation import check_float
 from . import schedules as _schedules
+
+
+class OptimizerState(TypedDict):
+    """What Optimizer.get_state returns and set_state takes (as keywords)."""
+
+    iterations: int
+    slot_names: list[str]
+    num_params: int
+    slots: list[FloatArray]  # one flat float32 array per slot name
 
 
 class Optimizer:
     def __init__(
         self,
-        learning_rate,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
+        learning_rate: float | _schedules.LearningRateSchedule,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -34,7 +46,7 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         self.name = name or type(self).__name__
         # learning_rate: a float, or a LearningRateSchedule evaluated at `iterations` before every step
-        self._learning_rate_schedule = None
+        self._learning_rate_schedule: _schedules.LearningRateSchedule | None = None
         if isinstance(learning_rate, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = learning_rate
             learning_rate = self._scheduled_learning_rate(0)
@@ -61,13 +73,13 @@ class Optimizer:
         self._core.set_clipping(self.clipnorm or 0.0, self.clipvalue or 0.0, self.global_clipnorm or 0.0)
         if self.weight_decay is not None:
             self._core.weight_decay = self.weight_decay
-        self._variable_shapes = None  # shapes seen by apply(), for standalone use
+        self._variable_shapes: list[tuple[int, ...]] | None = None  # shapes seen by apply(), for standalone use
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         raise NotImplementedError
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
         """The current learning rate: with a schedule, schedule(iterations) (the rate of the next step,
         Keras semantics); otherwise the float set."""
         if self._learning_rate_schedule is not None:
@@ -75,7 +87,7 @@ class Optimizer:
         return float(self._core.learning_rate)
 
     @learning_rate.setter
-    def learning_rate(self, value) -> None:
+    def learning_rate(self, value: float | _schedules.LearningRateSchedule) -> None:
         if isinstance(value, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = value
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
@@ -89,15 +101,16 @@ class Optimizer:
             )
         self._core.learning_rate = _check_learning_rate(value)
 
-    def _scheduled_learning_rate(self, step):
+    def _scheduled_learning_rate(self, step: int) -> float:
         """The schedule's value at `step`, checked (a finite float >= 0)."""
-        value = self._learning_rate_schedule(step)
+        assert self._learning_rate_schedule is not None  # callers check it
+        returned: object = self._learning_rate_schedule(step)  # a user schedule may return anything
         try:
-            value = float(value)
+            value = float(returned)  # type: ignore[arg-type]  # not a number: the TypeError below reports it
         except (TypeError, ValueError):
             raise TypeError(
                 f"learning_rate schedule {type(self._learning_rate_schedule).__name__} must return a "
-                f"number, got {value!r} at step {step}"
+                f"number, got {returned!r} at step {step}"
             ) from None
         if not (value >= 0.0 and np.isfinite(value)):
             raise ValueError(
@@ -107,17 +120,17 @@ class Optimizer:
         return value
 
     @property
-    def iterations(self):
+    def iterations(self) -> int:
         """Number of updates applied so far."""
         return int(self._core.iterations)
 
     # The interface models/saving.py uses for the optimizer's state.
     @property
-    def built(self):
+    def built(self) -> bool:
         """True once a compiled model has sized the slots for its parameters."""
         return bool(self._core.built)
 
-    def get_state(self):
+    def get_state(self) -> OptimizerState | None:
         """{"iterations", "slot_names", "num_params"} and the slots (flat float32 arrays, one per
         name, in the model's parameter layout), or None before the optimizer is built."""
         if not self._core.built:
@@ -130,7 +143,9 @@ class Optimizer:
             "slots": [self._core.get_slot(k) for k in range(len(names))],
         }
 
-    def set_state(self, iterations, slot_names, num_params, slots) -> None:
+    def set_state(
+        self, iterations: int, slot_names: Sequence[str], num_params: int, slots: Iterable[ArrayLike]
+    ) -> None:
         """Restore what get_state returned; ValueError (nothing changed) when it does not fit."""
         if not self._core.built:
             raise ValueError("the optimizer is not built: compile it with a built model first")
@@ -154,7 +169,7 @@ class Optimizer:
         if self._learning_rate_schedule is not None:
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
 
-    def apply(self, grads, trainable_variables) -> None:
+    def apply(self, grads: Iterable[ArrayLike], trainable_variables: Iterable[FloatArray]) -> None:
         """One update of `trainable_variables` (float32 C-contiguous NumPy arrays, updated in place)
         from `grads`, as Keras' optimizer.apply(grads, trainable_variables)."""
         grads = list(grads)
@@ -177,8 +192,8 @@ class Optimizer:
                 )
         shapes = [v.shape for v in variables]
         flat_grads = []
-        for i, (g, shape) in enumerate(zip(grads, shapes)):
-            g = np.asarray(g, dtype=np.float32)
+        for i, (given, shape) in enumerate(zip(grads, shapes)):
+            g = np.asarray(given, dtype=np.float32)
             if g.shape != shape:
                 raise ValueError(f"grads[{i}]: expected shape {shape} (the variable's), got {g.shape}")
             flat_grads.append(g.reshape(-1))
@@ -200,7 +215,7 @@ class Optimizer:
             v.reshape(-1)[:] = params[offset : offset + v.size]
             offset += v.size
 
-    def apply_gradients(self, grads_and_vars) -> None:
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[ArrayLike, FloatArray]]) -> None:
         """Keras' apply_gradients(zip(grads, variables))."""
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
@@ -220,7 +235,9 @@ class Optimizer:
         }
 
     @classmethod
-    def from_config(cls, config: Config, custom_objects=None):
+    def from_config(
+        cls, config: Config, custom_objects: dict[str, type[_schedules.LearningRateSchedule]] | None = None
+    ) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):  # a serialized LearningRateSchedule
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects=custom_objects)
@@ -230,7 +247,7 @@ class Optimizer:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
 
 
-def _check_learning_rate(value):
+def _check_learning_rate(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, got {value!r}"

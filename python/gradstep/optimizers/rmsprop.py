@@ -17,20 +17,21 @@ from .. import _core
 from .._typing import Config
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class RMSprop(Optimizer):
     def __init__(
         self,
-        learning_rate=0.001,
-        rho=0.9,
-        momentum=0.0,
-        epsilon=1e-7,
-        centered=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         name: str = "rmsprop",
         **kwargs: Any,
     ) -> None:
@@ -40,7 +41,7 @@ class RMSprop(Optimizer):
         self.centered = check_bool(centered, "centered")
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.RMSprop(learning_rate, self.rho, self.momentum, self.epsilon, self.centered)
 
     def get_config(self) -> Config:

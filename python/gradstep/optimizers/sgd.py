@@ -16,18 +16,19 @@ from .. import _core
 from .._typing import Config
 from .._validation import check_bool, check_float
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class SGD(Optimizer):
     def __init__(
         self,
-        learning_rate=0.01,
-        momentum=0.0,
-        nesterov=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
+        learning_rate: float | LearningRateSchedule = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         name: str = "SGD",
         **kwargs: Any,
     ) -> None:
@@ -35,7 +36,7 @@ class SGD(Optimizer):
         self.nesterov = check_bool(nesterov, "nesterov")
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate):
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.SGD(learning_rate, self.momentum, self.nesterov)
 
     def get_config(self) -> Config:

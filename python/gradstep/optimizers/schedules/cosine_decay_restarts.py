@@ -20,7 +20,13 @@ from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, che
 
 class CosineDecayRestarts(LearningRateSchedule):
     def __init__(
-        self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name: str = "SGDRDecay"
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: float,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
     ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.first_decay_steps = check_decay_steps(first_decay_steps, "first_decay_steps")
@@ -31,7 +37,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         self.alpha = check_number(alpha, "alpha", minimum=0, maximum=1)
         self.name = check_name(name, "SGDRDecay")
 
-    def _period(self, completed):
+    def _period(self, completed: float) -> tuple[int, float]:
         """(i, f): index of the period that `completed` (steps / first_decay_steps) falls in, and the
         fraction of that period done."""
         if self.t_mul == 1.0:
@@ -39,7 +45,7 @@ class CosineDecayRestarts(LearningRateSchedule):
             return i, completed - i
         t = float(self.t_mul)
 
-        def start(k):  # start of period k, in units of first_decay_steps: 1 + t + ... + t**(k-1)
+        def start(k: int) -> float:  # start of period k, in units of first_decay_steps: 1 + t + ... + t**(k-1)
             return (t**k - 1.0) / (t - 1.0)
 
         i = max(0, math.floor(math.log1p(completed * (t - 1.0)) / math.log(t)))
@@ -49,7 +55,7 @@ class CosineDecayRestarts(LearningRateSchedule):
             i += 1
         return i, (completed - start(i)) / t**i
 
-    def __call__(self, step):
+    def __call__(self, step: float) -> float:
         i, fraction = self._period(check_step(step) / self.first_decay_steps)
         cosine = 0.5 * float(self.m_mul) ** i * (1.0 + math.cos(math.pi * fraction))
         return float(self.initial_learning_rate) * ((1.0 - self.alpha) * cosine + self.alpha)

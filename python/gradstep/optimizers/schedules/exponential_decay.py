@@ -21,7 +21,12 @@ from .learning_rate_schedule import (
 
 class ExponentialDecay(LearningRateSchedule):
     def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name: str = "ExponentialDecay"
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "ExponentialDecay",
     ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
@@ -29,11 +34,12 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = check_flag(staircase, "staircase")
         self.name = check_name(name, "ExponentialDecay")
 
-    def __call__(self, step):
+    def __call__(self, step: float) -> float:
         p = check_step(step) / self.decay_steps
         if self.staircase:
             p = math.floor(p)
-        return float(self.initial_learning_rate) * float(self.decay_rate) ** p
+        rate: float = float(self.initial_learning_rate) * float(self.decay_rate) ** p
+        return rate  # float ** float is typed Any (complex for a negative base; decay_rate >= 0 here)
 
     def get_config(self) -> Config:
         return {

@@ -20,7 +20,12 @@ from .learning_rate_schedule import (
 
 class InverseTimeDecay(LearningRateSchedule):
     def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name: str = "InverseTimeDecay"
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "InverseTimeDecay",
     ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
@@ -28,7 +33,7 @@ class InverseTimeDecay(LearningRateSchedule):
         self.staircase = check_flag(staircase, "staircase")
         self.name = check_name(name, "InverseTimeDecay")
 
-    def __call__(self, step):
+    def __call__(self, step: float) -> float:
         p = check_step(step) / self.decay_steps
         if self.staircase:
             p = math.floor(p)

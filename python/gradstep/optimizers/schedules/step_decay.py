@@ -15,13 +15,15 @@ from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, che
 
 
 class StepDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, drop_rate, step_size, name: str = "StepDecay") -> None:
+    def __init__(
+        self, initial_learning_rate: float, drop_rate: float, step_size: float, name: str = "StepDecay"
+    ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.drop_rate = check_number(drop_rate, "drop_rate", minimum=0)
         self.step_size = check_decay_steps(step_size, "step_size")
         self.name = check_name(name, "StepDecay")
 
-    def __call__(self, step):
+    def __call__(self, step: float) -> float:
         return float(self.initial_learning_rate) * float(self.drop_rate) ** math.floor(
             check_step(step) / self.step_size
         )
