@@ -13,17 +13,22 @@ uses the same fused form, so train and test losses are comparable.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _core
-from ._typing import Config
+from ._typing import Config, FloatArray
 from ._validation import as_float_array, check_bool, check_float
 
 
 class Loss:
     """Base class. `loss(y_true, y_pred, sample_weight=None)` returns the batch loss (a float)."""
 
-    def __init__(self, name: str | None = None, reduction="sum_over_batch_size", dtype=None) -> None:
+    def __init__(
+        self, name: str | None = None, reduction: str = "sum_over_batch_size", dtype: str | None = None
+    ) -> None:
         if reduction != "sum_over_batch_size":
             raise ValueError(f"reduction: only 'sum_over_batch_size' (Keras' default) is supported, got {reduction!r}")
         if dtype not in (None, "float32"):
@@ -35,15 +40,17 @@ class Loss:
         self.reduction = reduction
         self._core = self._make_core()
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         raise NotImplementedError
 
     @property
-    def sparse_targets(self):
+    def sparse_targets(self) -> bool:
         """True when targets are integer class labels (one per sample) rather than arrays."""
         return self._core.sparse_targets
 
-    def _convert(self, y_true, y_pred, sample_weight):
+    def _convert(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         y_pred = as_float_array(y_pred, "y_pred")
         if self.sparse_targets:
             y_true = np.asarray(y_true)
@@ -71,29 +78,32 @@ class Loss:
                 raise ValueError(f"sample_weight: expected {rows} values (one per sample), got {sample_weight.size}")
         return y_true, y_pred, sample_weight
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         y_true, y_pred, sample_weight = self._convert(y_true, y_pred, sample_weight)
         value, _ = self._core.compute(y_true, y_pred, sample_weight, False)
         return float(value)
 
-    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+    def value_and_gradient(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[float, FloatArray]:
         """(loss, d loss / d y_pred) as computed by the C++ core (gradient checks, teaching)."""
         y_true, y_pred, sample_weight = self._convert(y_true, y_pred, sample_weight)
         value, grad = self._core.compute(y_true, y_pred, sample_weight, True)
+        assert grad is not None  # want_grad=True
         return float(value), grad
 
     def get_config(self) -> Config:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config: Config):
+    def from_config(cls, config: Config) -> Loss:
         return cls(**config)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
-def _snake_name(class_name):
+def _snake_name(class_name: str) -> str:
     import re
 
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
@@ -102,25 +112,31 @@ def _snake_name(class_name):
 class MeanSquaredError(Loss):
     """mean((y_pred - y_true)^2) over the last axis."""
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.MeanSquaredError()
 
 
 class MeanAbsoluteError(Loss):
     """mean(|y_pred - y_true|) over the last axis."""
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.MeanAbsoluteError()
 
 
 class Huber(Loss):
     """0.5 e^2 where |e| <= delta, else delta * (|e| - 0.5 delta); mean over the last axis."""
 
-    def __init__(self, delta=1.0, name: str = "huber_loss", reduction="sum_over_batch_size", dtype=None) -> None:
+    def __init__(
+        self,
+        delta: float = 1.0,
+        name: str = "huber_loss",
+        reduction: str = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         self.delta = check_float(delta, "delta", minimum=0.0, min_inclusive=False)
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.Huber(self.delta)
 
     def get_config(self) -> Config:
@@ -128,13 +144,22 @@ class Huber(Loss):
 
 
 class _CrossentropyBase(Loss):
-    _core_class = None
+    _core_class: ClassVar[
+        type[_core.BinaryCrossentropy | _core.CategoricalCrossentropy | _core.SparseCategoricalCrossentropy] | None
+    ] = None
 
-    def __init__(self, from_logits=False, name: str | None = None, reduction="sum_over_batch_size", dtype=None) -> None:
+    def __init__(
+        self,
+        from_logits: bool = False,
+        name: str | None = None,
+        reduction: str = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         self.from_logits = check_bool(from_logits, "from_logits")
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
+        assert self._core_class is not None  # set by each subclass
         return self._core_class(self.from_logits)
 
     def get_config(self) -> Config:
@@ -162,11 +187,11 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
 class Hinge(Loss):
     """mean(max(1 - t * y_pred, 0)) over the last axis; 0/1 labels are mapped to -1/1 first."""
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.Hinge()
 
 
-_BY_NAME = {
+_BY_NAME: dict[str, type[MeanSquaredError | MeanAbsoluteError | Huber | _CrossentropyBase | Hinge]] = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
@@ -178,7 +203,7 @@ _BY_NAME = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "hinge": Hinge,
 }
-_CLASSES = {
+_CLASSES: dict[str, type[MeanSquaredError | MeanAbsoluteError | Huber | _CrossentropyBase | Hinge]] = {
     cls.__name__: cls
     for cls in (
         MeanSquaredError,
@@ -192,7 +217,7 @@ _CLASSES = {
 }
 
 
-def get(identifier):
+def get(identifier: object) -> Loss:
     """A Loss from a Keras name or alias ("mse", "sparse_categorical_crossentropy", "MeanSquaredError")
     or an instance."""
     if isinstance(identifier, Loss):
@@ -207,9 +232,9 @@ def get(identifier):
     raise TypeError(f"loss must be a name or a gradstep.losses.Loss instance, got {type(identifier).__name__}")
 
 
-def serialize(loss):
+def serialize(loss: Loss) -> Config:
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 
 
-def deserialize(config: Config):
+def deserialize(config: Config) -> Loss:
     return _CLASSES[config["class_name"]].from_config(config["config"])

@@ -10,14 +10,24 @@ consecutive thresholds (Keras' summation_method="interpolation").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._typing import Config
 from .metric import Metric, _per_element, _ratio
 
 
 class _Counts(Metric):
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name: str | None = None, dtype=None) -> None:
+    def __init__(
+        self,
+        thresholds: float | Sequence[float] | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
         for value, arg in ((top_k, "top_k"), (class_id, "class_id")):
             if value is not None:
                 raise NotImplementedError(f"{type(self).__name__}: {arg} is not supported")
@@ -31,7 +41,7 @@ class _Counts(Metric):
     def reset_state(self) -> None:
         self.true_positives = self.false_positives = self.false_negatives = 0.0
 
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         if y_true.size != y_pred.size:
             raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} values for {y_pred.size} predictions")
@@ -50,14 +60,14 @@ class _Counts(Metric):
 class Precision(_Counts):
     _default_name = "precision"
 
-    def result(self):
+    def result(self) -> float:
         return _ratio(self.true_positives, self.true_positives + self.false_positives)
 
 
 class Recall(_Counts):
     _default_name = "recall"
 
-    def result(self):
+    def result(self) -> float:
         return _ratio(self.true_positives, self.true_positives + self.false_negatives)
 
 
@@ -66,16 +76,16 @@ class AUC(Metric):
 
     def __init__(
         self,
-        num_thresholds=200,
-        curve="ROC",
-        summation_method="interpolation",
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
         name: str | None = None,
-        dtype=None,
-        thresholds=None,
-        multi_label=False,
-        num_labels=None,
-        label_weights=None,
-        from_logits=False,
+        dtype: str | None = None,
+        thresholds: float | Sequence[float] | None = None,
+        multi_label: bool = False,
+        num_labels: int | None = None,
+        label_weights: object = None,
+        from_logits: bool = False,
     ) -> None:
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds < 2:
             raise ValueError(f"AUC: num_thresholds must be an int > 1, got {num_thresholds!r}")
@@ -104,7 +114,7 @@ class AUC(Metric):
         self._tn = np.zeros(self.num_thresholds)
         self._fn = np.zeros(self.num_thresholds)
 
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         if y_true.size != y_pred.size:
             raise ValueError(f"AUC: y_true has {y_true.size} values for {y_pred.size} predictions")
@@ -120,7 +130,7 @@ class AUC(Metric):
             above += tail[first_above]
             below += tail[0] - tail[first_above] if len(tail) > 1 else 0.0
 
-    def result(self):
+    def result(self) -> float:
         tpr = np.divide(self._tp, self._tp + self._fn, out=np.zeros_like(self._tp), where=(self._tp + self._fn) > 0)
         fpr = np.divide(self._fp, self._fp + self._tn, out=np.zeros_like(self._fp), where=(self._fp + self._tn) > 0)
         heights = (tpr[:-1] + tpr[1:]) / 2.0
