@@ -20,7 +20,13 @@ _BACKUP = re.compile(r"^epoch_(\d+)\.gstep$")
 
 
 class BackupAndRestore(Callback):
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True) -> None:
+    def __init__(
+        self,
+        backup_dir: str | os.PathLike[str],
+        save_freq: str | int = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ) -> None:
         super().__init__()
         try:
             self.backup_dir = os.fspath(backup_dir)
@@ -44,7 +50,7 @@ class BackupAndRestore(Callback):
         self.double_checkpoint = False
         self.delete_checkpoint = bool(delete_checkpoint)
 
-    def _backups(self):
+    def _backups(self) -> list[tuple[int, str]]:
         """[(epoch, path)] of the backups in backup_dir, newest first."""
         if not os.path.isdir(self.backup_dir):
             return []
@@ -62,12 +68,14 @@ class BackupAndRestore(Callback):
         if not backups:
             return
         epoch, path = backups[0]
+        assert self.model is not None  # hooks run once fit has set the model
         restore_training(self.model, path)
         self.model.set_resume_epoch(epoch + 1)  # fit continues after the last finished epoch
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         os.makedirs(self.backup_dir, exist_ok=True)
         path = os.path.join(self.backup_dir, f"epoch_{epoch}.gstep")
+        assert self.model is not None  # hooks run once fit has set the model
         self.model.save(path)  # atomic: a temporary file renamed over the target
         for older, older_path in self._backups():
             if older != epoch:

@@ -6,18 +6,23 @@ Subclass it and override the hooks you need. `self.model` is the model being tra
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..models.sequential import Sequential
+
 from .._typing import Logs
 
 
 class Callback:
     def __init__(self) -> None:
-        self.model = None
-        self.params = {}
+        self.model: Sequential | None = None  # set by fit (CallbackList) before any hook runs
+        self.params: dict[str, Any] = {}
 
-    def set_model(self, model) -> None:
+    def set_model(self, model: Sequential) -> None:
         self.model = model
 
-    def set_params(self, params) -> None:
+    def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
 
     # Backwards-compatibility aliases, as in Keras: the default on_train_batch_begin/end call them.

@@ -7,38 +7,44 @@ ReduceLROnPlateau add "learning_rate" at epoch end) is seen by the callbacks aft
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..models.sequential import Sequential
+
 from .._typing import Logs
 from .callback import Callback
 
 
 class CallbackList:
-    def __init__(self, callbacks, model, params) -> None:
-        self.callbacks = []
+    def __init__(self, callbacks: Iterable[Callback] | None, model: Sequential, params: dict[str, Any]) -> None:
+        self.callbacks: list[Callback] = []
         self.model = model
         self.params = params
         for cb in callbacks or []:
             self.append(cb)
 
-    def append(self, callback) -> None:
+    def append(self, callback: Callback) -> None:
         if not isinstance(callback, Callback):
             raise TypeError(f"callbacks must be gradstep.callbacks.Callback instances, got {type(callback).__name__}")
         callback.set_model(self.model)
         callback.set_params(self.params)
         self.callbacks.append(callback)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Callback]:
         return iter(self.callbacks)
 
     def __len__(self) -> int:
         return len(self.callbacks)
 
-    def _call(self, hook, logs) -> None:
+    def _call(self, hook: str, logs: Logs | None) -> None:
         if logs is None:
             logs = {}
         for cb in self.callbacks:
             getattr(cb, hook)(logs)
 
-    def _call_indexed(self, hook, index, logs) -> None:
+    def _call_indexed(self, hook: str, index: int, logs: Logs | None) -> None:
         if logs is None:
             logs = {}
         for cb in self.callbacks:

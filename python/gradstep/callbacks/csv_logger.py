@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import warnings
+from typing import IO
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from .._typing import Logs
 from .callback import Callback
 
 
-def _format_value(value):
+def _format_value(value: object) -> object:
     if isinstance(value, str):
         return value
     if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -34,20 +35,20 @@ class CSVLogger(Callback):
     complete lines.
     """
 
-    def __init__(self, filename, separator=",", append=False) -> None:
+    def __init__(self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
         super().__init__()
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"CSVLogger: separator must be a one-character string, got {separator!r}")
         self.filename = os.fspath(filename)
         self.sep = separator
         self.append = bool(append)
-        self.keys = None
-        self.csv_file = None
+        self.keys: list[str] | None = None
+        self.csv_file: IO[str] | None = None
         self._write_header = True
         self._needs_newline = False
-        self._warned_keys = set()
+        self._warned_keys: set[str] = set()
 
-    def _existing_header(self):
+    def _existing_header(self) -> tuple[list[str] | None, bool]:
         """(header fields or None, whether the file lacks a final newline) of an existing file."""
         if not os.path.exists(self.filename) or os.path.getsize(self.filename) == 0:
             return None, False
@@ -85,9 +86,11 @@ class CSVLogger(Callback):
         if self.csv_file is None or self.csv_file.closed:
             # Used outside fit (no on_train_begin): open as fit would.
             self.on_train_begin()
+        assert self.csv_file is not None  # opened just above
         if self.keys is None:
             self.keys = sorted(logs.keys())
-        new_keys = [k for k in logs if k not in self.keys and k not in self._warned_keys]
+        keys = self.keys
+        new_keys = [k for k in logs if k not in keys and k not in self._warned_keys]
         if new_keys:
             self._warned_keys.update(new_keys)
             warnings.warn(
@@ -101,9 +104,9 @@ class CSVLogger(Callback):
             self._needs_newline = False
         writer = csv.writer(buffer, delimiter=self.sep, lineterminator="\n")
         if self._write_header:
-            writer.writerow(["epoch"] + list(self.keys))
+            writer.writerow(["epoch"] + list(keys))
             self._write_header = False
-        writer.writerow([epoch] + [_format_value(logs.get(k, "NA")) for k in self.keys])
+        writer.writerow([epoch] + [_format_value(logs.get(k, "NA")) for k in keys])
         self.csv_file.write(buffer.getvalue())
         self.csv_file.flush()
 

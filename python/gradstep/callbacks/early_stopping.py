@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 
-from .._typing import Logs
+from .._typing import FloatArray, Logs
 from ._monitor import as_scalar, check_mode, check_non_negative_int, check_number, resolve_direction
 from .callback import Callback
 
@@ -26,14 +26,14 @@ class EarlyStopping(Callback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        min_delta=0,
-        patience=0,
-        verbose=0,
-        mode="auto",
-        baseline=None,
-        restore_best_weights=False,
-        start_from_epoch=0,
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
     ) -> None:
         super().__init__()
         self.monitor = monitor
@@ -47,9 +47,9 @@ class EarlyStopping(Callback):
         self.direction = resolve_direction(monitor, self.mode)
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = None
+        self.best: float | None = None
         self.best_epoch = 0
-        self.best_weights = None
+        self.best_weights: list[FloatArray] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         # Reset so that one instance can be reused across fit() calls.
@@ -59,14 +59,14 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
         self.best_weights = None
 
-    def _is_improvement(self, value, reference):
+    def _is_improvement(self, value: float, reference: float | None) -> bool:
         if reference is None:
             return True
         if self.direction == "min":
             return value + self.min_delta < reference
         return value - self.min_delta > reference
 
-    def get_monitor_value(self, logs):
+    def get_monitor_value(self, logs: Logs | None) -> float | None:
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
@@ -89,6 +89,7 @@ class EarlyStopping(Callback):
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
+        assert self.model is not None  # hooks run once fit has set the model
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
             self.best_epoch = epoch
@@ -115,4 +116,5 @@ class EarlyStopping(Callback):
                     file=sys.stdout,
                     flush=True,
                 )
+            assert self.model is not None  # hooks run once fit has set the model
             self.model.set_weights(self.best_weights)

@@ -6,6 +6,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 from .._typing import Logs
 from .callback import Callback
 
@@ -15,7 +25,7 @@ _PLOT_INSTALL_HINT = (
 )
 
 
-def _import_pyplot():
+def _import_pyplot() -> ModuleType:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
@@ -26,9 +36,11 @@ def _import_pyplot():
 class History(Callback):
     def __init__(self) -> None:
         super().__init__()
-        self.history = {}
-        self.epoch = []
-        self._epochs_of = {}  # key -> the epochs its values were logged at (val_ keys may skip epochs)
+        self.history: dict[str, list[Any]] = {}
+        self.epoch: list[int] = []
+        self._epochs_of: dict[
+            str, list[int]
+        ] = {}  # key -> the epochs its values were logged at (val_ keys may skip epochs)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         # Keras keeps the same History across fit calls of one model only via model.history;
@@ -46,7 +58,7 @@ class History(Callback):
             self.model.history = self
 
     # ----------------------------------------------------------------------------- plotting
-    def _x_values(self, key):
+    def _x_values(self, key: str) -> list[int]:
         """1-based epoch numbers of key's values (as the progress display counts epochs)."""
         values = self.history[key]
         epochs = getattr(self, "_epochs_of", {}).get(key)
@@ -54,7 +66,7 @@ class History(Callback):
             epochs = self.epoch if len(self.epoch) == len(values) else range(len(values))
         return [int(e) + 1 for e in epochs]
 
-    def _curves(self, metrics):
+    def _curves(self, metrics: str | Sequence[str] | None) -> list[tuple[str, list[str]]]:
         """[(metric name, [keys to draw])] for the requested metrics, train before validation."""
         keys = list(self.history)
         if metrics is None:
@@ -78,7 +90,7 @@ class History(Callback):
             curves.append((name, drawn))
         return curves
 
-    def plot(self, metrics=None, ax=None):
+    def plot(self, metrics: str | Sequence[str] | None = None, ax: Axes | None = None) -> Axes | NDArray[np.object_]:
         """Plot the training curves: for each metric, its training values and its "val_"
         counterpart (if recorded) against the epoch number (1-based).
 
@@ -105,8 +117,6 @@ class History(Callback):
                 ax.set_ylabel(curves[0][0])
             ax.legend()
             return ax
-
-        import numpy as np
 
         count = len(curves)
         fig, axes = plt.subplots(1, count, figsize=(5.0 * count, 3.8), squeeze=False)

@@ -27,14 +27,14 @@ class ReduceLROnPlateau(Callback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        factor=0.1,
-        patience=10,
-        verbose=0,
-        mode="auto",
-        min_delta=1e-4,
-        cooldown=0,
-        min_lr=0.0,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__()
@@ -63,12 +63,12 @@ class ReduceLROnPlateau(Callback):
         self.cooldown_counter = 0
         self.wait = 0
 
-    def _is_improvement(self, current, best):
+    def _is_improvement(self, current: float, best: float) -> bool:
         if self.direction == "min":
             return current < best - self.min_delta
         return current > best + self.min_delta
 
-    def in_cooldown(self):
+    def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
@@ -77,6 +77,7 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is None:
             logs = {}
+        assert self.model is not None and self.model.optimizer is not None  # fit runs a compiled model
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         value = logs.get(self.monitor)

@@ -23,7 +23,7 @@ class TerminateOnNaN(Callback):
     (its weights are those after the bad step: restore or re-initialise them before training on).
     """
 
-    def __init__(self, raise_error=False) -> None:
+    def __init__(self, raise_error: bool = False) -> None:
         super().__init__()
         self.raise_error = bool(raise_error)
 
@@ -36,6 +36,7 @@ class TerminateOnNaN(Callback):
         except (TypeError, ValueError):
             return
         if math.isnan(value) or math.isinf(value):
+            assert self.model is not None  # hooks run once fit has set the model
             self.model.stop_training = True
             if self.raise_error:
                 raise NaNLossError(
