@@ -33,12 +33,12 @@ from .models import Sequential
 __version__ = "0.1.0"
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Number of threads the C++ kernels use (OMP_NUM_THREADS or the core count by default)."""
     return int(_core.get_num_threads())
 
 
-def set_num_threads(n) -> None:
+def set_num_threads(n: int) -> None:
     """Use `n` threads in the C++ kernels (results are bitwise identical for any n)."""
     from ._validation import check_positive_int
 

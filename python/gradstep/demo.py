@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 
 import gradstep as gs
 
 
-def build_model():
+def build_model() -> gs.Sequential:
     model = gs.Sequential(
         [
             gs.Input((64,)),
@@ -29,7 +30,7 @@ def build_model():
     return model
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)

@@ -69,4 +69,36 @@ def deserialize(config: object) -> Layer:
     return cls.from_config(dict(config.get("config", {})))
 
 
-__all__ = ["Input", "InputLayer", "Layer", "deserialize", "serialize"] + sorted(_REGISTRY)
+# Written out (not computed from _REGISTRY) so that type checkers see the re-exports.
+__all__ = [
+    "GRU",
+    "LSTM",
+    "Activation",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Bidirectional",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Input",
+    "InputLayer",
+    "Layer",
+    "Masking",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "Reshape",
+    "SimpleRNN",
+    "UpSampling2D",
+    "ZeroPadding2D",
+    "deserialize",
+    "serialize",
+]

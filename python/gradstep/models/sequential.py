@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -711,6 +711,31 @@ class Sequential:
         for metric in self._metric_objects:
             metric.update_state(y_batch, predictions, sample_weight=mask)
 
+    @overload
+    def evaluate(
+        self,
+        x: InputData = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        sample_weight: ArrayLike | None = None,
+        steps: int | None = None,
+        callbacks: Iterable[Callback] | None = None,
+        *,
+        return_dict: Literal[True],
+    ) -> dict[str, float]: ...
+    @overload
+    def evaluate(
+        self,
+        x: InputData = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        sample_weight: ArrayLike | None = None,
+        steps: int | None = None,
+        callbacks: Iterable[Callback] | None = None,
+        return_dict: bool = False,
+    ) -> EvaluateResult: ...
     def evaluate(
         self,
         x: InputData = None,
