@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,15 +20,6 @@ from .. import _core
 from .._typing import Config, FloatArray
 from .._validation import check_float
 from . import schedules as _schedules
-
-
-class OptimizerState(TypedDict):
-    """What Optimizer.get_state returns and set_state takes (as keywords)."""
-
-    iterations: int
-    slot_names: list[str]
-    num_params: int
-    slots: list[FloatArray]  # one flat float32 array per slot name
 
 
 class Optimizer:
@@ -130,7 +121,7 @@ class Optimizer:
         """True once a compiled model has sized the slots for its parameters."""
         return bool(self._core.built)
 
-    def get_state(self) -> OptimizerState | None:
+    def get_state(self) -> dict[str, Any] | None:
         """{"iterations", "slot_names", "num_params"} and the slots (flat float32 arrays, one per
         name, in the model's parameter layout), or None before the optimizer is built."""
         if not self._core.built:
