@@ -86,7 +86,7 @@ def _is_terminal(stream: object) -> bool:
 def _make_bar_class() -> Callable[..., _BarLike]:
     from tqdm import tqdm
 
-    class _Bar(tqdm):  # type: ignore[type-arg]  # the bar iterates over nothing: no item type
+    class _Bar(tqdm):  # type: ignore[type-arg]  # tqdm[T] is generic in its stubs only (not at run time)
         """tqdm bar whose format can show our own text ("{info}": ETA, step time and logs)."""
 
         info = ""

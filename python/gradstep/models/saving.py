@@ -434,7 +434,7 @@ class _Archive:
     def _damaged(self, name: str, error: BaseException) -> _FormatError:
         return _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})")
 
-    def _check_digest(self, name: str, digest: Any, count: int) -> None:
+    def _check_digest(self, name: str, digest: hashlib._Hash, count: int) -> None:
         size, expected = self.members[name]
         if count != size:
             raise _FormatError(
