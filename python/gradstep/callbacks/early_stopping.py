@@ -89,8 +89,8 @@ class EarlyStopping(Callback):
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
-        assert self.model is not None  # hooks run once fit has set the model
         if self.restore_best_weights and self.best_weights is None:
+            assert self.model is not None  # hooks run once fit has set the model
             self.best_weights = self.model.get_weights()
             self.best_epoch = epoch
         self.wait += 1
@@ -98,12 +98,14 @@ class EarlyStopping(Callback):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
+                assert self.model is not None
                 self.best_weights = self.model.get_weights()
             if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
+            assert self.model is not None
             self.model.stop_training = True
 
     def on_train_end(self, logs: Logs | None = None) -> None:

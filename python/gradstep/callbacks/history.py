@@ -38,9 +38,8 @@ class History(Callback):
         super().__init__()
         self.history: dict[str, list[Any]] = {}
         self.epoch: list[int] = []
-        self._epochs_of: dict[
-            str, list[int]
-        ] = {}  # key -> the epochs its values were logged at (val_ keys may skip epochs)
+        # key -> the epochs its values were logged at (val_ keys may skip epochs)
+        self._epochs_of: dict[str, list[int]] = {}
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         # Keras keeps the same History across fit calls of one model only via model.history;

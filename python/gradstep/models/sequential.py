@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, Union, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,7 +40,6 @@ _DEFAULT_BATCH_SIZE = 32
 InputData = Union[ArrayLike, Iterable[Any], None]
 # evaluate / train_on_batch / test_on_batch: the loss, [loss, *metrics], or a dict (return_dict=True).
 EvaluateResult = Union[float, list[float], dict[str, float]]
-_CheckedBatch = CheckedBatch
 
 
 class NotCompiledError(ValueError, RuntimeError):
@@ -276,16 +275,15 @@ class Sequential:
         self._metric_entries = []
         for entry in metrics:
             metric = metrics_module.get(entry)
+            self._metric_entries.append(entry if metric is None else metric)
             if metric is not None:  # a stateful metric class, updated in Python from each batch's output
-                self._metric_entries.append(metric)
                 self._metric_objects.append(metric)
                 self._metric_order.append(metric.name)
             else:
-                assert isinstance(entry, str)  # metrics_module.get returns a Metric for anything else
-                self._metric_entries.append(entry)
                 metrics_module.canonical_name(entry)  # unknown names fail here, at compile
-                self._metric_names.append(entry)
-                self._metric_order.append(entry)
+                name = cast(str, entry)  # canonical_name raised unless it is one of the names
+                self._metric_names.append(name)
+                self._metric_order.append(name)
         if len(set(self._metric_order)) != len(self._metric_order):
             raise ValueError(f"metrics: two metrics share a name in {self._metric_order}; give them distinct names")
         self.compiled = True
@@ -619,7 +617,7 @@ class Sequential:
 
     def _check_source_batch(
         self, batch: object, index: int, what: str, class_weight: dict[int, float] | None
-    ) -> _CheckedBatch:
+    ) -> CheckedBatch:
         """One (x, y, sample_weight) batch of a data source, checked as fit checks arrays."""
         x, y, weights = split_batch(batch, index, what)
         x = self._check_x(x, f"{what} batch {index}: x")
