@@ -124,9 +124,32 @@ void init_layers(py::module_& m) {
            py::arg("rate"), py::arg("seed") = py::none());
 
   py::class_<BatchNormalization, Layer, std::shared_ptr<BatchNormalization>>(m, "BatchNormalization")
-      .def(py::init<float, float, bool, bool, Initializer, Initializer, Initializer, Initializer>(),
+      .def(py::init([](float momentum, float epsilon, bool center, bool scale, Initializer beta, Initializer gamma,
+                       Initializer moving_mean, Initializer moving_variance, const std::string& convention) {
+             return std::make_shared<BatchNormalization>(momentum, epsilon, center, scale, beta, gamma, moving_mean,
+                                                         moving_variance, parse_convention(convention));
+           }),
            py::arg("momentum"), py::arg("epsilon"), py::arg("center"), py::arg("scale"), py::arg("beta_initializer"),
-           py::arg("gamma_initializer"), py::arg("moving_mean_initializer"), py::arg("moving_variance_initializer"));
+           py::arg("gamma_initializer"), py::arg("moving_mean_initializer"), py::arg("moving_variance_initializer"),
+           py::arg("convention") = "keras")
+      .def(
+          "set_statistics_reducer",
+          [](BatchNormalization& layer, py::object reducer) {
+            if (reducer.is_none()) {
+              layer.set_statistics_reducer(nullptr);
+              return;
+            }
+            // Called inside the train step, which runs with the GIL released: take it for the call.
+            auto shared = std::make_shared<py::object>(std::move(reducer));
+            layer.set_statistics_reducer([shared](double* values, std::int64_t n) {
+              py::gil_scoped_acquire gil;
+              py::array_t<double> view({n}, {static_cast<py::ssize_t>(sizeof(double))}, values, py::none());
+              (*shared)(view);
+            });
+          },
+          py::arg("reducer"),
+          "reducer(values) -> None sums float64 values over the processes in place (None: this process's rows "
+          "only); see BatchNormalization::set_statistics_reducer.");
 
   const auto conv_options = [](int rank, std::int64_t filters, std::vector<std::int64_t> kernel_size,
                                std::vector<std::int64_t> strides, std::vector<std::int64_t> dilation_rate,

@@ -113,29 +113,67 @@ void init_model(py::module_& m) {
       .def(
           "last_output",
           [](Sequential& model, std::int64_t rows) {
-            std::lock_guard<std::mutex> lock(model.mutex());
-            const float* data = model.last_output();
-            if (data == nullptr || rows < 0) throw std::invalid_argument("last_output: no batch has run");
+            if (rows < 0) throw std::invalid_argument("last_output: no batch has run");
             Shape shape{rows};
             for (auto d : model.output_shape()) shape.push_back(d);
             auto out = new_array(shape);
-            std::copy(data, data + rows * shape_size(model.output_shape()), out.mutable_data());
+            float* o = out.mutable_data();
+            // The lock is taken without the GIL: a training step that holds it may be waiting
+            // for the GIL (a loss written in Python), so holding both here would deadlock.
+            bool copied = false;
+            {
+              py::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(model.mutex());
+              if (const float* data = model.last_output()) {
+                std::copy(data, data + rows * shape_size(model.output_shape()), o);
+                copied = true;
+              }
+            }
+            if (!copied) throw std::invalid_argument("last_output: no batch has run");
             return out;
           },
           py::arg("rows"), "A copy of the output of the last batch (its first `rows` rows).")
       .def(
           "last_output_mask",
           [](Sequential& model, std::int64_t rows) -> py::object {
-            std::lock_guard<std::mutex> lock(model.mutex());
-            const float* mask = model.last_output_mask();
-            if (mask == nullptr) return py::none();
+            if (!model.output_masked()) return py::none();
             auto out = new_array(Shape{rows, model.target_positions()});
-            std::copy(mask, mask + rows * model.target_positions(), out.mutable_data());
-            return out;
+            float* o = out.mutable_data();
+            bool copied = false;
+            {
+              py::gil_scoped_release release;  // as in last_output: never wait for the lock holding the GIL
+              std::lock_guard<std::mutex> lock(model.mutex());
+              const float* mask = model.last_output_mask();
+              if (mask != nullptr) {
+                std::copy(mask, mask + rows * model.target_positions(), o);
+                copied = true;
+              }
+            }
+            return copied ? py::object(out) : py::object(py::none());
           },
           py::arg("rows"), "The padding mask of the last batch's output (rows x positions), or None.")
       .def_property_readonly("takes_indices", &Sequential::takes_indices)
       .def_property_readonly("output_masked", &Sequential::output_masked)
+      .def(
+          "set_gradient_reducer",
+          [](Sequential& model, py::object reducer) {
+            std::lock_guard<std::mutex> lock(model.mutex());
+            if (reducer.is_none()) {
+              model.set_gradient_reducer(nullptr);
+              return;
+            }
+            // The train step runs with the GIL released: take it back only for the call. The
+            // gradients are passed as a view (no copy) that the reducer overwrites in place.
+            auto shared = std::make_shared<py::object>(std::move(reducer));
+            model.set_gradient_reducer([shared](float* gradients, std::int64_t size, double weight) {
+              py::gil_scoped_acquire gil;
+              py::array_t<float> view({size}, {static_cast<py::ssize_t>(sizeof(float))}, gradients, py::none());
+              (*shared)(view, weight);
+            });
+          },
+          py::arg("reducer"),
+          "reducer(gradients, weight) -> None, called in every train step before the update (None: no call); "
+          "see Sequential::set_gradient_reducer.")
       .def(
           "train_batch",
           [](Sequential& model, py::object x, FloatArray y, py::object indices, py::object sample_weight) {
@@ -220,6 +258,29 @@ void init_model(py::module_& m) {
             return py::make_tuple(y, dx, grads);
           },
           py::arg("x"), py::arg("dy"), py::arg("training"))
+      .def(
+          "objective",
+          [](Sequential& model, py::object x, FloatArray y, py::object sample_weight, bool want_grad) {
+            double value = 0.0;
+            run_batch(model, x, y, py::none(), sample_weight,
+                      [&](const void* xp, const float* yp, const float* w, std::int64_t width, const std::int64_t*,
+                          std::int64_t batch) {
+                        value = model.objective(xp, yp, w, width, batch, want_grad);
+                        return BatchResult{};
+                      });
+            py::list grads;
+            for (std::size_t i = 0; want_grad && i < model.param_info().size(); ++i) {
+              const ParamInfo& info = model.param_info()[i];
+              if (!info.trainable) continue;
+              auto g = new_array(info.shape);
+              std::copy(model.param_grad(i), model.param_grad(i) + info.segment.size, g.mutable_data());
+              grads.append(g);
+            }
+            return py::make_tuple(value, want_grad ? py::object(grads) : py::object(py::none()));
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(), py::arg("want_grad") = true,
+          "(mean loss + penalties, [gradient of each trainable weight] or None) of the whole batch in training "
+          "mode without an update; dropout masks fixed and moving statistics restored (gradient checks).")
       .def_property_readonly("num_weights", [](Sequential& model) { return model.param_info().size(); })
       .def(
           "weight_info",
@@ -228,7 +289,11 @@ void init_model(py::module_& m) {
             return py::make_tuple(info.layer, info.name, info.shape, info.trainable);
           },
           py::arg("index"), "(layer index, name, shape, trainable) of weight `index` in Keras order.")
+      // The GIL is released before the model's lock is taken, as every other locking entry point
+      // does: a train step whose optimizer calls back into Python (Custom) holds the lock and waits
+      // for the GIL, so holding the GIL while waiting for the lock would deadlock.
       .def("set_layer_frozen", &Sequential::set_layer_frozen, py::arg("index"), py::arg("frozen"),
+           py::call_guard<py::gil_scoped_release>(),
            "Leave layer `index`'s weights out of updates and penalties (Keras' trainable=False).")
       .def(
           "weight_frozen", [](Sequential& model, std::size_t i) { return model.param_info().at(i).frozen; },
@@ -268,10 +333,49 @@ void init_model(py::module_& m) {
             if (static_cast<std::int64_t>(value.size()) != info.segment.size)
               throw std::invalid_argument("set_weight: expected shape " + shape_str(info.shape) + ", got " +
                                           shape_str(array_shape(value)));
+            py::gil_scoped_release release;  // as in last_output: never wait for the lock holding the GIL
             std::lock_guard<std::mutex> lock(model.mutex());
             std::copy(value.data(), value.data() + value.size(), model.param_data(i));
           },
           py::arg("index"), py::arg("value"))
+      .def(
+          "set_tracking",
+          [](Sequential& model, const std::vector<std::string>& names) {
+            TrackingOptions options;
+            for (const auto& name : names) {
+              if (name == "grad_norm")
+                options.grad_norm = true;
+              else if (name == "update_ratio")
+                options.update_ratio = true;
+              else if (name == "dead_relu")
+                options.dead_relu = true;
+              else if (name == "bn_stats")
+                options.bn_stats = true;
+              else
+                throw std::invalid_argument("set_tracking: unknown figure '" + name +
+                                            "', expected grad_norm, update_ratio, dead_relu or bn_stats");
+            }
+            model.set_tracking(options);
+          },
+          py::arg("names"),
+          "Track these figures (grad_norm, update_ratio, dead_relu, bn_stats) in train_batch from now on, "
+          "from zero; [] turns tracking off.")
+      .def("reset_tracking",
+           [](Sequential& model) {
+             std::lock_guard<std::mutex> lock(model.mutex());
+             model.reset_tracking();
+           })
+      .def(
+          "tracked_values",
+          [](Sequential& model) {
+            std::lock_guard<std::mutex> lock(model.mutex());
+            py::list out;
+            for (const auto& f : model.tracked_figures())
+              out.append(py::make_tuple(f.figure, f.layer, f.part, f.sum, f.count));
+            return out;
+          },
+          "[(figure, layer index, part, sum, count)] since the last reset: each figure's per-batch values summed "
+          "over the batches that counted (see cpp/model/tracking.hpp).")
       .def_property_readonly("num_trainable", &Sequential::num_trainable)
       .def_property_readonly("num_state", &Sequential::num_state);
 }

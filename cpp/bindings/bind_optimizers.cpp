@@ -2,6 +2,7 @@
 #include "optimizers/adagrad.hpp"
 #include "optimizers/adam.hpp"
 #include "optimizers/adamw.hpp"
+#include "optimizers/custom.hpp"
 #include "optimizers/optimizer.hpp"
 #include "optimizers/rmsprop.hpp"
 #include "optimizers/sgd.hpp"
@@ -72,20 +73,65 @@ void init_optimizers(py::module_& m) {
           },
           py::arg("index"), py::arg("values"));
 
-  py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD").def(
-      py::init<float, float, bool>(), py::arg("learning_rate"), py::arg("momentum"), py::arg("nesterov"));
+  py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD")
+      .def(py::init([](float lr, float momentum, bool nesterov, const std::string& convention) {
+             return std::make_shared<SGD>(lr, momentum, nesterov, parse_convention(convention));
+           }),
+           py::arg("learning_rate"), py::arg("momentum"), py::arg("nesterov"), py::arg("convention") = "keras")
+      .def_property_readonly("convention", [](const SGD& o) { return convention_name(o.convention()); });
   py::class_<RMSprop, Optimizer, std::shared_ptr<RMSprop>>(m, "RMSprop")
-      .def(py::init<float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("rho"), py::arg("momentum"),
-           py::arg("epsilon"), py::arg("centered"));
-  py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam").def(
-      py::init<float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"),
-      py::arg("epsilon"), py::arg("amsgrad"));
+      .def(py::init(
+               [](float lr, float rho, float momentum, float epsilon, bool centered, const std::string& convention) {
+                 return std::make_shared<RMSprop>(lr, rho, momentum, epsilon, centered, parse_convention(convention));
+               }),
+           py::arg("learning_rate"), py::arg("rho"), py::arg("momentum"), py::arg("epsilon"), py::arg("centered"),
+           py::arg("convention") = "keras")
+      .def_property_readonly("convention", [](const RMSprop& o) { return convention_name(o.convention()); });
+  py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam")
+      .def(py::init(
+               [](float lr, float beta_1, float beta_2, float epsilon, bool amsgrad, const std::string& convention) {
+                 return std::make_shared<Adam>(lr, beta_1, beta_2, epsilon, amsgrad, parse_convention(convention));
+               }),
+           py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("amsgrad"),
+           py::arg("convention") = "keras")
+      .def_property_readonly("convention", [](const Adam& o) { return convention_name(o.convention()); });
   py::class_<AdamW, Adam, std::shared_ptr<AdamW>>(m, "AdamW")
-      .def(py::init<float, float, float, float, float, bool>(), py::arg("learning_rate"), py::arg("weight_decay"),
-           py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("amsgrad"));
+      .def(py::init([](float lr, float weight_decay, float beta_1, float beta_2, float epsilon, bool amsgrad,
+                       const std::string& convention) {
+             return std::make_shared<AdamW>(lr, weight_decay, beta_1, beta_2, epsilon, amsgrad,
+                                            parse_convention(convention));
+           }),
+           py::arg("learning_rate"), py::arg("weight_decay"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"),
+           py::arg("amsgrad"), py::arg("convention") = "keras");
   py::class_<Adagrad, Optimizer, std::shared_ptr<Adagrad>>(m, "Adagrad")
       .def(py::init<float, float, float>(), py::arg("learning_rate"), py::arg("initial_accumulator_value"),
            py::arg("epsilon"));
+
+  // The rule is `update(w, g, state, step[, learning_rate=lr])`, a Python callable, called with the
+  // GIL taken (train_batch releases it) on NumPy views of one variable's segment: w and the state
+  // arrays writeable, g read-only. The views share the optimizer's and model's buffers and are only
+  // valid during the call. A Python exception propagates out of apply() (and train_batch) as is.
+  py::class_<Custom, Optimizer, std::shared_ptr<Custom>>(m, "Custom")
+      .def(py::init([](float lr, std::vector<std::string> slot_names, py::function update, bool pass_learning_rate) {
+             Custom::Callback callback = [update, slot_names, pass_learning_rate](const Custom::Segment& seg) {
+               py::gil_scoped_acquire gil;
+               // The buffers belong to the model and the optimizer: the views must not free them.
+               py::capsule no_owner(seg.params, [](void*) {});
+               const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(seg.size)};
+               py::array_t<float> w(shape, seg.params, no_owner);
+               py::array_t<float> g(shape, const_cast<float*>(seg.grads), no_owner);
+               g.attr("flags").attr("writeable") = false;
+               py::dict state;
+               for (std::size_t k = 0; k < seg.slots.size(); ++k)
+                 state[py::str(slot_names[k])] = py::array_t<float>(shape, seg.slots[k], no_owner);
+               if (pass_learning_rate)
+                 update(w, g, state, seg.step, py::arg("learning_rate") = seg.learning_rate);
+               else
+                 update(w, g, state, seg.step);
+             };
+             return std::make_shared<Custom>(lr, slot_names, std::move(callback));
+           }),
+           py::arg("learning_rate"), py::arg("slot_names"), py::arg("update"), py::arg("pass_learning_rate"));
 }
 
 }  // namespace bindings

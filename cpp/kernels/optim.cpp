@@ -81,6 +81,56 @@ void adam(std::int64_t n, float* w, const float* g, float* m, float* v, float* v
   }
 }
 
+void sgd_momentum_torch(std::int64_t n, float* w, const float* g, float* v, float lr, float momentum, bool nesterov) {
+  if (nesterov) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      v[i] = momentum * v[i] + g[i];
+      w[i] -= lr * (g[i] + momentum * v[i]);
+    }
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) {
+      v[i] = momentum * v[i] + g[i];
+      w[i] -= lr * v[i];
+    }
+  }
+}
+
+void rmsprop_torch(std::int64_t n, float* w, const float* g, float* v, float* average_grad, float* buf, float lr,
+                   float rho, float momentum, float eps) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    v[i] = rho * v[i] + (1.0f - rho) * g[i] * g[i];
+    float denom;
+    if (average_grad != nullptr) {
+      average_grad[i] += (g[i] - average_grad[i]) * (1.0f - rho);
+      denom = std::sqrt(v[i] - average_grad[i] * average_grad[i]) + eps;
+    } else {
+      denom = std::sqrt(v[i]) + eps;
+    }
+    if (buf != nullptr) {
+      buf[i] = momentum * buf[i] + g[i] / denom;
+      w[i] -= lr * buf[i];
+    } else {
+      w[i] -= lr * (g[i] / denom);
+    }
+  }
+}
+
+void adam_torch(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_max, float step_size,
+                float bc2_sqrt, float beta_1, float beta_2, float eps) {
+  const float one_minus_b1 = 1.0f - beta_1;
+  const float one_minus_b2 = 1.0f - beta_2;
+  for (std::int64_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * one_minus_b1;
+    v[i] = v[i] * beta_2 + one_minus_b2 * g[i] * g[i];
+    float second = v[i];
+    if (v_max != nullptr) {
+      v_max[i] = std::max(v_max[i], v[i]);
+      second = v_max[i];
+    }
+    w[i] -= step_size * (m[i] / (std::sqrt(second) / bc2_sqrt + eps));
+  }
+}
+
 void adagrad(std::int64_t n, float* w, const float* g, float* acc, float lr, float eps) {
   for (std::int64_t i = 0; i < n; ++i) {
     acc[i] += g[i] * g[i];

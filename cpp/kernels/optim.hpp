@@ -30,6 +30,20 @@ void rmsprop(std::int64_t n, float* w, const float* g, float* v, float* average_
 void adam(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_hat, float alpha, float beta_1,
           float beta_2, float eps);
 
+// PyTorch's rules (convention="torch"; torch.optim.SGD/RMSprop/Adam, dampening 0):
+// v = momentum*v + g;  w -= lr*v  (nesterov: w -= lr*(g + momentum*v))
+void sgd_momentum_torch(std::int64_t n, float* w, const float* g, float* v, float lr, float momentum, bool nesterov);
+
+// v = rho*v + (1-rho)*g^2;  [centered: a += (g-a)*(1-rho);  denom = sqrt(v - a^2) + eps, else sqrt(v) + eps]
+// momentum > 0: buf = momentum*buf + g/denom, w -= lr*buf; else w -= lr*g/denom
+void rmsprop_torch(std::int64_t n, float* w, const float* g, float* v, float* average_grad, float* buf, float lr,
+                   float rho, float momentum, float eps);
+
+// m += (g-m)*(1-b1);  v = b2*v + (1-b2)*g^2;  [amsgrad: vmax = max(vmax, v), use vmax]
+// w -= step_size * m / (sqrt(v)/bc2_sqrt + eps), step_size = lr/(1-b1^t), bc2_sqrt = sqrt(1-b2^t).
+void adam_torch(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_max, float step_size,
+                float bc2_sqrt, float beta_1, float beta_2, float eps);
+
 // acc += g^2;  w -= lr*g/sqrt(acc + eps)
 void adagrad(std::int64_t n, float* w, const float* g, float* acc, float lr, float eps);
 

@@ -22,11 +22,13 @@ std::int64_t row_grain(std::int64_t channels) {
 
 BatchNormalization::BatchNormalization(float momentum, float epsilon, bool center, bool scale,
                                        Initializer beta_initializer, Initializer gamma_initializer,
-                                       Initializer moving_mean_initializer, Initializer moving_variance_initializer)
+                                       Initializer moving_mean_initializer, Initializer moving_variance_initializer,
+                                       Convention convention)
     : momentum_(momentum),
       epsilon_(epsilon),
       center_(center),
       scale_(scale),
+      convention_(convention),
       beta_init_(beta_initializer),
       gamma_init_(gamma_initializer),
       moving_mean_init_(moving_mean_initializer),
@@ -79,6 +81,7 @@ void BatchNormalization::bind(const std::vector<float*>& values, const std::vect
   sum_dy_xhat_.resize(c);
   sum_a_.assign(c, 0.0);
   sum_b_.assign(c, 0.0);
+  reduce_buffer_.assign(2 * c + 1, 0.0);
 }
 
 void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) {
@@ -95,20 +98,37 @@ void BatchNormalization::forward(const float* x, float* y, std::int64_t batch, c
           std::to_string(batch) + " sample(s) with " + std::to_string(R) +
           " value(s) per channel; use a "
           "batch size of at least 2");
-    // Pass 1: per-channel sum and sum of squares (double), then mean, 1/std and the moving averages.
-    parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
-      double* sum = sum_a_.data();
-      double* squares = sum_b_.data();
-      kernels::batchnorm_moments(R, C, cb, ce, x, sum, squares);
+    // Pass 1: per-channel sum and sum of squares (double), then mean, 1/std and the moving averages
+    // (with synchronised statistics, the sums of every process in between).
+    double* sum = sum_a_.data();
+    double* squares = sum_b_.data();
+    const auto statistics = [&](std::int64_t cb, std::int64_t ce, double count) {
       for (std::int64_t c = cb; c < ce; ++c) {
-        const double m = sum[c] / R;
-        const double var = std::max(0.0, squares[c] / R - m * m);
+        const double m = sum[c] / count;
+        const double var = std::max(0.0, squares[c] / count - m * m);
         mean[c] = static_cast<float>(m);
         inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + epsilon_));
-        moving_mean_[c] = moving_mean_[c] * momentum_ + static_cast<float>(m) * (1.0f - momentum_);
-        moving_variance_[c] = moving_variance_[c] * momentum_ + static_cast<float>(var) * (1.0f - momentum_);
+        if (convention_ == Convention::torch) {
+          const double unbiased = var * count / (count - 1.0);
+          moving_mean_[c] = moving_mean_[c] * (1.0f - momentum_) + static_cast<float>(m) * momentum_;
+          moving_variance_[c] = moving_variance_[c] * (1.0f - momentum_) + static_cast<float>(unbiased) * momentum_;
+        } else {
+          moving_mean_[c] = moving_mean_[c] * momentum_ + static_cast<float>(m) * (1.0f - momentum_);
+          moving_variance_[c] = moving_variance_[c] * momentum_ + static_cast<float>(var) * (1.0f - momentum_);
+        }
       }
-    });
+    };
+    if (!statistics_reducer_) {
+      parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
+        kernels::batchnorm_moments(R, C, cb, ce, x, sum, squares);
+        statistics(cb, ce, static_cast<double>(R));
+      });
+    } else {
+      parallel_for(0, C, channel_grain(R), [&](std::int64_t cb, std::int64_t ce) {
+        kernels::batchnorm_moments(R, C, cb, ce, x, sum, squares);
+      });
+      statistics(0, C, reduce_channel_sums(sum, squares, R));
+    }
   } else {
     for (std::int64_t c = 0; c < C; ++c) {
       mean[c] = moving_mean_[c];
@@ -144,9 +164,30 @@ void BatchNormalization::backward(const float* x, const float* y, float* dy, flo
   if (dx == nullptr) return;
   const float* gamma = scale_ ? gamma_ : nullptr;
   const bool batch_statistics = last_training_;
+  std::int64_t rows = R;  // the rows the batch statistics came from
+  if (statistics_reducer_ && batch_statistics) {
+    rows = static_cast<std::int64_t>(reduce_channel_sums(sum_a_.data(), sum_b_.data(), R));
+    for (std::int64_t c = 0; c < C; ++c) {
+      sum_dy[c] = static_cast<float>(sum_a_[c]);
+      sum_dy_xhat[c] = static_cast<float>(sum_b_[c]);
+    }
+  }
   parallel_for(0, R, row_grain(C), [&](std::int64_t rb, std::int64_t re) {
-    kernels::batchnorm_input_grad(rb, re, C, R, batch_statistics, x, dy, mean, inv_std, gamma, sum_dy, sum_dy_xhat, dx);
+    kernels::batchnorm_input_grad(rb, re, C, rows, batch_statistics, x, dy, mean, inv_std, gamma, sum_dy, sum_dy_xhat,
+                                  dx);
   });
+}
+
+double BatchNormalization::reduce_channel_sums(double* a, double* b, std::int64_t rows) {
+  const std::int64_t C = channels();
+  reduce_buffer_.resize(static_cast<std::size_t>(2 * C + 1));
+  std::copy(a, a + C, reduce_buffer_.begin());
+  std::copy(b, b + C, reduce_buffer_.begin() + C);
+  reduce_buffer_[static_cast<std::size_t>(2 * C)] = static_cast<double>(rows);
+  statistics_reducer_(reduce_buffer_.data(), 2 * C + 1);
+  std::copy(reduce_buffer_.begin(), reduce_buffer_.begin() + C, a);
+  std::copy(reduce_buffer_.begin() + C, reduce_buffer_.begin() + 2 * C, b);
+  return reduce_buffer_[static_cast<std::size_t>(2 * C)];
 }
 
 }  // namespace gradstep

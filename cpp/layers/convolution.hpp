@@ -64,6 +64,7 @@ class Convolution : public Layer {
   }
   void set_fused_output(bool fused) override { fused_output_ = fused; }
   const float* logits() const override { return keeps_preactivation() ? preactivation_.data() : nullptr; }
+  Activation activation() const { return options_.activation; }
 
  private:
   bool keeps_preactivation() const { return fused_output_ || activation_backward_needs_input(options_.activation); }

@@ -23,11 +23,12 @@ class Loss {
   // the model then hands it the pre-activation and both are computed as one stable function.
   virtual std::string fusable_activation() const { return ""; }
 
-  // Returns sum_r w_r * loss_r (w = 1 when sample_weight is null). When grad is not null, writes
-  // grad = grad_scale * w_r * d loss_r / d y_pred. With `logits_of_fused_activation`, y_pred holds
-  // the pre-activation of fusable_activation() and grad is taken with respect to it.
-  double compute(const float* y_pred, const float* y_true, const float* sample_weight, std::int64_t rows,
-                 std::int64_t cols, float grad_scale, float* grad, bool logits_of_fused_activation = false);
+  // Virtual so that a loss defined in Python (bindings/bind_losses.cpp) can take the whole batch in
+  // one call instead of one call per row. Returns sum_r w_r * loss_r (w = 1 when sample_weight is null). When grad is
+  // not null, writes grad = grad_scale * w_r * d loss_r / d y_pred. With `logits_of_fused_activation`, y_pred holds the
+  // pre-activation of fusable_activation() and grad is taken with respect to it.
+  virtual double compute(const float* y_pred, const float* y_true, const float* sample_weight, std::int64_t rows,
+                         std::int64_t cols, float grad_scale, float* grad, bool logits_of_fused_activation = false);
 
  protected:
   // Loss of one row and, if grad_row is not null, d loss / d y_pred_row times grad_factor.

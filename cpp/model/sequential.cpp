@@ -7,6 +7,9 @@
 #include "core/parallel.hpp"
 #include "core/rng.hpp"
 #include "kernels/regularize.hpp"
+#include "layers/activation_layer.hpp"
+#include "layers/batch_normalization.hpp"
+#include "layers/dense.hpp"
 
 namespace gradstep {
 
@@ -160,6 +163,7 @@ void Sequential::set_layer_frozen(std::size_t index, bool frozen) {
   for (auto& info : param_info_)
     if (info.layer == index && info.trainable) info.frozen = frozen;
   apply_frozen_to_optimizer();
+  apply_frozen_to_tracker();
 }
 
 void Sequential::apply_frozen_to_optimizer() {
@@ -168,6 +172,63 @@ void Sequential::apply_frozen_to_optimizer() {
   for (const auto& info : param_info_)
     if (info.trainable) flags.push_back(info.frozen);
   optimizer_->set_frozen(flags);
+}
+
+namespace {
+bool outputs_relu(Layer& layer) {
+  if (auto* dense = dynamic_cast<Dense*>(&layer)) return dense->activation() == Activation::relu;
+  if (auto* conv = dynamic_cast<Convolution*>(&layer)) return conv->activation() == Activation::relu;
+  if (auto* act = dynamic_cast<ActivationLayer*>(&layer)) return act->activation() == Activation::relu;
+  return false;
+}
+}  // namespace
+
+void Sequential::set_tracking(const TrackingOptions& options) {
+  require_built("set_tracking");
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Tracker::Weight> weights;
+  for (const auto& info : param_info_)
+    if (info.trainable) weights.push_back({info.layer, info.name, info.segment});
+  std::vector<Tracker::ReluLayer> relu;
+  std::vector<std::size_t> bn;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    Layer& layer = *layers_[i];
+    if (outputs_relu(layer)) {
+      // A convolution that computes its max pooling in the same pass may never write its own
+      // output in full: measure on the pooled output (always, so the figure does not depend on
+      // the batch size).
+      const std::size_t source = pool_fusers_[i] != nullptr ? i + 1 : i;
+      const Shape& shape = layers_[source]->output_shape();
+      relu.push_back({i, source, shape.empty() ? 1 : shape.back()});
+    }
+    if (dynamic_cast<BatchNormalization*>(&layer) != nullptr) bn.push_back(i);
+  }
+  tracker_.configure(options, weights, relu, bn);
+  apply_frozen_to_tracker();
+}
+
+void Sequential::apply_frozen_to_tracker() {
+  if (!tracker_.active()) return;
+  std::vector<bool> flags;
+  if (tracker_.options().grad_norm || tracker_.options().update_ratio)
+    for (const auto& info : param_info_)
+      if (info.trainable) flags.push_back(info.frozen);
+  tracker_.set_frozen(flags);
+}
+
+void Sequential::track_activations(std::int64_t batch) {
+  const auto& relu = tracker_.relu_layers();
+  for (std::size_t k = 0; k < relu.size(); ++k) {
+    const Layer& source = *layers_[relu[k].source];
+    const std::int64_t rows = batch * (source.output_size() / relu[k].channels);
+    tracker_.add_dead_relu(k, activations_[relu[k].source].data(), rows);
+  }
+  const auto& bn = tracker_.bn_layers();
+  for (std::size_t k = 0; k < bn.size(); ++k) {
+    const auto& layer = static_cast<const BatchNormalization&>(*layers_[bn[k]]);
+    if (layer.used_batch_statistics())
+      tracker_.add_bn_stats(k, layer.last_mean(), layer.last_inv_std(), layer.output_shape().back(), layer.epsilon());
+  }
 }
 
 std::int64_t Sequential::target_positions() const {
@@ -347,13 +408,41 @@ BatchResult Sequential::run_batch(bool training, const void* x, const float* y, 
   }
   StepContext ctx{true, seed_, static_cast<std::uint64_t>(optimizer_->iterations())};
   forward_pass(xb, batch, ctx);
+  const bool tracking = tracker_.active();
+  if (tracking) track_activations(batch);
   BatchResult result = loss_and_metrics(yb, wb, weight_width, batch, /*want_grad=*/true);
   backward_pass(xb, batch, nullptr);
   // Penalties join the reported loss (as Keras adds its regularization losses) and their
   // gradients the data gradient, before clipping and the update.
   result.loss_sum += regularization(/*add_gradient=*/true) * static_cast<double>(batch);
+  if (gradient_reducer_) gradient_reducer_(grads_.data(), num_trainable_, result.metric_weight);
+  if (tracking) tracker_.before_update(params_.data(), grads_.data());
   optimizer_->apply(params_.data(), grads_.data());
+  if (tracking) tracker_.after_update(params_.data());
   return result;
+}
+
+double Sequential::objective(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                             std::int64_t batch, bool want_grad) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  require_compiled("objective");
+  if (batch <= 0) throw std::invalid_argument("objective: batch must be positive");
+  if (sample_weight != nullptr && weight_width != 1 && weight_width != target_positions())
+    throw std::invalid_argument("objective: sample_weight must have 1 or " + std::to_string(target_positions()) +
+                                " values per sample, got " + std::to_string(weight_width));
+  reserve(batch);
+  // Training-mode forward passes update BatchNormalization's moving statistics: put them back.
+  const std::vector<float> saved_state(state_.data(), state_.data() + num_state_);
+  try {
+    forward_pass(x, batch, StepContext{true, seed_, kDirectCallStream + direct_training_calls_});
+  } catch (...) {
+    std::copy(saved_state.begin(), saved_state.end(), state_.data());
+    throw;
+  }
+  std::copy(saved_state.begin(), saved_state.end(), state_.data());
+  const BatchResult result = loss_and_metrics(y, sample_weight, weight_width, batch, want_grad);
+  if (want_grad) backward_pass(x, batch, nullptr);
+  return result.loss_sum / static_cast<double>(batch) + regularization(want_grad);
 }
 
 BatchResult Sequential::train_batch(const void* x, const float* y, const float* sample_weight,

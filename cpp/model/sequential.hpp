@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,7 @@
 #include "layers/layer.hpp"
 #include "losses/loss.hpp"
 #include "losses/metrics.hpp"
+#include "model/tracking.hpp"
 #include "optimizers/optimizer.hpp"
 
 namespace gradstep {
@@ -88,6 +90,15 @@ class Sequential {
   // null; always null for index inputs) and leaves the parameter gradients in gradients(). No update.
   void forward_backward(const void* x, std::int64_t n, const float* dy, float* y, float* dx, bool training);
 
+  // The objective fit minimises on rows 0..batch (mean loss + weight penalties), computed as
+  // train_batch does (training mode, fused output, masks, sample weights) but without an update.
+  // With want_grad, its gradient is left in gradients(). Dropout masks are the same at every call
+  // (the counter of direct training calls is read, not advanced) and moving statistics are
+  // restored after the forward pass, so repeated calls evaluate one fixed function: what a
+  // finite-difference gradient check needs.
+  double objective(const void* x, const float* y, const float* sample_weight, std::int64_t weight_width,
+                   std::int64_t batch, bool want_grad);
+
   // The model's output for the last batch (rows of output size): what the Python metric classes
   // read after train_batch / test_batch.
   const float* last_output() const { return activations_.empty() ? nullptr : activations_.back().data(); }
@@ -116,6 +127,21 @@ class Sequential {
   // gets fresh masks, deterministically for a given seed and call sequence. Saved with the model.
   std::uint64_t direct_training_calls() const { return direct_training_calls_; }
   void set_direct_training_calls(std::uint64_t calls) { direct_training_calls_ = calls; }
+  // Data-parallel training (gradstep.distributed). Called once per train step, after the
+  // penalties' gradients are added and before clipping and the update, with the gradient buffer
+  // (num_trainable() floats, the gradient of this process's batch-mean loss) and the weight of
+  // that mean (its loss positions: the batch's samples, or with a padding mask the unmasked
+  // positions per sample); it must leave in the buffer the gradient of the mean over every
+  // process's positions. Empty (the default): one process, nothing is called.
+  using GradientReducer = std::function<void(float* gradients, std::int64_t size, double weight)>;
+  void set_gradient_reducer(GradientReducer reducer) { gradient_reducer_ = std::move(reducer); }
+  // Glass-box training (model/tracking.hpp): with any option on, train_batch accumulates the
+  // figures; tracked_figures() holds their sums and counts since the last reset_tracking().
+  // set_tracking allocates what the figures need and resets them; all off costs nothing.
+  void set_tracking(const TrackingOptions& options);
+  const TrackingOptions& tracking() const { return tracker_.options(); }
+  void reset_tracking() { tracker_.reset(); }
+  const std::vector<TrackedFigure>& tracked_figures() const { return tracker_.figures(); }
   Optimizer* optimizer() { return optimizer_.get(); }
   Loss* loss() { return loss_.get(); }
   std::mutex& mutex() { return mutex_; }
@@ -123,6 +149,9 @@ class Sequential {
  private:
   void require_built(const char* what) const;
   void apply_frozen_to_optimizer();
+  void apply_frozen_to_tracker();
+  // dead_relu and bn_stats of the batch that forward_pass just ran.
+  void track_activations(std::int64_t batch);
   void require_compiled(const char* what) const;
   void reserve(std::int64_t batch);
   template <typename T>
@@ -165,6 +194,7 @@ class Sequential {
   // Layer i is a convolution that computes max pooling layer i + 1 in its own pass (when the
   // batch runs in chunks: Convolution::fuses_pool), or null.
   std::vector<Convolution*> pool_fusers_;
+  GradientReducer gradient_reducer_;
   bool output_masked_ = false;
   const float* output_mask_ = nullptr;
 
@@ -173,6 +203,7 @@ class Sequential {
   std::vector<std::int64_t> index_input_;  // gathered int64 inputs (Embedding first)
   std::vector<AlignedBuffer> activations_;
   AlignedBuffer grad_front_, grad_back_;
+  Tracker tracker_;
 
   std::mutex mutex_;
 };

@@ -111,6 +111,11 @@ void Optimizer::apply(float* params, float* grads) {
   clip_gradients(grads);
   const float lr = learning_rate_;
   prepare_step(lr);
+  update_pass(params, grads, lr);
+  ++iterations_;
+}
+
+void Optimizer::update_pass(float* params, const float* grads, float lr) {
   const float lr_times_wd = lr * weight_decay_;
   for (const auto& range : active_ranges_) {
     parallel_for(range.offset, range.offset + range.size, kUpdateGrain, [&](std::int64_t b, std::int64_t e) {
@@ -118,7 +123,6 @@ void Optimizer::apply(float* params, float* grads) {
       update(b, e, params, grads, lr);
     });
   }
-  ++iterations_;
 }
 
 }  // namespace gradstep

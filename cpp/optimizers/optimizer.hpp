@@ -5,7 +5,8 @@
 //      or global_clipnorm (all variables together: g * c / max(|G|, c)), or clipvalue
 //      (element-wise to [-v, v]); at most one of the three is set;
 //   2. decoupled weight decay (Loshchilov & Hutter 2019): w -= lr * weight_decay * w;
-//   3. the optimizer's own rule (subclass), element-wise, in one parallel pass;
+//   3. the optimizer's own rule (subclass), element-wise, in one parallel pass (a subclass whose
+//      rule is not element-wise C++, Custom, overrides update_pass and takes steps 2-3 itself);
 //   4. iterations += 1.
 // A "variable" is a ParamSegment of the flat buffer (one Keras weight: a kernel, a bias).
 // Slots (momentum, velocity, ...) are flat buffers with the same layout as the parameters.
@@ -44,6 +45,7 @@ class Optimizer {
   // global_clipnorm, clipvalue) sees only the others. With nothing frozen, apply() is bitwise
   // what it was.
   void set_frozen(const std::vector<bool>& frozen_per_segment);
+  bool segment_frozen(std::size_t i) const { return frozen_.at(i); }
 
   float* slot_data(std::size_t i) { return slots_.at(i).data(); }
   std::size_t num_slots() const { return slots_.size(); }
@@ -65,6 +67,9 @@ class Optimizer {
   virtual void prepare_step(float lr) {}
   // The rule over elements [begin, end) of the flat buffers.
   virtual void update(std::int64_t begin, std::int64_t end, float* w, const float* g, float lr) = 0;
+  // Steps 2-3 of apply() (decay, then the rule) over every variable that is not frozen. The default
+  // runs decay and update() over the active ranges in one parallel pass.
+  virtual void update_pass(float* params, const float* grads, float lr);
   // Called after build() allocated zeroed slots (Adagrad's initial accumulator).
   virtual void init_slots() {}
   float* slot(std::size_t i, std::int64_t begin) { return slots_[i].data() + begin; }

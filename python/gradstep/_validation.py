@@ -198,3 +198,12 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
     return value
+
+
+def check_convention(value: object, name: str = "convention") -> str:
+    """'keras' or 'torch' (whose published rule an optimizer or BatchNormalization follows)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be 'keras' or 'torch', got {value!r} of type {type(value).__name__}")
+    if value not in ("keras", "torch"):
+        raise ValueError(f"{name} must be 'keras' or 'torch', got {value!r}")
+    return value

@@ -1,9 +1,10 @@
-"""Weight regularisers (Keras 3 names and formulas).
+"""Weight regularisers (Keras 3 names and formulas)::
 
     L1(l1=0.01):             penalty = l1 * sum(|w|)
     L2(l2=0.01):             penalty = l2 * sum(w^2)        (Keras: no factor 1/2; PyTorch's
                                                              weight_decay=wd on SGD equals L2(wd / 2))
     L1L2(l1=0.0, l2=0.0):    both
+
 The penalty is added to the reported loss (train and evaluate, as Keras) and its gradient
 (l1 * sign(w) + 2 * l2 * w) to the weight's gradient, in C++, before clipping and the update.
 """

@@ -216,7 +216,7 @@ class GradstepClassifier(ClassifierMixin, _GradstepEstimator):  # type: ignore[m
         return self._fit_model(X, encoded.astype(np.int64), len(self.classes_), weights)
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
+        """Class probabilities (n_samples, n_classes), columns in the order of `classes_`."""
         return self._raw_predict(X).astype(np.float64)
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:

@@ -1,9 +1,12 @@
-"""`python -m gradstep.benchmark [--workload W1,W2,W3,W4,W5,W6,G] [--threads N] [--repeats R] [--json out.json]`
+"""`python -m gradstep.benchmark [--workload W1,...,W6,G] [--threads N] [--repeats R] [--json F] [--plot F.png]`
 
 Runs gradstep, the NumPy baseline shipped in gradstep.benchmark.numpy_baseline and, when
 importable, PyTorch in the same process, interleaved (gradstep, numpy, torch, gradstep, ...), and
 prints the median seconds per epoch and the ratios gradstep/NumPy and gradstep/PyTorch (below 1
 means gradstep is faster). Machines are noisy: only ratios measured in one run mean anything.
+`--json` saves the results (the structure documented in gradstep.benchmark.plot), `--plot` draws
+them (PNG or SVG, needs matplotlib), and `--replot results.json --plot out.png` prints and draws a
+saved run again without running anything.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import plot as benchmark_plot
 from . import workloads as W
 
 # One GEMM of a train step: (label, trans_a, trans_b, a's shape, b's shape).
@@ -54,7 +58,7 @@ def _set_malloc(mode: str) -> str:
     return "tuned" if ok else "untouched (no glibc mallopt)"
 
 
-def _machine() -> dict[str, Any]:
+def _machine(include_torch: bool) -> dict[str, Any]:
     import gradstep as gs
 
     info = {
@@ -64,6 +68,7 @@ def _machine() -> dict[str, Any]:
         "threads": gs.get_num_threads(),
         "isa": gs._core._active_isa(),
         "cpu": platform.processor(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     try:
         with open("/proc/cpuinfo") as f:
@@ -73,7 +78,7 @@ def _machine() -> dict[str, Any]:
                     break
     except OSError:
         pass
-    if W.torch_available():
+    if include_torch:
         import torch
 
         info["torch"] = torch.__version__
@@ -290,112 +295,188 @@ def _gemm_peak(n: int = 1024, blocks: int = 3) -> float:
     return 2.0 * n**3 / fastest / 1e9
 
 
+def _result_lines(r: dict[str, Any]) -> list[str]:
+    """The text output of one entry of the results list (the same lines for a run and a replot)."""
+    name = r["workload"]
+    if name == "gemm_peak":
+        threads = f", {r['threads']} thread(s)" if "threads" in r else ""
+        return [f"GEMM peak (gradstep, n={r['n']}{threads}): {r['gflops']:.1f} GFLOP/s"]
+    if name in ("W1", "W2", "W3", "W4", "W5", "W6"):
+        seconds = r["seconds"]
+        line = f"{name}: gradstep {seconds['gradstep']:.3f} s/epoch"
+        if "gradstep_gflops" in r and "fraction_of_gemm_peak" in r:
+            line += f" ({r['gradstep_gflops']:.0f} GFLOP/s, {100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak)"
+        others = [f"{lib} {seconds[lib]:.3f} s" for lib in ("numpy", "torch") if lib in seconds]
+        ratios = [
+            f"gradstep/{lib} {seconds['gradstep'] / seconds[lib]:.2f}x" for lib in ("numpy", "torch") if lib in seconds
+        ]
+        if others:
+            line += ", " + ", ".join(others) + " | " + ", ".join(ratios)
+        return [line]
+    if name == "G":
+        return [
+            f"G n={row['n']}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
+            f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['gradstep_gflops'] / row['numpy_gflops']:.2f}x"
+            for row in r["rows"]
+        ]
+    if name == "G-W1":
+        lines = [
+            f"G W1 {row['shape']:<28}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
+            f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['gradstep_gflops'] / row['numpy_gflops']:.2f}x"
+            for row in r["rows"]
+        ]
+        step = r.get("step_gemm_us")
+        if step:
+            lines.append(
+                f"G W1 all GEMMs of one step: gradstep {step['gradstep']:.0f} us, numpy {step['numpy']:.0f} us, "
+                f"ratio {step['numpy'] / step['gradstep']:.2f}x"
+            )
+        return lines
+    return [f"{name}: {r}"]
+
+
+def _check_output_path(parser: argparse.ArgumentParser, option: str, path: str) -> None:
+    """Before a run of minutes: the file's folder must exist (the file is written after the run)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        parser.error(f"{option} {path}: folder {folder} does not exist")
+
+
+def _write_json(path: str, report: dict[str, Any]) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"  # a temporary file renamed over the target: never a half-written file
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=2)
+    os.replace(tmp, path)
+
+
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--workload", default="W1,W2,W3,W4,W5,W6,G", help="comma-separated: W1, W2, W3, W4, W5, W6, G (default all)"
-    )
+    # Run options default to None so that --replot can refuse them when given (it runs nothing).
+    parser.add_argument("--workload", default=None, help="comma-separated: W1, W2, W3, W4, W5, W6, G (default all)")
     parser.add_argument(
         "--threads",
         type=int,
         default=None,
         help="threads for gradstep and torch (NumPy's BLAS: set OPENBLAS_NUM_THREADS before starting Python)",
     )
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=None, help="timed epochs per library (default 3)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     parser.add_argument(
         "--malloc",
         choices=("tuned", "untouched"),
-        default="tuned",
+        default=None,
         help="glibc malloc thresholds for the NumPy baseline and PyTorch (see the comment at "
         "M_TRIM_THRESHOLD); default: tuned (their best)",
     )
+    parser.add_argument(
+        "--plot",
+        default=None,
+        metavar="PATH",
+        help="after the run, draw the results into PATH (.png or .svg; needs `pip install gradstep[plot]`)",
+    )
+    parser.add_argument(
+        "--replot",
+        default=None,
+        metavar="RESULTS_JSON",
+        help="run nothing: print the results saved by --json in RESULTS_JSON, and draw them with --plot",
+    )
     args = parser.parse_args(argv)
+
+    if args.plot is not None:  # before anything runs: a bad suffix or no matplotlib fails now, not after the run
+        try:
+            benchmark_plot.plot_format(args.plot)
+        except (ValueError, ImportError) as error:
+            parser.error(f"--plot: {error}")
+        _check_output_path(parser, "--plot", args.plot)
+    if args.replot is not None:
+        given = [
+            option
+            for option, value in (
+                ("--workload", args.workload),
+                ("--threads", args.threads),
+                ("--repeats", args.repeats),
+                ("--no-torch", args.no_torch or None),
+                ("--json", args.json),
+                ("--malloc", args.malloc),
+            )
+            if value is not None
+        ]
+        if given:
+            parser.error(f"--replot runs nothing; it cannot be combined with {', '.join(given)}")
+        try:
+            report = benchmark_plot.load_results(args.replot)
+        except (OSError, ValueError) as error:
+            parser.error(f"--replot: {error}")
+        print("machine: " + ", ".join(f"{k}={v}" for k, v in report["machine"].items()))
+        for r in report["results"]:
+            for line in _result_lines(r):
+                print(line)
+        if args.plot is not None:
+            print(f"figure: {benchmark_plot.plot_results(report, args.plot)}")
+        results: list[dict[str, Any]] = report["results"]
+        return results
+    if args.json is not None:
+        _check_output_path(parser, "--json", args.json)
+    repeats = 3 if args.repeats is None else args.repeats
+    if repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {repeats}")
+    wanted = [w.strip().upper() for w in (args.workload or "W1,W2,W3,W4,W5,W6,G").split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W4, W5, W6, G")
+    if not wanted:
+        parser.error(f"--workload {args.workload!r} names no workload; available: W1, W2, W3, W4, W5, W6, G")
 
     import gradstep as gs
 
     if args.threads:
         gs.set_num_threads(args.threads)
         os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-    include_torch = W.torch_available() and not args.no_torch
+    include_torch = not args.no_torch and W.torch_available()  # --no-torch: not even imported
     if include_torch:
         import torch
 
         torch.set_num_threads(gs.get_num_threads())
-    wanted = [w.strip().upper() for w in args.workload.split(",") if w.strip()]
-    unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
-    if unknown:
-        parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W4, W5, W6, G")
-    malloc_mode = _set_malloc(args.malloc)  # after the arguments are known good: it changes the process
+    malloc_mode = _set_malloc(args.malloc or "tuned")  # after the arguments are known good: it changes the process
 
-    machine = _machine()
+    machine = _machine(include_torch)
     machine["malloc"] = malloc_mode
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     if not include_torch:
         print("PyTorch not importable (or --no-torch): ratios against NumPy only")
     results: list[dict[str, Any]] = []
+
+    def report_entry(r: dict[str, Any]) -> None:
+        results.append(r)
+        for line in _result_lines(r):
+            print(line, flush=True)
+
     x: NDArray[np.float32] | None = None
     y: NDArray[np.int64] | None = None
     peak = None
     if any(name != "G" for name in wanted):
         peak = _gemm_peak()
-        print(f"GEMM peak (gradstep, n=1024, {gs.get_num_threads()} thread(s)): {peak:.1f} GFLOP/s", flush=True)
-        results.append({"workload": "gemm_peak", "n": 1024, "gflops": peak})
+        report_entry({"workload": "gemm_peak", "n": 1024, "threads": gs.get_num_threads(), "gflops": peak})
     for name in wanted:
         if name in ("W1", "W2"):
             if x is None or y is None:  # both are made together
                 x, y = W.make_data()
-            r = _mlp_workload(name, name == "W2", 0.2 if name == "W2" else 0.0, args.repeats, include_torch, x, y)
+            r = _mlp_workload(name, name == "W2", 0.2 if name == "W2" else 0.0, repeats, include_torch, x, y)
             r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak
-            line = (
-                f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
-                f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak), numpy {r['seconds']['numpy']:.3f} s"
-            )
-            if include_torch:
-                line += f", torch {r['seconds']['torch']:.3f} s"
-            line += f" | gradstep/numpy {r['ratio_vs_numpy']:.2f}x"
-            if include_torch:
-                line += f", gradstep/torch {r['ratio_vs_torch']:.2f}x"
-            print(line, flush=True)
+            report_entry(r)
         elif name in ("W3", "W4", "W5", "W6"):
-            r = _cnn_workload(name, args.repeats, include_torch)
+            r = _cnn_workload(name, repeats, include_torch)
             r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak
-            line = (
-                f"{name}: gradstep {r['seconds']['gradstep']:.3f} s/epoch ({r['gradstep_gflops']:.0f} GFLOP/s, "
-                f"{100 * r['fraction_of_gemm_peak']:.0f}% of the GEMM peak)"
-            )
-            if include_torch:
-                line += f", torch {r['seconds']['torch']:.3f} s | gradstep/torch {r['ratio_vs_torch']:.2f}x"
-            print(line, flush=True)
+            report_entry(r)
         else:
-            r = _gemm_workload(args.repeats)
-            for row in r["rows"]:
-                print(
-                    f"G n={row['n']}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
-                    f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x",
-                    flush=True,
-                )
-            results.append(r)
-            r = _gemm_shapes_workload(args.repeats)
-            for row in r["rows"]:
-                print(
-                    f"G W1 {row['shape']:<28}: gradstep {row['gradstep_gflops']:.1f} GFLOP/s, numpy "
-                    f"{row['numpy_gflops']:.1f} GFLOP/s, ratio {row['ratio']:.2f}x",
-                    flush=True,
-                )
-            step = r["step_gemm_us"]
-            print(
-                f"G W1 all GEMMs of one step: gradstep {step['gradstep']:.0f} us, numpy {step['numpy']:.0f} us, "
-                f"ratio {step['numpy'] / step['gradstep']:.2f}x",
-                flush=True,
-            )
-        results.append(r)
-    if args.json:  # a temporary file renamed over the target: never a half-written file
-        tmp = f"{args.json}.tmp{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump({"machine": machine, "results": results}, f, indent=2)
-        os.replace(tmp, args.json)
+            report_entry(_gemm_workload(repeats))
+            report_entry(_gemm_shapes_workload(repeats))
+    report = {"machine": machine, "results": results}
+    if args.json:
+        _write_json(args.json, report)
+    if args.plot is not None:
+        print(f"figure: {benchmark_plot.plot_results(report, args.plot)}")
     return results
 
 

@@ -14,6 +14,7 @@ class EarlyStopping(Callback):
     """Stop training when `monitor` has not improved for `patience` epochs.
 
     Keras 3 semantics:
+
     - an epoch improves when `current + min_delta < best` (mode "min") or
       `current - min_delta > best` (mode "max"); the first monitored epoch always improves;
     - `wait` counts epochs since the last improvement; training stops (model.stop_training = True)

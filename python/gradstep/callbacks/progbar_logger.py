@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol, TextIO
 
+from .._tracking import is_tracked_key
 from .._typing import Logs
 from .callback import Callback
 
@@ -55,7 +56,9 @@ def format_value(value: object) -> str:
 
 
 def format_logs(logs: Logs | None) -> str:
-    return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items())
+    """The "key: value" pairs of a progress line; tracked figures (fit's `track`, dozens of
+    per-layer keys) stay out of it: they are in History and the callbacks' logs."""
+    return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items() if not is_tracked_key(key))
 
 
 def format_duration(seconds: float) -> str:

@@ -17,6 +17,7 @@ class ReduceLROnPlateau(Callback):
     """Multiply the optimizer's learning rate by `factor` after `patience` epochs without improvement.
 
     Keras 3 semantics, at every epoch end:
+
     - "learning_rate" (the current value) is added to the logs;
     - while in cooldown the counter is decremented and `wait` reset to 0;
     - improvement (`current < best - min_delta` in mode "min", `current > best + min_delta` in

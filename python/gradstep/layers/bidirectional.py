@@ -23,6 +23,25 @@ MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
 class Bidirectional(Layer):
+    r"""Runs a recurrent layer forwards and a copy backwards over the sequence and merges the outputs
+    (Keras 3).
+
+    With :math:`y^f` the forward layer's output and :math:`y^b` the backward layer's (flipped back
+    in time with `return_sequences=True`, so both refer to input step :math:`t`):
+
+    .. math::
+
+        y = \begin{cases} [\,y^f,\ y^b\,] & \text{concat (last axis)} \\
+            y^f + y^b & \text{sum} \\ y^f \odot y^b & \text{mul} \\
+            (y^f + y^b) / 2 & \text{ave} \end{cases}
+
+    Weights: the forward layer's, then the backward layer's.
+
+    References:
+        Schuster, M. & Paliwal, K. K. (1997). Bidirectional recurrent neural networks. IEEE
+        Transactions on Signal Processing 45(11).
+    """
+
     def __init__(
         self,
         layer: RNNBase,

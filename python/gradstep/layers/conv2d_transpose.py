@@ -17,6 +17,27 @@ from .base_conv import BaseConv
 
 
 class Conv2DTranspose(BaseConv):
+    r"""Transposed 2-D convolution (the adjoint of a :class:`Conv2D`), Keras 3 semantics.
+
+    With kernel :math:`K` of shape (kh, kw, filters, in_channels) read as a matrix
+    (kh * kw * filters, in_channels), bias :math:`b` and activation :math:`f`:
+
+    .. math::
+
+        y = f\big(\operatorname{col2im}(x K^\top) + b\big)
+
+    i.e. the input gradient of a Conv2D with the same kernel, strides and padding; the output size
+    per axis is :math:`H s + \max(k - s, 0)` for "valid" and :math:`H s` for "same"
+    (`output_padding` is not supported).
+
+    References:
+        LeCun, Y., Bottou, L., Bengio, Y. & Haffner, P. (1998). Gradient-based learning applied to
+        document recognition. Proceedings of the IEEE 86(11).
+
+        Dumoulin, V. & Visin, F. (2016). A guide to convolution arithmetic for deep learning.
+        arXiv:1603.07285 (padding, strides, dilation).
+    """
+
     rank = 2
 
     def __init__(

@@ -19,6 +19,24 @@ from .layer import Layer, apply_weight_regularizers
 
 
 class Dense(Layer):
+    r"""Fully connected layer, applied to the last axis of its input (Keras 3).
+
+    With kernel :math:`W` of shape (input_dim, units), bias :math:`b` of shape (units,) and the
+    activation :math:`f` (`activation`, identity by default):
+
+    .. math::
+
+        y = f(x W + b)
+
+    Backward: :math:`\delta = \partial L / \partial y \odot f'(z)` with :math:`z = xW + b`, then
+    :math:`\partial L/\partial W = x^\top \delta`, :math:`\partial L/\partial b = \sum_{\text{rows}} \delta`,
+    :math:`\partial L/\partial x = \delta W^\top`.
+
+    References:
+        Rumelhart, D. E., Hinton, G. E. & Williams, R. J. (1986). Learning representations by
+        back-propagating errors. Nature 323.
+    """
+
     def __init__(
         self,
         units: int,

@@ -17,6 +17,23 @@ from .layer import Layer
 
 
 class Dropout(Layer):
+    r"""Inverted dropout (Keras 3): in training each element is kept with probability
+    :math:`1 - r` (`rate`) and scaled, at inference the layer is the identity.
+
+    .. math::
+
+        \text{training:}\quad y_i = \frac{k_i\, x_i}{1 - r},\quad k_i \sim \text{Bernoulli}(1 - r);
+        \qquad \text{inference:}\quad y = x
+
+    The mask :math:`k` of element :math:`i` at optimizer step :math:`t` is a pure function of
+    (seed, :math:`t`, :math:`i`) (a counter-based RNG): the same for any number of threads.
+    `noise_shape` is not supported (it raises).
+
+    References:
+        Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I. & Salakhutdinov, R. (2014).
+        Dropout: a simple way to prevent neural networks from overfitting. JMLR 15.
+    """
+
     def __init__(
         self, rate: float, noise_shape: object = None, seed: int | None = None, name: str | None = None, **kwargs: Any
     ) -> None:

@@ -21,6 +21,23 @@ from .layer import Layer
 
 
 class Embedding(Layer):
+    r"""Maps integer indices to rows of a trainable table :math:`E` of shape (input_dim, output_dim)
+    (Keras 3).
+
+    .. math::
+
+        y_{p,:} = E_{x_p,:}, \qquad
+        \frac{\partial L}{\partial E_{i,:}} = \sum_{p:\, x_p = i} \frac{\partial L}{\partial y_{p,:}}
+
+    The model then takes integer input (any integer dtype, read as int64), so Embedding must be the
+    first layer; an index outside [0, input_dim) raises ValueError naming its position. With
+    `mask_zero=True` index 0 is padding, masked for the layers after it.
+
+    References:
+        Bengio, Y., Ducharme, R., Vincent, P. & Jauvin, C. (2003). A neural probabilistic language
+        model. JMLR 3.
+    """
+
     def __init__(
         self,
         input_dim: int,

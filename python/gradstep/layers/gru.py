@@ -22,6 +22,34 @@ from .base_rnn import RNNBase
 
 
 class GRU(RNNBase):
+    r"""Gated recurrent unit, Keras 3 with its default `reset_after=True` (the cuDNN / PyTorch form).
+
+    With kernel :math:`W` (features, 3u), recurrent kernel :math:`U` (u, 3u), bias (2, 3u) whose
+    rows are :math:`b^x` (input) and :math:`b^h` (recurrent), gate blocks in the order z, r, h,
+    :math:`\sigma` the `recurrent_activation` (sigmoid) and :math:`\phi` the `activation` (tanh):
+
+    .. math::
+
+        a &= x_t W + b^x, \qquad q = h_{t-1} U + b^h \\
+        z &= \sigma(a_z + q_z), \qquad r = \sigma(a_r + q_r) \\
+        \tilde h &= \phi(a_h + r \odot q_h) \\
+        h_t &= z \odot h_{t-1} + (1 - z) \odot \tilde h
+
+    PyTorch's nn.GRU is the same cell with gates in the order r, z, n. `reset_after=False`
+    raises.
+
+    :math:`h_0 = 0`. Output: the last state (batch, units), or every step's (batch, timesteps,
+    units) with `return_sequences=True`. `dropout` / `recurrent_dropout` use one mask per sequence
+    (Gal & Ghahramani).
+
+    References:
+        Cho, K. et al. (2014). Learning phrase representations using RNN encoder-decoder for
+        statistical machine translation. EMNLP.
+
+        Gal, Y. & Ghahramani, Z. (2016). A theoretically grounded application of dropout in
+        recurrent neural networks. NeurIPS.
+    """
+
     _core_class = _core.GRU
 
     def __init__(

@@ -59,8 +59,8 @@ class Layer:
 
     @property
     def trainable(self) -> bool:
-        """Keras' layer.trainable. False freezes the layer: its weights are left out of optimizer
-        updates and of regularisation penalties and count as non-trainable in summary(); a frozen
+        """Keras' layer.trainable. False freezes the layer (its weights are left out of optimizer
+        updates and of regularisation penalties and count as non-trainable in summary()); a frozen
         BatchNormalization also normalises with its moving statistics in training (Keras 3). A
         change takes effect at once, for the next training step, even after compile."""
         return self._trainable
@@ -129,7 +129,7 @@ class Layer:
 
     @property
     def weights(self) -> list[FloatArray]:
-        """Read-only NumPy views of the layer's weights in the model's buffers: they follow
+        """Read-only NumPy views of the layer's weights in the model's buffers. They follow
         training, and writing to them raises (use set_weights). get_weights() returns copies."""
         if self._model is None:
             return []

@@ -22,6 +22,36 @@ from .base_rnn import RNNBase
 
 
 class LSTM(RNNBase):
+    r"""Long short-term memory layer (Keras 3).
+
+    With kernel :math:`W` (features, 4u), recurrent kernel :math:`U` (u, 4u) and bias :math:`b`
+    (4u,), gate blocks in the order i, f, c, o, :math:`\sigma` the `recurrent_activation`
+    (sigmoid) and :math:`\phi` the `activation` (tanh), for each step :math:`t`:
+
+    .. math::
+
+        [\,a_i \mid a_f \mid a_c \mid a_o\,] &= x_t W + h_{t-1} U + b \\
+        i &= \sigma(a_i), \quad f = \sigma(a_f), \quad o = \sigma(a_o), \quad g = \phi(a_c) \\
+        c_t &= f \odot c_{t-1} + i \odot g \\
+        h_t &= o \odot \phi(c_t)
+
+    :math:`c_0 = 0`; `unit_forget_bias=True` starts the forget-gate bias at 1. PyTorch's nn.LSTM
+    has the same gate order with weights transposed and two biases whose sum is :math:`b`.
+
+    :math:`h_0 = 0`. Output: the last state (batch, units), or every step's (batch, timesteps,
+    units) with `return_sequences=True`. `dropout` / `recurrent_dropout` use one mask per sequence
+    (Gal & Ghahramani).
+
+    References:
+        Hochreiter, S. & Schmidhuber, J. (1997). Long short-term memory. Neural Computation 9(8).
+
+        Gers, F. A., Schmidhuber, J. & Cummins, F. (2000). Learning to forget: continual prediction
+        with LSTM. Neural Computation 12(10).
+
+        Jozefowicz, R., Zaremba, W. & Sutskever, I. (2015). An empirical exploration of recurrent
+        network architectures. ICML (forget-gate bias 1).
+    """
+
     _core_class = _core.LSTM
 
     def __init__(

@@ -17,6 +17,21 @@ from .layer import Layer
 
 
 class Masking(Layer):
+    r"""Marks as padding every time step whose features all equal `mask_value` (Keras 3).
+
+    .. math::
+
+        m_{n,t} = \big[\exists j:\ x_{n,t,j} \ne \mathrm{mask\_value}\big], \qquad
+        y_{n,t,:} = m_{n,t}\, x_{n,t,:}
+
+    Recurrent layers after it carry their state through masked steps, and the loss and metrics
+    skip them.
+
+    References:
+        Chollet, F. et al. (2015). Keras (version 3 semantics): keras.layers.Masking.
+        https://keras.io/api/layers/
+    """
+
     def __init__(self, mask_value: float = 0.0, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.mask_value = check_float(mask_value, "mask_value")

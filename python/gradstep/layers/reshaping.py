@@ -24,6 +24,17 @@ def _channels_last(layer: Layer, data_format: str | None) -> str:
 
 
 class Flatten(Layer):
+    r"""Flattens each sample to one axis, keeping the values in row-major order (Keras 3).
+
+    .. math::
+
+        y_{n,\, k} = x_{n,\, i_1, \dots, i_d}, \qquad k = \text{row-major index of } (i_1, \dots, i_d)
+
+    References:
+        Chollet, F. et al. (2015). Keras (version 3 semantics): keras.layers.Flatten.
+        https://keras.io/api/layers/
+    """
+
     def __init__(self, data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
@@ -38,6 +49,19 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
+    r"""Gives each sample the shape `target_shape` (batch axis excluded, one entry may be -1),
+    keeping the values in row-major order (Keras 3).
+
+    .. math::
+
+        y_{n,\, j_1, \dots, j_e} = x_{n,\, i_1, \dots, i_d} \quad \text{where the row-major indices of }
+        (j_1, \dots, j_e) \text{ and } (i_1, \dots, i_d) \text{ are equal}
+
+    References:
+        Chollet, F. et al. (2015). Keras (version 3 semantics): keras.layers.Reshape.
+        https://keras.io/api/layers/
+    """
+
     def __init__(self, target_shape: Sequence[int], name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         if (
@@ -62,6 +86,21 @@ class Reshape(Layer):
 
 
 class UpSampling2D(Layer):
+    r"""Nearest-neighbour upsampling of (batch, rows, cols, channels) by `size` :math:`(f_h, f_w)`
+    (Keras 3; bilinear interpolation is not supported).
+
+    .. math::
+
+        y_{n,i,j,c} = x_{n,\, \lfloor i / f_h \rfloor,\, \lfloor j / f_w \rfloor,\, c}
+
+    Backward: each input pixel receives the sum of the gradient over its :math:`f_h \times f_w`
+    block.
+
+    References:
+        Odena, A., Dumoulin, V. & Olah, C. (2016). Deconvolution and checkerboard artifacts.
+        Distill (nearest-neighbour resize before a convolution).
+    """
+
     def __init__(
         self,
         size: int | Sequence[int] = (2, 2),
@@ -96,7 +135,22 @@ class UpSampling2D(Layer):
 
 
 class ZeroPadding2D(Layer):
-    """padding: int (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right))."""
+    r"""Zeros around the rows and columns of (batch, rows, cols, channels) (Keras 3).
+
+    `padding`: an int (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right)).
+    With top and left padding :math:`(p_t, p_l)`:
+
+    .. math::
+
+        y_{n,i,j,c} = \begin{cases} x_{n,\, i - p_t,\, j - p_l,\, c} & \text{inside the input} \\
+            0 & \text{in the padding} \end{cases}
+
+    Backward crops the gradient back to the input.
+
+    References:
+        Chollet, F. et al. (2015). Keras (version 3 semantics): keras.layers.ZeroPadding2D.
+        https://keras.io/api/layers/
+    """
 
     def __init__(
         self,

@@ -13,6 +13,26 @@ from .base_rnn import RNNBase
 
 
 class SimpleRNN(RNNBase):
+    r"""Fully connected recurrent layer (Keras 3).
+
+    With kernel :math:`W` (features, units), recurrent kernel :math:`U` (units, units), bias
+    :math:`b` and activation :math:`f` (`activation`, tanh by default), for each step :math:`t`:
+
+    .. math::
+
+        h_t = f(x_t W + h_{t-1} U + b)
+
+    :math:`h_0 = 0`. Output: the last state (batch, units), or every step's (batch, timesteps,
+    units) with `return_sequences=True`. `dropout` / `recurrent_dropout` use one mask per sequence
+    (Gal & Ghahramani).
+
+    References:
+        Elman, J. L. (1990). Finding structure in time. Cognitive Science 14(2).
+
+        Gal, Y. & Ghahramani, Z. (2016). A theoretically grounded application of dropout in
+        recurrent neural networks. NeurIPS.
+    """
+
     _core_class = _core.SimpleRNN
     _has_gates = False
 

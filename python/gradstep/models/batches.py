@@ -50,6 +50,8 @@ class ArrayBatches:
         shuffle: bool = False,
         seed: int = 0,
         need_targets: bool = False,
+        shard: Callable[[NDArray[np.int64]], NDArray[np.int64]] | None = None,
+        steps: int | None = None,
     ) -> None:
         self.x, self.y, self.weights = x, y, weights
         self.need_targets = need_targets and y is not None  # gather y_batch only for metric objects
@@ -57,7 +59,9 @@ class ArrayBatches:
         self.shuffle = shuffle
         self.seed = seed
         self.samples = len(x)
-        self.steps = -(-self.samples // batch_size)
+        self.steps = -(-self.samples // batch_size) if steps is None else steps
+        # shard(indices) -> this process's rows of a (global) batch, for data-parallel training
+        self.shard = shard
 
     def limit(self, steps: int | None) -> None:
         if steps is not None:
@@ -68,7 +72,10 @@ class ArrayBatches:
         order = _core.permutation(n, self.seed, key) if self.shuffle else None
         for step in range(self.steps):
             start, stop = step * size, min(n, (step + 1) * size)
-            if order is not None:
+            if self.shard is not None:
+                idx = self.shard(order[start:stop] if order is not None else np.arange(start, stop, dtype=np.int64))
+                yield self.x, self.y, idx, self.weights, (self.y[idx] if self.need_targets else None)
+            elif order is not None:
                 idx = order[start:stop]
                 y_seen = self.y[idx] if self.need_targets and self.y is not None else None  # need_targets: y given
                 yield self.x, self.y, idx, self.weights, y_seen

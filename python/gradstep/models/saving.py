@@ -188,7 +188,8 @@ def load_model(
     """Load a model saved with model.save(): architecture, weights and, when `compile` is True,
     the compile configuration and optimizer state (training resumes exactly where it stopped).
 
-    `custom_objects` maps class names to layer classes that gradstep.layers does not know.
+    `custom_objects` maps class names to layer classes that gradstep.layers does not know and to
+    your own Loss subclasses (a model compiled with one cannot be compiled on loading without it).
     `safe_mode` is accepted for Keras compatibility: the format never executes or unpickles code.
     """
     path = _check_path(filepath)
@@ -910,7 +911,7 @@ def _restore_model(
         f"invalid metrics {metrics!r}",
     )
     try:
-        model.compile_from_config(compile_config)
+        model.compile_from_config(compile_config, custom_objects=custom_objects)
     except Exception as error:
         raise _FormatError(f"{_where(path)}: cannot restore the compile configuration: {error}") from error
 

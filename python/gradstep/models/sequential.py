@@ -16,11 +16,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _core, losses, optimizers
+from .. import distributed as distributed_module
 from .. import metrics as metrics_module
 from .._random import next_seed
+from .._tracking import check_track, tracked_key
 from .._typing import Config, FloatArray, Logs
 from .._validation import (
     as_float_array,
+    check_bool,
     check_float,
     check_input_shape,
     check_non_negative_int,
@@ -32,6 +35,7 @@ from ..layers.embedding import Embedding
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, _unique_name
 from .batches import ArrayBatches, CheckedBatch, ModelInput, SourceBatches, is_data_source, split_batch
+from .gradient_check import GradientCheck, WeightToCheck, check_gradients
 
 _DEFAULT_BATCH_SIZE = 32
 
@@ -184,8 +188,16 @@ class Sequential:
     def build(self, input_shape: Sequence[int | None] | None = None, seed: int | None = None) -> None:
         """Create the C++ model for `input_shape` ((None, features...) as Keras, or without the
         batch axis). Weights, shuffles and dropout masks derive from `seed`, by default the next
-        value of the global seed stream (gradstep.set_seed)."""
+        value of the global seed stream (gradstep.set_seed). On a built model (one that starts
+        with an Input is built when constructed) it does nothing, as Keras, except refusing a
+        different seed, which could no longer take effect."""
         if self._core is not None:
+            if seed is not None and int(seed) != int(self._core.seed):
+                raise ValueError(
+                    f"build(seed={seed}): the model is already built with seed {self._core.seed} (a model that "
+                    f"starts with an Input is built when constructed); call gradstep.set_seed({seed}) before "
+                    f"constructing it instead"
+                )
             return
         if input_shape is not None:
             self._input_shape = check_input_shape(input_shape)
@@ -267,6 +279,7 @@ class Sequential:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
+        losses.require_gradient(self.loss)
         if metrics is None:
             metrics = []
         if isinstance(metrics, str):
@@ -465,6 +478,9 @@ class Sequential:
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int = 1,
+        track: str | Sequence[str] | None = None,
+        distributed: bool = False,
+        sync_batchnorm: bool = False,
     ) -> History:
         """Train for `epochs` epochs; returns a History (Keras 3 semantics).
 
@@ -478,8 +494,97 @@ class Sequential:
         loop of fit(epochs=1) calls sees a new order each time, the same orders as one
         fit(epochs=k), and a saved and reloaded model continues the sequence. Data sources keep
         their own order.
+
+        distributed=True: data-parallel training over the processes of an MPI job (see
+        gradstep.distributed): each of the size() processes takes its slice of every global batch
+        of batch_size x size() rows, and their gradients are averaged before each update. Every
+        process must call fit with the same arguments and data. With one process it is an
+        ordinary fit. sync_batchnorm=True: BatchNormalization normalises with the statistics of
+        the whole global batch (every process's rows), as PyTorch's SyncBatchNorm; by default each
+        process uses its own slice's.
+
+        track (gradstep, not Keras): figures to record per layer during training, a list of
+        "grad_norm", "update_ratio", "dead_relu", "bn_stats" (see gradstep._tracking for their
+        definitions). They are computed in C++ during each step, averaged over the epoch and
+        logged under keys such as "grad_norm/dense/kernel" or "dead_relu/dense": they reach
+        History.history (History.plot draws them) and the callbacks' epoch logs, but not the
+        progress bar line.
         """
         self._require_compiled("fit")
+        tracked = check_track(track)
+        if check_bool(distributed, "distributed"):
+            distributed_module.init()
+            sync_batchnorm = check_bool(sync_batchnorm, "sync_batchnorm")
+            if distributed_module.size() > 1:
+                return distributed_module.abort_on_error(
+                    lambda: self._fit(
+                        x,
+                        y,
+                        batch_size,
+                        epochs,
+                        verbose,
+                        callbacks,
+                        validation_split,
+                        validation_data,
+                        shuffle,
+                        class_weight,
+                        sample_weight,
+                        initial_epoch,
+                        steps_per_epoch,
+                        validation_steps,
+                        validation_batch_size,
+                        validation_freq,
+                        parallel=True,
+                        sync_batchnorm=sync_batchnorm,
+                        tracked=tracked,
+                    )
+                )
+        elif check_bool(sync_batchnorm, "sync_batchnorm"):
+            raise ValueError("sync_batchnorm=True needs distributed=True")
+        return self._fit(
+            x,
+            y,
+            batch_size,
+            epochs,
+            verbose,
+            callbacks,
+            validation_split,
+            validation_data,
+            shuffle,
+            class_weight,
+            sample_weight,
+            initial_epoch,
+            steps_per_epoch,
+            validation_steps,
+            validation_batch_size,
+            validation_freq,
+            parallel=False,
+            tracked=tracked,
+        )
+
+    def _fit(
+        self,
+        x,
+        y,
+        batch_size,
+        epochs,
+        verbose,
+        callbacks,
+        validation_split,
+        validation_data,
+        shuffle,
+        class_weight,
+        sample_weight,
+        initial_epoch,
+        steps_per_epoch,
+        validation_steps,
+        validation_batch_size,
+        validation_freq,
+        parallel,
+        sync_batchnorm=False,
+        tracked=(),
+    ):
+        """fit's body; parallel: data-parallel over the processes of the MPI job (size() > 1)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
         initial_epoch = check_non_negative_int(initial_epoch, "initial_epoch")
@@ -490,6 +595,11 @@ class Sequential:
             check_positive_int(validation_batch_size, "validation_batch_size", allow_none=True) or batch_size
         )
         verbose = _resolve_verbose(verbose)
+        if parallel:
+            callbacks = self._start_parallel_fit(x, validation_data, callbacks)
+            if sync_batchnorm:
+                self._set_batchnorm_reducer(distributed_module.allreduce_sum)
+            verbose = verbose if distributed_module.is_root() else 0
         train, val = self._fit_batches(
             x,
             y,
@@ -500,6 +610,7 @@ class Sequential:
             validation_split,
             validation_data,
             validation_batch_size,
+            parallel,
         )
         train.limit(steps_per_epoch)
         if val is not None:
@@ -517,24 +628,60 @@ class Sequential:
         )
 
         self.stop_training = False
+        if tracked:
+            self._core.set_tracking(tracked)
+        try:
+            return self._fit_epochs(
+                cbs, history, train, val, initial_epoch, epochs, validation_freq, bool(tracked), parallel
+            )
+        finally:
+            if tracked:
+                self._core.set_tracking([])
+
+    def _fit_epochs(
+        self,
+        cbs: CallbackList,
+        history: History,
+        train: ArrayBatches | SourceBatches,
+        val: ArrayBatches | SourceBatches | None,
+        initial_epoch: int,
+        epochs: int,
+        validation_freq: int,
+        tracking: bool,
+        parallel: bool = False,
+    ) -> History:
+        """fit's epoch loop, callbacks included."""
         cbs.on_train_begin()
         # BackupAndRestore may have restored a backup: continue after its last finished epoch.
         if self._resume_from_epoch is not None:
             initial_epoch, self._resume_from_epoch = max(initial_epoch, self._resume_from_epoch), None
         logs: Logs = {}
-        for epoch in range(initial_epoch, epochs):
-            cbs.on_epoch_begin(epoch)
-            logs = self._train_epoch(train, cbs)
-            self._epochs_trained += 1
-            train.end_epoch()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                cbs.on_test_begin()
-                val_logs = self._evaluate_batches(val, cbs)
-                cbs.on_test_end(val_logs)
-                logs.update({"val_" + k: v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cbs.on_epoch_begin(epoch)
+                if tracking:
+                    self._built_core.reset_tracking()
+                logs = self._train_epoch(train, cbs, parallel)
+                if tracking:
+                    logs.update(self._tracked_logs())
+                if parallel:
+                    self._average_weights()
+                self._epochs_trained += 1
+                train.end_epoch()
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    cbs.on_test_begin()
+                    val_logs = self._evaluate_batches(val, cbs, parallel)
+                    cbs.on_test_end(val_logs)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, logs)
+                if parallel:
+                    self.stop_training = self._reduced_stop(self.stop_training)
+                if self.stop_training:
+                    break
+        finally:
+            if parallel:
+                self._built_core.set_gradient_reducer(None)
+                self._set_batchnorm_reducer(None)
         cbs.on_train_end(logs)
         self.history = history
         return history
@@ -550,8 +697,10 @@ class Sequential:
         validation_split: float,
         validation_data: object,
         validation_batch_size: int,
+        parallel: bool = False,
     ) -> tuple[ArrayBatches | SourceBatches, ArrayBatches | SourceBatches | None]:
-        """The training batches and the validation batches (or None) of a fit call."""
+        """The training batches and the validation batches (or None) of a fit call. parallel:
+        this process's slices of the batches of a data-parallel fit."""
         validation_split = check_float(
             validation_split, "validation_split", minimum=0.0, maximum=1.0, max_inclusive=False
         )
@@ -583,18 +732,21 @@ class Sequential:
                 val_arrays = (x[split_at:], y[split_at:], None if weights is None else weights[split_at:])
                 x, y = x[:split_at], y[:split_at]
                 weights = None if weights is None else weights[:split_at]
-            self._check_batchnorm_batches(len(x), batch_size)
-            train = ArrayBatches(
-                x,
-                y,
-                weights,
-                batch_size,
-                shuffle=shuffle,
-                seed=self._built_core.seed,
-                need_targets=bool(self._metric_objects),
-            )
+            if parallel:
+                train = self._parallel_train_batches(x, y, weights, batch_size, shuffle)
+            else:
+                self._check_batchnorm_batches(len(x), batch_size)
+                train = ArrayBatches(
+                    x,
+                    y,
+                    weights,
+                    batch_size,
+                    shuffle=shuffle,
+                    seed=self._built_core.seed,
+                    need_targets=bool(self._metric_objects),
+                )
             if val_arrays is not None:
-                return train, ArrayBatches(*val_arrays, validation_batch_size)
+                return train, _validation_batches(*val_arrays, validation_batch_size, parallel)
         if validation_data is None:
             return train, None
         if is_data_source(validation_data):
@@ -613,7 +765,7 @@ class Sequential:
         w_val = None
         if len(validation_data) == 3 and validation_data[2] is not None:
             w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
-        return train, ArrayBatches(x_val, y_val, w_val, validation_batch_size)
+        return train, _validation_batches(x_val, y_val, w_val, validation_batch_size, parallel)
 
     def _check_source_batch(
         self, batch: object, index: int, what: str, class_weight: dict[int, float] | None
@@ -637,22 +789,47 @@ class Sequential:
         self.history = history
         return CallbackList(objects, self, params), history
 
-    def _train_epoch(self, batches: ArrayBatches | SourceBatches, cbs: CallbackList) -> Logs:
-        """One epoch of train steps; returns its logs."""
+    def _train_epoch(self, batches: ArrayBatches | SourceBatches, cbs: CallbackList, parallel: bool = False) -> Logs:
+        """One epoch of train steps; returns its logs. parallel: every process runs the same
+        steps; a stop asked for on any of them travels with the next step's gradients and ends
+        the epoch on all of them at the same step; the logs are reduced over all processes."""
         totals = _Totals(self)
         logs: Logs = {}
+        averager: distributed_module.GradientAverager | None = None
+        if parallel:
+            averager = distributed_module.GradientAverager(self._built_core.num_trainable)
+            self._built_core.set_gradient_reducer(averager)
         for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch(self._epochs_trained)):
             cbs.on_train_batch_begin(step)
             self._compiled_optimizer._prepare_step()
+            if averager is not None:
+                averager.stop_requested = averager.stop_requested or self.stop_training
             assert y is not None  # training batches always carry targets
             logs = totals.add(self._built_core.train_batch(x, y, indices, weights), y_seen)
             cbs.on_train_batch_end(step, logs)
+            if averager is not None:
+                averager.stop_requested = averager.stop_requested or self.stop_training
+                self.stop_training = averager.stop_everywhere
             if self.stop_training:
                 break
+        if parallel:
+            logs = totals.reduced_logs()
         return dict(logs)
 
-    def _evaluate_batches(self, batches: ArrayBatches | SourceBatches, callbacks: CallbackList | None = None) -> Logs:
-        """Loss and metrics over every batch (test mode); returns the logs."""
+    def _tracked_logs(self) -> dict[str, float]:
+        """The tracked figures' averages over the batches since the last reset (NaN for a figure
+        no batch counted in: a frozen weight or BatchNormalization)."""
+        logs: dict[str, float] = {}
+        for figure, layer, part, total, count in self._built_core.tracked_values():
+            key = tracked_key(figure, self._layers[layer].name, part)
+            logs[key] = total / count if count else float("nan")
+        return logs
+
+    def _evaluate_batches(
+        self, batches: ArrayBatches | SourceBatches, callbacks: CallbackList | None = None, parallel: bool = False
+    ) -> Logs:
+        """Loss and metrics over every batch (test mode); returns the logs. parallel: each
+        process evaluates its slice of the data and the sums are reduced over all of them."""
         totals = _Totals(self)
         logs = None
         for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch()):
@@ -662,9 +839,121 @@ class Sequential:
             logs = totals.add(self._built_core.test_batch(x, y, indices, weights), y_seen)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, logs)
+        if parallel:
+            return totals.reduced_logs()
         if logs is None:
             raise ValueError("evaluation got no batches: the data source is empty (or exhausted)")
         return logs
+
+    # ------------------------------------------------------------------ data-parallel training
+    def _start_parallel_fit(
+        self, x: object, validation_data: object, callbacks: Iterable[Callback] | None
+    ) -> list[Callback]:
+        """Checks and set-up of a data-parallel fit: arrays only, C++ metrics only, rank 0's
+        weights everywhere. Returns the callbacks this process runs (writers on rank 0 only)."""
+        from ..callbacks import BackupAndRestore, CSVLogger, ModelCheckpoint
+
+        if is_data_source(x) or is_data_source(validation_data):
+            raise ValueError(
+                "fit(distributed=True) reads arrays (every process holds the same x and y and reads its "
+                "slices of each batch); got a PyDataset or a generator"
+            )
+        if self._metric_objects:
+            names = ", ".join(metric.name for metric in self._metric_objects)
+            raise ValueError(
+                f"fit(distributed=True) reduces the metrics computed in the C++ core (given by name, such as "
+                f"'accuracy'); these metric objects keep state in Python and are not reduced: {names}"
+            )
+        callbacks = list(callbacks or [])
+        if any(isinstance(cb, BackupAndRestore) for cb in callbacks):
+            raise ValueError(
+                "fit(distributed=True) does not support BackupAndRestore: restoring on one process would split "
+                "the model; use ModelCheckpoint (rank 0 writes) and load the file on every process"
+            )
+        if not distributed_module.is_root():
+            callbacks = [cb for cb in callbacks if not isinstance(cb, (ModelCheckpoint, CSVLogger, ProgbarLogger))]
+        self.set_weights(self._broadcast_weights())
+        return callbacks
+
+    def _broadcast_weights(self) -> list[FloatArray]:
+        """Rank 0's weights (every weight, moving statistics included)."""
+        weights = [np.ascontiguousarray(w) for w in self.get_weights()]
+        for array in weights:
+            distributed_module.broadcast(array)
+        return weights
+
+    def _parallel_train_batches(
+        self, x: ModelInput, y: FloatArray, weights: FloatArray | None, batch_size: int, shuffle: bool
+    ) -> ArrayBatches:
+        """This process's slices of the global batches (batch_size x size() rows, shuffled by rank
+        0's seed). A final global batch too small to give every process a slice (two rows each
+        with a BatchNormalization on vectors) is left out of every epoch, with a warning."""
+        from ..layers.batch_normalization import BatchNormalization
+
+        processes = distributed_module.size()
+        global_batch = batch_size * processes
+        n = len(x)
+        needs_two = any(isinstance(layer, BatchNormalization) for layer in self._layers)
+        smallest = processes * (2 if needs_two else 1)
+        remainder = n % global_batch
+        steps = -(-n // global_batch)
+        if remainder and remainder < smallest:
+            steps -= 1
+            if distributed_module.is_root():
+                import warnings
+
+                warnings.warn(
+                    f"fit(distributed=True): the last global batch ({remainder} of {n} rows) is too small for "
+                    f"{processes} processes and is left out of every epoch",
+                    stacklevel=4,
+                )
+        if steps == 0:
+            raise ValueError(f"fit(distributed=True): {n} rows cannot give {processes} processes one batch each")
+        seed = distributed_module.broadcast_object(int(self._built_core.seed))
+        return ArrayBatches(
+            x,
+            y,
+            weights,
+            global_batch,
+            shuffle=shuffle,
+            seed=seed,
+            need_targets=False,
+            shard=distributed_module.shard,
+            steps=steps,
+        )
+
+    def _average_weights(self) -> None:
+        """Every weight averaged over the processes, after each epoch of a data-parallel fit. The
+        trainable ones are already equal everywhere, and (a + a) / 2 == a exactly in floating
+        point; what changes is the moving statistics (BatchNormalization), which each process
+        has estimated from its own slices: all processes then validate, save and predict with
+        the same model."""
+        weights = [np.array(w, dtype=np.float64) for w in self.get_weights()]
+        flat = np.concatenate([w.ravel() for w in weights]) if weights else np.zeros(0)
+        distributed_module.allreduce_sum(flat)
+        flat /= distributed_module.size()
+        out: list[FloatArray] = []
+        offset = 0
+        for w in weights:
+            out.append(flat[offset : offset + w.size].reshape(w.shape).astype(np.float32))
+            offset += w.size
+        self.set_weights(out)
+
+    def _set_batchnorm_reducer(self, reducer: Callable[[Any], None] | None) -> None:
+        """Synchronised BatchNormalization statistics (reducer: an in-place sum over processes)
+        or, with None, each process's own."""
+        from ..layers.batch_normalization import BatchNormalization
+
+        for layer in self._layers:
+            if isinstance(layer, BatchNormalization):
+                layer._set_statistics_reducer(reducer)
+
+    def _reduced_stop(self, stop: bool) -> bool:
+        """True on every process when any process asks to stop (EarlyStopping agrees anyway, as
+        its logs are reduced; a user callback may not)."""
+        flag = np.array([1.0 if stop else 0.0])
+        distributed_module.allreduce_sum(flag)
+        return bool(flag[0] > 0)
 
     def _check_batchnorm_batches(self, n: int, batch_size: int) -> None:
         """Fail before training, not at the end of the first epoch, when a BatchNormalization on
@@ -721,6 +1010,7 @@ class Sequential:
         callbacks: Iterable[Callback] | None = None,
         *,
         return_dict: Literal[True],
+        distributed: bool = False,
     ) -> dict[str, float]: ...
     @overload
     def evaluate(
@@ -733,6 +1023,7 @@ class Sequential:
         steps: int | None = None,
         callbacks: Iterable[Callback] | None = None,
         return_dict: bool = False,
+        distributed: bool = False,
     ) -> EvaluateResult: ...
     def evaluate(
         self,
@@ -744,13 +1035,22 @@ class Sequential:
         steps: int | None = None,
         callbacks: Iterable[Callback] | None = None,
         return_dict: bool = False,
+        distributed: bool = False,
     ) -> EvaluateResult:
         """Loss and metrics over (x, y), or over the batches of a data source x (PyDataset,
-        generator, iterable): a float (no metrics), a list [loss, *metrics], or a dict.
+        generator, iterable): a float (no metrics), a list `[loss, *metrics]`, or a dict.
 
         verbose: 0 silent, 1 a progress bar, 2 one line ("auto": 1 on a terminal, else 2), as
-        fit's. steps: evaluate only the first `steps` batches (Keras)."""
+        fit's. steps: evaluate only the first `steps` batches (Keras). distributed=True: in an
+        MPI job every process evaluates its slice of the same (x, y) and the result is over all
+        rows, the same on every process (gradstep.distributed)."""
         self._require_compiled("evaluate")
+        if check_bool(distributed, "distributed") and distributed_module.init()[1] > 1:
+            if steps is not None or is_data_source(x) or self._metric_objects:
+                raise ValueError("evaluate(distributed=True) takes arrays, without steps, and metrics given by name")
+            return distributed_module.abort_on_error(
+                lambda: self._evaluate_parallel(x, y, batch_size, verbose, sample_weight, callbacks, return_dict)
+            )
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         steps = check_positive_int(steps, "steps", allow_none=True)
         verbose = _resolve_verbose(verbose)
@@ -769,6 +1069,29 @@ class Sequential:
         cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
         cbs.on_test_begin()
         logs = self._evaluate_batches(batches, cbs)
+        cbs.on_test_end(logs)
+        return self._format_result(logs, return_dict)
+
+    def _evaluate_parallel(
+        self,
+        x: InputData,
+        y: ArrayLike | None,
+        batch_size: int | None,
+        verbose: int | Literal["auto"],
+        sample_weight: ArrayLike | None,
+        callbacks: Iterable[Callback] | None,
+        return_dict: bool,
+    ) -> EvaluateResult:
+        """evaluate over this process's slice of (x, y), the sums reduced over all processes."""
+        batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
+        verbose = _resolve_verbose(verbose) if distributed_module.is_root() else 0
+        x = self._check_x(x)
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, None, y, len(x))
+        batches = _validation_batches(x, y, weights, batch_size, parallel=True)
+        cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
+        cbs.on_test_begin()
+        logs = self._evaluate_batches(batches, cbs, parallel=True)
         cbs.on_test_end(logs)
         return self._format_result(logs, return_dict)
 
@@ -890,6 +1213,71 @@ class Sequential:
         y, dx, grads = self._built_core.forward_backward(x, dy, bool(training))
         return y, dx, grads
 
+    def check_gradients(
+        self,
+        x: Any,
+        y: Any,
+        eps: float = 1e-3,
+        sample_weight: Any = None,
+        max_checks_per_weight: int = 20,
+        rtol: float = 1e-2,
+        floor: float = 1e-2,
+        seed: int = 0,
+    ) -> GradientCheck:
+        """Compare the analytic gradient of the training objective with central differences.
+
+        The objective is what fit minimises on the batch (x, y): the compiled loss with its sample
+        weights and masks, plus the regularisation penalties, in training mode: dropout draws one
+        fixed mask (the same for the analytic pass and every +eps / -eps pass: masks are keyed by a
+        counter that this method reads without advancing) and BatchNormalization normalises with
+        the batch statistics while its moving statistics are restored after every pass. The model
+        is unchanged afterwards: weights, moving statistics, optimizer state and dropout counter.
+
+        Every trainable weight of an unfrozen layer is checked: all its coordinates when it has at
+        most `max_checks_per_weight`, else that many drawn with `seed` (half among coordinates with
+        a non-zero gradient). For analytic a and numerical n, rel = |a - n| / max(|a|, |n|, floor)
+        and a weight passes when rel <= rtol everywhere. The core computes in float32, so the
+        difference quotient carries ~1e-7 * loss / eps of noise: eps=1e-3 with floor=1e-2 keeps that
+        below rtol=1e-2 for losses of order 1 (see gradstep.models.gradient_check). Pass a small
+        batch (8 to 64 rows): each checked coordinate costs two forward passes over it.
+
+        Returns a GradientCheck table (rows: layer, weight, shape, checked, max abs error, max rel
+        error, passed) that prints aligned, with `.passed` and `.worst`.
+        """
+        self._require_compiled("check_gradients")
+        eps = check_float(eps, "eps", minimum=0.0, min_inclusive=False)
+        rtol = check_float(rtol, "rtol", minimum=0.0, min_inclusive=False)
+        floor = check_float(floor, "floor", minimum=0.0, min_inclusive=False)
+        max_checks_per_weight = check_positive_int(max_checks_per_weight, "max_checks_per_weight")
+        seed = check_non_negative_int(seed, "seed")
+        x = self._check_x(x)
+        if len(x) == 0:
+            raise ValueError("x: check_gradients needs at least one sample, got 0")
+        y = self._check_targets(y, len(x))
+        weights = self._check_sample_weight(sample_weight, None, y, len(x))
+        core = self._core
+        assert core is not None  # _check_x built the model
+        checked = [i for i in range(core.num_weights) if core.weight_info(i)[3] and not core.weight_frozen(i)]
+        trainable = [i for i in range(core.num_weights) if core.weight_info(i)[3]]
+        if not checked:
+            raise ValueError("check_gradients: the model has no trainable weights to check")
+        positions = [trainable.index(i) for i in checked]
+
+        def objective(want_grad: bool) -> tuple[float, list[np.ndarray] | None]:
+            value, grads = core.objective(x, y, weights, want_grad)
+            return float(value), None if grads is None else [grads[p] for p in positions]
+
+        def handle(i: int) -> WeightToCheck:
+            layer_index, name = core.weight_info(i)[:2]
+            return WeightToCheck(
+                layer=self._layers[layer_index].name,
+                name=name,
+                get=lambda: core.get_weight(i),
+                set=lambda value: core.set_weight(i, value),
+            )
+
+        return check_gradients(objective, [handle(i) for i in checked], eps, rtol, floor, max_checks_per_weight, seed)
+
     # ----------------------------------------------------------------------------- weights
     @property
     def weights(self) -> list[FloatArray]:
@@ -978,10 +1366,11 @@ class Sequential:
             "metrics": self._metrics_config(),
         }
 
-    def compile_from_config(self, config: Config) -> None:
+    def compile_from_config(self, config: Config, custom_objects: Config | None = None) -> None:
+        """Compile from get_compile_config()'s output; custom_objects names your own Loss classes."""
         self.compile(
             optimizer=optimizers.deserialize(config["optimizer"]),
-            loss=losses.deserialize(config["loss"]),
+            loss=losses.deserialize(config["loss"], custom_objects),
             metrics=list(config["metrics"]),
         )
 
@@ -1079,6 +1468,25 @@ class _Totals:
         if self.model._metric_objects:
             self.model._update_metric_objects(y_batch, samples)
         return self.model._logs(self.loss_sum, self.metric_sums, self.samples, self.metric_weight)
+
+    def reduced_logs(self):
+        """The logs over every process's batches (a data-parallel fit: sums reduced over all)."""
+        sums = np.array([self.loss_sum, self.samples, self.metric_weight, *self.metric_sums], dtype=np.float64)
+        distributed_module.allreduce_sum(sums)
+        if sums[1] == 0:
+            raise ValueError("evaluation got no batches on any process")
+        return self.model._logs(sums[0], list(sums[3:]), sums[1], sums[2])
+
+
+def _validation_batches(x, y, weights, batch_size, parallel):
+    """Validation batches; in a data-parallel fit, this process's contiguous slice of the rows
+    (each process evaluates its part, the sums are reduced)."""
+    if parallel:
+        part = distributed_module.shard(np.arange(len(x)))
+        start, stop = (int(part[0]), int(part[-1]) + 1) if len(part) else (0, 0)
+        x, y = x[start:stop], y[start:stop]
+        weights = None if weights is None else weights[start:stop]
+    return ArrayBatches(x, y, weights, batch_size)
 
 
 def _as_index_array(x: object, name: str, embedding: Embedding) -> NDArray[np.int64]:

@@ -7,6 +7,8 @@ from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamw import AdamW
+from .custom import Custom
+from .explanation import Explanation
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
@@ -29,18 +31,39 @@ def get(identifier: object) -> Optimizer:
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
             raise ValueError(f"optimizer: unknown name {identifier!r}; expected one of {', '.join(_BY_NAME)}")
-        return cls()
+        optimizer: Optimizer = cls()
+        return optimizer
     if isinstance(identifier, dict) and "class_name" in identifier:
         return deserialize(identifier)
     raise TypeError(f"optimizer must be a name or a gradstep.optimizers.Optimizer, got {type(identifier).__name__}")
 
 
 def serialize(optimizer: Optimizer) -> Config:
+    if isinstance(optimizer, Custom):
+        raise ValueError(
+            f"cannot serialize the Custom optimizer {optimizer.name!r}: its rule is the Python function "
+            f"{optimizer.update!r}, not configuration. Save the weights with model.save_weights() and "
+            "compile the restored model with Custom again"
+        )
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
 def deserialize(config: Config) -> Optimizer:
-    return _CLASSES[config["class_name"]].from_config(config["config"])
+    optimizer: Optimizer = _CLASSES[config["class_name"]].from_config(config["config"])
+    return optimizer
 
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Custom",
+    "Explanation",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

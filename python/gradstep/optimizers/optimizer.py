@@ -20,9 +20,36 @@ from .. import _core
 from .._typing import Config, FloatArray
 from .._validation import check_float
 from . import schedules as _schedules
+from .explanation import Explanation, num
 
 
 class Optimizer:
+    r"""Base class of the optimizers: clipping, decoupled weight decay, the step counter, the config.
+
+    One step, over all parameters at once (Keras 3's order), with learning rate :math:`\eta`
+    (the schedule's value at `iterations` when `learning_rate` is a
+    :class:`~gradstep.optimizers.schedules.LearningRateSchedule`):
+
+    1. clip the gradient, at most one mode: `clipnorm` :math:`c` rescales each variable's gradient,
+       `global_clipnorm` all of them together, `clipvalue` :math:`v` clips each element:
+
+       .. math::
+
+           g \leftarrow g\, \frac{c}{\max(\lVert g \rVert_2,\, c)}, \qquad
+           g \leftarrow \min(\max(g, -v), v)
+
+    2. decoupled weight decay with :math:`\lambda` (`weight_decay`), for every optimizer:
+       :math:`w \leftarrow w - \eta\, \lambda\, w`;
+    3. the subclass's rule (stated in its docstring), element-wise over the flat parameter buffer;
+    4. `iterations` += 1.
+
+    References:
+        Loshchilov, I. & Hutter, F. (2019). Decoupled weight decay regularization. ICLR.
+
+        Pascanu, R., Mikolov, T. & Bengio, Y. (2013). On the difficulty of training recurrent neural
+        networks. ICML (gradient norm clipping).
+    """
+
     def __init__(
         self,
         learning_rate: float | _schedules.LearningRateSchedule,
@@ -71,7 +98,7 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
-        """The current learning rate: with a schedule, schedule(iterations) (the rate of the next step,
+        """The current learning rate. With a schedule, schedule(iterations) (the rate of the next step,
         Keras semantics); otherwise the float set."""
         if self._learning_rate_schedule is not None:
             return self._scheduled_learning_rate(self.iterations)
@@ -211,6 +238,78 @@ class Optimizer:
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
+    def explain(self) -> Explanation:
+        """The exact update rule the next step will apply, with the current hyper-parameters filled
+        in: the variant (convention, momentum, nesterov, centered, amsgrad), gradient clipping and
+        weight decay if set, and the learning rate of the next step (said to be scheduled when it
+        is). `print(optimizer.explain())` shows the text; notebooks render `.latex`.
+        The statements of `.text` are runnable NumPy (see optimizers/explanation.py)."""
+        lr = self.learning_rate
+        step = self.iterations + 1
+        lines = [f"# {self._explain_title()}: update of step t = {step}, for each variable w with gradient g"]
+        if self._learning_rate_schedule is not None:
+            lines.append(
+                f"# learning rate {num(lr)}, scheduled: {type(self._learning_rate_schedule).__name__} at "
+                f"iteration {self.iterations}"
+            )
+        else:
+            lines.append(f"# learning rate {num(lr)}")
+        symbols = self._explain_symbols()
+        for symbol, slot in symbols.items():
+            lines.append(f"# {symbol}: the slot {slot!r} (same shape as w, kept across steps)")
+        latex = []
+        if self._learning_rate_schedule is not None:
+            latex.append(
+                rf"\text{{{type(self).__name__}, step }} t={step},\ \eta={num(lr)}\ "
+                rf"\text{{(scheduled: {type(self._learning_rate_schedule).__name__})}}"
+            )
+        else:
+            latex.append(rf"\text{{{type(self).__name__}, step }} t={step},\ \eta={num(lr)}")
+        statements = self._explain_clipping()
+        weight_decay = float(self._core.weight_decay)
+        if weight_decay > 0.0:
+            statements.append(
+                (
+                    f"w = w - {num(lr)} * {num(weight_decay)} * w",
+                    rf"w \leftarrow w - {num(lr)}\cdot {num(weight_decay)}\,w",
+                )
+            )
+        statements += self._explain_rule(lr, step)
+        lines += [text for text, _ in statements]
+        latex += [tex for _, tex in statements]
+        body = " \\\\\n".join(latex)
+        return Explanation(
+            text="\n".join(lines), latex=f"$$\\begin{{aligned}}\n{body}\n\\end{{aligned}}$$", symbols=symbols
+        )
+
+    def _explain_title(self) -> str:
+        return type(self).__name__
+
+    def _explain_symbols(self) -> dict[str, str]:
+        """Symbol in the explained statements -> slot name."""
+        return {}
+
+    def _explain_rule(self, lr: float, step: int) -> list[tuple[str, str]]:
+        """The optimizer's own rule as (NumPy statement, LaTeX) pairs, numbers filled in."""
+        raise NotImplementedError
+
+    def _explain_clipping(self) -> list[tuple[str, str]]:
+        if self.clipnorm:
+            c = num(self.clipnorm)
+            return [(f"g = g * minimum(1.0, {c} / norm(g))", rf"g \leftarrow g\,\min(1, {c}/\lVert g\rVert)")]
+        if self.global_clipnorm:
+            c = num(self.global_clipnorm)
+            return [
+                (
+                    f"g = g * minimum(1.0, {c} / global_norm)  # global_norm: of all the gradients together",
+                    rf"g \leftarrow g\,\min(1, {c}/\lVert G\rVert)",
+                )
+            ]
+        if self.clipvalue:
+            c = num(self.clipvalue)
+            return [(f"g = clip(g, -{c}, {c})", rf"g \leftarrow \mathrm{{clip}}(g, -{c}, {c})")]
+        return []
+
     def get_config(self) -> Config:
         return {
             "name": self.name,
@@ -243,4 +342,4 @@ def _check_learning_rate(value: object) -> float:
         raise TypeError(
             f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, got {value!r}"
         )
-    return check_float(value, "learning_rate", minimum=0.0)
+    return float(check_float(value, "learning_rate", minimum=0.0))

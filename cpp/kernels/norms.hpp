@@ -1,0 +1,27 @@
+// Sums of squares over one block of a flat buffer, for the training figures (model/tracking.hpp).
+//
+// Each loop keeps kNormLanes float accumulators (a block of at most kNormBlock values gives each
+// lane at most 512 terms) and adds them in a fixed order at the end, so the result depends on
+// the data only. The same loops are compiled for the x86-64 baseline and for AVX2 (norms_impl.hpp,
+// without FMA contraction) and give the same bits; the AVX2 build halves the instructions.
+#pragma once
+
+#include <cstdint>
+
+namespace gradstep {
+namespace kernels {
+
+constexpr std::int64_t kNormBlock = 1 << 13;
+constexpr int kNormLanes = 16;
+
+// One pass over n <= kNormBlock values: *gg = sum g^2 when g is not null; when copy is not null,
+// copy = w and *ww = sum w^2.
+void block_squares(std::int64_t n, const float* w, const float* g, float* copy, double* gg, double* ww);
+// sum (a - b)^2 over n <= kNormBlock values.
+double block_squared_differences(std::int64_t n, const float* a, const float* b);
+// alive[c] = max(alive[c], y[r * channels + c]) over the rows: 0 stays only for a channel whose
+// outputs are all <= 0 (ReLU outputs: all 0).
+void column_max(std::int64_t rows, std::int64_t channels, const float* y, float* alive);
+
+}  // namespace kernels
+}  // namespace gradstep

@@ -1,0 +1,20 @@
+// kernels/norms_impl.hpp compiled with -mavx2 (CMake, by file name); entered only when
+// active_isa() allows AVX2. No FMA contraction (C++ defaults to -ffp-contract=fast with -mfma):
+// every lane rounds as the generic build does.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <cstdint>
+
+#include "kernels/norms.hpp"
+
+namespace gradstep {
+namespace kernels {
+namespace avx2 {
+#include "kernels/norms_impl.hpp"
+}  // namespace avx2
+}  // namespace kernels
+}  // namespace gradstep
