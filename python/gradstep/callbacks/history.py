@@ -105,17 +105,18 @@ class History(Callback):
         ax: Axes | None = None,
         save: str | os.PathLike[str] | None = None,
     ) -> Axes | NDArray[np.object_]:
-        """Plot the training curves: for each metric, its training values and its "val_"
+        """Plot the training curves: for each metric, its training values and its `val_`
         counterpart (if recorded) against the epoch number (1-based).
 
-        metrics: a name or list of names ("loss", "accuracy", ...), each drawn in its own subplot.
-            A figure tracked by fit(track=...) ("grad_norm", "update_ratio", "dead_relu",
-            "bn_stats"), a key prefix ("grad_norm/dense") or a glob pattern ("*/dense/kernel")
-            draws every matching key in one subplot. None plots every recorded metric, and one
-            subplot per tracked figure (grad_norm and update_ratio on a log scale).
-        ax: a matplotlib Axes to draw every curve on; None creates a figure with one subplot per
-            metric.
-        save: a file name ending in .png or .svg: the figure is written there.
+        - metrics: a name or list of names ("loss", "accuracy", ...), each drawn in its own subplot.
+          A figure tracked by fit(track=...) ("grad_norm", "update_ratio", "dead_relu",
+          "bn_stats"), a key prefix ("grad_norm/dense") or a glob pattern (`*/dense/kernel`)
+          draws every matching key in one subplot. None plots every recorded metric, and one
+          subplot per tracked figure (grad_norm and update_ratio on a log scale).
+        - ax: a matplotlib Axes to draw every curve on; None creates a figure with one subplot per
+          metric.
+        - save: a file name ending in .png or .svg: the figure is written there.
+
         Returns `ax` when given, otherwise the 1-D NumPy array of the new figure's Axes (one per
         metric; the figure is `axes[0].figure`). Needs matplotlib (`pip install gradstep[plot]`).
         """

@@ -1,5 +1,5 @@
 """The optimisation lab: see and compare what each training technique does, with gradstep's own
-C++ optimizers and layers.
+C++ optimizers and layers. Example::
 
     import gradstep as gs
     from gradstep.lab import functions as F

@@ -147,25 +147,25 @@ def compare(
 ) -> ComparisonTable:
     """Run every variant under the same conditions; returns a ComparisonTable (str() prints it).
 
-    variants: {name: variant}; see the module docstring for the forms a variant takes.
-    function: a gradstep.lab.functions.Function2D or its name: compare optimizers on it, for
-        `steps` updates (default 200) from `start` (default: the function's usual start).
-    data: (x, y) arrays: compare training runs of `model_fn()` (a callable returning an uncompiled
-        Sequential; compiled here with the variant's optimizer, `loss` (default
-        "sparse_categorical_crossentropy") and `metrics` (default ["accuracy"])) for `epochs`
-        epochs (default 10) of `batch_size` (default 32), with `validation_split` or
-        `validation_data` as in fit. `optimizer` (default "rmsprop", Keras' compile default) is
-        used by dict variants that give none. `seed` (default 0) is set with gradstep.set_seed
-        before each variant.
-    tolerance: a loss threshold: the table's steps_to_tol (function) / epochs_to_tol (data) column
-        is the first step (0 = the start) / the first epoch (1-based) whose loss (data: training
-        loss) is <= tolerance, None if never. Default: the function's `tolerance` attribute; on
-        data, None (no such column).
-    plot: draw the figure (needs matplotlib: `pip install gradstep[plot]`): on a function, the
-        paths over log-spaced contours and the loss per step; on data, the loss and validation
-        accuracy per epoch. It is `table.figure`.
-    save: a path ending in .png or .svg: write the figure there (needs plot=True). A wrong suffix
-        raises ValueError before anything runs.
+    - variants: {name: variant}; see the module docstring for the forms a variant takes.
+    - function: a gradstep.lab.functions.Function2D or its name: compare optimizers on it, for
+      `steps` updates (default 200) from `start` (default: the function's usual start).
+    - data: (x, y) arrays: compare training runs of `model_fn()` (a callable returning an uncompiled
+      Sequential; compiled here with the variant's optimizer, `loss` (default
+      "sparse_categorical_crossentropy") and `metrics` (default ["accuracy"])) for `epochs`
+      epochs (default 10) of `batch_size` (default 32), with `validation_split` or
+      `validation_data` as in fit. `optimizer` (default "rmsprop", Keras' compile default) is
+      used by dict variants that give none. `seed` (default 0) is set with gradstep.set_seed
+      before each variant.
+    - tolerance: a loss threshold: the table's steps_to_tol (function) / epochs_to_tol (data) column
+      is the first step (0 = the start) / the first epoch (1-based) whose loss (data: training
+      loss) is <= tolerance, None if never. Default: the function's `tolerance` attribute; on
+      data, None (no such column).
+    - plot: draw the figure (needs matplotlib: `pip install gradstep[plot]`): on a function, the
+      paths over log-spaced contours and the loss per step; on data, the loss and validation
+      accuracy per epoch. It is `table.figure`.
+    - save: a path ending in .png or .svg: write the figure there (needs plot=True). A wrong suffix
+      raises ValueError before anything runs.
 
     Columns, function: variant, optimizer, final_loss, steps_to_tol, wall_time_s.
     Columns, data: variant, optimizer, final_loss (training), epochs (run; fewer with early

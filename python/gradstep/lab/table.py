@@ -29,12 +29,13 @@ def _format(value: Any) -> str:
 class ComparisonTable:
     """Rows of results, one dict per variant, with the same keys in the same order.
 
-    rows: list of dicts (column name -> value; None where a value does not exist, e.g. a
-        tolerance never reached);
-    columns: the column names, in order;
-    runs: variant name -> what was run (a gradstep.lab.Trajectory for functions, a
-        gradstep.lab.DataRun for data), for further analysis;
-    figure: the matplotlib Figure drawn (None when plot=False).
+    - rows: list of dicts (column name -> value; None where a value does not exist, e.g. a
+      tolerance never reached);
+    - columns: the column names, in order;
+    - runs: variant name -> what was run (a gradstep.lab.Trajectory for functions, a
+      gradstep.lab.DataRun for data), for further analysis;
+    - figure: the matplotlib Figure drawn (None when plot=False).
+
     str(table) is an aligned text table; to_pandas() a DataFrame (pandas is optional).
     """
 

@@ -27,14 +27,14 @@ __all__ = ["Trajectory", "fresh_optimizer", "trajectory"]
 class Trajectory:
     """What `trajectory` returns.
 
-    path: float32 (n + 1, 2), the start and the point after each of the n steps taken (n = steps
-        unless the run diverged);
-    losses: float64 (n + 1,), the function's value at each point of `path`;
-    learning_rates: float64 (n,), the learning rate each step used (its schedule's value);
-    name, config: the optimizer's name and get_config();
-    function: the function's name; diverged: True when the point or its loss became non-finite
-        (the run stopped there; the last, non-finite point is kept in `path`);
-    wall_time: seconds spent in the loop.
+    - path: float32 (n + 1, 2), the start and the point after each of the n steps taken (n = steps
+      unless the run diverged);
+    - losses: float64 (n + 1,), the function's value at each point of `path`;
+    - learning_rates: float64 (n,), the learning rate each step used (its schedule's value);
+    - name, config: the optimizer's name and get_config();
+    - function: the function's name; diverged: True when the point or its loss became non-finite
+      (the run stopped there; the last, non-finite point is kept in `path`);
+    - wall_time: seconds spent in the loop.
     """
 
     path: npt.NDArray[np.float32]
@@ -94,11 +94,11 @@ def _check_steps(steps: Any) -> int:
 def trajectory(optimizer: Any, function: Any, start: Any = None, steps: int = 100) -> Trajectory:
     """Minimise `function` from `start` with `optimizer` for `steps` updates; returns a Trajectory.
 
-    optimizer: a new gradstep.optimizers.Optimizer (it keeps its state: one optimizer, one run), an
-        optimizer name, or a callable returning a new optimizer;
-    function: a gradstep.lab.functions.Function2D or its name ("rosenbrock");
-    start: the starting point (x, y); None: the function's usual start;
-    steps: number of updates (the run stops early if the point or loss becomes non-finite).
+    - optimizer: a new gradstep.optimizers.Optimizer (it keeps its state: one optimizer, one run), an
+      optimizer name, or a callable returning a new optimizer;
+    - function: a gradstep.lab.functions.Function2D or its name ("rosenbrock");
+    - start: the starting point (x, y); None: the function's usual start;
+    - steps: number of updates (the run stops early if the point or loss becomes non-finite).
     """
     function = get_function(function)
     opt = fresh_optimizer(optimizer)

@@ -1235,7 +1235,7 @@ class Sequential:
 
         Every trainable weight of an unfrozen layer is checked: all its coordinates when it has at
         most `max_checks_per_weight`, else that many drawn with `seed` (half among coordinates with
-        a non-zero gradient). For analytic a and numerical n, rel = |a - n| / max(|a|, |n|, floor)
+        a non-zero gradient). For analytic a and numerical n, rel = ``|a - n| / max(|a|, |n|, floor)``
         and a weight passes when rel <= rtol everywhere. The core computes in float32, so the
         difference quotient carries ~1e-7 * loss / eps of noise: eps=1e-3 with floor=1e-2 keeps that
         below rtol=1e-2 for losses of order 1 (see gradstep.models.gradient_check). Pass a small
