@@ -7,7 +7,7 @@ that is not `.noconvert()` takes any array-like and converts it to a C-contiguou
 when it is not one already; std::vector parameters take any sequence.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import SupportsFloat, SupportsIndex, TypeAlias
 
 import numpy as np
@@ -145,7 +145,10 @@ class BatchNormalization(Layer):
         gamma_initializer: Initializer,
         moving_mean_initializer: Initializer,
         moving_variance_initializer: Initializer,
+        convention: str = "keras",
     ) -> None: ...
+    def set_statistics_reducer(self, reducer: Callable[[NDArray[np.float64]], object] | None) -> None:
+        """reducer(values) sums float64 values over the processes in place (None: this process's rows only)."""
 
 class Convolution(Layer):
     def __init__(
@@ -303,6 +306,12 @@ class SparseCategoricalCrossentropy(Loss):
 class Hinge(Loss):
     def __init__(self) -> None: ...
 
+class PythonLoss(Loss):
+    # owner: a gradstep.losses.Loss subclass instance (held by a weak reference); the train step
+    # calls owner._batch_loss(y_true, y_pred, want_grad).
+    def __init__(self, owner: object, sparse_targets: bool, name: str) -> None:
+        """A loss computed by owner._batch_loss(y_true, y_pred, want_grad) (held by a weak reference)."""
+
 def metric_mean(name: str, y_true: ArrayLike, y_pred: ArrayLike) -> float: ...
 
 # --- bind_optimizers.cpp ---------------------------------------------------------------------
@@ -343,18 +352,37 @@ class Optimizer:
     def get_slot(self, index: _Int) -> _Float32Array: ...
     def set_slot(self, index: _Int, values: ArrayLike) -> None: ...
 
+# convention: "keras" or "pytorch" (cpp/core/convention.hpp).
 class SGD(Optimizer):
-    def __init__(self, learning_rate: _Float, momentum: _Float, nesterov: bool) -> None: ...
+    def __init__(self, learning_rate: _Float, momentum: _Float, nesterov: bool, convention: str = "keras") -> None: ...
+    @property
+    def convention(self) -> str: ...
 
 class RMSprop(Optimizer):
     def __init__(
-        self, learning_rate: _Float, rho: _Float, momentum: _Float, epsilon: _Float, centered: bool
+        self,
+        learning_rate: _Float,
+        rho: _Float,
+        momentum: _Float,
+        epsilon: _Float,
+        centered: bool,
+        convention: str = "keras",
     ) -> None: ...
+    @property
+    def convention(self) -> str: ...
 
 class Adam(Optimizer):
     def __init__(
-        self, learning_rate: _Float, beta_1: _Float, beta_2: _Float, epsilon: _Float, amsgrad: bool
+        self,
+        learning_rate: _Float,
+        beta_1: _Float,
+        beta_2: _Float,
+        epsilon: _Float,
+        amsgrad: bool,
+        convention: str = "keras",
     ) -> None: ...
+    @property
+    def convention(self) -> str: ...
 
 class AdamW(Adam):
     def __init__(
@@ -365,10 +393,20 @@ class AdamW(Adam):
         beta_2: _Float,
         epsilon: _Float,
         amsgrad: bool,
+        convention: str = "keras",
     ) -> None: ...
 
 class Adagrad(Optimizer):
     def __init__(self, learning_rate: _Float, initial_accumulator_value: _Float, epsilon: _Float) -> None: ...
+
+# update(w, g, state, step[, learning_rate=lr]) on float32 views of one variable: w and the state
+# arrays (by slot name) writeable, g read-only; valid during the call only.
+_CustomUpdate: TypeAlias = Callable[..., object]
+
+class Custom(Optimizer):
+    def __init__(
+        self, learning_rate: _Float, slot_names: Sequence[str], update: _CustomUpdate, pass_learning_rate: bool
+    ) -> None: ...
 
 # --- bind_model.cpp --------------------------------------------------------------------------
 
@@ -449,3 +487,14 @@ class Sequential:
     def num_trainable(self) -> int: ...
     @property
     def num_state(self) -> int: ...
+    def set_gradient_reducer(self, reducer: Callable[[_Float32Array, float], object] | None) -> None:
+        """reducer(gradients, weight) -> None, called in every train step before the update (None: no call)."""
+    def objective(
+        self, x: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None, want_grad: bool = True
+    ) -> tuple[float, list[_Float32Array] | None]:
+        """(mean loss + penalties, [gradient of each trainable weight] or None) of the batch, without an update."""
+    def set_tracking(self, names: Sequence[str]) -> None:
+        """Track these figures (grad_norm, update_ratio, dead_relu, bn_stats) in train_batch; [] turns it off."""
+    def reset_tracking(self) -> None: ...
+    def tracked_values(self) -> list[tuple[str, int, str, float, int]]:
+        """[(figure, layer index, part, sum, count)] since the last reset."""

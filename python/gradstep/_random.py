@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import random
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -25,7 +25,7 @@ class _State(TypedDict):
 _state: _State = {"seed": None, "counter": 0}
 
 
-def set_seed(seed: int) -> None:
+def set_seed(seed: int | np.integer[Any]) -> None:
     """Seed gradstep, Python's `random` and NumPy's global generator (as keras.utils.set_random_seed).
 
     The same seed, the same model definition and the same data give bitwise-identical weights

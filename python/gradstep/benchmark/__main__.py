@@ -445,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     if not include_torch:
         print("PyTorch not importable (or --no-torch): ratios against NumPy only")
-    results: list[dict[str, Any]] = []
+    results = []
 
     def report_entry(r: dict[str, Any]) -> None:
         results.append(r)

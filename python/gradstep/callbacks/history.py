@@ -10,13 +10,14 @@ import fnmatch
 import os
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 from .._tracking import is_tracked_key
 from .._typing import Logs
@@ -142,7 +143,8 @@ class History(Callback):
                 ax.set_ylabel(curves[0][0])
             ax.legend()
             if save is not None:
-                ax.figure.savefig(save)
+                # matplotlib types ax.figure as Figure | SubFigure; the Axes of a pyplot figure is a Figure's
+                cast("Figure", ax.figure).savefig(save)
             return ax
 
         count = len(curves)

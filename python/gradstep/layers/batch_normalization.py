@@ -20,7 +20,7 @@ the moving statistics are non-trainable. Forward and backward are fused in C++
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from .. import _core, initializers
 from .._typing import Config
@@ -96,7 +96,7 @@ class BatchNormalization(Layer):
                 f"for inputs of rank {input_rank + 1} (with the batch axis)"
             )
 
-    def _make_core(self) -> _core.Layer:
+    def _make_core(self) -> _core.BatchNormalization:
         return _core.BatchNormalization(
             self.momentum,
             self.epsilon,
@@ -114,7 +114,8 @@ class BatchNormalization(Layer):
         over the processes in place (None: this process's batch statistics only)."""
         if self._core_layer is None:
             raise ValueError(f"BatchNormalization {self.name!r} is not built")
-        self._core_layer.set_statistics_reducer(reducer)
+        core = cast(_core.BatchNormalization, self._core_layer)  # the layer _make_core made
+        core.set_statistics_reducer(reducer)
 
     def get_config(self) -> Config:
         config = super().get_config()

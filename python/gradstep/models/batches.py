@@ -74,7 +74,8 @@ class ArrayBatches:
             start, stop = step * size, min(n, (step + 1) * size)
             if self.shard is not None:
                 idx = self.shard(order[start:stop] if order is not None else np.arange(start, stop, dtype=np.int64))
-                yield self.x, self.y, idx, self.weights, (self.y[idx] if self.need_targets else None)
+                y_seen = self.y[idx] if self.need_targets and self.y is not None else None  # need_targets: y given
+                yield self.x, self.y, idx, self.weights, y_seen
             elif order is not None:
                 idx = order[start:stop]
                 y_seen = self.y[idx] if self.need_targets and self.y is not None else None  # need_targets: y given

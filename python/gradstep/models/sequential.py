@@ -564,26 +564,26 @@ class Sequential:
 
     def _fit(
         self,
-        x,
-        y,
-        batch_size,
-        epochs,
-        verbose,
-        callbacks,
-        validation_split,
-        validation_data,
-        shuffle,
-        class_weight,
-        sample_weight,
-        initial_epoch,
-        steps_per_epoch,
-        validation_steps,
-        validation_batch_size,
-        validation_freq,
-        parallel,
-        sync_batchnorm=False,
-        tracked=(),
-    ):
+        x: InputData,
+        y: ArrayLike | None,
+        batch_size: int | None,
+        epochs: int,
+        verbose: int | Literal["auto"],
+        callbacks: Iterable[Callback] | None,
+        validation_split: float,
+        validation_data: tuple[ArrayLike, ...] | list[ArrayLike] | InputData,
+        shuffle: bool,
+        class_weight: dict[int, float] | None,
+        sample_weight: ArrayLike | None,
+        initial_epoch: int,
+        steps_per_epoch: int | None,
+        validation_steps: int | None,
+        validation_batch_size: int | None,
+        validation_freq: int,
+        parallel: bool,
+        sync_batchnorm: bool = False,
+        tracked: Sequence[str] = (),
+    ) -> History:
         """fit's body; parallel: data-parallel over the processes of the MPI job (size() > 1)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
@@ -629,14 +629,14 @@ class Sequential:
 
         self.stop_training = False
         if tracked:
-            self._core.set_tracking(tracked)
+            self._built_core.set_tracking(tracked)
         try:
             return self._fit_epochs(
                 cbs, history, train, val, initial_epoch, epochs, validation_freq, bool(tracked), parallel
             )
         finally:
             if tracked:
-                self._core.set_tracking([])
+                self._built_core.set_tracking([])
 
     def _fit_epochs(
         self,
@@ -970,7 +970,7 @@ class Sequential:
                     )
                 break
 
-    def _logs(self, loss_sum: float, metric_sums: Sequence[float], count: int, metric_weight: float) -> Logs:
+    def _logs(self, loss_sum: float, metric_sums: Sequence[float], count: float, metric_weight: float) -> Logs:
         """Epoch means: the loss over samples; metrics over their weight (the samples, or with a
         padding mask the unmasked positions, so padding never counts); metric objects' result()."""
         values = {
@@ -1469,7 +1469,7 @@ class _Totals:
             self.model._update_metric_objects(y_batch, samples)
         return self.model._logs(self.loss_sum, self.metric_sums, self.samples, self.metric_weight)
 
-    def reduced_logs(self):
+    def reduced_logs(self) -> Logs:
         """The logs over every process's batches (a data-parallel fit: sums reduced over all)."""
         sums = np.array([self.loss_sum, self.samples, self.metric_weight, *self.metric_sums], dtype=np.float64)
         distributed_module.allreduce_sum(sums)
@@ -1478,7 +1478,9 @@ class _Totals:
         return self.model._logs(sums[0], list(sums[3:]), sums[1], sums[2])
 
 
-def _validation_batches(x, y, weights, batch_size, parallel):
+def _validation_batches(
+    x: ModelInput, y: FloatArray, weights: FloatArray | None, batch_size: int, parallel: bool
+) -> ArrayBatches:
     """Validation batches; in a data-parallel fit, this process's contiguous slice of the rows
     (each process evaluates its part, the sums are reduced)."""
     if parallel:
