@@ -26,6 +26,10 @@ echo "build_wheel: sdist $(basename "$sdist"), wheel from it $(basename "$wheel"
 repaired=$(ls "$work"/repaired/*.whl)
 echo "build_wheel: repaired $(basename "$repaired")"
 unzip -l "$repaired" | grep -q "gradstep.libs/libgomp" || { echo "build_wheel: libgomp is not bundled" >&2; exit 1; }
+# PEP 561: the typing marker and the extension's stub ship with the package.
+for typed in gradstep/py.typed gradstep/_core.pyi; do
+  unzip -l "$repaired" | grep -q " $typed\$" || { echo "build_wheel: $typed is not in the wheel" >&2; exit 1; }
+done
 
 # A fresh environment that has never seen the source tree or a compiler.
 "$python" -m venv "$work/venv"

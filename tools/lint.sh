@@ -8,4 +8,6 @@ ruff format --check .
 ruff check .
 # shellcheck disable=SC2046
 clang-format --dry-run -Werror $(git ls-files 'cpp/*.cpp' 'cpp/*.hpp')
+# mypy --strict and stubtest run in tools/typecheck.sh instead: they need numpy and the built
+# extension, which .ci/run installs only after this script.
 echo "lint: clean"

@@ -10,6 +10,8 @@ step) under a Keras-like API:
     model.fit(x, y, epochs=5)
 """
 
+from __future__ import annotations
+
 from . import (
     _core,
     activations,
@@ -32,12 +34,12 @@ from .models import Sequential
 __version__ = "0.1.0"
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Number of threads the C++ kernels use (OMP_NUM_THREADS or the core count by default)."""
     return int(_core.get_num_threads())
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Use `n` threads in the C++ kernels (results are bitwise identical for any n)."""
     from ._validation import check_positive_int
 

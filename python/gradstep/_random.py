@@ -6,17 +6,26 @@ initial weights (per layer, per weight), its shuffles (per epoch) and its dropou
 step and element). Nothing depends on the number of threads.
 """
 
+from __future__ import annotations
+
 import os
 import random
+from typing import Any, TypedDict
 
 import numpy as np
 
 from . import _core
 
-_state = {"seed": None, "counter": 0}
+
+class _State(TypedDict):
+    seed: int | None  # the global seed, None when unseeded
+    counter: int  # seeds drawn from the global stream so far
 
 
-def set_seed(seed):
+_state: _State = {"seed": None, "counter": 0}
+
+
+def set_seed(seed: int | np.integer[Any]) -> None:
     """Seed gradstep, Python's `random` and NumPy's global generator (as keras.utils.set_random_seed).
 
     The same seed, the same model definition and the same data give bitwise-identical weights
@@ -32,7 +41,7 @@ def set_seed(seed):
     np.random.seed(int(seed) % 2**32)  # noqa: NPY002 (the global generator, as Keras seeds it)
 
 
-def next_seed():
+def next_seed() -> int:
     """A fresh 64-bit seed: the next value of the global stream, or OS entropy if unseeded."""
     if _state["seed"] is None:
         return int.from_bytes(os.urandom(8), "little")

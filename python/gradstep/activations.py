@@ -5,15 +5,19 @@ sigmoid, tanh, softmax (over the last axis), softplus, gelu (exact erf form, Ker
 approximate=False), swish (x * sigmoid(x); "silu" is accepted as an alias).
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _core
+from ._typing import FloatArray
 
 ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "softplus", "gelu", "swish")
-_ALIASES = {None: "linear", "silu": "swish"}
+_ALIASES: dict[str | None, str] = {None: "linear", "silu": "swish"}
 
 
-def get(identifier):
+def get(identifier: object) -> str:
     """Canonical activation name for `identifier` (a name or None); ValueError lists the options."""
     if identifier in _ALIASES:
         return _ALIASES[identifier]
@@ -24,6 +28,6 @@ def get(identifier):
     raise ValueError(f"activation: unknown name {identifier!r}; expected one of {', '.join(ACTIVATIONS)}")
 
 
-def apply(name, x):
+def apply(name: str | None, x: ArrayLike) -> FloatArray:
     """Apply activation `name` to an array (float32 result), e.g. apply("gelu", x)."""
     return _core.activation_forward(get(name), np.ascontiguousarray(x, dtype=np.float32))

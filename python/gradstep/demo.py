@@ -5,13 +5,16 @@ sparse categorical cross-entropy, 30 epochs of batch 32, 10% of the training set
 validation. Fixed seed, so the printed numbers repeat from run to run.
 """
 
+from __future__ import annotations
+
 import argparse
 import time
+from collections.abc import Sequence
 
 import gradstep as gs
 
 
-def build_model():
+def build_model() -> gs.Sequential:
     model = gs.Sequential(
         [
             gs.Input((64,)),
@@ -27,7 +30,7 @@ def build_model():
     return model
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)

@@ -41,7 +41,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, NoReturn, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,8 @@ import numpy.typing as npt
 # Environment variables that MPI launchers set in the processes they start (MPICH/Hydra and
 # Intel MPI: PMI_*, Open MPI: OMPI_*, PMIx: PMIX_*, MVAPICH: MV2_*, Slurm's srun: PMI_* too).
 _LAUNCHER_VARIABLES = ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MV2_COMM_WORLD_SIZE")
+
+_T = TypeVar("_T")
 
 _comm: Any = None  # mpi4py's COMM_WORLD once init() found MPI; None for one process
 _initialized = False
@@ -137,7 +139,7 @@ def abort(message: str, code: int = 1) -> NoReturn:
     raise SystemExit(code)
 
 
-def abort_on_error(function: Callable[[], Any]) -> Any:
+def abort_on_error(function: Callable[[], _T]) -> _T:
     """Run function(); if it raises on this process, report and abort the whole job, so that its
     peers, which may be waiting in a collective operation for it, never hang."""
     if size() == 1:

@@ -18,11 +18,13 @@ both in NumPy. See `Loss` for the contract and the measured speed cost.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _core
+from ._typing import Config, FloatArray
 from ._validation import as_float_array, check_bool, check_float
 
 
@@ -67,7 +69,9 @@ class Loss:
     the oversubscribed machine gave 30-100 s epochs for either loss: no figure; rerun when idle.
     """
 
-    def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size", dtype: Any = None) -> None:
+    def __init__(
+        self, name: str | None = None, reduction: str = "sum_over_batch_size", dtype: str | None = None
+    ) -> None:
         if reduction != "sum_over_batch_size":
             raise ValueError(f"reduction: only 'sum_over_batch_size' (Keras' default) is supported, got {reduction!r}")
         if dtype not in (None, "float32"):
@@ -80,7 +84,7 @@ class Loss:
         # A subclass that defines call() computes in Python, even when it derives from a built-in.
         self._core = Loss._make_core(self) if self.defined_in_python else self._make_core()
 
-    def _make_core(self) -> Any:
+    def _make_core(self) -> _core.Loss:
         # The built-in losses override this with their C++ class; a subclass written in Python
         # gets the C++ loss that calls back its call() and gradient().
         if type(self).call is Loss.call:
@@ -128,7 +132,9 @@ class Loss:
             grad = _checked_result(self, "gradient", self.gradient(y_true, y_pred), y_pred.shape)
         return losses, grad
 
-    def _convert(self, y_true, y_pred, sample_weight):
+    def _convert(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         y_pred = as_float_array(y_pred, "y_pred")
         if self.sparse_targets:
             y_true = np.asarray(y_true)
@@ -156,29 +162,32 @@ class Loss:
                 raise ValueError(f"sample_weight: expected {rows} values (one per sample), got {sample_weight.size}")
         return y_true, y_pred, sample_weight
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         y_true, y_pred, sample_weight = self._convert(y_true, y_pred, sample_weight)
         value, _ = self._core.compute(y_true, y_pred, sample_weight, False)
         return float(value)
 
-    def value_and_gradient(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
+    def value_and_gradient(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[float, FloatArray]:
         """(loss, d loss / d y_pred) as computed by the C++ core (gradient checks, teaching)."""
         y_true, y_pred, sample_weight = self._convert(y_true, y_pred, sample_weight)
         value, grad = self._core.compute(y_true, y_pred, sample_weight, True)
+        assert grad is not None  # want_grad=True
         return float(value), grad
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> Config:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Loss:
+    def from_config(cls, config: Config) -> Loss:
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
-def _checked_result(loss: Loss, method: str, value: Any, expected: tuple[int, ...]) -> np.ndarray:
+def _checked_result(loss: Loss, method: str, value: Any, expected: tuple[int, ...]) -> FloatArray:
     array = np.asarray(value)
     if array.dtype.kind not in "fiu" or array.dtype == np.bool_:
         raise ValueError(
@@ -202,7 +211,7 @@ def require_gradient(loss: Loss) -> None:
         )
 
 
-def _snake_name(class_name):
+def _snake_name(class_name: str) -> str:
     import re
 
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
@@ -211,42 +220,57 @@ def _snake_name(class_name):
 class MeanSquaredError(Loss):
     """mean((y_pred - y_true)^2) over the last axis."""
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.MeanSquaredError()
 
 
 class MeanAbsoluteError(Loss):
     """`mean(|y_pred - y_true|)` over the last axis."""
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.MeanAbsoluteError()
 
 
 class Huber(Loss):
     """`0.5 e^2` where `|e| <= delta`, else `delta * (|e| - 0.5 delta)`; mean over the last axis."""
 
-    def __init__(self, delta=1.0, name="huber_loss", reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        delta: float = 1.0,
+        name: str = "huber_loss",
+        reduction: str = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         self.delta = check_float(delta, "delta", minimum=0.0, min_inclusive=False)
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.Huber(self.delta)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {**super().get_config(), "delta": self.delta}
 
 
 class _CrossentropyBase(Loss):
-    _core_class = None
+    _core_class: ClassVar[
+        type[_core.BinaryCrossentropy | _core.CategoricalCrossentropy | _core.SparseCategoricalCrossentropy] | None
+    ] = None
 
-    def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        from_logits: bool = False,
+        name: str | None = None,
+        reduction: str = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         self.from_logits = check_bool(from_logits, "from_logits")
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
+        assert self._core_class is not None  # set by each subclass
         return self._core_class(self.from_logits)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {**super().get_config(), "from_logits": self.from_logits}
 
 
@@ -271,11 +295,11 @@ class SparseCategoricalCrossentropy(_CrossentropyBase):
 class Hinge(Loss):
     """mean(max(1 - t * y_pred, 0)) over the last axis; 0/1 labels are mapped to -1/1 first."""
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Loss:
         return _core.Hinge()
 
 
-_BY_NAME = {
+_BY_NAME: dict[str, type[MeanSquaredError | MeanAbsoluteError | Huber | _CrossentropyBase | Hinge]] = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
@@ -287,7 +311,7 @@ _BY_NAME = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "hinge": Hinge,
 }
-_CLASSES = {
+_CLASSES: dict[str, type[MeanSquaredError | MeanAbsoluteError | Huber | _CrossentropyBase | Hinge]] = {
     cls.__name__: cls
     for cls in (
         MeanSquaredError,
@@ -301,7 +325,7 @@ _CLASSES = {
 }
 
 
-def get(identifier):
+def get(identifier: object) -> Loss:
     """A Loss from a Keras name or alias ("mse", "sparse_categorical_crossentropy", "MeanSquaredError")
     or an instance."""
     if isinstance(identifier, Loss):
@@ -316,11 +340,11 @@ def get(identifier):
     raise TypeError(f"loss must be a name or a gradstep.losses.Loss instance, got {type(identifier).__name__}")
 
 
-def serialize(loss):
+def serialize(loss: Loss) -> Config:
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 
 
-def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Loss:
+def deserialize(config: Config, custom_objects: Config | None = None) -> Loss:
     """A loss from serialize()'s output; custom_objects maps the class names of your own Loss
     subclasses to the classes (as Keras' load_model(custom_objects=...))."""
     class_name = config["class_name"]

@@ -1,1 +1,3 @@
 """Benchmarks: `python -m gradstep.benchmark --help`."""
+
+from __future__ import annotations

@@ -18,12 +18,18 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import plot as benchmark_plot
 from . import workloads as W
+
+# One GEMM of a train step: (label, trans_a, trans_b, a's shape, b's shape).
+GemmShape = tuple[str, bool, bool, tuple[int, int], tuple[int, int]]
 
 # glibc's malloc returns freed memory at the top of the heap to the OS once it exceeds the trim
 # threshold, and serves blocks above the mmap threshold with fresh mmaps; both thresholds move
@@ -93,12 +99,21 @@ def _machine(include_torch: bool) -> dict[str, Any]:
 SETTLE_SECONDS = 0.3
 
 
-def _settle():
+def _settle() -> None:
     time.sleep(SETTLE_SECONDS)
 
 
-def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
-    runners = [
+def _mlp_workload(
+    name: str,
+    batchnorm: bool,
+    dropout: float,
+    repeats: int,
+    include_torch: bool,
+    x: NDArray[np.float32],
+    y: NDArray[np.int64],
+) -> dict[str, Any]:
+    # (label, model, run(model, x, y) -> seconds): each run takes its own runner's kind of model
+    runners: list[tuple[str, Any, Callable[[Any, NDArray[np.float32], NDArray[np.int64]], float]]] = [
         ("gradstep", W.gradstep_mlp(batchnorm, dropout), W.run_gradstep),
         ("numpy", W.numpy_mlp(batchnorm, dropout), W.run_numpy),
     ]
@@ -106,7 +121,7 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
         runners.append(("torch", W.torch_mlp(batchnorm, dropout), W.run_torch))
     for _, model, run in runners:  # warm-up: caches, thread pools, first-touch of buffers
         run(model, x[:4096], y[:4096])
-    times = {label: [] for label, _, _ in runners}
+    times: dict[str, list[float]] = {label: [] for label, _, _ in runners}
     for _ in range(repeats):
         for label, model, run in runners:
             _settle()
@@ -125,14 +140,17 @@ def _mlp_workload(name, batchnorm, dropout, repeats, include_torch, x, y):
     return result
 
 
-def _cnn_workload(name, repeats, include_torch):
+def _cnn_workload(name: str, repeats: int, include_torch: bool) -> dict[str, Any]:
     """gradstep against PyTorch on a CNN (NCHW for PyTorch) or RNN workload; no NumPy baseline
     for these."""
     if name in W.RNNS:
         batch = W.RNN_BATCH
         x, y = W.make_sequence_data()
         x_torch = x
-        runners = [("gradstep", W.gradstep_rnn(name), lambda m: W.run_gradstep(m, x, y, batch))]
+        # (label, model, run(model) -> seconds): each run takes its own runner's kind of model
+        runners: list[tuple[str, Any, Callable[[Any], float]]] = [
+            ("gradstep", W.gradstep_rnn(name), lambda m: W.run_gradstep(m, x, y, batch))
+        ]
         if include_torch:
             runners.append(("torch", W.torch_rnn(name), lambda m: W.run_torch(m, x_torch, y, batch)))
         flops = W.rnn_gemm_flops_per_epoch(name)
@@ -146,7 +164,7 @@ def _cnn_workload(name, repeats, include_torch):
         flops = W.cnn_gemm_flops_per_epoch(name)
     for _, model, run in runners:  # warm-up
         run(model)
-    times = {label: [] for label, _, _ in runners}
+    times: dict[str, list[float]] = {label: [] for label, _, _ in runners}
     for _ in range(repeats):
         for label, model, run in runners:
             _settle()
@@ -169,7 +187,7 @@ def _cnn_workload(name, repeats, include_torch):
 WARMUP_SECONDS = 0.03
 
 
-def _seconds_per_call(run, inner):
+def _seconds_per_call(run: Callable[[], object], inner: int) -> float:
     """One timed block: settle, warm up, then `inner` calls of run(); seconds per call."""
     _settle()
     warm_until = time.perf_counter() + WARMUP_SECONDS
@@ -181,16 +199,18 @@ def _seconds_per_call(run, inner):
     return (time.perf_counter() - start) / inner
 
 
-def _time_gemm_pair(run_gradstep, run_numpy, inner, repeats):
+def _time_gemm_pair(
+    run_gradstep: Callable[[], object], run_numpy: Callable[[], object], inner: int, repeats: int
+) -> tuple[float, float]:
     """Median seconds per call of each, timed in alternating blocks of `inner` calls."""
-    times = ([], [])
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeats):
         for run, sink in ((run_gradstep, times[0]), (run_numpy, times[1])):
             sink.append(_seconds_per_call(run, inner))
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
+def _gemm_workload(repeats: int, sizes: Sequence[int] = (256, 512, 1024, 2048)) -> dict[str, Any]:
     from .. import _core
 
     rows = []
@@ -202,19 +222,17 @@ def _gemm_workload(repeats, sizes=(256, 512, 1024, 2048)):
         inner = max(1, int(2e9 // (2 * n**3)))
         _core._gemm(a, b, c=c)
         np.matmul(a, b, out=c)
-        s_gs, s_np = _time_gemm_pair(
-            lambda a=a, b=b, c=c: _core._gemm(a, b, c=c), lambda a=a, b=b, c=c: np.matmul(a, b, out=c), inner, repeats
-        )
+        s_gs, s_np = _time_gemm_pair(partial(_core._gemm, a, b, c=c), partial(np.matmul, a, b, out=c), inner, repeats)
         flops = 2.0 * n**3
         g_gs, g_np = flops / s_gs / 1e9, flops / s_np / 1e9
         rows.append({"n": n, "gradstep_gflops": g_gs, "numpy_gflops": g_np, "ratio": g_gs / g_np})
     return {"workload": "G", "rows": rows}
 
 
-def w1_gemm_shapes(batch=W.BATCH, sizes=W.SIZES):
+def w1_gemm_shapes(batch: int = W.BATCH, sizes: Sequence[int] = W.SIZES) -> list[GemmShape]:
     """The GEMMs of one W1 train step: (label, trans_a, trans_b, a shape, b shape), as Dense runs
     them: forward x @ W, weight gradient x^T @ dz, input gradient dz @ W^T (not for layer 1)."""
-    shapes = []
+    shapes: list[GemmShape] = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         shapes.append((f"fwd {batch}x{fan_in} @ {fan_in}x{fan_out}", False, False, (batch, fan_in), (fan_in, fan_out)))
         shapes.append((f"dW  ({batch}x{fan_in})^T @ {batch}x{fan_out}", True, False, (batch, fan_in), (batch, fan_out)))
@@ -225,7 +243,7 @@ def w1_gemm_shapes(batch=W.BATCH, sizes=W.SIZES):
     return shapes
 
 
-def _gemm_shapes_workload(repeats, shapes=None):
+def _gemm_shapes_workload(repeats: int, shapes: Sequence[GemmShape] | None = None) -> dict[str, Any]:
     """gradstep vs numpy @ on each W1 GEMM (transposes passed as flags / as NumPy views), interleaved."""
     from .. import _core
 
@@ -242,8 +260,8 @@ def _gemm_shapes_workload(repeats, shapes=None):
         _core._gemm(a, b, trans_a, trans_b, c=c)
         np.matmul(op_a, op_b, out=c)
         s_gs, s_np = _time_gemm_pair(
-            lambda a=a, b=b, ta=trans_a, tb=trans_b, c=c: _core._gemm(a, b, ta, tb, c=c),
-            lambda op_a=op_a, op_b=op_b, c=c: np.matmul(op_a, op_b, out=c),
+            partial(_core._gemm, a, b, trans_a, trans_b, c=c),
+            partial(np.matmul, op_a, op_b, out=c),
             inner,
             max(repeats, 5),
         )
@@ -262,7 +280,7 @@ def _gemm_shapes_workload(repeats, shapes=None):
     return {"workload": "G-W1", "rows": rows, "step_gemm_us": {"gradstep": total_gs * 1e6, "numpy": total_np * 1e6}}
 
 
-def _gemm_peak(n=1024, blocks=3):
+def _gemm_peak(n: int = 1024, blocks: int = 3) -> float:
     """gradstep's best GFLOP/s on a square n x n GEMM at the current thread count: the yardstick
     for the epoch GFLOP/s of W1/W2 (what fraction of the GEMM speed the whole training step
     keeps)."""
@@ -331,7 +349,7 @@ def _write_json(path: str, report: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(prog="python -m gradstep.benchmark", description=__doc__.splitlines()[0])
     # Run options default to None so that --replot can refuse them when given (it runs nothing).
     parser.add_argument("--workload", default=None, help="comma-separated: W1, W2, W3, W4, W5, W6, G (default all)")
@@ -434,14 +452,15 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         for line in _result_lines(r):
             print(line, flush=True)
 
-    x = y = None
+    x: NDArray[np.float32] | None = None
+    y: NDArray[np.int64] | None = None
     peak = None
     if any(name != "G" for name in wanted):
         peak = _gemm_peak()
         report_entry({"workload": "gemm_peak", "n": 1024, "threads": gs.get_num_threads(), "gflops": peak})
     for name in wanted:
         if name in ("W1", "W2"):
-            if x is None:
+            if x is None or y is None:  # both are made together
                 x, y = W.make_data()
             r = _mlp_workload(name, name == "W2", 0.2 if name == "W2" else 0.0, repeats, include_torch, x, y)
             r["fraction_of_gemm_peak"] = r["gradstep_gflops"] / peak

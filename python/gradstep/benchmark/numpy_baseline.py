@@ -6,11 +6,24 @@ Network: Dense layers with ReLU (optionally BatchNormalization + Dropout after e
 Dense), a linear output layer, softmax cross-entropy from logits, Adam (Keras 3 rule).
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 
 class NumpyMLP:
-    def __init__(self, sizes, batchnorm=False, dropout=0.0, learning_rate=1e-3, seed=0):
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        batchnorm: bool = False,
+        dropout: float = 0.0,
+        learning_rate: float = 1e-3,
+        seed: int = 0,
+    ) -> None:
         rng = np.random.default_rng(seed)
         self.sizes = sizes
         self.batchnorm = batchnorm
@@ -35,14 +48,14 @@ class NumpyMLP:
         self.v = [np.zeros_like(p) for p in self.all_params]
         self.t = 0
 
-    def train_batch(self, x, labels):
+    def train_batch(self, x: NDArray[np.float32], labels: NDArray[np.int64]) -> float:
         hidden = len(self.sizes) - 2
-        caches = []
+        caches: list[dict[str, NDArray[Any]]] = []
         h = x
         for i in range(hidden):
             W, b = self.params[2 * i], self.params[2 * i + 1]
             z = h @ W + b
-            cache = {"input": h}
+            cache: dict[str, NDArray[Any]] = {"input": h}
             if self.batchnorm:
                 mean = z.mean(axis=0)
                 var = z.var(axis=0)
@@ -73,12 +86,12 @@ class NumpyMLP:
         dz = probs
         dz[np.arange(n), labels] -= 1.0
         dz /= n
-        grads = [None] * len(self.params)
+        grads: list[Any] = [None] * len(self.params)  # arrays: every entry is set below
         grads[-2] = h.T @ dz
         grads[-1] = dz.sum(axis=0)
         dh = dz @ W.T
-        bn_grads_gamma = [None] * hidden
-        bn_grads_beta = [None] * hidden
+        bn_grads_gamma: list[Any] = [None] * hidden  # arrays, set below with batchnorm
+        bn_grads_beta: list[Any] = [None] * hidden
         for i in reversed(range(hidden)):
             cache = caches[i]
             if self.dropout > 0.0:
@@ -99,7 +112,7 @@ class NumpyMLP:
         self._adam(all_grads)
         return float(loss)
 
-    def _adam(self, grads, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    def _adam(self, grads: list[NDArray[Any]], beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-7) -> None:
         self.t += 1
         alpha = self.lr * np.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         for p, g, m, v in zip(self.all_params, grads, self.m, self.v):
@@ -107,7 +120,7 @@ class NumpyMLP:
             v += (g * g - v) * (1 - beta_2)
             p -= (alpha * m / (np.sqrt(v) + eps)).astype(np.float32)
 
-    def fit_epoch(self, x, y, batch_size, seed=0):
+    def fit_epoch(self, x: NDArray[np.float32], y: NDArray[np.int64], batch_size: int, seed: int = 0) -> None:
         order = np.random.default_rng(seed).permutation(len(x))
         for start in range(0, len(x), batch_size):
             idx = order[start : start + batch_size]

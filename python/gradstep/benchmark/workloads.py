@@ -18,9 +18,22 @@ fused with the loss), as W1. PyTorch runs the same networks in its default NCHW 
 Each runner builds its model outside the timed region and returns seconds for one epoch.
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from ..layers import InputLayer, Layer
+    from ..models import Sequential
+    from .numpy_baseline import NumpyMLP
+
+# (network, optimizer) of the PyTorch comparison runs: torch is optional and not type-checked here.
+TorchModel = tuple[Any, Any]
 
 ROWS = 60_000
 FEATURES = 784
@@ -29,14 +42,14 @@ BATCH = 128
 SIZES = [FEATURES, 256, 128, CLASSES]
 
 
-def make_data(seed=0):
+def make_data(seed: int = 0) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((ROWS, FEATURES), dtype=np.float32)
     y = rng.integers(0, CLASSES, ROWS).astype(np.int64)
     return x, y
 
 
-def gemm_flops_per_epoch(sizes=SIZES, rows=ROWS):
+def gemm_flops_per_epoch(sizes: Sequence[int] = SIZES, rows: int = ROWS) -> int:
     """Forward, weight-gradient and input-gradient GEMM flops of one epoch (no input gradient for
     the first layer)."""
     total = 0
@@ -47,10 +60,10 @@ def gemm_flops_per_epoch(sizes=SIZES, rows=ROWS):
 
 
 # ---------------------------------------------------------------------------------------- gradstep
-def gradstep_mlp(batchnorm, dropout):
+def gradstep_mlp(batchnorm: bool, dropout: float) -> Sequential:
     import gradstep as gs
 
-    layers = [gs.Input((FEATURES,))]
+    layers: list[Layer | InputLayer] = [gs.Input((FEATURES,))]
     for units in SIZES[1:-1]:
         layers.append(gs.layers.Dense(units, activation=None if batchnorm else "relu"))
         if batchnorm:
@@ -64,7 +77,7 @@ def gradstep_mlp(batchnorm, dropout):
     return model
 
 
-def run_gradstep(model, x, y, batch=BATCH):
+def run_gradstep(model: Sequential, x: NDArray[np.float32], y: NDArray[np.int64], batch: int = BATCH) -> float:
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=True)
     return time.perf_counter() - start
@@ -77,14 +90,14 @@ IMAGE_SHAPE = (28, 28, 1)
 CNNS = {"W3": (64, [(16, 3), (32, 3)], 0.0, False), "W5": (128, [(32, 3), (64, 3)], 0.5, True)}
 
 
-def make_image_data(seed=0):
+def make_image_data(seed: int = 0) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     rng = np.random.default_rng(seed)
     x = rng.random((IMAGE_ROWS,) + IMAGE_SHAPE, dtype=np.float32)
     y = rng.integers(0, CLASSES, IMAGE_ROWS).astype(np.int64)
     return x, y
 
 
-def cnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
+def cnn_gemm_flops_per_epoch(name: str, rows: int = IMAGE_ROWS) -> int:
     """The convolutions' and the Dense layer's GEMM flops for one epoch: forward, kernel gradient
     and input gradient (none for the first layer), as in gemm_flops_per_epoch."""
     _, blocks, _, _ = CNNS[name]
@@ -99,11 +112,11 @@ def cnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
     return total * rows
 
 
-def gradstep_cnn(name):
+def gradstep_cnn(name: str) -> Sequential:
     import gradstep as gs
 
     _, blocks, dropout, softmax = CNNS[name]
-    layers = [gs.Input(IMAGE_SHAPE)]
+    layers: list[Layer | InputLayer] = [gs.Input(IMAGE_SHAPE)]
     for filters, kernel in blocks:
         layers += [gs.layers.Conv2D(filters, kernel, activation="relu"), gs.layers.MaxPooling2D(2)]
     layers.append(gs.layers.Flatten())
@@ -117,7 +130,7 @@ def gradstep_cnn(name):
     return model
 
 
-def torch_cnn(name):
+def torch_cnn(name: str) -> TorchModel:
     import torch
 
     _, blocks, dropout, _ = CNNS[name]
@@ -141,12 +154,12 @@ RNNS = {"W4": "LSTM", "W6": "GRU"}
 RNN_GATES = {"LSTM": 4, "GRU": 3}
 
 
-def make_sequence_data(seed=0):
+def make_sequence_data(seed: int = 0) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     x, y = make_image_data(seed)
     return np.ascontiguousarray(x.reshape(IMAGE_ROWS, RNN_STEPS, RNN_FEATURES)), y
 
 
-def rnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
+def rnn_gemm_flops_per_epoch(name: str, rows: int = IMAGE_ROWS) -> int:
     """The GEMM flops of one epoch: the input projection of every step, the recurrent product of
     every step but the first (its state is zero), their backward (state gradient, recurrent and
     input kernel gradients; no input gradient for the first layer) and the Dense layer."""
@@ -158,7 +171,7 @@ def rnn_gemm_flops_per_epoch(name, rows=IMAGE_ROWS):
     return per_row * rows
 
 
-def gradstep_rnn(name):
+def gradstep_rnn(name: str) -> Sequential:
     import gradstep as gs
 
     model = gs.Sequential(
@@ -168,16 +181,16 @@ def gradstep_rnn(name):
     return model
 
 
-def torch_rnn(name):
+def torch_rnn(name: str) -> TorchModel:
     import torch
 
-    class LastState(torch.nn.Module):
-        def __init__(self):
+    class LastState(torch.nn.Module):  # type: ignore[misc]  # torch is not followed (optional): Any base
+        def __init__(self) -> None:
             super().__init__()
             self.rnn = getattr(torch.nn, RNNS[name])(RNN_FEATURES, RNN_UNITS, batch_first=True)
             self.dense = torch.nn.Linear(RNN_UNITS, CLASSES)
 
-        def forward(self, x):
+        def forward(self, x: Any) -> Any:  # torch tensors
             out, _ = self.rnn(x)
             return self.dense(out[:, -1])
 
@@ -186,20 +199,20 @@ def torch_rnn(name):
     return net, optimizer
 
 
-def numpy_mlp(batchnorm, dropout):
+def numpy_mlp(batchnorm: bool, dropout: float) -> NumpyMLP:
     from .numpy_baseline import NumpyMLP
 
     return NumpyMLP(SIZES, batchnorm=batchnorm, dropout=dropout)
 
 
-def run_numpy(model, x, y):
+def run_numpy(model: NumpyMLP, x: NDArray[np.float32], y: NDArray[np.int64]) -> float:
     start = time.perf_counter()
     model.fit_epoch(x, y, BATCH)
     return time.perf_counter() - start
 
 
 # ---------------------------------------------------------------------------------------- torch
-def torch_available():
+def torch_available() -> bool:
     try:
         import torch  # noqa: F401
 
@@ -208,10 +221,10 @@ def torch_available():
         return False
 
 
-def torch_mlp(batchnorm, dropout):
+def torch_mlp(batchnorm: bool, dropout: float) -> TorchModel:
     import torch
 
-    layers = []
+    layers: list[Any] = []  # torch modules
     for fan_in, fan_out in zip(SIZES[:-2], SIZES[1:-1]):
         layers.append(torch.nn.Linear(fan_in, fan_out))
         if batchnorm:
@@ -226,7 +239,7 @@ def torch_mlp(batchnorm, dropout):
     return net, optimizer
 
 
-def run_torch(model, x, y, batch=BATCH):
+def run_torch(model: TorchModel, x: NDArray[np.float32], y: NDArray[np.int64], batch: int = BATCH) -> float:
     import torch
 
     net, optimizer = model

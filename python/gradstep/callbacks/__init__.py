@@ -1,5 +1,7 @@
 """Callbacks (Keras 3 names and hooks, one class per file)."""
 
+from __future__ import annotations
+
 from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList

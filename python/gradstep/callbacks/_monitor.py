@@ -1,16 +1,19 @@
 """Shared helpers for callbacks that watch a logged quantity (EarlyStopping, ModelCheckpoint,
 ReduceLROnPlateau): resolving `mode` and reading the monitored value from `logs`."""
 
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Literal, overload
 
 import numpy as np
 
 _MODES = ("auto", "min", "max")
 
 
-def check_mode(mode, owner):
+def check_mode(mode: str, owner: str) -> str:
     """Keras falls back to "auto" (with a warning) when `mode` is not one of auto/min/max."""
     if mode not in _MODES:
         warnings.warn(f"{owner} mode {mode!r} is unknown, fallback to auto mode.", stacklevel=3)
@@ -18,7 +21,7 @@ def check_mode(mode, owner):
     return mode
 
 
-def resolve_direction(monitor, mode):
+def resolve_direction(monitor: str, mode: str) -> str:
     """Return "min" or "max". "auto": accuracy/AUC-like names are maximised, everything else
     (loss, mse, mae, ...) minimised."""
     if mode in ("min", "max"):
@@ -33,7 +36,7 @@ def resolve_direction(monitor, mode):
     return "min"
 
 
-def as_scalar(value):
+def as_scalar(value: object) -> float | None:
     """The monitored value as a float, or None if it is not a scalar number."""
     if isinstance(value, bool):
         return None
@@ -44,13 +47,17 @@ def as_scalar(value):
     return None
 
 
-def check_non_negative_int(value, name, owner):
+def check_non_negative_int(value: object, name: str, owner: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{owner}: {name} must be a non-negative integer, got {value!r}")
     return int(value)
 
 
-def check_number(value, name, owner, allow_none=False):
+@overload
+def check_number(value: object, name: str, owner: str, allow_none: Literal[False] = False) -> float: ...
+@overload
+def check_number(value: object, name: str, owner: str, allow_none: bool) -> float | None: ...
+def check_number(value: object, name: str, owner: str, allow_none: bool = False) -> float | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(float(value)):

@@ -1,8 +1,11 @@
 """EarlyStopping: stop training when a monitored quantity has stopped improving (Keras 3)."""
 
+from __future__ import annotations
+
 import sys
 import warnings
 
+from .._typing import FloatArray, Logs
 from ._monitor import as_scalar, check_mode, check_non_negative_int, check_number, resolve_direction
 from .callback import Callback
 
@@ -24,15 +27,15 @@ class EarlyStopping(Callback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        min_delta=0,
-        patience=0,
-        verbose=0,
-        mode="auto",
-        baseline=None,
-        restore_best_weights=False,
-        start_from_epoch=0,
-    ):
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__()
         self.monitor = monitor
         self.min_delta = abs(check_number(min_delta, "min_delta", "EarlyStopping"))
@@ -45,11 +48,11 @@ class EarlyStopping(Callback):
         self.direction = resolve_direction(monitor, self.mode)
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = None
+        self.best: float | None = None
         self.best_epoch = 0
-        self.best_weights = None
+        self.best_weights: list[FloatArray] | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         # Reset so that one instance can be reused across fit() calls.
         self.wait = 0
         self.stopped_epoch = 0
@@ -57,14 +60,14 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
         self.best_weights = None
 
-    def _is_improvement(self, value, reference):
+    def _is_improvement(self, value: float, reference: float | None) -> bool:
         if reference is None:
             return True
         if self.direction == "min":
             return value + self.min_delta < reference
         return value - self.min_delta > reference
 
-    def get_monitor_value(self, logs):
+    def get_monitor_value(self, logs: Logs | None) -> float | None:
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
@@ -83,11 +86,12 @@ class EarlyStopping(Callback):
             )
         return scalar
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
+            assert self.model is not None  # hooks run once fit has set the model
             self.best_weights = self.model.get_weights()
             self.best_epoch = epoch
         self.wait += 1
@@ -95,15 +99,17 @@ class EarlyStopping(Callback):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
+                assert self.model is not None
                 self.best_weights = self.model.get_weights()
             if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
+            assert self.model is not None
             self.model.stop_training = True
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout, flush=True)
         if self.restore_best_weights and self.best_weights is not None:
@@ -113,4 +119,5 @@ class EarlyStopping(Callback):
                     file=sys.stdout,
                     flush=True,
                 )
+            assert self.model is not None  # hooks run once fit has set the model
             self.model.set_weights(self.best_weights)

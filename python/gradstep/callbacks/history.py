@@ -9,9 +9,18 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Sequence
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 from .._tracking import is_tracked_key
+from .._typing import Logs
 from .callback import Callback
 
 _PLOT_INSTALL_HINT = (
@@ -20,7 +29,7 @@ _PLOT_INSTALL_HINT = (
 )
 
 
-def _import_pyplot() -> Any:
+def _import_pyplot() -> ModuleType:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
@@ -35,14 +44,14 @@ class History(Callback):
         self.epoch: list[int] = []
         self._epochs_of: dict[str, list[int]] = {}  # key -> the epochs its values were logged at (val_ keys may skip)
 
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         # Keras keeps the same History across fit calls of one model only via model.history;
         # each fit gets a fresh record.
         self.epoch = []
         self.history = {}
         self._epochs_of = {}
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
@@ -94,9 +103,9 @@ class History(Callback):
     def plot(
         self,
         metrics: str | Sequence[str] | None = None,
-        ax: Any = None,
+        ax: Axes | None = None,
         save: str | os.PathLike[str] | None = None,
-    ) -> Any:
+    ) -> Axes | NDArray[np.object_]:
         """Plot the training curves: for each metric, its training values and its `val_`
         counterpart (if recorded) against the epoch number (1-based).
 
@@ -134,10 +143,9 @@ class History(Callback):
                 ax.set_ylabel(curves[0][0])
             ax.legend()
             if save is not None:
-                ax.figure.savefig(save)
+                # matplotlib types ax.figure as Figure | SubFigure; the Axes of a pyplot figure is a Figure's
+                cast("Figure", ax.figure).savefig(save)
             return ax
-
-        import numpy as np
 
         count = len(curves)
         fig, axes = plt.subplots(1, count, figsize=(5.0 * count, 3.8), squeeze=False)

@@ -1,5 +1,11 @@
 """LambdaCallback: a callback built from plain functions (Keras 3)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._typing import Logs
 from .callback import Callback
 
 _HOOKS = (
@@ -32,14 +38,14 @@ class LambdaCallback(Callback):
 
     def __init__(
         self,
-        on_epoch_begin=None,
-        on_epoch_end=None,
-        on_train_begin=None,
-        on_train_end=None,
-        on_train_batch_begin=None,
-        on_train_batch_end=None,
-        **kwargs,
-    ):
+        on_epoch_begin: Callable[[int, Logs], object] | None = None,
+        on_epoch_end: Callable[[int, Logs], object] | None = None,
+        on_train_begin: Callable[[Logs], object] | None = None,
+        on_train_end: Callable[[Logs], object] | None = None,
+        on_train_batch_begin: Callable[[int, Logs], object] | None = None,
+        on_train_batch_end: Callable[[int, Logs], object] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         functions = {
             "on_epoch_begin": on_epoch_begin,

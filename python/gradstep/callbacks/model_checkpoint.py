@@ -1,10 +1,14 @@
 """ModelCheckpoint: save the model (or its weights) during training (Keras 3)."""
 
+from __future__ import annotations
+
 import numbers
 import os
 import sys
 import warnings
+from typing import cast
 
+from .._typing import Logs
 from ._monitor import as_scalar, check_mode, check_number, resolve_direction
 from .callback import Callback
 
@@ -23,15 +27,15 @@ class ModelCheckpoint(Callback):
 
     def __init__(
         self,
-        filepath,
-        monitor="val_loss",
-        verbose=0,
-        save_best_only=False,
-        save_weights_only=False,
-        mode="auto",
-        save_freq="epoch",
-        initial_value_threshold=None,
-    ):
+        filepath: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
         super().__init__()
         try:
             self.filepath = os.fspath(filepath)
@@ -67,23 +71,23 @@ class ModelCheckpoint(Callback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
 
-    def _is_improvement(self, value, reference):
+    def _is_improvement(self, value: float, reference: float | None) -> bool:
         if reference is None:
             return True
         return value < reference if self.direction == "min" else value > reference
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._current_epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
 
-    def _should_save_on_batch(self, batch):
+    def _should_save_on_batch(self, batch: int) -> bool:
         if self.save_freq == "epoch":
             return False
         if batch <= self._last_batch_seen:  # a new epoch started
@@ -92,12 +96,12 @@ class ModelCheckpoint(Callback):
             added = batch - self._last_batch_seen
         self._batches_seen_since_last_saving += added
         self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
+        if self._batches_seen_since_last_saving >= cast(int, self.save_freq):  # an int unless "epoch"
             self._batches_seen_since_last_saving = 0
             return True
         return False
 
-    def _get_file_path(self, epoch, batch, logs):
+    def _get_file_path(self, epoch: int, batch: int | None, logs: Logs | None) -> str:
         logs = dict(logs or {})
         fields = dict(logs)
         fields["epoch"] = epoch + 1
@@ -113,7 +117,7 @@ class ModelCheckpoint(Callback):
         except (ValueError, IndexError) as e:
             raise ValueError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}') from None
 
-    def _should_save_model(self, epoch, logs, filepath):
+    def _should_save_model(self, epoch: int, logs: Logs | None, filepath: str) -> bool:
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}", file=sys.stdout, flush=True)
@@ -138,7 +142,7 @@ class ModelCheckpoint(Callback):
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}", file=sys.stdout, flush=True)
         return False
 
-    def _save_model(self, epoch, batch, logs):
+    def _save_model(self, epoch: int, batch: int | None, logs: Logs | None) -> None:
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, logs, filepath):
             return
@@ -150,6 +154,7 @@ class ModelCheckpoint(Callback):
         directory = os.path.dirname(filepath)
         if directory:
             os.makedirs(directory, exist_ok=True)
+        assert self.model is not None  # hooks run once fit has set the model
         if self.save_weights_only:
             self.model.save_weights(filepath, overwrite=True)
         else:

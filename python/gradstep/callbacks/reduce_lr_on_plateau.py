@@ -1,10 +1,14 @@
 """ReduceLROnPlateau: divide the learning rate when a monitored quantity stops improving (Keras 3)."""
 
+from __future__ import annotations
+
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 
+from .._typing import Logs
 from ._monitor import as_scalar, check_mode, check_non_negative_int, check_number, resolve_direction
 from .callback import Callback
 
@@ -24,16 +28,16 @@ class ReduceLROnPlateau(Callback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        factor=0.1,
-        patience=10,
-        verbose=0,
-        mode="auto",
-        min_delta=1e-4,
-        cooldown=0,
-        min_lr=0.0,
-        **kwargs,
-    ):
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
@@ -55,25 +59,26 @@ class ReduceLROnPlateau(Callback):
         self.direction = resolve_direction(monitor, self.mode)
         self._reset()
 
-    def _reset(self):
+    def _reset(self) -> None:
         self.best = np.inf if self.direction == "min" else -np.inf
         self.cooldown_counter = 0
         self.wait = 0
 
-    def _is_improvement(self, current, best):
+    def _is_improvement(self, current: float, best: float) -> bool:
         if self.direction == "min":
             return current < best - self.min_delta
         return current > best + self.min_delta
 
-    def in_cooldown(self):
+    def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self._reset()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is None:
             logs = {}
+        assert self.model is not None and self.model.optimizer is not None  # fit runs a compiled model
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         value = logs.get(self.monitor)

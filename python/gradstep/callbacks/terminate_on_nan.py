@@ -1,8 +1,11 @@
 """TerminateOnNaN: stop training at the first batch whose loss is NaN or infinite (Keras 3)."""
 
+from __future__ import annotations
+
 import math
 import sys
 
+from .._typing import Logs
 from .callback import Callback
 
 
@@ -20,11 +23,11 @@ class TerminateOnNaN(Callback):
     (its weights are those after the bad step: restore or re-initialise them before training on).
     """
 
-    def __init__(self, raise_error=False):
+    def __init__(self, raise_error: bool = False) -> None:
         super().__init__()
         self.raise_error = bool(raise_error)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is None:
             return
@@ -33,6 +36,7 @@ class TerminateOnNaN(Callback):
         except (TypeError, ValueError):
             return
         if math.isnan(value) or math.isinf(value):
+            assert self.model is not None  # hooks run once fit has set the model
             self.model.stop_training = True
             if self.raise_error:
                 raise NaNLossError(

@@ -23,9 +23,12 @@ is row ``permutation[i]`` of scikit-learn's original order. The permutation is
 kept only for provenance; :func:`load_digits` does not re-shuffle.
 """
 
+from __future__ import annotations
+
 import os
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["load_digits"]
 
@@ -36,7 +39,9 @@ NUM_TRAIN = 1437
 NUM_TEST = 360
 
 
-def load_digits():
+def load_digits() -> tuple[
+    tuple[NDArray[np.float32], NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.int64]]
+]:
     """Load the 8x8 handwritten digits with a fixed train/test split.
 
     Returns

@@ -27,14 +27,19 @@ R. Vollgraf, "Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Lear
 (2017), MIT licence.
 """
 
+from __future__ import annotations
+
 import gzip
 import hashlib
 import os
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 __all__ = ["data_root", "load_fashion_mnist", "load_mnist", "read_idx"]
 
@@ -76,7 +81,7 @@ _MIRRORS = {
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
     ],
 }
-_IDX_TYPES = {
+_IDX_TYPES: dict[int, DTypeLike] = {
     0x08: np.uint8,
     0x09: np.int8,
     0x0B: np.dtype(">i2"),
@@ -88,14 +93,14 @@ _MAX_IDX_BYTES = 1 << 31  # refuse to inflate more than this from one file
 _CHUNK = 1 << 20
 
 
-def data_root(path=None):
+def data_root(path: str | os.PathLike[str] | None = None) -> str:
     """The folder the data sets live in: `path`, else $GRADSTEP_DATA, else ~/.gradstep/datasets."""
     if path is not None:
         return os.fspath(path)
     return os.environ.get("GRADSTEP_DATA") or os.path.join(os.path.expanduser("~"), ".gradstep", "datasets")
 
 
-def read_idx(filename, expected_shape=None):
+def read_idx(filename: str | os.PathLike[str], expected_shape: Sequence[int] | None = None) -> NDArray[Any]:
     """The array in an IDX file (gzipped when the name ends in .gz), without trusting it: the
     header's type and dimensions must account for exactly the bytes that follow, and match
     `expected_shape` when given. Raises ValueError naming the file otherwise."""
@@ -129,7 +134,7 @@ def read_idx(filename, expected_shape=None):
     return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
-def _sha256(filename):
+def _sha256(filename: str) -> str:
     digest = hashlib.sha256()
     with open(filename, "rb") as file:
         for chunk in iter(lambda: file.read(_CHUNK), b""):
@@ -137,7 +142,7 @@ def _sha256(filename):
     return digest.hexdigest()
 
 
-def _download(url, target, expected_sha256):
+def _download(url: str, target: str, expected_sha256: str) -> None:
     """Download `url` to `target`: a temporary file beside it, checked, then renamed."""
     from tqdm import tqdm
 
@@ -160,7 +165,7 @@ def _download(url, target, expected_sha256):
             os.unlink(temporary)
 
 
-def _locate(name, folder, filename, sha256, errors):
+def _locate(name: str, folder: str, filename: str, sha256: str, errors: list[str]) -> str | None:
     """The path of one file: the gzipped one if present (checked), else the unzipped one, else a
     download; None when it cannot be had (why is appended to `errors`)."""
     gz = os.path.join(folder, filename)
@@ -184,12 +189,19 @@ def _locate(name, folder, filename, sha256, errors):
     return None
 
 
-def _load(name, path):
+def _load(
+    name: str, path: str | os.PathLike[str] | None
+) -> tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]:
     folder = os.path.join(data_root(path), name)
-    located, missing, errors = [], [], []
+    located: list[tuple[str, str, tuple[int, ...]]] = []
+    missing: list[tuple[str | None, str, tuple[int, ...]]] = []
+    errors: list[str] = []
     for filename, sha256, shape in _FILES[name]:
         found = _locate(name, folder, filename, sha256, errors)
-        (located if found else missing).append((found, filename, shape))
+        if found:
+            located.append((found, filename, shape))
+        else:
+            missing.append((found, filename, shape))
     if missing:
         files = ", ".join(filename for _, filename, _ in missing)
         raise FileNotFoundError(
@@ -202,14 +214,18 @@ def _load(name, path):
     return (arrays[0], arrays[1]), (arrays[2], arrays[3])
 
 
-def load_mnist(path=None):
+def load_mnist(
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[tuple[NDArray[np.uint8], NDArray[np.uint8]], tuple[NDArray[np.uint8], NDArray[np.uint8]]]:
     """((x_train, y_train), (x_test, y_test)) of MNIST, as Keras' mnist.load_data(): uint8 images
     (60000, 28, 28) and (10000, 28, 28), uint8 labels 0..9. See the module docstring for where
     the files are looked for, how they are checked and when they are downloaded."""
     return _load("mnist", path)
 
 
-def load_fashion_mnist(path=None):
+def load_fashion_mnist(
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[tuple[NDArray[np.uint8], NDArray[np.uint8]], tuple[NDArray[np.uint8], NDArray[np.uint8]]]:
     """((x_train, y_train), (x_test, y_test)) of Fashion-MNIST (Zalando's clothing images, same
     shapes and types as load_mnist), as Keras' fashion_mnist.load_data()."""
     return _load("fashion_mnist", path)

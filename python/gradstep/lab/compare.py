@@ -343,7 +343,7 @@ def _compare_on_data(
             row["epochs_to_tol"] = int(hits[0]) + 1 if len(hits) else None
         val_acc = history.history.get("val_accuracy")
         best = int(np.argmax(val_acc)) if val_acc else None
-        row["best_val_accuracy"] = None if best is None else float(val_acc[best])
+        row["best_val_accuracy"] = None if best is None or val_acc is None else float(val_acc[best])
         row["best_epoch"] = None if best is None else best + 1
         row["wall_time_s"] = wall
         rows.append(row)

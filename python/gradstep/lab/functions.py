@@ -149,6 +149,7 @@ class Beale(Function2D):
     _C = (1.5, 2.25, 2.625)
 
     def _value(self, x: Array, y: Array) -> Array:
+        # sum() starts from the int 0, so its type is Array | int; with array terms the result is an Array
         return sum((c - x + x * y ** (k + 1)) ** 2 for k, c in enumerate(self._C))  # type: ignore[return-value]
 
     def _gradient(self, x: Array, y: Array) -> tuple[Array, Array]:

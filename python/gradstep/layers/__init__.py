@@ -1,5 +1,8 @@
 """Layers (Keras 3 names). Each layer's forward and backward pass live in cpp/layers/."""
 
+from __future__ import annotations
+
+from .._typing import Config
 from .activation import Activation
 from .batch_normalization import BatchNormalization
 from .bidirectional import Bidirectional
@@ -19,7 +22,7 @@ from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPoolin
 from .reshaping import Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .simple_rnn import SimpleRNN
 
-_REGISTRY = {
+_REGISTRY: dict[str, type[Layer]] = {
     cls.__name__: cls
     for cls in (
         Activation,
@@ -51,12 +54,12 @@ _REGISTRY = {
 }
 
 
-def serialize(layer):
+def serialize(layer: Layer) -> Config:
     """{"class_name": ..., "config": ...} for a layer (JSON-serialisable)."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: object) -> Layer:
     """A new layer from serialize()'s output."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"layer config must be a dict with 'class_name' and 'config', got {config!r}")
@@ -66,4 +69,36 @@ def deserialize(config):
     return cls.from_config(dict(config.get("config", {})))
 
 
-__all__ = ["Input", "InputLayer", "Layer", "deserialize", "serialize"] + sorted(_REGISTRY)
+# Written out (not computed from _REGISTRY) so that type checkers see the re-exports.
+__all__ = [
+    "GRU",
+    "LSTM",
+    "Activation",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Bidirectional",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Input",
+    "InputLayer",
+    "Layer",
+    "Masking",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "Reshape",
+    "SimpleRNN",
+    "UpSampling2D",
+    "ZeroPadding2D",
+    "deserialize",
+    "serialize",
+]

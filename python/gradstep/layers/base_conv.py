@@ -6,36 +6,42 @@ weights move between the two libraries unchanged. The passes run in C++ (cpp/lay
 im2col + the project's GEMM, bias and activation fused into one pass).
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from .. import _core, activations, initializers, regularizers
+from .._typing import Config, FloatArray
 from .._validation import check_bool, check_choice, check_int_tuple, check_positive_int
 from .layer import Layer, apply_weight_regularizers
 
 
 class BaseConv(Layer):
     rank = 2
-    paddings = ("valid", "same")
+    paddings: tuple[str, ...] = ("valid", "same")
 
     def __init__(
         self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format=None,
-        dilation_rate=1,
-        groups=1,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        name=None,
-        **kwargs,
-    ):
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: int | Sequence[int] = 1,
+        groups: int = 1,
+        activation: str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        kernel_regularizer: regularizers.RegularizerLike = None,
+        bias_regularizer: regularizers.RegularizerLike = None,
+        activity_regularizer: object = None,
+        kernel_constraint: object = None,
+        bias_constraint: object = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         cls = type(self).__name__
         self.filters = check_positive_int(filters, "filters")
@@ -70,7 +76,10 @@ class BaseConv(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
-    def _core_args(self):
+    def _core_args(
+        self,
+    ) -> tuple[int, list[int], list[int], list[int], str, str, bool, _core.Initializer, _core.Initializer]:
+        """The arguments of _core.ConvTranspose, and of _core.Convolution after its `rank`."""
         return (
             self.filters,
             list(self.kernel_size),
@@ -83,13 +92,13 @@ class BaseConv(Layer):
             self.bias_initializer._make_core(),
         )
 
-    def _with_regularizers(self, core):
+    def _with_regularizers(self, core: _core.Layer) -> _core.Layer:
         return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return self._with_regularizers(_core.Convolution(self.rank, *self._core_args()))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {
@@ -110,7 +119,7 @@ class BaseConv(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         for key in ("kernel_size", "strides", "dilation_rate"):  # JSON gives lists
             if isinstance(config.get(key), list):
@@ -118,9 +127,9 @@ class BaseConv(Layer):
         return cls(**config)
 
     @property
-    def kernel(self):
+    def kernel(self) -> FloatArray:
         return self._weight(0)
 
     @property
-    def bias(self):
+    def bias(self) -> FloatArray | None:
         return self._weight(1) if self.use_bias else None

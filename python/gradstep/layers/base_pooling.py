@@ -5,7 +5,13 @@ pool_size and strides take an int or a tuple; strides=None means strides = pool_
 counted), as Keras. channels_last only. The passes run in C++ (cpp/layers/pooling.cpp).
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_choice, check_int_tuple
 from .layer import Layer
 
@@ -14,7 +20,15 @@ class BasePooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = 2,
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.pool_size = check_int_tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else check_int_tuple(strides, self.rank, "strides")
@@ -25,10 +39,10 @@ class BasePooling(Layer):
             raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last', got {data_format!r}")
         self.data_format = "channels_last"
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Pooling(self.rank, self.mode, False, list(self.pool_size), list(self.strides), self.padding)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {
@@ -41,7 +55,7 @@ class BasePooling(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         for key in ("pool_size", "strides"):
             if isinstance(config.get(key), list):
@@ -55,7 +69,9 @@ class BaseGlobalPooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
+    def __init__(
+        self, data_format: str | None = None, keepdims: bool = False, name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last', got {data_format!r}")
@@ -64,10 +80,10 @@ class BaseGlobalPooling(Layer):
         self.data_format = "channels_last"
         self.keepdims = False
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Pooling(self.rank, self.mode, True, [], [], "valid")
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update({"data_format": self.data_format, "keepdims": self.keepdims})
         return config

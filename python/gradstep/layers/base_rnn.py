@@ -22,14 +22,19 @@ passes one tensor between layers), activity_regularizer, constraints. `unroll` i
 changes how Keras builds its graph, not the results, and gradstep's loop is always the C++ one.
 """
 
-from .. import activations, initializers, regularizers
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+from .. import _core, activations, initializers, regularizers
+from .._typing import Config, FloatArray
 from .._validation import check_bool, check_float, check_non_negative_int, check_positive_int
 from .layer import Layer
 
 RECURRENT_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 
-def _recurrent_activation(value, name):
+def _recurrent_activation(value: str | None, name: str) -> str:
     value = activations.get(value)
     if value not in RECURRENT_ACTIVATIONS:
         raise ValueError(
@@ -43,36 +48,36 @@ def _recurrent_activation(value, name):
 class RNNBase(Layer):
     """Base of SimpleRNN, LSTM and GRU (not a layer by itself)."""
 
-    _core_class = None  # _core.SimpleRNN / LSTM / GRU
+    _core_class: ClassVar[Callable[..., _core.Recurrent] | None] = None  # _core.SimpleRNN / LSTM / GRU
     _has_gates = True  # recurrent_activation applies (LSTM, GRU)
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        recurrent_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        recurrent_constraint=None,
-        bias_constraint=None,
-        dropout=0.0,
-        recurrent_dropout=0.0,
-        seed=None,
-        return_sequences=False,
-        return_state=False,
-        go_backwards=False,
-        stateful=False,
-        unroll=False,
-        name=None,
-        **kwargs,
-    ):
+        units: int,
+        activation: str | None = "tanh",
+        recurrent_activation: str | None = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        recurrent_initializer: initializers.InitializerLike = "orthogonal",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        kernel_regularizer: regularizers.RegularizerLike = None,
+        recurrent_regularizer: regularizers.RegularizerLike = None,
+        bias_regularizer: regularizers.RegularizerLike = None,
+        activity_regularizer: object = None,
+        kernel_constraint: object = None,
+        recurrent_constraint: object = None,
+        bias_constraint: object = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = _recurrent_activation(activation, "activation")
@@ -110,10 +115,11 @@ class RNNBase(Layer):
         self.stateful = False
         self.unroll = check_bool(unroll, "unroll")
 
-    def _cell_args(self):
+    def _cell_args(self) -> dict[str, Any]:
         return {}
 
-    def _make_core(self, go_backwards=None):
+    def _make_core(self, go_backwards: bool | None = None) -> _core.Recurrent:
+        assert self._core_class is not None, "RNNBase is not a layer by itself"  # set by each subclass
         core = self._core_class(
             self.units,
             self.activation,
@@ -133,7 +139,7 @@ class RNNBase(Layer):
             core.set_regularizer(param, regularizer.l1, regularizer.l2)
         return core
 
-    def _regularizers(self):
+    def _regularizers(self) -> list[tuple[str, regularizers.Regularizer]]:
         pairs = (
             ("kernel", self.kernel_regularizer),
             ("recurrent_kernel", self.recurrent_regularizer),
@@ -141,7 +147,7 @@ class RNNBase(Layer):
         )
         return [(param, r) for param, r in pairs if r is not None]
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {
@@ -168,13 +174,13 @@ class RNNBase(Layer):
         return config
 
     @property
-    def kernel(self):
+    def kernel(self) -> FloatArray:
         return self._weight(0)
 
     @property
-    def recurrent_kernel(self):
+    def recurrent_kernel(self) -> FloatArray:
         return self._weight(1)
 
     @property
-    def bias(self):
+    def bias(self) -> FloatArray | None:
         return self._weight(2) if self.use_bias else None

@@ -20,9 +20,10 @@ the moving statistics are non-trainable. Forward and backward are fused in C++
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from .. import _core, initializers
+from .._typing import Config
 from .._validation import check_bool, check_convention, check_float
 from .layer import Layer
 
@@ -61,10 +62,10 @@ class BatchNormalization(Layer):
         epsilon: float | None = None,
         center: bool = True,
         scale: bool = True,
-        beta_initializer: Any = "zeros",
-        gamma_initializer: Any = "ones",
-        moving_mean_initializer: Any = "zeros",
-        moving_variance_initializer: Any = "ones",
+        beta_initializer: initializers.InitializerLike = "zeros",
+        gamma_initializer: initializers.InitializerLike = "ones",
+        moving_mean_initializer: initializers.InitializerLike = "zeros",
+        moving_variance_initializer: initializers.InitializerLike = "ones",
         name: str | None = None,
         convention: str = "keras",
         **kwargs: Any,
@@ -95,7 +96,7 @@ class BatchNormalization(Layer):
                 f"for inputs of rank {input_rank + 1} (with the batch axis)"
             )
 
-    def _make_core(self) -> Any:
+    def _make_core(self) -> _core.BatchNormalization:
         return _core.BatchNormalization(
             self.momentum,
             self.epsilon,
@@ -113,10 +114,11 @@ class BatchNormalization(Layer):
         over the processes in place (None: this process's batch statistics only)."""
         if self._core_layer is None:
             raise ValueError(f"BatchNormalization {self.name!r} is not built")
-        self._core_layer.set_statistics_reducer(reducer)
+        core = cast(_core.BatchNormalization, self._core_layer)  # the layer _make_core made
+        core.set_statistics_reducer(reducer)
 
-    def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = super().get_config()
+    def get_config(self) -> Config:
+        config = super().get_config()
         config.update(
             {
                 "axis": self.axis,

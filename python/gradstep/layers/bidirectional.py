@@ -9,7 +9,12 @@ recurrent_kernel, bias), then the backward layer's. Forward and backward in C++
 (cpp/layers/bidirectional.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_choice
 from .base_rnn import RNNBase
 from .layer import Layer
@@ -37,7 +42,15 @@ class Bidirectional(Layer):
         Transactions on Signal Processing 45(11).
     """
 
-    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, name=None, **kwargs):
+    def __init__(
+        self,
+        layer: RNNBase,
+        merge_mode: str | None = "concat",
+        weights: object = None,
+        backward_layer: RNNBase | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(layer, RNNBase):
             raise TypeError(
                 f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM or GRU), got {type(layer).__name__}"
@@ -77,19 +90,19 @@ class Bidirectional(Layer):
         self._custom_backward = backward_layer is not None
         self.return_sequences = layer.return_sequences
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         forward_core = self.forward_layer._make_core()
         backward_core = self.backward_layer._make_core()
         # Keras: a Bidirectional that returns sequences outputs zeros at masked steps.
-        for core in (forward_core, backward_core):
-            core.set_zero_output_for_mask(self.return_sequences)
+        for direction_core in (forward_core, backward_core):
+            direction_core.set_zero_output_for_mask(self.return_sequences)
         core = _core.Bidirectional(forward_core, backward_core, self.merge_mode)
         for prefix, layer in (("forward_", self.forward_layer), ("backward_", self.backward_layer)):
             for param, regularizer in layer._regularizers():
                 core.set_regularizer(prefix + param, regularizer.l1, regularizer.l2)
         return core
 
-    def get_config(self):
+    def get_config(self) -> Config:
         from . import serialize
 
         config = super().get_config()
@@ -105,7 +118,7 @@ class Bidirectional(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config) -> Layer:
         from . import deserialize
 
         config = dict(config)

@@ -5,6 +5,8 @@ by dilation_rate * (kernel_size - 1): output t sees inputs <= t only; van den Oo
 "WaveNet", 2016).
 """
 
+from __future__ import annotations
+
 from .base_conv import BaseConv
 
 

@@ -4,6 +4,8 @@ kernel (kh, kw, in_channels, filters); padding "valid" or "same" (Keras: ceil(si
 outputs, the odd padding pixel at the bottom/right).
 """
 
+from __future__ import annotations
+
 from .base_conv import BaseConv
 
 

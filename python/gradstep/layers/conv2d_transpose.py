@@ -6,7 +6,13 @@ output_padding: padding "valid" -> size * stride + max(kernel - stride, 0), "sam
 stride (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning", 2016).
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .base_conv import BaseConv
 
 
@@ -34,7 +40,15 @@ class Conv2DTranspose(BaseConv):
 
     rank = 2
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, **kwargs):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        output_padding: object = None,
+        **kwargs: Any,
+    ) -> None:
         if output_padding is not None:
             raise NotImplementedError(
                 f"Conv2DTranspose: output_padding={output_padding!r} is not supported yet (only None)"
@@ -42,10 +56,10 @@ class Conv2DTranspose(BaseConv):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
         self.output_padding = None
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return self._with_regularizers(_core.ConvTranspose(*self._core_args()))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["output_padding"] = None
         return config

@@ -8,7 +8,12 @@ the backward pass (dW = x^T dz, db = sum over rows of dz, dx = dz W^T) run in C+
 (cpp/layers/dense.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, activations, initializers, regularizers
+from .._typing import Config, FloatArray
 from .._validation import check_bool, check_positive_int
 from .layer import Layer, apply_weight_regularizers
 
@@ -34,16 +39,16 @@ class Dense(Layer):
 
     def __init__(
         self,
-        units,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        name=None,
-        **kwargs,
-    ):
+        units: int,
+        activation: str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        kernel_regularizer: regularizers.RegularizerLike = None,
+        bias_regularizer: regularizers.RegularizerLike = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.units = check_positive_int(units, "units")
         self.activation = activations.get(activation)
@@ -53,7 +58,7 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         core = _core.Dense(
             self.units,
             self.activation,
@@ -63,7 +68,7 @@ class Dense(Layer):
         )
         return apply_weight_regularizers(core, self.kernel_regularizer, self.bias_regularizer)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {
@@ -79,9 +84,9 @@ class Dense(Layer):
         return config
 
     @property
-    def kernel(self):
+    def kernel(self) -> FloatArray:
         return self._weight(0)
 
     @property
-    def bias(self):
+    def bias(self) -> FloatArray | None:
         return self._weight(1) if self.use_bias else None

@@ -6,7 +6,12 @@ depend on the number of threads, and `seed=None` derives the key from the model'
 layer's position.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_float, check_non_negative_int
 from .layer import Layer
 
@@ -29,7 +34,9 @@ class Dropout(Layer):
         Dropout: a simple way to prevent neural networks from overfitting. JMLR 15.
     """
 
-    def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
+    def __init__(
+        self, rate: float, noise_shape: object = None, seed: int | None = None, name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.rate = check_float(rate, "rate", minimum=0.0, maximum=1.0, max_inclusive=False)
         if noise_shape is not None:
@@ -37,10 +44,10 @@ class Dropout(Layer):
         self.noise_shape = None
         self.seed = None if seed is None else check_non_negative_int(seed, "seed")
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Dropout(self.rate, self.seed)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
         return config

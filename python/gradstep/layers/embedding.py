@@ -10,7 +10,12 @@ then count the padding index). embeddings_initializer defaults to "uniform" (Ran
 (-0.05, 0.05)), as Keras. Forward and backward in C++ (cpp/layers/embedding.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core, initializers, regularizers
+from .._typing import Config, FloatArray
 from .._validation import check_bool, check_positive_int
 from .layer import Layer
 
@@ -35,17 +40,17 @@ class Embedding(Layer):
 
     def __init__(
         self,
-        input_dim,
-        output_dim,
-        embeddings_initializer="uniform",
-        embeddings_regularizer=None,
-        embeddings_constraint=None,
-        mask_zero=False,
-        weights=None,
-        lora_rank=None,
-        name=None,
-        **kwargs,
-    ):
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: initializers.InitializerLike = "uniform",
+        embeddings_regularizer: regularizers.RegularizerLike = None,
+        embeddings_constraint: object = None,
+        mask_zero: bool = False,
+        weights: object = None,
+        lora_rank: object = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
@@ -60,7 +65,7 @@ class Embedding(Layer):
             if value is not None:
                 raise NotImplementedError(f"Embedding: {arg} is not supported")
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         core = _core.Embedding(
             self.input_dim, self.output_dim, self.embeddings_initializer._make_core(), self.mask_zero
         )
@@ -68,7 +73,7 @@ class Embedding(Layer):
             core.set_regularizer("embeddings", self.embeddings_regularizer.l1, self.embeddings_regularizer.l2)
         return core
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update(
             {
@@ -82,5 +87,5 @@ class Embedding(Layer):
         return config
 
     @property
-    def embeddings(self):
+    def embeddings(self) -> FloatArray:
         return self._weight(0)

@@ -1,5 +1,7 @@
 """GlobalMaxPooling1D/2D and GlobalAveragePooling1D/2D: one value per channel (Keras 3 names)."""
 
+from __future__ import annotations
+
 from .base_pooling import BaseGlobalPooling
 
 

@@ -11,7 +11,12 @@ before the recurrent product) is not supported and raises.
 Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/gru.cpp).
 """
 
-from .. import _core
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _core, initializers
+from .._typing import Config
 from .._validation import check_bool
 from .base_rnn import RNNBase
 
@@ -49,17 +54,17 @@ class GRU(RNNBase):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        reset_after=True,
-        use_cudnn="auto",
-        **kwargs,
-    ):
+        units: int,
+        activation: str | None = "tanh",
+        recurrent_activation: str | None = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        recurrent_initializer: initializers.InitializerLike = "orthogonal",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        reset_after: bool = True,
+        use_cudnn: str | bool = "auto",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             units,
             activation=activation,
@@ -78,7 +83,7 @@ class GRU(RNNBase):
         if use_cudnn not in ("auto", False):
             raise ValueError(f"use_cudnn must be 'auto' or False (gradstep runs on the CPU), got {use_cudnn!r}")
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["reset_after"] = self.reset_after
         return config

@@ -1,12 +1,24 @@
 """Input: declares the shape of one sample (without the batch axis)."""
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from .._typing import Config
 
 
 class InputLayer:
     """`gradstep.Input(shape)`: the per-sample input shape of a Sequential model, e.g. Input((784,))."""
 
-    def __init__(self, shape=None, batch_size=None, name=None, **kwargs):
+    def __init__(
+        self,
+        shape: int | Sequence[int] | None = None,
+        batch_size: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise TypeError(f"Input: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
@@ -25,12 +37,14 @@ class InputLayer:
         self.batch_size = None
         self.name = name or "input_layer"
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"shape": self.shape, "name": self.name}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Input(shape={self.shape})"
 
 
-def Input(shape=None, batch_size=None, name=None, **kwargs):
+def Input(
+    shape: int | Sequence[int] | None = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any
+) -> InputLayer:
     return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)

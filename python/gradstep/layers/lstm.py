@@ -11,7 +11,12 @@ weight_hh = recurrent_kernel.T) and two biases whose sum is Keras' one.
 Arguments, masks and dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/lstm.cpp).
 """
 
-from .. import _core
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _core, initializers
+from .._typing import Config
 from .._validation import check_bool
 from .base_rnn import RNNBase
 
@@ -51,17 +56,17 @@ class LSTM(RNNBase):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        unit_forget_bias=True,
-        use_cudnn="auto",
-        **kwargs,
-    ):
+        units: int,
+        activation: str | None = "tanh",
+        recurrent_activation: str | None = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        recurrent_initializer: initializers.InitializerLike = "orthogonal",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        unit_forget_bias: bool = True,
+        use_cudnn: str | bool = "auto",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             units,
             activation=activation,
@@ -76,10 +81,10 @@ class LSTM(RNNBase):
         if use_cudnn not in ("auto", False):
             raise ValueError(f"use_cudnn must be 'auto' or False (gradstep runs on the CPU), got {use_cudnn!r}")
 
-    def _cell_args(self):
+    def _cell_args(self) -> dict[str, Any]:
         return {"unit_forget_bias": self.unit_forget_bias}
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["unit_forget_bias"] = self.unit_forget_bias
         return config

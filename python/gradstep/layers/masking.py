@@ -6,7 +6,12 @@ The mask reaches the layers after it: recurrent layers skip masked steps and the
 metrics ignore them. Forward and backward in C++ (cpp/layers/masking.cpp).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
+from .._typing import Config
 from .._validation import check_float
 from .layer import Layer
 
@@ -27,14 +32,14 @@ class Masking(Layer):
         https://keras.io/api/layers/
     """
 
-    def __init__(self, mask_value=0.0, name=None, **kwargs):
+    def __init__(self, mask_value: float = 0.0, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.mask_value = check_float(mask_value, "mask_value")
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Masking(self.mask_value)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["mask_value"] = self.mask_value
         return config

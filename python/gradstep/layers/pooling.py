@@ -1,5 +1,7 @@
 """MaxPooling1D/2D and AveragePooling1D/2D (Keras 3 names; see base_pooling.py)."""
 
+from __future__ import annotations
+
 from .base_pooling import BasePooling
 
 

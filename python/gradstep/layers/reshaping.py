@@ -5,14 +5,19 @@ the batch axis and may contain one -1. UpSampling2D repeats rows and columns (ne
 gradient sums each block. ZeroPadding2D adds zero rows and columns; its gradient crops.
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any, cast
 
 from .. import _core
+from .._typing import Config
 from .._validation import check_int_tuple
 from .layer import Layer
 
 
-def _channels_last(layer, data_format):
+def _channels_last(layer: Layer, data_format: str | None) -> str:
     if data_format not in (None, "channels_last"):
         raise ValueError(f"{type(layer).__name__}: data_format must be 'channels_last', got {data_format!r}")
     return "channels_last"
@@ -30,14 +35,14 @@ class Flatten(Layer):
         https://keras.io/api/layers/
     """
 
-    def __init__(self, data_format=None, name=None, **kwargs):
+    def __init__(self, data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Reshape([], True)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["data_format"] = self.data_format
         return config
@@ -57,7 +62,7 @@ class Reshape(Layer):
         https://keras.io/api/layers/
     """
 
-    def __init__(self, target_shape, name=None, **kwargs):
+    def __init__(self, target_shape: Sequence[int], name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         if (
             not isinstance(target_shape, (tuple, list))
@@ -71,10 +76,10 @@ class Reshape(Layer):
             )
         self.target_shape = tuple(int(d) for d in target_shape)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.Reshape(list(self.target_shape), False)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config["target_shape"] = self.target_shape
         return config
@@ -96,7 +101,14 @@ class UpSampling2D(Layer):
         Distill (nearest-neighbour resize before a convolution).
     """
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", name=None, **kwargs):
+    def __init__(
+        self,
+        size: int | Sequence[int] = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.size = check_int_tuple(size, 2, "size")
         self.data_format = _channels_last(self, data_format)
@@ -106,16 +118,16 @@ class UpSampling2D(Layer):
             )
         self.interpolation = "nearest"
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         return _core.UpSampling2D(*self.size)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         if isinstance(config.get("size"), list):
             config["size"] = tuple(config["size"])
@@ -140,7 +152,13 @@ class ZeroPadding2D(Layer):
         https://keras.io/api/layers/
     """
 
-    def __init__(self, padding=(1, 1), data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        padding: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1),
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.data_format = _channels_last(self, data_format)
         if (
@@ -148,24 +166,25 @@ class ZeroPadding2D(Layer):
             and len(padding) == 2
             and all(isinstance(p, (tuple, list)) for p in padding)
         ):
-            rows = check_int_tuple(tuple(padding[0]), 2, "padding", minimum=0)
-            cols = check_int_tuple(tuple(padding[1]), 2, "padding", minimum=0)
+            # both entries are tuples or lists (checked just above)
+            rows = check_int_tuple(tuple(cast("Sequence[int]", padding[0])), 2, "padding", minimum=0)
+            cols = check_int_tuple(tuple(cast("Sequence[int]", padding[1])), 2, "padding", minimum=0)
         else:
             r, c = check_int_tuple(padding, 2, "padding", minimum=0)
             rows, cols = (r, r), (c, c)
         self.padding = (rows, cols)
 
-    def _make_core(self):
+    def _make_core(self) -> _core.Layer:
         (top, bottom), (left, right) = self.padding
         return _core.ZeroPadding2D(top, bottom, left, right)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         config = super().get_config()
         config.update({"padding": self.padding, "data_format": self.data_format})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config) -> Layer:
         config = dict(config)
         if isinstance(config.get("padding"), list):
             config["padding"] = tuple(tuple(p) if isinstance(p, list) else p for p in config["padding"])

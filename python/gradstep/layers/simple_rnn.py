@@ -4,7 +4,11 @@ kernel (features, units), recurrent_kernel (units, units), bias (units,). Argume
 dropout: see base_rnn.py. Forward and backward in C++ (cpp/layers/simple_rnn.cpp).
 """
 
-from .. import _core
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _core, initializers
 from .base_rnn import RNNBase
 
 
@@ -34,14 +38,14 @@ class SimpleRNN(RNNBase):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        **kwargs,
-    ):
+        units: int,
+        activation: str | None = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        recurrent_initializer: initializers.InitializerLike = "orthogonal",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             units,
             activation=activation,

@@ -7,13 +7,16 @@ TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAb
 see metric.py for how compile uses them.
 """
 
+from __future__ import annotations
+
+from .._typing import Config
 from ._by_name import canonical_name, compute, resolve
 from .confusion import AUC, Precision, Recall
 from .metric import Metric
 from .regression import MeanAbsoluteError, MeanSquaredError
 from .top_k import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
 
-_CLASSES = {
+_CLASSES: dict[str, type[Metric]] = {
     cls.__name__: cls
     for cls in (
         AUC,
@@ -26,7 +29,7 @@ _CLASSES = {
     )
 }
 # String names that create a metric object (the others are the C++ running means).
-_OBJECT_NAMES = {
+_OBJECT_NAMES: dict[str, type[Metric]] = {
     "precision": Precision,
     "recall": Recall,
     "auc": AUC,
@@ -35,7 +38,7 @@ _OBJECT_NAMES = {
 }
 
 
-def get(identifier):
+def get(identifier: object) -> Metric | None:
     """A Metric object for an object, one of the names above, or a serialized dict; None for the
     names computed in C++ (handled by resolve)."""
     if isinstance(identifier, Metric):
@@ -47,11 +50,11 @@ def get(identifier):
     return None
 
 
-def serialize(metric):
+def serialize(metric: Metric) -> Config:
     return {"class_name": type(metric).__name__, "config": metric.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: object) -> Metric:
     if not isinstance(config, dict) or config.get("class_name") not in _CLASSES:
         raise ValueError(
             f"metric config must be {{'class_name': one of {', '.join(sorted(_CLASSES))}, 'config': "

@@ -6,9 +6,13 @@ accuracy (threshold 0.5), integer-label targets (sparse cross-entropy) -> sparse
 accuracy, otherwise categorical accuracy. History keys use the name the user gave.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
+from ..losses import Loss
 
 _CANONICAL = {
     "accuracy": "accuracy",
@@ -24,7 +28,7 @@ _CANONICAL = {
 _SPARSE = {"sparse_categorical_accuracy"}
 
 
-def canonical_name(identifier):
+def canonical_name(identifier: object) -> str:
     if not isinstance(identifier, str):
         raise TypeError(f"metrics must be given by name (str), got {type(identifier).__name__}")
     try:
@@ -33,7 +37,7 @@ def canonical_name(identifier):
         raise ValueError(f"metrics: unknown metric {identifier!r}; expected one of {', '.join(_CANONICAL)}") from None
 
 
-def resolve(identifier, loss, output_units):
+def resolve(identifier: object, loss: Loss, output_units: int) -> str:
     """The C++ metric for `identifier` given the compiled loss and the output's last axis size."""
     name = canonical_name(identifier)
     if name == "accuracy":
@@ -52,7 +56,7 @@ def resolve(identifier, loss, output_units):
     return name
 
 
-def compute(identifier, y_true, y_pred):
+def compute(identifier: object, y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """The metric's mean over a batch (standalone use), e.g. compute("mae", y_true, y_pred)."""
     name = canonical_name(identifier)
     if name == "accuracy":

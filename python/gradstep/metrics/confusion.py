@@ -8,13 +8,26 @@ TPR = TP/(TP+FN), FPR = FP/(FP+TN) at each, and the area by the trapezoidal rule
 consecutive thresholds (Keras' summation_method="interpolation").
 """
 
-import numpy as np
+from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .._typing import Config
 from .metric import Metric, _per_element, _ratio
 
 
 class _Counts(Metric):
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        thresholds: float | Sequence[float] | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
         for value, arg in ((top_k, "top_k"), (class_id, "class_id")):
             if value is not None:
                 raise NotImplementedError(f"{type(self).__name__}: {arg} is not supported")
@@ -25,10 +38,10 @@ class _Counts(Metric):
         self.thresholds = float(thresholds)
         super().__init__(name=name, dtype=dtype)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.true_positives = self.false_positives = self.false_negatives = 0.0
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         if y_true.size != y_pred.size:
             raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} values for {y_pred.size} predictions")
@@ -40,21 +53,21 @@ class _Counts(Metric):
         self.false_positives += float(np.sum(w * (positive & ~actual)))
         self.false_negatives += float(np.sum(w * (~positive & actual)))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"thresholds": self.thresholds, "name": self.name}
 
 
 class Precision(_Counts):
     _default_name = "precision"
 
-    def result(self):
+    def result(self) -> float:
         return _ratio(self.true_positives, self.true_positives + self.false_positives)
 
 
 class Recall(_Counts):
     _default_name = "recall"
 
-    def result(self):
+    def result(self) -> float:
         return _ratio(self.true_positives, self.true_positives + self.false_negatives)
 
 
@@ -63,17 +76,17 @@ class AUC(Metric):
 
     def __init__(
         self,
-        num_thresholds=200,
-        curve="ROC",
-        summation_method="interpolation",
-        name=None,
-        dtype=None,
-        thresholds=None,
-        multi_label=False,
-        num_labels=None,
-        label_weights=None,
-        from_logits=False,
-    ):
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: str | None = None,
+        thresholds: float | Sequence[float] | None = None,
+        multi_label: bool = False,
+        num_labels: int | None = None,
+        label_weights: object = None,
+        from_logits: bool = False,
+    ) -> None:
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds < 2:
             raise ValueError(f"AUC: num_thresholds must be an int > 1, got {num_thresholds!r}")
         if curve != "ROC":
@@ -95,13 +108,13 @@ class AUC(Metric):
         self._thresholds = np.array([0.0 - eps] + inner + [1.0 + eps])
         super().__init__(name=name, dtype=dtype)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self._tp = np.zeros(self.num_thresholds)
         self._fp = np.zeros(self.num_thresholds)
         self._tn = np.zeros(self.num_thresholds)
         self._fn = np.zeros(self.num_thresholds)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         y_true, y_pred, weights = self._arrays(y_true, y_pred, sample_weight)
         if y_true.size != y_pred.size:
             raise ValueError(f"AUC: y_true has {y_true.size} values for {y_pred.size} predictions")
@@ -117,13 +130,13 @@ class AUC(Metric):
             above += tail[first_above]
             below += tail[0] - tail[first_above] if len(tail) > 1 else 0.0
 
-    def result(self):
+    def result(self) -> float:
         tpr = np.divide(self._tp, self._tp + self._fn, out=np.zeros_like(self._tp), where=(self._tp + self._fn) > 0)
         fpr = np.divide(self._fp, self._fp + self._tn, out=np.zeros_like(self._fp), where=(self._fp + self._tn) > 0)
         heights = (tpr[:-1] + tpr[1:]) / 2.0
         return float(np.sum((fpr[:-1] - fpr[1:]) * heights))
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "num_thresholds": self.num_thresholds,
             "curve": self.curve,

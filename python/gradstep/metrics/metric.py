@@ -11,11 +11,18 @@ but with a padding mask the masked positions get weight 0. update_state(y_true, 
 sample_weight) takes weights per sample (or per position) as Keras.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._typing import Config
 
 
 class Metric:
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         if dtype not in (None, "float32", "float64"):
             raise NotImplementedError(f"{type(self).__name__}: dtype={dtype!r} is not supported")
         if name is not None and not isinstance(name, str):
@@ -27,32 +34,34 @@ class Metric:
     # True when y_true holds integer labels (one per sample), as for sparse losses.
     sparse_targets = False
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         raise NotImplementedError
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         raise NotImplementedError
 
-    def result(self):
+    def result(self) -> float:
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {"name": self.name}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Config) -> Metric:
         return cls(**config)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """The metric of this batch alone (the state is updated too, as Keras)."""
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
     @staticmethod
-    def _arrays(y_true, y_pred, sample_weight):
+    def _arrays(
+        y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
         """float64 y_true, y_pred and the weights broadcast to y_pred's leading axes (one per
         row of predictions, e.g. per sample or per time step), or None."""
         y_true = np.asarray(y_true, dtype=np.float64)
@@ -71,12 +80,12 @@ class Metric:
         return y_true, y_pred, weights
 
 
-def _per_element(weights, shape):
+def _per_element(weights: NDArray[np.float64] | None, shape: tuple[int, ...]) -> NDArray[np.float64]:
     """Row weights (from Metric._arrays) spread over every element of `shape`; ones when None."""
     if weights is None:
         return np.ones(shape)
     return np.broadcast_to(weights.reshape(weights.shape + (1,) * (len(shape) - weights.ndim)), shape)
 
 
-def _ratio(numerator, denominator):
+def _ratio(numerator: float | np.floating[Any], denominator: float | np.floating[Any]) -> float:
     return float(numerator / denominator) if denominator > 0 else 0.0

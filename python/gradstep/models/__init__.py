@@ -1,5 +1,7 @@
 """Models."""
 
+from __future__ import annotations
+
 from .saving import load_model
 from .sequential import Sequential
 

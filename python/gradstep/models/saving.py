@@ -50,6 +50,8 @@ fit or predict, the model's workspace for the batch size you choose. A file that
 raises ValueError naming it, quickly (the work done is linear in the file's size).
 """
 
+from __future__ import annotations
+
 import hashlib
 import io
 import json
@@ -58,8 +60,17 @@ import stat
 import struct
 import tempfile
 import zipfile
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, NoReturn
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from .._typing import Config, FloatArray
+from ..layers.layer import Layer
+from ..optimizers.optimizer import Optimizer
+
+if TYPE_CHECKING:
+    from .sequential import Sequential
 
 MAGIC = "gradstep"
 FORMAT_VERSION = 1
@@ -94,7 +105,7 @@ class _FormatError(ValueError):
 
 
 # ================================================================================== public API
-def save_model(model, filepath, overwrite=True):
+def save_model(model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
     """Save `model` (architecture, weights, compile configuration, optimizer state) to `filepath`,
     which must end in ".gstep"."""
     path = _check_path(filepath)
@@ -108,7 +119,7 @@ def save_model(model, filepath, overwrite=True):
     _atomic_write(path, _build_archive("model", members))
 
 
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
     """Save only the weights of `model` (get_weights() order) to `filepath`.
 
     Any file name is accepted; ".weights.gstep" is the recommended suffix. The file is the same
@@ -123,7 +134,7 @@ def save_weights(model, filepath, overwrite=True):
     _atomic_write(path, _build_archive("weights", members))
 
 
-def load_weights(model, filepath):
+def load_weights(model: Sequential, filepath: str | os.PathLike[str]) -> None:
     """Load weights saved by save_weights (or model.save) into `model`; the number and shapes of the
     arrays must match the model's weights. Nothing changes if anything is wrong."""
     path = _check_path(filepath)
@@ -138,7 +149,7 @@ def load_weights(model, filepath):
     model.set_weights(weights)
 
 
-def restore_training(model, filepath):
+def restore_training(model: Sequential, filepath: str | os.PathLike[str]) -> None:
     """Bring the built, compiled `model` back to the training state saved in a model file of the
     same architecture: weights, optimizer slots and step, the shuffle and dropout counters
     (callbacks.BackupAndRestore). Nothing changes if the file does not fit the model."""
@@ -157,17 +168,23 @@ def restore_training(model, filepath):
         )
         weights = _read_weights(archive, specs)
         optimizer_state = None
-        if config.get("optimizer_state") is not None and model.compiled:
-            optimizer_state = _read_optimizer_state(archive, model.optimizer)
+        optimizer = model.optimizer  # set when model.compiled
+        if config.get("optimizer_state") is not None and model.compiled and optimizer is not None:
+            optimizer_state = _read_optimizer_state(archive, optimizer)
         training_state = config.get("training_state")
         _require(training_state is None or isinstance(training_state, dict), path, "training_state is not an object")
         model.set_weights(weights)
         _restore_training_state(training_state, model, path)
-        if optimizer_state is not None:
-            _apply_optimizer_state(archive.path, model.optimizer, optimizer_state)
+        if optimizer_state is not None and optimizer is not None:
+            _apply_optimizer_state(archive.path, optimizer, optimizer_state)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(
+    filepath: str | os.PathLike[str],
+    custom_objects: dict[str, type[Layer]] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Sequential:
     """Load a model saved with model.save(): architecture, weights and, when `compile` is True,
     the compile configuration and optimizer state (training resumes exactly where it stopped).
 
@@ -189,7 +206,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 # ================================================================================== writing
-def _check_path(filepath):
+def _check_path(filepath: object) -> str:
     if isinstance(filepath, (str, bytes, os.PathLike)):
         path = os.fspath(filepath)
         if isinstance(path, bytes):
@@ -199,39 +216,41 @@ def _check_path(filepath):
     raise TypeError(f"filepath must be a non-empty str or os.PathLike, got {filepath!r}")
 
 
-def _check_overwrite(path, overwrite):
+def _check_overwrite(path: str, overwrite: bool) -> None:
     if not overwrite and os.path.lexists(path):
         raise FileExistsError(
             f"filepath: {path!r} already exists and overwrite=False; pass overwrite=True to replace it"
         )
 
 
-def _npy_bytes(array):
+def _npy_bytes(array: ArrayLike) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
     return buffer.getvalue()
 
 
-def _json_bytes(obj):
+def _json_bytes(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def _weight_member(i):
+def _weight_member(i: int) -> str:
     return f"weights/{i:05d}.npy"
 
 
-def _slot_member(k):
+def _slot_member(k: int) -> str:
     return f"optimizer/slot_{k}.npy"
 
 
-def _read_weights(archive, specs):
+def _read_weights(archive: _Archive, specs: list[tuple[str, tuple[int, ...]]]) -> list[FloatArray]:
     """The archive's weight arrays for `specs` ([(label, shape)]), after _check_weight_headers."""
     return [
         archive.load_array(_weight_member(i), shape, f"weight {i} ({label})") for i, (label, shape) in enumerate(specs)
     ]
 
 
-def _check_weight_headers(archive, expected, count, mismatch):
+def _check_weight_headers(
+    archive: _Archive, expected: list[tuple[str, tuple[int, ...]]], count: int, mismatch: str
+) -> None:
     """Compare the weights `expected` ([(label, shape)], from the architecture) with the shapes in
     the file's .npy headers, reading only those headers: nothing is allocated for a file whose
     arrays do not fit. `mismatch` completes "the file holds N weight arrays but ..." ({expected} is
@@ -250,10 +269,10 @@ def _check_weight_headers(archive, expected, count, mismatch):
             )
 
 
-def _model_members(model):
+def _model_members(model: Sequential) -> list[tuple[str, bytes]]:
     build_config = model.get_build_config()
     members = []
-    config = {
+    config: Config = {
         "model": {"class_name": type(model).__name__, "config": model.get_config()},
         "built": build_config is not None,
         "seed": build_config["seed"] if build_config is not None else None,
@@ -269,7 +288,7 @@ def _model_members(model):
         for i, ((label, shape), value) in enumerate(zip(model.weight_specs(), model.get_weights())):
             members.append((_weight_member(i), _npy_bytes(value)))
             config["weights"].append({"name": label, "shape": list(shape), "member": _weight_member(i)})
-        state = model.optimizer.get_state() if model.compiled else None
+        state = model.optimizer.get_state() if model.compiled and model.optimizer is not None else None
         if state is not None:
             slots = state.pop("slots")
             members.append((_OPTIMIZER_STATE, _json_bytes(state)))
@@ -294,7 +313,7 @@ def _model_members(model):
     return [(_CONFIG, config_bytes)] + members
 
 
-def _build_archive(kind, members):
+def _build_archive(kind: str, members: list[tuple[str, bytes]]) -> bytes:
     """The complete file contents: manifest first, then the members, then the archive checksum."""
     from .. import __version__
 
@@ -322,20 +341,20 @@ def _build_archive(kind, members):
     return body + _COMMENT_PREFIX + hashlib.sha256(body).hexdigest().encode("ascii")
 
 
-def _write_all(file, data):
+def _write_all(file: IO[bytes], data: bytes) -> None:
     """Write `data` to `file` in chunks (a separate function so tests can inject faults)."""
     view = memoryview(data)
     for start in range(0, len(view), _WRITE_CHUNK):
         file.write(view[start : start + _WRITE_CHUNK])
 
 
-def _new_file_mode():
+def _new_file_mode() -> int:
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask
 
 
-def _atomic_write(path, data):
+def _atomic_write(path: str, data: bytes) -> None:
     """Write `data` to `path` atomically: temporary file in the same directory, flush, fsync,
     os.replace. The previous file is untouched if anything fails; the temporary file is removed."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -362,7 +381,7 @@ def _atomic_write(path, data):
     _fsync_directory(directory)
 
 
-def _fsync_directory(directory):
+def _fsync_directory(directory: str) -> None:
     """Make the rename durable (POSIX); harmless where directories cannot be opened."""
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -377,7 +396,7 @@ def _fsync_directory(directory):
 
 
 # ================================================================================== reading
-def _where(path):
+def _where(path: str) -> str:
     return f"{path!r}"
 
 
@@ -385,25 +404,27 @@ class _Archive:
     """An opened, verified gradstep archive (manifest, archive checksum, member list and layout).
     Members are read on demand, each checked against the manifest's size and SHA-256 as it streams."""
 
-    def __init__(self, path, file, zf, kind, members):
+    def __init__(
+        self, path: str, file: BinaryIO, zf: zipfile.ZipFile, kind: str, members: dict[str, tuple[int, str]]
+    ) -> None:
         self.path = path
         self._file = file
         self._zip = zf
         self.kind = kind
         self.members = members  # name -> (size, sha256)
 
-    def __enter__(self):
+    def __enter__(self) -> _Archive:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self._zip.close()
         self._file.close()
         return False
 
-    def has(self, name):
+    def has(self, name: str) -> bool:
         return name in self.members
 
-    def _open(self, name):
+    def _open(self, name: str) -> IO[bytes]:
         if name not in self.members:
             raise _FormatError(f"{_where(self.path)} is damaged or incomplete: member {name!r} is missing")
         try:
@@ -411,10 +432,10 @@ class _Archive:
         except Exception as error:  # zipfile raises many types for damaged headers
             raise _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})") from error
 
-    def _damaged(self, name, error):
+    def _damaged(self, name: str, error: BaseException) -> _FormatError:
         return _FormatError(f"{_where(self.path)} is damaged: cannot read member {name!r} ({error})")
 
-    def _check_digest(self, name, digest, count):
+    def _check_digest(self, name: str, digest: hashlib._Hash, count: int) -> None:
         size, expected = self.members[name]
         if count != size:
             raise _FormatError(
@@ -423,7 +444,7 @@ class _Archive:
         if digest.hexdigest() != expected:
             raise _FormatError(f"{_where(self.path)} is damaged: member {name!r} fails its SHA-256 check")
 
-    def read_small(self, name, limit):
+    def read_small(self, name: str, limit: int) -> bytes:
         """A small member's bytes (at most `limit`), hashed as they are read."""
         size, _ = self.members.get(name, (0, None))
         if size > limit:
@@ -447,10 +468,10 @@ class _Archive:
         self._check_digest(name, digest, count)
         return b"".join(chunks)
 
-    def load_json(self, name, limit=_MAX_JSON_BYTES):
+    def load_json(self, name: str, limit: int = _MAX_JSON_BYTES) -> Any:  # parsed JSON: any JSON value
         return _parse_json(self.read_small(name, limit), f"{_where(self.path)}: member {name!r}")
 
-    def array_shape(self, name, what):
+    def array_shape(self, name: str, what: str) -> tuple[int, ...]:
         """The shape in a .npy member's header, read without reading its data. The header must
         describe a float32 C-order array whose data are exactly the member's remaining bytes."""
         with self._open(name) as member:
@@ -461,7 +482,7 @@ class _Archive:
         shape, _ = self._npy_header(name, head, what)
         return shape
 
-    def _npy_header(self, name, head, what):
+    def _npy_header(self, name: str, head: bytes, what: str) -> tuple[tuple[int, ...], int]:
         """(shape, data offset) from the first bytes of an .npy member, all checks done."""
         bad = f"{_where(self.path)} is damaged: member {name!r} is not a valid .npy array"
         stream = io.BytesIO(head)
@@ -493,7 +514,7 @@ class _Archive:
             )
         return tuple(shape), offset
 
-    def load_array(self, name, shape, what):
+    def load_array(self, name: str, shape: tuple[int, ...], what: str) -> FloatArray:
         """The float32 array of `shape` in a .npy member (never unpickled): the header is checked
         first, then the data stream into the array while they are hashed."""
         size = self.members.get(name, (0, None))[0]
@@ -510,7 +531,8 @@ class _Archive:
                     f"model expects {tuple(shape)}"
                 )
             array = np.empty(shape, dtype=np.float32)
-            data = memoryview(array.reshape(-1)).cast("B")
+            # numpy types the buffer protocol (__buffer__) for Python >= 3.12 only
+            data = memoryview(array.reshape(-1)).cast("B")  # type: ignore[arg-type]
             digest.update(head)
             start = len(head) - offset
             data[:start] = head[offset:]
@@ -534,10 +556,10 @@ class _Archive:
 _MAX_ELEMENTS = 1 << 40  # the most elements one array may have (the core's kMaxElements)
 
 
-def _parse_json(raw, where):
+def _parse_json(raw: bytes, where: str) -> Any:  # any JSON value
     """JSON from bytes, with limits on depth and number of values (raises _FormatError)."""
 
-    def no_constants(name):  # NaN and Infinity are not JSON (the writer uses allow_nan=False)
+    def no_constants(name: str) -> NoReturn:  # NaN and Infinity are not JSON (the writer uses allow_nan=False)
         raise ValueError(f"{name} is not a JSON value")
 
     try:
@@ -560,7 +582,7 @@ def _parse_json(raw, where):
     return value
 
 
-def _open_archive(path):
+def _open_archive(path: str) -> _Archive:
     """Open `path` and verify it: zip structure, manifest (magic, format version, member list) and
     the archive checksum. Raises ValueError (GradstepFileNotFoundError for a missing file)."""
     try:
@@ -579,7 +601,7 @@ def _open_archive(path):
         raise
 
 
-def _directory_entries(file, total):
+def _directory_entries(file: BinaryIO, total: int) -> int | None:
     """The member count in the zip's end records (gradstep's fixed-length comment locates them), or
     None when the file does not end like a gradstep file (the later checks then say why)."""
     end = total - _COMMENT_LENGTH - _EOCD_SIZE
@@ -589,7 +611,7 @@ def _directory_entries(file, total):
     record = file.read(_EOCD_SIZE)
     if record[:4] != b"PK\x05\x06":
         return None
-    entries = struct.unpack("<H", record[10:12])[0]
+    entries: int = struct.unpack("<H", record[10:12])[0]
     if entries != 0xFFFF or end < 20:
         return entries
     file.seek(end - 20)  # zip64: the locator just before, then the zip64 end record it points to
@@ -604,7 +626,7 @@ def _directory_entries(file, total):
     return struct.unpack("<Q", record[32:40])[0] if record[:4] == b"PK\x06\x06" else None
 
 
-def _verify(path, file):
+def _verify(path: str, file: BinaryIO) -> _Archive:
     not_gradstep = f"{_where(path)} is not a gradstep file"
     try:
         head = file.read(4)
@@ -633,7 +655,7 @@ def _verify(path, file):
         raise
 
 
-def _verify_layout(path, file, info, total):
+def _verify_layout(path: str, file: BinaryIO, info: zipfile.ZipInfo, total: int) -> None:
     """A member must be stored as gradstep writes it, and lie inside the file: arrays
     uncompressed (zip directory size = stored bytes), JSON stored or deflated and small."""
     name = info.filename
@@ -673,7 +695,7 @@ def _verify_layout(path, file, info, total):
         )
 
 
-def _verify_zip(path, file, zf, total):
+def _verify_zip(path: str, file: BinaryIO, zf: zipfile.ZipFile, total: int) -> _Archive:
     not_gradstep = f"{_where(path)} is not a gradstep file"
     try:
         infos = zf.infolist()
@@ -745,7 +767,7 @@ def _verify_zip(path, file, zf, total):
     return _Archive(path, file, zf, kind, members)
 
 
-def _verify_checksum(path, file):
+def _verify_checksum(path: str, file: BinaryIO) -> None:
     """The archive comment is the SHA-256 of every byte before it."""
     try:
         total = file.seek(0, os.SEEK_END)
@@ -770,7 +792,7 @@ def _verify_checksum(path, file):
         raise _FormatError(f"{_where(path)} is damaged: the archive checksum does not match its contents")
 
 
-def _weight_count(archive):
+def _weight_count(archive: _Archive) -> int:
     count = 0
     while archive.has(_weight_member(count)):
         count += 1
@@ -782,12 +804,12 @@ def _weight_count(archive):
 
 
 # ================================================================================== rebuilding
-def _require(condition, path, what):
+def _require(condition: bool, path: str, what: str) -> None:
     if not condition:
         raise _FormatError(f"{_where(path)}: invalid {_CONFIG!r}: {what}")
 
 
-def _deserialize_layer(entry, custom_objects):
+def _deserialize_layer(entry: Any, custom_objects: dict[str, type[Layer]]) -> Layer:  # entry: parsed JSON
     from .. import layers as layers_module
 
     class_name = entry.get("class_name")
@@ -799,7 +821,9 @@ def _deserialize_layer(entry, custom_objects):
     return layers_module.deserialize({"class_name": class_name, "config": config})
 
 
-def _restore_model(archive, config, custom_objects, compile):
+def _restore_model(
+    archive: _Archive, config: Any, custom_objects: dict[str, type[Layer]], compile: bool
+) -> Sequential:  # config: parsed JSON
     from .sequential import Sequential
 
     path = archive.path
@@ -865,6 +889,7 @@ def _restore_model(archive, config, custom_objects, compile):
         raise _FormatError(f"{_where(path)}: cannot rebuild the model from its architecture: {error}") from error
     if built:
         # Only the .npy headers are read before the model allocates anything.
+        assert expected is not None  # planned above when built
         _check_weight_headers(archive, expected, _weight_count(archive), mismatch)
         try:
             model.build(seed=seed)
@@ -891,11 +916,13 @@ def _restore_model(archive, config, custom_objects, compile):
         raise _FormatError(f"{_where(path)}: cannot restore the compile configuration: {error}") from error
 
     if config.get("optimizer_state") is not None:
-        _apply_optimizer_state(path, model.optimizer, _read_optimizer_state(archive, model.optimizer))
+        optimizer = model.optimizer
+        assert optimizer is not None  # compile_from_config just set it
+        _apply_optimizer_state(path, optimizer, _read_optimizer_state(archive, optimizer))
     return model
 
 
-def _restore_training_state(state, model, path):
+def _restore_training_state(state: Any, model: Sequential, path: str) -> None:  # state: parsed JSON
     """The shuffle and dropout counters (files written before they were saved start at 0)."""
     if state is None:
         return
@@ -906,7 +933,7 @@ def _restore_training_state(state, model, path):
         raise _FormatError(f"{_where(path)}: {error}") from None
 
 
-def _read_optimizer_state(archive, optimizer):
+def _read_optimizer_state(archive: _Archive, optimizer: Optimizer) -> tuple[int, list[str], int, list[FloatArray]]:
     """(iterations, slot names, parameter count, slots) from the file, checked against `optimizer`
     (slot headers before their data); nothing is applied yet."""
     path = archive.path
@@ -954,7 +981,9 @@ def _read_optimizer_state(archive, optimizer):
     return iterations, slot_names, num_params, slots
 
 
-def _apply_optimizer_state(path, optimizer, state):
+def _apply_optimizer_state(
+    path: str, optimizer: Optimizer, state: tuple[int, list[str], int, list[FloatArray]]
+) -> None:
     try:
         optimizer.set_state(*state)
     except ValueError as error:

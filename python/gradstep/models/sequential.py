@@ -7,17 +7,20 @@ single call into the C++ core (`_core.Sequential.train_batch`) that releases the
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, Union, cast, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .. import _core, losses, optimizers
 from .. import distributed as distributed_module
 from .. import metrics as metrics_module
 from .._random import next_seed
 from .._tracking import check_track, tracked_key
+from .._typing import Config, FloatArray, Logs
 from .._validation import (
     as_float_array,
     check_bool,
@@ -27,13 +30,20 @@ from .._validation import (
     check_positive_int,
     shape_str,
 )
-from ..callbacks import CallbackList, History, ProgbarLogger
+from ..callbacks import Callback, CallbackList, History, ProgbarLogger
+from ..layers.embedding import Embedding
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, _unique_name
-from .batches import ArrayBatches, SourceBatches, is_data_source, split_batch
+from .batches import ArrayBatches, CheckedBatch, ModelInput, SourceBatches, is_data_source, split_batch
 from .gradient_check import GradientCheck, WeightToCheck, check_gradients
 
 _DEFAULT_BATCH_SIZE = 32
+
+# What fit / evaluate / predict take as x: arrays (anything np.asarray takes), or a data source
+# (a utils.PyDataset, a generator or another iterable of batches), checked at run time.
+InputData = Union[ArrayLike, Iterable[Any], None]
+# evaluate / train_on_batch / test_on_batch: the loss, [loss, *metrics], or a dict (return_dict=True).
+EvaluateResult = Union[float, list[float], dict[str, float]]
 
 
 class NotCompiledError(ValueError, RuntimeError):
@@ -44,25 +54,27 @@ class NotCompiledError(ValueError, RuntimeError):
 class Sequential:
     """A linear stack of layers, Keras 3's `Sequential(layers=None, name=None)`."""
 
-    def __init__(self, layers=None, name=None):
+    def __init__(
+        self, layers: Layer | InputLayer | Iterable[Layer | InputLayer] | None = None, name: str | None = None
+    ) -> None:
         self.name = name or _unique_name("sequential")
-        self._layers = []
-        self._input_shape = None
-        self._core = None
-        self.optimizer = None
-        self.loss = None
-        self._metric_names = []  # C++ running means, as the user named them (history keys)
-        self._metric_kinds = []  # their resolved C++ metric names
-        self._metric_objects = []  # metric classes (metrics.Metric), updated in Python
-        self._metric_order = []  # every metric's log key, in the order given to compile
-        self._metric_entries = []  # what compile was given, names or metric objects (for saving)
+        self._layers: list[Layer] = []
+        self._input_shape: tuple[int, ...] | None = None
+        self._core: _core.Sequential | None = None
+        self.optimizer: optimizers.Optimizer | None = None
+        self.loss: losses.Loss | None = None
+        self._metric_names: list[str] = []  # C++ running means, as the user named them (history keys)
+        self._metric_kinds: list[str] = []  # their resolved C++ metric names
+        self._metric_objects: list[metrics_module.Metric] = []  # metric classes (metrics.Metric), updated in Python
+        self._metric_order: list[str] = []  # every metric's log key, in the order given to compile
+        self._metric_entries: list[str | metrics_module.Metric] = []  # what compile was given (for saving)
         self.compiled = False
         self.stop_training = False
-        self.history = None
+        self.history: History | None = None
         # Epochs trained by every fit call so far: the key of the next epoch's shuffle, so each
         # fit call draws new orders (saved with the model, so a reloaded model continues them).
         self._epochs_trained = 0
-        self._resume_from_epoch = None  # set by callbacks.BackupAndRestore
+        self._resume_from_epoch: int | None = None  # set by callbacks.BackupAndRestore
         self._constructing = True
         if layers is not None:
             if isinstance(layers, (Layer, InputLayer)):
@@ -75,8 +87,24 @@ class Sequential:
         if self._input_shape is not None and self._layers:
             self.build()
 
+    @property
+    def _built_core(self) -> _core.Sequential:
+        """The C++ model, for code that runs only once the model is built."""
+        assert self._core is not None, "the model is not built"
+        return self._core
+
+    @property
+    def _compiled_loss(self) -> losses.Loss:
+        assert self.loss is not None, "the model is not compiled"
+        return self.loss
+
+    @property
+    def _compiled_optimizer(self) -> optimizers.Optimizer:
+        assert self.optimizer is not None, "the model is not compiled"
+        return self.optimizer
+
     # ----------------------------------------------------------------------------- structure
-    def add(self, layer):
+    def add(self, layer: Layer | InputLayer) -> None:
         if isinstance(layer, InputLayer):
             if self._layers or self._input_shape is not None:
                 raise ValueError("Input must be the first layer of a Sequential model")
@@ -99,8 +127,8 @@ class Sequential:
         # A built model grows by rebuilding with the same seed: the existing layers keep their
         # current weights, the new one gets the weights it would have had in one build.
         weights = self.get_weights()
-        seed = self._core.seed
-        old_core = self._core
+        seed = self._built_core.seed
+        old_core = self._built_core
         for existing in self._layers:
             existing._detach(old_core)
         self._core = None
@@ -113,9 +141,9 @@ class Sequential:
             self.set_weights(weights)
             raise
         for i, value in enumerate(weights):  # the old layers' weights come first, same shapes
-            self._core.set_weight(i, value)
+            self._built_core.set_weight(i, value)
 
-    def pop(self):
+    def pop(self) -> Layer:
         if self._core is not None:
             raise ValueError("cannot remove layers from a built model")
         if not self._layers:
@@ -123,10 +151,10 @@ class Sequential:
         return self._layers.pop()
 
     @property
-    def layers(self):
+    def layers(self) -> list[Layer]:
         return list(self._layers)
 
-    def get_layer(self, name=None, index=None):
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """The layer called `name`, or at position `index` (Keras' Model.get_layer)."""
         if (name is None) == (index is None):
             raise ValueError("get_layer: give exactly one of name and index")
@@ -144,20 +172,20 @@ class Sequential:
         )
 
     @property
-    def trainable(self):
+    def trainable(self) -> bool:
         """False when every layer is frozen. Setting it sets every layer's `trainable` (Keras)."""
         return any(layer.trainable for layer in self._layers) if self._layers else True
 
     @trainable.setter
-    def trainable(self, value):
+    def trainable(self, value: bool) -> None:
         for layer in self._layers:
             layer.trainable = value
 
     @property
-    def built(self):
+    def built(self) -> bool:
         return self._core is not None
 
-    def build(self, input_shape=None, seed=None):
+    def build(self, input_shape: Sequence[int | None] | None = None, seed: int | None = None) -> None:
         """Create the C++ model for `input_shape` ((None, features...) as Keras, or without the
         batch axis). Weights, shuffles and dropout masks derive from `seed`, by default the next
         value of the global seed stream (gradstep.set_seed). On a built model (one that starts
@@ -181,9 +209,8 @@ class Sequential:
         if not self._layers:
             raise ValueError("the model has no layers: add at least one layer before building or training it")
         core, core_layers = self._new_core()
-        self._run_naming_layer(
-            core, lambda: core.build(list(self._input_shape), next_seed() if seed is None else int(seed))
-        )
+        input_shape_ = self._input_shape
+        self._run_naming_layer(core, lambda: core.build(list(input_shape_), next_seed() if seed is None else int(seed)))
         for layer, core_layer in zip(self._layers, core_layers):
             if hasattr(layer, "_check_axis"):
                 layer._check_axis(len(core_layer.input_shape))
@@ -194,14 +221,14 @@ class Sequential:
         if self.compiled:
             self._compile_core()
 
-    def _new_core(self):
+    def _new_core(self) -> tuple[_core.Sequential, list[_core.Layer]]:
         core = _core.Sequential()
         core_layers = [layer._make_core() for layer in self._layers]
         for core_layer in core_layers:
             core.add(core_layer)
         return core, core_layers
 
-    def _run_naming_layer(self, core, action):
+    def _run_naming_layer(self, core: _core.Sequential, action: Callable[[], None]) -> None:
         """Run core.plan/core.build; a ValueError names the layer whose shapes do not fit."""
         try:
             action()
@@ -212,24 +239,24 @@ class Sequential:
             failed = self._layers[core.layers_planned]
             raise ValueError(f"layer {failed.name!r} ({type(failed).__name__}): {error}") from None
 
-    def _ensure_built(self, x):
+    def _ensure_built(self, x: ModelInput) -> None:
         if self._core is None:
             if self._input_shape is None:
                 self._input_shape = tuple(x.shape[1:])
             self.build()
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> tuple[int | None, ...]:
         if self._input_shape is None:
             raise ValueError("the model's input shape is unknown until it is built")
         return (None,) + tuple(self._input_shape)
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> tuple[int | None, ...]:
         self._require_built("output_shape")
-        return (None,) + tuple(self._core.output_shape)
+        return (None,) + tuple(self._built_core.output_shape)
 
-    def _require_built(self, what):
+    def _require_built(self, what: str) -> None:
         if self._core is None:
             if self._input_shape is not None and self._layers:
                 self.build()
@@ -240,7 +267,13 @@ class Sequential:
             )
 
     # ----------------------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+    def compile(
+        self,
+        optimizer: str | optimizers.Optimizer | Config = "rmsprop",
+        loss: str | losses.Loss | Config | None = None,
+        metrics: Sequence[str | metrics_module.Metric] | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Configure training: optimizer and loss (names or objects) and metric names."""
         if kwargs:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(kwargs))}")
@@ -261,8 +294,9 @@ class Sequential:
                 self._metric_order.append(metric.name)
             else:
                 metrics_module.canonical_name(entry)  # unknown names fail here, at compile
-                self._metric_names.append(entry)
-                self._metric_order.append(entry)
+                name = cast(str, entry)  # canonical_name raised unless it is one of the names
+                self._metric_names.append(name)
+                self._metric_order.append(name)
         if len(set(self._metric_order)) != len(self._metric_order):
             raise ValueError(f"metrics: two metrics share a name in {self._metric_order}; give them distinct names")
         self.compiled = True
@@ -271,20 +305,21 @@ class Sequential:
         if self._core is not None:
             self._compile_core()
 
-    def _compile_core(self):
-        units = self._core.output_shape[-1] if len(self._core.output_shape) else 1
-        self._metric_kinds = [metrics_module.resolve(name, self.loss, units) for name in self._metric_names]
+    def _compile_core(self) -> None:
+        units = self._built_core.output_shape[-1] if len(self._built_core.output_shape) else 1
+        loss = self._compiled_loss
+        self._metric_kinds = [metrics_module.resolve(name, loss, units) for name in self._metric_names]
         for metric in self._metric_objects:
-            if metric.sparse_targets != self.loss.sparse_targets:
-                targets = "integer labels" if self.loss.sparse_targets else "arrays shaped like the output"
+            if metric.sparse_targets != loss.sparse_targets:
+                targets = "integer labels" if loss.sparse_targets else "arrays shaped like the output"
                 raise ValueError(
                     f"metrics: {type(metric).__name__} cannot be computed with loss "
-                    f"{type(self.loss).__name__}, whose targets are {targets}"
+                    f"{type(loss).__name__}, whose targets are {targets}"
                 )
 
-        self._core.compile(self.loss._core, self.optimizer._core, self._metric_kinds)
+        self._built_core.compile(loss._core, self._compiled_optimizer._core, self._metric_kinds)
 
-    def _require_compiled(self, what):
+    def _require_compiled(self, what: str) -> None:
         if not self.compiled:
             raise NotCompiledError(
                 f"{what}: you must compile the model before training or evaluating it: call "
@@ -292,19 +327,21 @@ class Sequential:
             )
 
     # ----------------------------------------------------------------------------- data checks
-    def _index_layer(self):
+    def _index_layer(self) -> Embedding | None:
         """The Embedding that starts the model (its input is integer indices), or None."""
         from ..layers.embedding import Embedding
 
         return self._layers[0] if self._layers and isinstance(self._layers[0], Embedding) else None
 
-    def _check_x(self, x, name="x"):
+    def _check_x(self, given: object, name: str = "x") -> ModelInput:
         embedding = self._index_layer()
+        x: ModelInput
         if embedding is None:
-            x = as_float_array(x, name)
+            x = as_float_array(given, name)
         else:
-            x = _as_index_array(x, name, embedding)
+            x = _as_index_array(given, name, embedding)
         self._ensure_built(x)
+        assert self._input_shape is not None  # _ensure_built sets it
         expected = tuple(self._input_shape)
         if tuple(x.shape[1:]) != expected:
             detail = ""
@@ -313,15 +350,16 @@ class Sequential:
             raise ValueError(f"{name}: expected shape {shape_str((None,) + expected)}{detail}, got shape {x.shape}")
         return x
 
-    def _check_targets(self, y, n, name="y"):
+    def _check_targets(self, y: object, n: int, name: str = "y") -> FloatArray:
         if y is None:
             raise ValueError(f"{name} is required for training and evaluation, got None")
-        output = tuple(self._core.output_shape)
-        if self.loss.sparse_targets:
+        output = tuple(self._built_core.output_shape)
+        loss = self._compiled_loss
+        if loss.sparse_targets:
             labels = np.asarray(y)
             if labels.dtype.kind not in "iub" and labels.dtype.kind != "f":
                 raise TypeError(
-                    f"{name} must hold integer class labels for {type(self.loss).__name__}, got dtype {labels.dtype}"
+                    f"{name} must hold integer class labels for {type(loss).__name__}, got dtype {labels.dtype}"
                 )
             if labels.ndim >= 1 and len(labels) != n:
                 raise ValueError(f"x and {name} must have the same number of samples, got {n} and {len(labels)}")
@@ -331,11 +369,11 @@ class Sequential:
             if labels.shape != expected:
                 raise ValueError(
                     f"{name}: expected integer labels of shape {shape_str((None,) + output[:-1])} "
-                    f"for {type(self.loss).__name__}, got shape {labels.shape}"
+                    f"for {type(loss).__name__}, got shape {labels.shape}"
                 )
             if labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.floor(labels))):
                 bad = labels[~(np.isfinite(labels) & (labels == np.floor(labels)))].flat[0]
-                raise ValueError(f"{name}: {type(self.loss).__name__} needs integer class labels, got {bad}")
+                raise ValueError(f"{name}: {type(loss).__name__} needs integer class labels, got {bad}")
             classes = output[-1]
             out_of_range = (labels < 0) | (labels >= classes)
             if out_of_range.any():
@@ -345,8 +383,9 @@ class Sequential:
                     f"so labels must be in [0, {classes - 1}]"
                 )
             return np.ascontiguousarray(labels, dtype=np.float32)
-        y = as_float_array(y, name)
-        if len(y) != n:
+        values = as_float_array(y, name)
+        y = values
+        if len(values) != n:
             raise ValueError(f"x and {name} must have the same number of samples, got {n} and {len(y)}")
         if tuple(y.shape[1:]) != output:
             hint = ""
@@ -360,11 +399,13 @@ class Sequential:
             )
         return y
 
-    def _check_sample_weight(self, sample_weight, class_weight, y, n):
+    def _check_sample_weight(
+        self, sample_weight: object, class_weight: object, y: FloatArray, n: int
+    ) -> FloatArray | None:
         """Weights as the C++ core takes them: (n,) for one per sample, or (n, positions) when the
         output has several loss positions (e.g. a (T, classes) sequence output) and the weights
         differ between them (a (n, T) sample_weight, or class_weight applied at every position)."""
-        output = tuple(self._core.output_shape)
+        output = tuple(self._built_core.output_shape)
         positions_shape = output[:-1]
         positions = int(np.prod(positions_shape, dtype=np.int64)) if positions_shape else 1
         weights = None
@@ -396,7 +437,7 @@ class Sequential:
                     raise ValueError(f"class_weight[{cls}] must be a finite number >= 0, got {float(w)}")
             # The class of every loss position: the label, or the target's argmax (rounded
             # value for a single output unit).
-            if self.loss.sparse_targets:
+            if self._compiled_loss.sparse_targets:
                 labels = y.reshape(n, positions)
             elif output[-1] == 1:
                 labels = np.round(y.reshape(n, positions))
@@ -421,17 +462,17 @@ class Sequential:
     # ----------------------------------------------------------------------------- training
     def fit(
         self,
-        x: Any = None,
-        y: Any = None,
+        x: InputData = None,
+        y: ArrayLike | None = None,
         batch_size: int | None = None,
         epochs: int = 1,
-        verbose: int | str = "auto",
-        callbacks: Sequence[Any] | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        callbacks: Iterable[Callback] | None = None,
         validation_split: float = 0.0,
-        validation_data: Any = None,
+        validation_data: tuple[ArrayLike, ...] | list[ArrayLike] | InputData = None,
         shuffle: bool = True,
         class_weight: dict[int, float] | None = None,
-        sample_weight: Any = None,
+        sample_weight: ArrayLike | None = None,
         initial_epoch: int = 0,
         steps_per_epoch: int | None = None,
         validation_steps: int | None = None,
@@ -523,26 +564,26 @@ class Sequential:
 
     def _fit(
         self,
-        x,
-        y,
-        batch_size,
-        epochs,
-        verbose,
-        callbacks,
-        validation_split,
-        validation_data,
-        shuffle,
-        class_weight,
-        sample_weight,
-        initial_epoch,
-        steps_per_epoch,
-        validation_steps,
-        validation_batch_size,
-        validation_freq,
-        parallel,
-        sync_batchnorm=False,
-        tracked=(),
-    ):
+        x: InputData,
+        y: ArrayLike | None,
+        batch_size: int | None,
+        epochs: int,
+        verbose: int | Literal["auto"],
+        callbacks: Iterable[Callback] | None,
+        validation_split: float,
+        validation_data: tuple[ArrayLike, ...] | list[ArrayLike] | InputData,
+        shuffle: bool,
+        class_weight: dict[int, float] | None,
+        sample_weight: ArrayLike | None,
+        initial_epoch: int,
+        steps_per_epoch: int | None,
+        validation_steps: int | None,
+        validation_batch_size: int | None,
+        validation_freq: int,
+        parallel: bool,
+        sync_batchnorm: bool = False,
+        tracked: Sequence[str] = (),
+    ) -> History:
         """fit's body; parallel: data-parallel over the processes of the MPI job (size() > 1)."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         epochs = check_non_negative_int(epochs, "epochs")
@@ -588,14 +629,14 @@ class Sequential:
 
         self.stop_training = False
         if tracked:
-            self._core.set_tracking(tracked)
+            self._built_core.set_tracking(tracked)
         try:
             return self._fit_epochs(
                 cbs, history, train, val, initial_epoch, epochs, validation_freq, bool(tracked), parallel
             )
         finally:
             if tracked:
-                self._core.set_tracking([])
+                self._built_core.set_tracking([])
 
     def _fit_epochs(
         self,
@@ -614,12 +655,12 @@ class Sequential:
         # BackupAndRestore may have restored a backup: continue after its last finished epoch.
         if self._resume_from_epoch is not None:
             initial_epoch, self._resume_from_epoch = max(initial_epoch, self._resume_from_epoch), None
-        logs: dict[str, Any] = {}
+        logs: Logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch)
                 if tracking:
-                    self._core.reset_tracking()
+                    self._built_core.reset_tracking()
                 logs = self._train_epoch(train, cbs, parallel)
                 if tracking:
                     logs.update(self._tracked_logs())
@@ -639,7 +680,7 @@ class Sequential:
                     break
         finally:
             if parallel:
-                self._core.set_gradient_reducer(None)
+                self._built_core.set_gradient_reducer(None)
                 self._set_batchnorm_reducer(None)
         cbs.on_train_end(logs)
         self.history = history
@@ -647,17 +688,17 @@ class Sequential:
 
     def _fit_batches(
         self,
-        x,
-        y,
-        sample_weight,
-        class_weight,
-        batch_size,
-        shuffle,
-        validation_split,
-        validation_data,
-        validation_batch_size,
-        parallel=False,
-    ):
+        x: object,
+        y: object,
+        sample_weight: object,
+        class_weight: dict[int, float] | None,
+        batch_size: int,
+        shuffle: bool,
+        validation_split: float,
+        validation_data: object,
+        validation_batch_size: int,
+        parallel: bool = False,
+    ) -> tuple[ArrayBatches | SourceBatches, ArrayBatches | SourceBatches | None]:
         """The training batches and the validation batches (or None) of a fit call. parallel:
         this process's slices of the batches of a data-parallel fit."""
         validation_split = check_float(
@@ -672,13 +713,15 @@ class Sequential:
                     )
             if validation_split:
                 raise ValueError("validation_split cannot split a PyDataset or a generator; give validation_data")
-            train = SourceBatches(x, lambda batch, i: self._check_source_batch(batch, i, "x", class_weight))
+            train: ArrayBatches | SourceBatches = SourceBatches(
+                x, lambda batch, i: self._check_source_batch(batch, i, "x", class_weight)
+            )
         else:
             x = self._check_x(x)
             n = len(x)
             y = self._check_targets(y, n)
             weights = self._check_sample_weight(sample_weight, class_weight, y, n)
-            val_arrays = None
+            val_arrays: tuple[ModelInput, FloatArray, FloatArray | None] | None = None
             if validation_split > 0.0 and validation_data is None:
                 split_at = int(n * (1.0 - validation_split))
                 if split_at == 0 or split_at == n:
@@ -699,7 +742,7 @@ class Sequential:
                     weights,
                     batch_size,
                     shuffle=shuffle,
-                    seed=self._core.seed,
+                    seed=self._built_core.seed,
                     need_targets=bool(self._metric_objects),
                 )
             if val_arrays is not None:
@@ -724,14 +767,18 @@ class Sequential:
             w_val = self._check_sample_weight(validation_data[2], None, y_val, len(x_val))
         return train, _validation_batches(x_val, y_val, w_val, validation_batch_size, parallel)
 
-    def _check_source_batch(self, batch, index, what, class_weight):
+    def _check_source_batch(
+        self, batch: object, index: int, what: str, class_weight: dict[int, float] | None
+    ) -> CheckedBatch:
         """One (x, y, sample_weight) batch of a data source, checked as fit checks arrays."""
         x, y, weights = split_batch(batch, index, what)
         x = self._check_x(x, f"{what} batch {index}: x")
         y = self._check_targets(y, len(x), f"{what} batch {index}: y")
         return x, y, self._check_sample_weight(weights, class_weight, y, len(x))
 
-    def _fit_callbacks(self, callbacks, verbose, params):
+    def _fit_callbacks(
+        self, callbacks: Iterable[Callback] | None, verbose: int, params: dict[str, Any]
+    ) -> tuple[CallbackList, History]:
         """The callback list of a fit call and its History. As Keras: a History or ProgbarLogger
         the user passes is used instead of a second one."""
         objects = _with_progbar(callbacks, verbose)
@@ -742,22 +789,23 @@ class Sequential:
         self.history = history
         return CallbackList(objects, self, params), history
 
-    def _train_epoch(self, batches, cbs, parallel=False):
+    def _train_epoch(self, batches: ArrayBatches | SourceBatches, cbs: CallbackList, parallel: bool = False) -> Logs:
         """One epoch of train steps; returns its logs. parallel: every process runs the same
         steps; a stop asked for on any of them travels with the next step's gradients and ends
         the epoch on all of them at the same step; the logs are reduced over all processes."""
         totals = _Totals(self)
-        logs = {}
-        averager = None
+        logs: Logs = {}
+        averager: distributed_module.GradientAverager | None = None
         if parallel:
-            averager = distributed_module.GradientAverager(self._core.num_trainable)
-            self._core.set_gradient_reducer(averager)
+            averager = distributed_module.GradientAverager(self._built_core.num_trainable)
+            self._built_core.set_gradient_reducer(averager)
         for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch(self._epochs_trained)):
             cbs.on_train_batch_begin(step)
-            self.optimizer._prepare_step()
+            self._compiled_optimizer._prepare_step()
             if averager is not None:
                 averager.stop_requested = averager.stop_requested or self.stop_training
-            logs = totals.add(self._core.train_batch(x, y, indices, weights), y_seen)
+            assert y is not None  # training batches always carry targets
+            logs = totals.add(self._built_core.train_batch(x, y, indices, weights), y_seen)
             cbs.on_train_batch_end(step, logs)
             if averager is not None:
                 averager.stop_requested = averager.stop_requested or self.stop_training
@@ -772,12 +820,14 @@ class Sequential:
         """The tracked figures' averages over the batches since the last reset (NaN for a figure
         no batch counted in: a frozen weight or BatchNormalization)."""
         logs: dict[str, float] = {}
-        for figure, layer, part, total, count in self._core.tracked_values():
+        for figure, layer, part, total, count in self._built_core.tracked_values():
             key = tracked_key(figure, self._layers[layer].name, part)
             logs[key] = total / count if count else float("nan")
         return logs
 
-    def _evaluate_batches(self, batches, callbacks=None, parallel=False):
+    def _evaluate_batches(
+        self, batches: ArrayBatches | SourceBatches, callbacks: CallbackList | None = None, parallel: bool = False
+    ) -> Logs:
         """Loss and metrics over every batch (test mode); returns the logs. parallel: each
         process evaluates its slice of the data and the sums are reduced over all of them."""
         totals = _Totals(self)
@@ -785,7 +835,8 @@ class Sequential:
         for step, (x, y, indices, weights, y_seen) in enumerate(batches.epoch()):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            logs = totals.add(self._core.test_batch(x, y, indices, weights), y_seen)
+            assert y is not None  # evaluation batches always carry targets
+            logs = totals.add(self._built_core.test_batch(x, y, indices, weights), y_seen)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, logs)
         if parallel:
@@ -795,7 +846,9 @@ class Sequential:
         return logs
 
     # ------------------------------------------------------------------ data-parallel training
-    def _start_parallel_fit(self, x, validation_data, callbacks):
+    def _start_parallel_fit(
+        self, x: object, validation_data: object, callbacks: Iterable[Callback] | None
+    ) -> list[Callback]:
         """Checks and set-up of a data-parallel fit: arrays only, C++ metrics only, rank 0's
         weights everywhere. Returns the callbacks this process runs (writers on rank 0 only)."""
         from ..callbacks import BackupAndRestore, CSVLogger, ModelCheckpoint
@@ -822,14 +875,16 @@ class Sequential:
         self.set_weights(self._broadcast_weights())
         return callbacks
 
-    def _broadcast_weights(self):
+    def _broadcast_weights(self) -> list[FloatArray]:
         """Rank 0's weights (every weight, moving statistics included)."""
         weights = [np.ascontiguousarray(w) for w in self.get_weights()]
         for array in weights:
             distributed_module.broadcast(array)
         return weights
 
-    def _parallel_train_batches(self, x, y, weights, batch_size, shuffle):
+    def _parallel_train_batches(
+        self, x: ModelInput, y: FloatArray, weights: FloatArray | None, batch_size: int, shuffle: bool
+    ) -> ArrayBatches:
         """This process's slices of the global batches (batch_size x size() rows, shuffled by rank
         0's seed). A final global batch too small to give every process a slice (two rows each
         with a BatchNormalization on vectors) is left out of every epoch, with a warning."""
@@ -854,7 +909,7 @@ class Sequential:
                 )
         if steps == 0:
             raise ValueError(f"fit(distributed=True): {n} rows cannot give {processes} processes one batch each")
-        seed = distributed_module.broadcast_object(int(self._core.seed))
+        seed = distributed_module.broadcast_object(int(self._built_core.seed))
         return ArrayBatches(
             x,
             y,
@@ -867,7 +922,7 @@ class Sequential:
             steps=steps,
         )
 
-    def _average_weights(self):
+    def _average_weights(self) -> None:
         """Every weight averaged over the processes, after each epoch of a data-parallel fit. The
         trainable ones are already equal everywhere, and (a + a) / 2 == a exactly in floating
         point; what changes is the moving statistics (BatchNormalization), which each process
@@ -877,13 +932,14 @@ class Sequential:
         flat = np.concatenate([w.ravel() for w in weights]) if weights else np.zeros(0)
         distributed_module.allreduce_sum(flat)
         flat /= distributed_module.size()
-        out, offset = [], 0
+        out: list[FloatArray] = []
+        offset = 0
         for w in weights:
             out.append(flat[offset : offset + w.size].reshape(w.shape).astype(np.float32))
             offset += w.size
         self.set_weights(out)
 
-    def _set_batchnorm_reducer(self, reducer):
+    def _set_batchnorm_reducer(self, reducer: Callable[[Any], None] | None) -> None:
         """Synchronised BatchNormalization statistics (reducer: an in-place sum over processes)
         or, with None, each process's own."""
         from ..layers.batch_normalization import BatchNormalization
@@ -892,14 +948,14 @@ class Sequential:
             if isinstance(layer, BatchNormalization):
                 layer._set_statistics_reducer(reducer)
 
-    def _reduced_stop(self, stop):
+    def _reduced_stop(self, stop: bool) -> bool:
         """True on every process when any process asks to stop (EarlyStopping agrees anyway, as
         its logs are reduced; a user callback may not)."""
         flag = np.array([1.0 if stop else 0.0])
         distributed_module.allreduce_sum(flag)
         return bool(flag[0] > 0)
 
-    def _check_batchnorm_batches(self, n, batch_size):
+    def _check_batchnorm_batches(self, n: int, batch_size: int) -> None:
         """Fail before training, not at the end of the first epoch, when a BatchNormalization on
         per-sample vectors would see a final batch of one sample (no variance to normalise by)."""
         from ..layers.batch_normalization import BatchNormalization
@@ -914,7 +970,7 @@ class Sequential:
                     )
                 break
 
-    def _logs(self, loss_sum, metric_sums, count, metric_weight):
+    def _logs(self, loss_sum: float, metric_sums: Sequence[float], count: float, metric_weight: float) -> Logs:
         """Epoch means: the loss over samples; metrics over their weight (the samples, or with a
         padding mask the unmasked positions, so padding never counts); metric objects' result()."""
         values = {
@@ -922,37 +978,65 @@ class Sequential:
             for name, total in zip(self._metric_names, metric_sums)
         }
         values.update({metric.name: metric.result() for metric in self._metric_objects})
-        logs = {"loss": loss_sum / count}
+        logs: Logs = {"loss": loss_sum / count}
         for name in self._metric_order:
             logs[name] = values[name]
         return logs
 
-    def _metrics_config(self):
+    def _metrics_config(self) -> list[str | Config]:
         """compile's metrics as saved: names, and serialized metric objects."""
         return [entry if isinstance(entry, str) else metrics_module.serialize(entry) for entry in self._metric_entries]
 
-    def _update_metric_objects(self, y_batch, count):
+    def _update_metric_objects(self, y_batch: FloatArray | None, count: int) -> None:
         """Feed the last batch's targets and output to the metric objects (a padding mask, if
         the output has one, as their sample weights: masked positions do not count)."""
-        predictions = self._core.last_output(count)
-        mask = self._core.last_output_mask(count)
+        predictions = self._built_core.last_output(count)
+        mask = self._built_core.last_output_mask(count)
         if mask is not None:
             mask = mask.reshape(predictions.shape[:-1])
+        assert y_batch is not None  # batches carry their targets whenever there are metric objects
         for metric in self._metric_objects:
             metric.update_state(y_batch, predictions, sample_weight=mask)
 
+    @overload
     def evaluate(
         self,
-        x=None,
-        y=None,
-        batch_size=None,
-        verbose="auto",
-        sample_weight=None,
-        steps=None,
-        callbacks=None,
-        return_dict=False,
-        distributed=False,
-    ):
+        x: InputData = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        sample_weight: ArrayLike | None = None,
+        steps: int | None = None,
+        callbacks: Iterable[Callback] | None = None,
+        *,
+        return_dict: Literal[True],
+        distributed: bool = False,
+    ) -> dict[str, float]: ...
+    @overload
+    def evaluate(
+        self,
+        x: InputData = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        sample_weight: ArrayLike | None = None,
+        steps: int | None = None,
+        callbacks: Iterable[Callback] | None = None,
+        return_dict: bool = False,
+        distributed: bool = False,
+    ) -> EvaluateResult: ...
+    def evaluate(
+        self,
+        x: InputData = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        sample_weight: ArrayLike | None = None,
+        steps: int | None = None,
+        callbacks: Iterable[Callback] | None = None,
+        return_dict: bool = False,
+        distributed: bool = False,
+    ) -> EvaluateResult:
         """Loss and metrics over (x, y), or over the batches of a data source x (PyDataset,
         generator, iterable): a float (no metrics), a list `[loss, *metrics]`, or a dict.
 
@@ -974,7 +1058,9 @@ class Sequential:
             for value, arg in ((y, "y"), (sample_weight, "sample_weight")):
                 if value is not None:
                     raise ValueError(f"{arg} must be None when x is a PyDataset or a generator")
-            batches = SourceBatches(x, lambda batch, i: self._check_source_batch(batch, i, "x", None))
+            batches: ArrayBatches | SourceBatches = SourceBatches(
+                x, lambda batch, i: self._check_source_batch(batch, i, "x", None)
+            )
         else:
             x = self._check_x(x)
             y = self._check_targets(y, len(x))
@@ -986,7 +1072,16 @@ class Sequential:
         cbs.on_test_end(logs)
         return self._format_result(logs, return_dict)
 
-    def _evaluate_parallel(self, x, y, batch_size, verbose, sample_weight, callbacks, return_dict):
+    def _evaluate_parallel(
+        self,
+        x: InputData,
+        y: ArrayLike | None,
+        batch_size: int | None,
+        verbose: int | Literal["auto"],
+        sample_weight: ArrayLike | None,
+        callbacks: Iterable[Callback] | None,
+        return_dict: bool,
+    ) -> EvaluateResult:
         """evaluate over this process's slice of (x, y), the sums reduced over all processes."""
         batch_size = check_positive_int(batch_size, "batch_size", allow_none=True) or _DEFAULT_BATCH_SIZE
         verbose = _resolve_verbose(verbose) if distributed_module.is_root() else 0
@@ -1000,18 +1095,28 @@ class Sequential:
         cbs.on_test_end(logs)
         return self._format_result(logs, return_dict)
 
-    def _callbacks_for(self, callbacks, verbose, params):
+    def _callbacks_for(
+        self, callbacks: Iterable[Callback] | None, verbose: int, params: dict[str, Any]
+    ) -> CallbackList:
         """The user's callbacks plus a ProgbarLogger when verbose (unless they passed one)."""
         return CallbackList(_with_progbar(callbacks, verbose), self, params)
 
-    def _format_result(self, logs, return_dict):
+    def _format_result(self, logs: Logs, return_dict: bool) -> EvaluateResult:
         if return_dict:
             return dict(logs)
         if not self._metric_order:
-            return logs["loss"]
+            loss: float = logs["loss"]
+            return loss
         return [logs["loss"]] + [logs[name] for name in self._metric_order]
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(
+        self,
+        x: InputData,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        steps: int | None = None,
+        callbacks: Iterable[Callback] | None = None,
+    ) -> FloatArray:
         """Inference-mode outputs for x (arrays, computed batch_size rows at a time with the GIL
         released; or the batches of a data source: x, (x,) or (x, y, ...) of which x is used).
 
@@ -1022,7 +1127,7 @@ class Sequential:
         steps = check_positive_int(steps, "steps", allow_none=True)
         verbose = _resolve_verbose(verbose)
         if is_data_source(x):
-            batches = SourceBatches(
+            batches: ArrayBatches | SourceBatches = SourceBatches(
                 x,
                 lambda batch, i: (
                     self._check_x(split_batch(batch, i, "x", want_targets=False)[0], f"x batch {i}"),
@@ -1035,49 +1140,64 @@ class Sequential:
             if steps is not None:
                 x = x[: min(len(x), steps * batch_size)]
             if not verbose and not callbacks:
-                return self._core.predict(x, batch_size)  # one call over every batch
+                return self._built_core.predict(x, batch_size)  # one call over every batch
             batches = ArrayBatches(x, None, None, batch_size)
         batches.limit(steps)
         cbs = self._callbacks_for(callbacks, verbose, {"steps": batches.steps, "verbose": verbose})
         cbs.on_predict_begin()
-        outputs = []
+        outputs: list[FloatArray] = []
         for step, (xb, _, _, _, _) in enumerate(batches.epoch()):
             cbs.on_predict_batch_begin(step)
-            outputs.append(self._core.predict(xb, batch_size))
+            outputs.append(self._built_core.predict(xb, batch_size))
             cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         if not outputs:
-            return np.empty((0,) + tuple(self._core.output_shape), dtype=np.float32)
+            return np.empty((0,) + tuple(self._built_core.output_shape), dtype=np.float32)
         return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: ArrayLike) -> FloatArray:
         x = self._check_x(x)
-        return self._core.predict(x, len(x))
+        return self._built_core.predict(x, len(x))
 
-    def __call__(self, x, training=False):
+    def __call__(self, x: ArrayLike, training: bool = False) -> FloatArray:
         """The forward pass on x as one batch (training=True applies training-mode behaviour)."""
         x = self._check_x(x)
-        return self._core.forward(x, bool(training))
+        return self._built_core.forward(x, bool(training))
 
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    def train_on_batch(
+        self,
+        x: ArrayLike,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        class_weight: dict[int, float] | None = None,
+        return_dict: bool = False,
+    ) -> EvaluateResult:
         """One optimizer step on (x, y); returns the batch's loss (and metrics) as Keras."""
         self._require_compiled("train_on_batch")
         x = self._check_x(x)
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, class_weight, y, len(x))
-        self.optimizer._prepare_step()
-        loss_sum, metric_sums, count, weight = self._core.train_batch(x, y, None, weights)
+        self._compiled_optimizer._prepare_step()
+        loss_sum, metric_sums, count, weight = self._built_core.train_batch(x, y, None, weights)
         return self._format_result(self._logs(loss_sum, metric_sums, count, weight), return_dict)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def test_on_batch(
+        self,
+        x: ArrayLike,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        return_dict: bool = False,
+    ) -> EvaluateResult:
         self._require_compiled("test_on_batch")
         x = self._check_x(x)
         y = self._check_targets(y, len(x))
         weights = self._check_sample_weight(sample_weight, None, y, len(x))
-        loss_sum, metric_sums, count, weight = self._core.test_batch(x, y, None, weights)
+        loss_sum, metric_sums, count, weight = self._built_core.test_batch(x, y, None, weights)
         return self._format_result(self._logs(loss_sum, metric_sums, count, weight), return_dict)
 
-    def forward_backward(self, x, dy, training=True):
+    def forward_backward(
+        self, x: ArrayLike, dy: ArrayLike, training: bool = True
+    ) -> tuple[FloatArray, FloatArray | None, list[FloatArray]]:
         """Forward pass on x, then backpropagate the upstream gradient dy (shape of the output).
 
         Returns (y, dx, grads): the output, d(sum(y * dy))/dx (None when x is integer indices,
@@ -1087,10 +1207,10 @@ class Sequential:
         """
         x = self._check_x(x)
         dy = as_float_array(dy, "dy")
-        expected = (len(x),) + tuple(self._core.output_shape)
+        expected = (len(x),) + tuple(self._built_core.output_shape)
         if dy.shape != expected:
             raise ValueError(f"dy: expected shape {expected} (the output's), got {dy.shape}")
-        y, dx, grads = self._core.forward_backward(x, dy, bool(training))
+        y, dx, grads = self._built_core.forward_backward(x, dy, bool(training))
         return y, dx, grads
 
     def check_gradients(
@@ -1160,28 +1280,28 @@ class Sequential:
 
     # ----------------------------------------------------------------------------- weights
     @property
-    def weights(self):
+    def weights(self) -> list[FloatArray]:
         return self.get_weights()
 
-    def get_weights(self):
+    def get_weights(self) -> list[FloatArray]:
         """Copies of every weight in Keras order (per layer: Dense kernel (in, out), then bias)."""
         self._require_built("get_weights")
-        return [self._core.get_weight(i) for i in range(self._core.num_weights)]
+        return [self._built_core.get_weight(i) for i in range(self._built_core.num_weights)]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Iterable[ArrayLike]) -> None:
         self._require_built("set_weights")
         if isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
             raise TypeError(
                 f"set_weights expects a list of arrays (as returned by get_weights), got {type(weights).__name__}"
             )
         weights = list(weights)
-        count = self._core.num_weights
+        count = self._built_core.num_weights
         if len(weights) != count:
             raise ValueError(f"set_weights: the model has {count} weight arrays, got a list of {len(weights)}")
         checked = []
-        for i, value in enumerate(weights):
-            layer_index, name, shape, _ = self._core.weight_info(i)
-            value = np.asarray(value)
+        for i, given in enumerate(weights):
+            layer_index, name, shape, _ = self._built_core.weight_info(i)
+            value = np.asarray(given)
             if value.dtype.kind not in "fiub":
                 raise TypeError(
                     f"set_weights: weight {i} ({self._layers[layer_index].name}/{name}) must be numeric, "
@@ -1194,15 +1314,15 @@ class Sequential:
                 )
             checked.append(np.ascontiguousarray(value, dtype=np.float32))
         for i, value in enumerate(checked):
-            self._core.set_weight(i, value)
+            self._built_core.set_weight(i, value)
 
-    def count_params(self):
+    def count_params(self) -> int:
         self._require_built("count_params")
-        return int(self._core.num_trainable + self._core.num_state)
+        return int(self._built_core.num_trainable + self._built_core.num_state)
 
     # ----------------------------------------------------------------------------- saving
     # The interface models/saving.py uses (no private attribute crosses modules).
-    def weight_specs(self):
+    def weight_specs(self) -> list[tuple[str, tuple[int, ...]]]:
         """[("layer_name/weight_name", shape), ...] of every weight, in get_weights() order (no
         copy of the values). An unbuilt model with a known input shape answers from its
         architecture alone, allocating no weights (loading checks a file's arrays against this
@@ -1211,40 +1331,42 @@ class Sequential:
             core = self._core
         elif self._input_shape is not None and self._layers:
             core, _ = self._new_core()
-            self._run_naming_layer(core, lambda: core.plan(list(self._input_shape)))
+            input_shape = self._input_shape
+            self._run_naming_layer(core, lambda: core.plan(list(input_shape)))
         else:
             self._require_built("weight_specs")
+            core = self._built_core
         specs = []
         for i in range(core.num_weights):
             layer_index, name, shape, _ = core.weight_info(i)
             specs.append((f"{self._layers[layer_index].name}/{name}", tuple(int(d) for d in shape)))
         return specs
 
-    def get_build_config(self):
+    def get_build_config(self) -> Config | None:
         """{"input_shape": [...], "seed": n} of a built model (None when not built): with the
         architecture, what rebuilds the same model (Keras' get_build_config)."""
-        if self._core is None:
+        if self._core is None or self._input_shape is None:  # built implies a known input shape
             return None
         return {"input_shape": list(self._input_shape), "seed": int(self._core.seed)}
 
-    def set_input_shape(self, input_shape):
+    def set_input_shape(self, input_shape: Sequence[int | None]) -> None:
         """Declare the input shape of an unbuilt model (it builds on first use)."""
         if self._core is not None:
             raise ValueError("set_input_shape: the model is already built")
         self._input_shape = check_input_shape(input_shape)
 
-    def get_compile_config(self):
+    def get_compile_config(self) -> Config | None:
         """{"optimizer", "loss", "metrics"} as serialised configurations (None when not
         compiled): what compile_from_config takes (Keras' names)."""
         if not self.compiled:
             return None
         return {
-            "optimizer": optimizers.serialize(self.optimizer),
-            "loss": losses.serialize(self.loss),
+            "optimizer": optimizers.serialize(self._compiled_optimizer),
+            "loss": losses.serialize(self._compiled_loss),
             "metrics": self._metrics_config(),
         }
 
-    def compile_from_config(self, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> None:
+    def compile_from_config(self, config: Config, custom_objects: Config | None = None) -> None:
         """Compile from get_compile_config()'s output; custom_objects names your own Loss classes."""
         self.compile(
             optimizer=optimizers.deserialize(config["optimizer"]),
@@ -1252,14 +1374,14 @@ class Sequential:
             metrics=list(config["metrics"]),
         )
 
-    def set_resume_epoch(self, epoch):
+    def set_resume_epoch(self, epoch: int) -> None:
         """Make the next fit call start at `epoch` (at least its initial_epoch): how
         callbacks.BackupAndRestore resumes after the last epoch a backup finished. Used once."""
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
             raise ValueError(f"epoch must be an int >= 0, got {epoch!r}")
         self._resume_from_epoch = epoch
 
-    def get_training_state(self):
+    def get_training_state(self) -> dict[str, int]:
         """Where the model's random streams stand: the next fit's shuffle key (epochs trained)
         and the counter of training-mode calls outside fit (their dropout masks)."""
         return {
@@ -1267,7 +1389,7 @@ class Sequential:
             "direct_training_calls": int(self._core.direct_training_calls) if self._core is not None else 0,
         }
 
-    def set_training_state(self, state):
+    def set_training_state(self, state: dict[str, int]) -> None:
         for key in ("epochs_trained", "direct_training_calls"):
             value = state.get(key, 0)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
@@ -1276,30 +1398,35 @@ class Sequential:
         if self._core is not None:
             self._core.direct_training_calls = state.get("direct_training_calls", 0)
 
-    def save(self, filepath, overwrite=True):
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         """Save architecture, compile configuration, weights and optimizer state to one `.gstep` file."""
         from .saving import save_model
 
         save_model(self, filepath, overwrite=overwrite)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         from .saving import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath: str | os.PathLike[str]) -> None:
         from .saving import load_weights
 
         load_weights(self, filepath)
 
-    def summary(self, line_length=None, positions=None, print_fn=None):
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Sequence[float] | None = None,
+        print_fn: Callable[..., object] | None = None,
+    ) -> None:
         """Print a Keras-style table of layers, output shapes and parameter counts."""
         from .summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
-    def get_config(self):
-        config = {
+    def get_config(self) -> Config:
+        config: Config = {
             "name": self.name,
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self._layers],
         }
@@ -1307,11 +1434,11 @@ class Sequential:
             config["input_shape"] = list(self._input_shape)
         return config
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={len(self._layers)}>"
 
 
-def _with_progbar(callbacks, verbose):
+def _with_progbar(callbacks: Iterable[Callback] | None, verbose: int) -> list[Callback]:
     """The user's callbacks plus a ProgbarLogger when verbose, unless they passed one (Keras)."""
     objects = list(callbacks or [])
     if verbose and not any(isinstance(cb, ProgbarLogger) for cb in objects):
@@ -1322,7 +1449,7 @@ def _with_progbar(callbacks, verbose):
 class _Totals:
     """Running sums of an epoch (or an evaluation) and its logs after each batch."""
 
-    def __init__(self, model):
+    def __init__(self, model: Sequential) -> None:
         self.model = model
         self.loss_sum = 0.0
         self.metric_sums = [0.0] * len(model._metric_names)
@@ -1331,7 +1458,7 @@ class _Totals:
         for metric in model._metric_objects:
             metric.reset_state()
 
-    def add(self, result, y_batch):
+    def add(self, result: tuple[float, list[float], int, float], y_batch: FloatArray | None) -> Logs:
         """Fold in one batch's (loss sum, metric sums, samples, metric weight); the logs so far."""
         loss, metrics, samples, weight = result
         self.loss_sum += loss
@@ -1342,7 +1469,7 @@ class _Totals:
             self.model._update_metric_objects(y_batch, samples)
         return self.model._logs(self.loss_sum, self.metric_sums, self.samples, self.metric_weight)
 
-    def reduced_logs(self):
+    def reduced_logs(self) -> Logs:
         """The logs over every process's batches (a data-parallel fit: sums reduced over all)."""
         sums = np.array([self.loss_sum, self.samples, self.metric_weight, *self.metric_sums], dtype=np.float64)
         distributed_module.allreduce_sum(sums)
@@ -1351,7 +1478,9 @@ class _Totals:
         return self.model._logs(sums[0], list(sums[3:]), sums[1], sums[2])
 
 
-def _validation_batches(x, y, weights, batch_size, parallel):
+def _validation_batches(
+    x: ModelInput, y: FloatArray, weights: FloatArray | None, batch_size: int, parallel: bool
+) -> ArrayBatches:
     """Validation batches; in a data-parallel fit, this process's contiguous slice of the rows
     (each process evaluates its part, the sums are reduced)."""
     if parallel:
@@ -1362,7 +1491,7 @@ def _validation_batches(x, y, weights, batch_size, parallel):
     return ArrayBatches(x, y, weights, batch_size)
 
 
-def _as_index_array(x, name, embedding):
+def _as_index_array(x: object, name: str, embedding: Embedding) -> NDArray[np.int64]:
     """x as int64 indices for a model that starts with `embedding`; no float32 on the way."""
     if x is None:
         raise ValueError(f"{name} is required, got None")
@@ -1387,7 +1516,7 @@ def _as_index_array(x, name, embedding):
     return np.ascontiguousarray(array, dtype=np.int64)
 
 
-def _resolve_verbose(verbose):
+def _resolve_verbose(verbose: object) -> int:
     if verbose == "auto":
         return 1 if sys.stdout.isatty() else 2
     if verbose not in (0, 1, 2):

@@ -17,6 +17,14 @@ Parameter sizes are float32 (4 bytes each). As in Keras 3, once the optimizer ha
 state (after the first training step) an "Optimizer params" line follows and the total includes it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .sequential import Sequential
+
 import shutil
 import textwrap
 
@@ -27,7 +35,7 @@ _ALIGN = ("left", "left", "right")
 _BYTES_PER_PARAM = 4  # float32
 
 
-def readable_size(num_bytes):
+def readable_size(num_bytes: float) -> str:
     """A byte count as Keras shows it: '18.79 KB' (powers of 1024, two decimals)."""
     size = float(num_bytes)
     for unit in ("B", "KB", "MB", "GB", "TB"):
@@ -37,11 +45,11 @@ def readable_size(num_bytes):
     return f"{size:.2f} PB"
 
 
-def _format_shape(shape):
+def _format_shape(shape: Iterable[int | None]) -> str:
     return "(" + ", ".join("None" if d is None else str(int(d)) for d in shape) + ")"
 
 
-def _column_widths(line_length, positions):
+def _column_widths(line_length: int, positions: Iterable[float]) -> list[int]:
     positions = list(positions)
     if not positions or len(positions) != len(_HEADER):
         raise ValueError(
@@ -66,21 +74,21 @@ def _column_widths(line_length, positions):
     return widths
 
 
-def _wrap(text, width):
+def _wrap(text: str, width: int) -> list[str]:
     """Cell text wrapped to `width` characters (long words broken) - never truncated."""
     return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
-def _table_lines(rows, widths):
+def _table_lines(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
     # "| a | b | c |": each column is its text plus 3 characters, plus the leading "|", so the
     # last column gives up one character to make the line exactly sum(widths) long
     inner = [max(w - 3, 1) for w in widths]
     inner[-1] = max(inner[-1] - 1, 1)
 
-    def rule(char):
+    def rule(char: str) -> str:
         return "+" + "+".join(char * (w + 2) for w in inner) + "+"
 
-    def render(cells):
+    def render(cells: Sequence[str]) -> list[str]:
         wrapped = [_wrap(str(cell), w) for cell, w in zip(cells, inner)]
         height = max(len(c) for c in wrapped)
         out = []
@@ -103,9 +111,10 @@ def _table_lines(rows, widths):
     return lines
 
 
-def _parameter_counts(model):
+def _parameter_counts(model: Sequential) -> tuple[int, int]:
     """(trainable, non-trainable) element counts from the C++ model's weight table."""
     core = model._core
+    assert core is not None  # called for built models
     trainable = non_trainable = 0
     for i in range(core.num_weights):
         _, _, shape, is_trainable = core.weight_info(i)
@@ -120,7 +129,7 @@ def _parameter_counts(model):
     return trainable, non_trainable
 
 
-def _optimizer_state_count(model):
+def _optimizer_state_count(model: Sequential) -> int:
     """Elements of the optimizer's state (slots), 0 until the first training step (Keras builds its
     optimizer then; gradstep allocates the slots at compile, but reports them as Keras does)."""
     optimizer = getattr(model, "optimizer", None)
@@ -135,7 +144,9 @@ def _optimizer_state_count(model):
         return 0
 
 
-def summary_lines(model, line_length=None, positions=None):
+def summary_lines(
+    model: Sequential, line_length: int | None = None, positions: Sequence[float] | None = None
+) -> list[str]:
     """The summary as a list of lines (what print_summary prints)."""
     layers = list(model.layers)
     if not model.built:
@@ -154,7 +165,7 @@ def summary_lines(model, line_length=None, positions=None):
         raise ValueError(f"line_length must be a positive integer, got {line_length!r}")
     widths = _column_widths(line_length, positions or _DEFAULT_POSITIONS)
 
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for layer in layers:
         rows.append(
             (f"{layer.name} ({type(layer).__name__})", _format_shape(layer.output_shape), f"{layer.count_params():,}")
@@ -166,7 +177,7 @@ def summary_lines(model, line_length=None, positions=None):
     optimizer_count = _optimizer_state_count(model) if model.built else 0
     total = trainable + non_trainable + optimizer_count
 
-    def totals(label, count):
+    def totals(label: str, count: int) -> str:
         return f" {label}: {count:,} ({readable_size(count * _BYTES_PER_PARAM)})"
 
     lines = [f'Model: "{model.name}"']
@@ -179,7 +190,12 @@ def summary_lines(model, line_length=None, positions=None):
     return lines
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
+def print_summary(
+    model: Sequential,
+    line_length: int | None = None,
+    positions: Sequence[float] | None = None,
+    print_fn: Callable[..., object] | None = None,
+) -> None:
     """Print the summary of `model`, one line per call of print_fn (default: print to stdout).
 
     line_length: total width of the table (default: 88, or the terminal width - 4 if smaller).

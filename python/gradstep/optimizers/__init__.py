@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from .._typing import Config
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -14,7 +13,7 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-_BY_NAME: dict[str, Any] = {
+_BY_NAME: dict[str, type[SGD | RMSprop | Adam | AdamW | Adagrad]] = {
     "sgd": SGD,
     "rmsprop": RMSprop,
     "adam": Adam,
@@ -24,7 +23,7 @@ _BY_NAME: dict[str, Any] = {
 _CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
-def get(identifier: Any) -> Optimizer:
+def get(identifier: object) -> Optimizer:
     """An optimizer from a name ("adam", case-insensitive), a config dict or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
@@ -39,7 +38,7 @@ def get(identifier: Any) -> Optimizer:
     raise TypeError(f"optimizer must be a name or a gradstep.optimizers.Optimizer, got {type(identifier).__name__}")
 
 
-def serialize(optimizer: Optimizer) -> dict[str, Any]:
+def serialize(optimizer: Optimizer) -> Config:
     if isinstance(optimizer, Custom):
         raise ValueError(
             f"cannot serialize the Custom optimizer {optimizer.name!r}: its rule is the Python function "
@@ -49,7 +48,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config: dict[str, Any]) -> Optimizer:
+def deserialize(config: Config) -> Optimizer:
     optimizer: Optimizer = _CLASSES[config["class_name"]].from_config(config["config"])
     return optimizer
 

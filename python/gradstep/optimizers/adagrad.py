@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core
+from .._typing import Config
 from .._validation import check_float
 from .explanation import num
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class Adagrad(Optimizer):
@@ -38,7 +40,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        learning_rate: Any = 0.001,
+        learning_rate: float | LearningRateSchedule = 0.001,
         initial_accumulator_value: float = 0.1,
         epsilon: float = 1e-7,
         weight_decay: float | None = None,
@@ -54,7 +56,7 @@ class Adagrad(Optimizer):
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate: float) -> Any:
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.Adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
 
     def _explain_symbols(self) -> dict[str, str]:
@@ -67,7 +69,7 @@ class Adagrad(Optimizer):
             (f"w = w - {eta} * g / sqrt(acc + {eps})", rf"w \leftarrow w - {eta}\,g / \sqrt{{\mathit{{acc}} + {eps}}}"),
         ]
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "initial_accumulator_value": self.initial_accumulator_value,

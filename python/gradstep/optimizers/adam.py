@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool, check_convention, check_float
 from .explanation import num
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class Adam(Optimizer):
@@ -63,7 +65,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        learning_rate: Any = 0.001,
+        learning_rate: float | LearningRateSchedule = 0.001,
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
@@ -83,10 +85,10 @@ class Adam(Optimizer):
         self.convention = check_convention(convention)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate: float) -> Any:
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.Adam(learning_rate, self.beta_1, self.beta_2, self.epsilon, self.amsgrad, self.convention)
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "beta_1": self.beta_1,

@@ -13,6 +13,7 @@ from typing import Any
 from .. import _core
 from .._validation import check_float
 from .adam import Adam
+from .schedules import LearningRateSchedule
 
 
 class AdamW(Adam):
@@ -43,7 +44,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        learning_rate: Any = 0.001,
+        learning_rate: float | LearningRateSchedule = 0.001,
         weight_decay: float | None = 0.004,
         beta_1: float = 0.9,
         beta_2: float = 0.999,
@@ -76,7 +77,8 @@ class AdamW(Adam):
             **kwargs,
         )
 
-    def _make_core(self, learning_rate: float) -> Any:
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
+        assert self.weight_decay is not None  # checked in __init__, before the base class calls this
         return _core.AdamW(
             learning_rate, self.weight_decay, self.beta_1, self.beta_2, self.epsilon, self.amsgrad, self.convention
         )

@@ -10,10 +10,14 @@ one parallel pass.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .. import _core
+from .._typing import Config, FloatArray
 from .._validation import check_float
 from . import schedules as _schedules
 from .explanation import Explanation, num
@@ -48,7 +52,7 @@ class Optimizer:
 
     def __init__(
         self,
-        learning_rate: Any,
+        learning_rate: float | _schedules.LearningRateSchedule,
         weight_decay: float | None = None,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
@@ -60,7 +64,7 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         self.name = name or type(self).__name__
         # learning_rate: a float, or a LearningRateSchedule evaluated at `iterations` before every step
-        self._learning_rate_schedule: Any = None
+        self._learning_rate_schedule: _schedules.LearningRateSchedule | None = None
         if isinstance(learning_rate, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = learning_rate
             learning_rate = self._scheduled_learning_rate(0)
@@ -89,7 +93,7 @@ class Optimizer:
             self._core.weight_decay = self.weight_decay
         self._variable_shapes: list[tuple[int, ...]] | None = None  # shapes seen by apply(), for standalone use
 
-    def _make_core(self, learning_rate: float) -> Any:
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         raise NotImplementedError
 
     @property
@@ -101,7 +105,7 @@ class Optimizer:
         return float(self._core.learning_rate)
 
     @learning_rate.setter
-    def learning_rate(self, value: Any) -> None:
+    def learning_rate(self, value: float | _schedules.LearningRateSchedule) -> None:
         if isinstance(value, _schedules.LearningRateSchedule):
             self._learning_rate_schedule = value
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
@@ -117,13 +121,14 @@ class Optimizer:
 
     def _scheduled_learning_rate(self, step: int) -> float:
         """The schedule's value at `step`, checked (a finite float >= 0)."""
-        value = self._learning_rate_schedule(step)
+        assert self._learning_rate_schedule is not None  # callers check it
+        returned: object = self._learning_rate_schedule(step)  # a user schedule may return anything
         try:
-            value = float(value)
+            value = float(returned)  # type: ignore[arg-type]  # not a number: the TypeError below reports it
         except (TypeError, ValueError):
             raise TypeError(
                 f"learning_rate schedule {type(self._learning_rate_schedule).__name__} must return a "
-                f"number, got {value!r} at step {step}"
+                f"number, got {returned!r} at step {step}"
             ) from None
         if not (value >= 0.0 and np.isfinite(value)):
             raise ValueError(
@@ -156,7 +161,9 @@ class Optimizer:
             "slots": [self._core.get_slot(k) for k in range(len(names))],
         }
 
-    def set_state(self, iterations: Any, slot_names: Any, num_params: Any, slots: Any) -> None:
+    def set_state(
+        self, iterations: int, slot_names: Sequence[str], num_params: int, slots: Iterable[ArrayLike]
+    ) -> None:
         """Restore what get_state returned; ValueError (nothing changed) when it does not fit."""
         if not self._core.built:
             raise ValueError("the optimizer is not built: compile it with a built model first")
@@ -180,7 +187,7 @@ class Optimizer:
         if self._learning_rate_schedule is not None:
             self._core.learning_rate = self._scheduled_learning_rate(self.iterations)
 
-    def apply(self, grads: Any, trainable_variables: Any) -> None:
+    def apply(self, grads: Iterable[ArrayLike], trainable_variables: Iterable[FloatArray]) -> None:
         """One update of `trainable_variables` (float32 C-contiguous NumPy arrays, updated in place)
         from `grads`, as Keras' optimizer.apply(grads, trainable_variables)."""
         grads = list(grads)
@@ -203,8 +210,8 @@ class Optimizer:
                 )
         shapes = [v.shape for v in variables]
         flat_grads = []
-        for i, (g, shape) in enumerate(zip(grads, shapes)):
-            g = np.asarray(g, dtype=np.float32)
+        for i, (given, shape) in enumerate(zip(grads, shapes)):
+            g = np.asarray(given, dtype=np.float32)
             if g.shape != shape:
                 raise ValueError(f"grads[{i}]: expected shape {shape} (the variable's), got {g.shape}")
             flat_grads.append(g.reshape(-1))
@@ -226,7 +233,7 @@ class Optimizer:
             v.reshape(-1)[:] = params[offset : offset + v.size]
             offset += v.size
 
-    def apply_gradients(self, grads_and_vars: Any) -> None:
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[ArrayLike, FloatArray]]) -> None:
         """Keras' apply_gradients(zip(grads, variables))."""
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
@@ -303,7 +310,7 @@ class Optimizer:
             return [(f"g = clip(g, -{c}, {c})", rf"g \leftarrow \mathrm{{clip}}(g, -{c}, {c})")]
         return []
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> Config:
         return {
             "name": self.name,
             "learning_rate": (
@@ -318,7 +325,9 @@ class Optimizer:
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Optimizer:
+    def from_config(
+        cls, config: Config, custom_objects: dict[str, type[_schedules.LearningRateSchedule]] | None = None
+    ) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):  # a serialized LearningRateSchedule
             config["learning_rate"] = _schedules.deserialize(config["learning_rate"], custom_objects=custom_objects)
@@ -328,7 +337,7 @@ class Optimizer:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
 
 
-def _check_learning_rate(value: Any) -> float:
+def _check_learning_rate(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"learning_rate must be a float or a gradstep.optimizers.schedules.LearningRateSchedule, got {value!r}"

@@ -21,9 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool, check_convention, check_float
 from .explanation import num
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class RMSprop(Optimizer):
@@ -59,7 +61,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        learning_rate: Any = 0.001,
+        learning_rate: float | LearningRateSchedule = 0.001,
         rho: float = 0.9,
         momentum: float = 0.0,
         epsilon: float = 1e-7,
@@ -79,10 +81,10 @@ class RMSprop(Optimizer):
         self.convention = check_convention(convention)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate: float) -> Any:
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.RMSprop(learning_rate, self.rho, self.momentum, self.epsilon, self.centered, self.convention)
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "rho": self.rho,

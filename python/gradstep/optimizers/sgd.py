@@ -21,9 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core
+from .._typing import Config
 from .._validation import check_bool, check_convention, check_float
 from .explanation import num
 from .optimizer import Optimizer
+from .schedules import LearningRateSchedule
 
 
 class SGD(Optimizer):
@@ -55,7 +57,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        learning_rate: Any = 0.01,
+        learning_rate: float | LearningRateSchedule = 0.01,
         momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float | None = None,
@@ -71,10 +73,10 @@ class SGD(Optimizer):
         self.convention = check_convention(convention)
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
 
-    def _make_core(self, learning_rate: float) -> Any:
+    def _make_core(self, learning_rate: float) -> _core.Optimizer:
         return _core.SGD(learning_rate, self.momentum, self.nesterov, self.convention)
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> Config:
         return {
             **super().get_config(),
             "momentum": self.momentum,

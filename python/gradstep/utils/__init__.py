@@ -1,5 +1,7 @@
 """Keras' `keras.utils` helpers: to_categorical, set_random_seed, clear_session, PyDataset."""
 
+from __future__ import annotations
+
 from .categorical import to_categorical
 from .py_dataset import PyDataset
 from .session import clear_session, set_random_seed

@@ -1,11 +1,14 @@
 """to_categorical (keras.utils.to_categorical): integer class labels -> one-hot float32 rows."""
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_positive_int
 
 
-def to_categorical(x, num_classes=None):
+def to_categorical(x: ArrayLike, num_classes: int | None = None) -> NDArray[np.float32]:
     """One-hot encoding of integer labels, shape x.shape + (num_classes,), float32.
 
     As Keras: a trailing axis of size 1 is dropped first ((n, 1) labels give (n, num_classes)), and

@@ -10,6 +10,11 @@ One file per schedule; serialize/deserialize turn a schedule into a JSON-friendl
 {"class_name", "config"} dict and back.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..._typing import Config
 from .cosine_decay import CosineDecay
 from .cosine_decay_restarts import CosineDecayRestarts
 from .exponential_decay import ExponentialDecay
@@ -19,7 +24,7 @@ from .piecewise_constant_decay import PiecewiseConstantDecay
 from .polynomial_decay import PolynomialDecay
 from .step_decay import StepDecay
 
-_BUILTIN = {
+_BUILTIN: dict[str, type[LearningRateSchedule]] = {
     cls.__name__: cls
     for cls in (
         CosineDecay,
@@ -33,7 +38,7 @@ _BUILTIN = {
 }
 
 
-def serialize(learning_rate_schedule):
+def serialize(learning_rate_schedule: object) -> Config:
     """{"class_name": ..., "config": schedule.get_config()} (JSON-serialisable)."""
     if not isinstance(learning_rate_schedule, LearningRateSchedule):
         raise TypeError(
@@ -42,13 +47,15 @@ def serialize(learning_rate_schedule):
     return {"class_name": type(learning_rate_schedule).__name__, "config": learning_rate_schedule.get_config()}
 
 
-def _subclasses(cls):
+def _subclasses(cls: type[LearningRateSchedule]) -> Iterator[type[LearningRateSchedule]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(
+    config: Config, custom_objects: dict[str, type[LearningRateSchedule]] | None = None
+) -> LearningRateSchedule:
     """The schedule described by a serialize() dict. Classes are looked up in custom_objects, then
     among the built-in schedules, then among user subclasses of LearningRateSchedule."""
     if not isinstance(config, dict) or "class_name" not in config:

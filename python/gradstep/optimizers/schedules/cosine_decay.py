@@ -12,15 +12,24 @@ warmup_steps steps, then the cosine decay above from warmup_target (step counted
 of the warmup, capped at decay_steps).
 """
 
+from __future__ import annotations
+
 import math
 
+from ..._typing import Config
 from .learning_rate_schedule import LearningRateSchedule, check_decay_steps, check_name, check_number, check_step
 
 
 class CosineDecay(LearningRateSchedule):
     def __init__(
-        self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None, warmup_steps=0
-    ):
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        alpha: float = 0.0,
+        name: str = "CosineDecay",
+        warmup_target: float | None = None,
+        warmup_steps: float = 0,
+    ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
         self.alpha = check_number(alpha, "alpha", minimum=0, maximum=1)
@@ -28,12 +37,12 @@ class CosineDecay(LearningRateSchedule):
         self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", minimum=0)
         self.warmup_steps = check_number(warmup_steps, "warmup_steps", minimum=0)
 
-    def _decayed(self, step, start_lr):
+    def _decayed(self, step: float, start_lr: float) -> float:
         fraction = min(step, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1.0 + math.cos(math.pi * fraction))
         return float(start_lr) * ((1.0 - self.alpha) * cosine + self.alpha)
 
-    def __call__(self, step):
+    def __call__(self, step: float) -> float:
         step = check_step(step)
         if self.warmup_target is None:
             return self._decayed(step, self.initial_learning_rate)
@@ -42,7 +51,7 @@ class CosineDecay(LearningRateSchedule):
             return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * fraction
         return self._decayed(step - self.warmup_steps, self.warmup_target)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,

@@ -9,8 +9,11 @@ With cycle=True the horizon restarts: decay_steps is replaced by the first multi
 power=1 is a linear decay.
 """
 
+from __future__ import annotations
+
 import math
 
+from ..._typing import Config
 from .learning_rate_schedule import (
     LearningRateSchedule,
     check_decay_steps,
@@ -24,13 +27,13 @@ from .learning_rate_schedule import (
 class PolynomialDecay(LearningRateSchedule):
     def __init__(
         self,
-        initial_learning_rate,
-        decay_steps,
-        end_learning_rate=0.0001,
-        power=1.0,
-        cycle=False,
-        name="PolynomialDecay",
-    ):
+        initial_learning_rate: float,
+        decay_steps: float,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str = "PolynomialDecay",
+    ) -> None:
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", minimum=0)
         self.decay_steps = check_decay_steps(decay_steps)
         self.end_learning_rate = check_number(end_learning_rate, "end_learning_rate", minimum=0)
@@ -38,7 +41,7 @@ class PolynomialDecay(LearningRateSchedule):
         self.cycle = check_flag(cycle, "cycle")
         self.name = check_name(name, "PolynomialDecay")
 
-    def __call__(self, step):
+    def __call__(self, step: float) -> float:
         step = check_step(step)
         horizon = float(self.decay_steps)
         if self.cycle:
@@ -46,9 +49,12 @@ class PolynomialDecay(LearningRateSchedule):
         else:
             step = min(step, horizon)
         remaining = 1.0 - step / horizon
-        return (self.initial_learning_rate - self.end_learning_rate) * remaining**self.power + self.end_learning_rate
+        rate: float = (
+            self.initial_learning_rate - self.end_learning_rate
+        ) * remaining**self.power + self.end_learning_rate
+        return rate  # float ** float is typed Any (complex for a negative base; remaining >= 0 here)
 
-    def get_config(self):
+    def get_config(self) -> Config:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,
