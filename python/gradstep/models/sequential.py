@@ -512,55 +512,39 @@ class Sequential:
         """
         self._require_compiled("fit")
         tracked = check_track(track)
+        parallel = False
         if check_bool(distributed, "distributed"):
             distributed_module.init()
             sync_batchnorm = check_bool(sync_batchnorm, "sync_batchnorm")
-            if distributed_module.size() > 1:
-                return distributed_module.abort_on_error(
-                    lambda: self._fit(
-                        x,
-                        y,
-                        batch_size,
-                        epochs,
-                        verbose,
-                        callbacks,
-                        validation_split,
-                        validation_data,
-                        shuffle,
-                        class_weight,
-                        sample_weight,
-                        initial_epoch,
-                        steps_per_epoch,
-                        validation_steps,
-                        validation_batch_size,
-                        validation_freq,
-                        parallel=True,
-                        sync_batchnorm=sync_batchnorm,
-                        tracked=tracked,
-                    )
-                )
+            parallel = distributed_module.size() > 1
         elif check_bool(sync_batchnorm, "sync_batchnorm"):
             raise ValueError("sync_batchnorm=True needs distributed=True")
-        return self._fit(
-            x,
-            y,
-            batch_size,
-            epochs,
-            verbose,
-            callbacks,
-            validation_split,
-            validation_data,
-            shuffle,
-            class_weight,
-            sample_weight,
-            initial_epoch,
-            steps_per_epoch,
-            validation_steps,
-            validation_batch_size,
-            validation_freq,
-            parallel=False,
-            tracked=tracked,
-        )
+
+        def run() -> History:
+            return self._fit(
+                x,
+                y,
+                batch_size,
+                epochs,
+                verbose,
+                callbacks,
+                validation_split,
+                validation_data,
+                shuffle,
+                class_weight,
+                sample_weight,
+                initial_epoch,
+                steps_per_epoch,
+                validation_steps,
+                validation_batch_size,
+                validation_freq,
+                parallel=parallel,
+                sync_batchnorm=parallel and sync_batchnorm,
+                tracked=tracked,
+            )
+
+        # In an MPI job a failure on one process must end them all (no peer left waiting).
+        return distributed_module.abort_on_error(run) if parallel else run()
 
     def _fit(
         self,
