@@ -25,10 +25,13 @@ echo "build_wheel: sdist $(basename "$sdist"), wheel from it $(basename "$wheel"
 "$python" -m auditwheel repair --wheel-dir "$work/repaired" "$wheel"  # the oldest policy the symbols allow
 repaired=$(ls "$work"/repaired/*.whl)
 echo "build_wheel: repaired $(basename "$repaired")"
-unzip -l "$repaired" | grep -q "gradstep.libs/libgomp" || { echo "build_wheel: libgomp is not bundled" >&2; exit 1; }
+# The listing is read once: `unzip -l | grep -q` under pipefail fails whenever grep matches and
+# exits before unzip has written everything (unzip then dies of SIGPIPE).
+listing=$(unzip -l "$repaired")
+grep -q "gradstep.libs/libgomp" <<<"$listing" || { echo "build_wheel: libgomp is not bundled" >&2; exit 1; }
 # PEP 561: the typing marker and the extension's stub ship with the package.
 for typed in gradstep/py.typed gradstep/_core.pyi; do
-  unzip -l "$repaired" | grep -q " $typed\$" || { echo "build_wheel: $typed is not in the wheel" >&2; exit 1; }
+  grep -q " $typed\$" <<<"$listing" || { echo "build_wheel: $typed is not in the wheel" >&2; exit 1; }
 done
 
 # A fresh environment that has never seen the source tree or a compiler.
