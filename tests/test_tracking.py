@@ -51,7 +51,23 @@ def _mse_grad(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (2.0 * (pred.astype(np.float64) - y) / (pred.shape[0] * pred.shape[1])).astype(np.float32)
 
 
-def _mlp() -> gs.Sequential:
+def _plain_sgd(w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], step: int, learning_rate: float) -> None:
+    w -= learning_rate * g
+
+
+# The update is measured on three paths: in the rule's own loop (Adam), by hooks around each block
+# of the optimizer's pass (other element-wise
+# rules without clipping) or by separate passes around it (clipping, where grad_norm is the
+# gradient before clipping, and Custom rules). Each must equal the NumPy recomputation.
+OPTIMIZERS: dict[str, Callable[[], Any]] = {
+    "adam-clipnorm (separate passes)": lambda: gs.optimizers.Adam(0.05, clipnorm=0.05),
+    "adam (squares in its own loop)": lambda: gs.optimizers.Adam(0.05),
+    "sgd-momentum-decay (hooks around each block)": lambda: gs.optimizers.SGD(0.05, momentum=0.9, weight_decay=0.1),
+    "custom (separate passes)": lambda: gs.optimizers.Custom(_plain_sgd, learning_rate=0.05),
+}
+
+
+def _mlp(optimizer: str = "adam-clipnorm (separate passes)") -> gs.Sequential:
     model = gs.Sequential(
         [
             gs.Input((6,)),
@@ -61,8 +77,7 @@ def _mlp() -> gs.Sequential:
             gs.layers.Dense(3),
         ]
     )
-    # clipnorm: the tracked gradient is the one before clipping.
-    model.compile(optimizer=gs.optimizers.Adam(0.05, clipnorm=0.05), loss="mse")
+    model.compile(optimizer=OPTIMIZERS[optimizer](), loss="mse")
     return model
 
 
@@ -72,10 +87,11 @@ def _epoch_means(per_step: list[dict[str, float]]) -> dict[str, float]:
     return {key: float(np.mean([step[key] for step in per_step if key in step])) for key in keys}
 
 
-def test_grad_norm_update_ratio_and_dead_relu_equal_numpy_recomputation() -> None:
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_grad_norm_update_ratio_and_dead_relu_equal_numpy_recomputation(optimizer: str) -> None:
     gs.set_seed(11)
     x, y = _data()
-    model, twin = _twins(_mlp)
+    model, twin = _twins(lambda: _mlp(optimizer))
     # Unit 0 of the first layer never fires, unit 1 always does.
     kernel, bias = model.layers[0].get_weights()
     bias[:2] = [-50.0, 50.0]
@@ -91,7 +107,7 @@ def test_grad_norm_update_ratio_and_dead_relu_equal_numpy_recomputation() -> Non
         pred = twin.predict_on_batch(xb)
         _, _, grads = twin.forward_backward(xb, _mse_grad(pred, yb))
         grads = [g.astype(np.float64) for g in grads]
-        grads[0] += 2 * L2 * weights[0]  # the L2 penalty's gradient joins before clipping
+        grads[0] += 2 * L2 * weights[0]  # the L2 penalty's gradient joins before clipping and decay
         twin.train_on_batch(xb, yb)
         after = [w.astype(np.float64) for w in twin.get_weights()]
         figures = {}
@@ -152,9 +168,9 @@ def test_dead_relu_of_a_convolution_counts_filters() -> None:
     assert expected >= 0.25
 
 
-def _bn_model() -> gs.Sequential:
+def _bn_model(optimizer: str = "SGD") -> gs.Sequential:
     model = gs.Sequential([gs.Input((6,)), gs.layers.BatchNormalization(), gs.layers.Dense(3)])
-    model.compile(optimizer=gs.optimizers.SGD(0.1), loss="mse")
+    model.compile(optimizer=getattr(gs.optimizers, optimizer)(0.1), loss="mse")
     return model
 
 
@@ -173,16 +189,20 @@ def test_bn_stats_equal_numpy_batch_statistics() -> None:
     assert history.history[f"bn_stats/{name}/std"] == [pytest.approx(np.mean(stds), rel=1e-5)] * 2
 
 
-def test_frozen_layers_have_no_figures() -> None:
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_frozen_layers_have_no_figures(optimizer: str) -> None:
     x, y = _data()
-    model = _bn_model()
+    model = _bn_model(optimizer)
     model.layers[0].trainable = False  # a frozen BatchNormalization uses its moving statistics
+    frozen_weights = model.layers[0].get_weights()
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0, track=["grad_norm", "update_ratio", "bn_stats"])
     name = model.layers[0].name
     frozen = [k for k in history.history if f"/{name}/" in k]
     assert len(frozen) == 2 + 2 + 2  # gamma, beta (grad_norm, update_ratio), abs_mean, std
     assert all(math.isnan(history.history[k][0]) for k in frozen)
     assert history.history[f"grad_norm/{model.layers[1].name}/kernel"][0] > 0
+    for before, after in zip(frozen_weights, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(before, after)
 
 
 def _wide_model() -> gs.Sequential:
@@ -223,6 +243,42 @@ def test_tracking_changes_no_bit_of_training_and_is_thread_count_independent(res
     assert list(tracked_1.values()) == list(tracked_2.values())
 
 
+@pytest.fixture
+def restore_isa() -> Any:
+    isa = _core._active_isa()
+    yield
+    _core._set_isa(isa)
+
+
+ISA_ORDER = ["generic", "avx2", "avx512"]
+ISAS = ISA_ORDER[: ISA_ORDER.index(_core._detected_isa()) + 1]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("optimizer", ["AdamW", "SGD"])
+def test_every_path_gives_the_same_bits(optimizer: str, isa: str, restore_threads: Any, restore_isa: Any) -> None:
+    """Three ways to watch a step give the same weights and figures: Adam sums the squares in its
+    own loop, SGD runs between the tracker's hooks, and a clipnorm too large to clip sends either
+    down the separate passes around the whole update. (The GEMMs differ across ISAs in the last
+    bits, so the comparison is within one ISA; each ISA's own loops are compared.)"""
+    gs.set_num_threads(2)
+    _core._set_isa(isa)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((256, 100)).astype(np.float32)
+    y = rng.integers(0, 4, 256)
+    results = []
+    for clipnorm in (None, 1e30):
+        model = _wide_model()
+        optimizer_object = getattr(gs.optimizers, optimizer)(1e-2, clipnorm=clipnorm, weight_decay=0.01)
+        model.compile(optimizer=optimizer_object, loss=model.loss)
+        history = model.fit(x, y, batch_size=64, epochs=2, verbose=0, track=ALL)
+        results.append((model.get_weights(), list(history.history.values())))
+    (observed_weights, observed), (separate_weights, separate) = results
+    for a, b in zip(observed_weights, separate_weights):
+        np.testing.assert_array_equal(a, b)
+    assert observed == separate
+
+
 def test_bad_track_arguments_raise() -> None:
     x, y = _data()
     model = _mlp()
@@ -248,9 +304,10 @@ def test_tracked_keys_stay_out_of_the_progress_line_but_reach_callbacks(tmp_path
     assert len(rows) == 2 and f"grad_norm/{model.layers[0].name}/kernel" in rows[0]
 
 
-def test_tracking_allocates_nothing_in_steady_state() -> None:
+@pytest.mark.parametrize("optimizer", ["adam-clipnorm (separate passes)", "adam (squares in its own loop)"])
+def test_tracking_allocates_nothing_in_steady_state(optimizer: str) -> None:
     x, y = _data(256)
-    model = _mlp()
+    model = _mlp(optimizer)
     model.fit(x, y, batch_size=32, epochs=1, verbose=0, track=ALL)  # warm-up
     before = _core.allocation_count()
     model.fit(x, y, batch_size=32, epochs=3, verbose=0, track=ALL)

@@ -5,6 +5,12 @@
 namespace gradstep {
 namespace kernels {
 
+double lane_total(const float* lanes) {
+  double s = 0.0;
+  for (int k = 0; k < kNormLanes; ++k) s += lanes[k];
+  return s;
+}
+
 namespace generic {
 #include "kernels/norms_impl.hpp"
 }  // namespace generic

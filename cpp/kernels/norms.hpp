@@ -1,7 +1,7 @@
 // Sums of squares over one block of a flat buffer, for the training figures (model/tracking.hpp).
 //
 // Each loop keeps kNormLanes float accumulators (a block of at most kNormBlock values gives each
-// lane at most 512 terms) and adds them in a fixed order at the end, so the result depends on
+// lane at most 64 terms) and adds them in a fixed order at the end, so the result depends on
 // the data only. The same loops are compiled for the x86-64 baseline and for AVX2 (norms_impl.hpp,
 // without FMA contraction) and give the same bits; the AVX2 build halves the instructions.
 #pragma once
@@ -11,8 +11,21 @@
 namespace gradstep {
 namespace kernels {
 
-constexpr std::int64_t kNormBlock = 1 << 13;
-constexpr int kNormLanes = 16;
+// 2048 values: a block's parameters, gradients, its copy and two optimizer slots (40 KB) fit in
+// L1 together while the optimizer updates the block between the tracker's two looks at it.
+constexpr std::int64_t kNormBlock = 1 << 11;
+constexpr int kNormLanes = 32;
+
+// Per-lane sums of one block for the training figures, filled by a rule that computes them in its
+// own loop (optim::adam_squares): element i of the block adds to lane i mod kNormLanes, as in
+// the loops below, so the totals have the same bits whichever loop summed them.
+struct NormLanes {
+  float g[kNormLanes] = {};       // g^2
+  float w[kNormLanes] = {};       // w^2 before the step
+  float update[kNormLanes] = {};  // (w after - w before)^2
+};
+// sum of the lanes, in lane order, in double.
+double lane_total(const float* lanes);
 
 // One pass over n <= kNormBlock values: *gg = sum g^2 when g is not null; when copy is not null,
 // copy = w and *ww = sum w^2.

@@ -4,41 +4,41 @@
 //
 // Needs: <cstdint>, kNormLanes.
 
-inline double lane_total(const float* lane) {
-  double s = 0.0;
-  for (int k = 0; k < kNormLanes; ++k) s += lane[k];
-  return s;
-}
-
-inline double sum_squares(std::int64_t n, const float* __restrict x) {
-  float lane[kNormLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kNormLanes <= n; i += kNormLanes)
-    for (int k = 0; k < kNormLanes; ++k) lane[k] += x[i + k] * x[i + k];
-  for (int k = 0; i + k < n; ++k) lane[k] += x[i + k] * x[i + k];  // the tail, into the first lanes
-  return lane_total(lane);
-}
-
-// sum x^2, and copy = x, in one pass (the same lanes as sum_squares).
-inline double sum_squares_copy(std::int64_t n, const float* __restrict x, float* __restrict copy) {
-  float lane[kNormLanes] = {};
+// One pass over the block for whichever of the sums and the copy are asked for: each sum keeps
+// its own lanes, so its bits do not depend on which others ride along. One
+// pass, because the block comes from memory here and the optimizer then finds it in cache.
+template <bool kGrad, bool kCopy>
+inline void squares_pass(std::int64_t n, const float* __restrict w, const float* __restrict g, float* __restrict copy,
+                         double* gg, double* ww) {
+  float lane_g[kNormLanes] = {}, lane_w[kNormLanes] = {};
   std::int64_t i = 0;
   for (; i + kNormLanes <= n; i += kNormLanes)
     for (int k = 0; k < kNormLanes; ++k) {
-      const float v = x[i + k];
-      copy[i + k] = v;
-      lane[k] += v * v;
+      if (kGrad) lane_g[k] += g[i + k] * g[i + k];
+      if (kCopy) {
+        const float v = w[i + k];
+        copy[i + k] = v;
+        lane_w[k] += v * v;
+      }
     }
-  for (int k = 0; i + k < n; ++k) {
-    copy[i + k] = x[i + k];
-    lane[k] += x[i + k] * x[i + k];
+  for (int k = 0; i + k < n; ++k) {  // the tail, into the first lanes
+    if (kGrad) lane_g[k] += g[i + k] * g[i + k];
+    if (kCopy) {
+      copy[i + k] = w[i + k];
+      lane_w[k] += w[i + k] * w[i + k];
+    }
   }
-  return lane_total(lane);
+  if (kGrad) *gg = lane_total(lane_g);
+  if (kCopy) *ww = lane_total(lane_w);
 }
 
 void block_squares(std::int64_t n, const float* w, const float* g, float* copy, double* gg, double* ww) {
-  if (g != nullptr) *gg = sum_squares(n, g);
-  if (copy != nullptr) *ww = sum_squares_copy(n, w, copy);
+  if (g != nullptr && copy != nullptr)
+    squares_pass<true, true>(n, w, g, copy, gg, ww);
+  else if (g != nullptr)
+    squares_pass<true, false>(n, w, g, copy, gg, ww);
+  else if (copy != nullptr)
+    squares_pass<false, true>(n, w, g, copy, gg, ww);
 }
 
 double block_squared_differences(std::int64_t n, const float* __restrict a, const float* __restrict b) {

@@ -81,6 +81,36 @@ void adam(std::int64_t n, float* w, const float* g, float* m, float* v, float* v
   }
 }
 
+void adam_squares(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_hat, float alpha, float beta_1,
+                  float beta_2, float eps, float lr_times_wd, kernels::NormLanes& squares) {
+  const float one_minus_b1 = 1.0f - beta_1;
+  const float one_minus_b2 = 1.0f - beta_2;
+  std::int64_t i = 0;
+#if GRADSTEP_X86
+  if (active_isa() != Isa::generic)
+    i = adam_squares_avx2(n, w, g, m, v, v_hat, alpha, beta_1, beta_2, eps, lr_times_wd, squares);
+#endif
+  for (; i < n; ++i) {
+    const int lane = static_cast<int>(i % kernels::kNormLanes);
+    const float before = w[i];
+    float wi = before;
+    if (lr_times_wd != 0.0f) wi -= wi * lr_times_wd;
+    m[i] += (g[i] - m[i]) * one_minus_b1;
+    v[i] += (g[i] * g[i] - v[i]) * one_minus_b2;
+    float second = v[i];
+    if (v_hat != nullptr) {
+      v_hat[i] = std::max(v_hat[i], v[i]);
+      second = v_hat[i];
+    }
+    wi -= (m[i] * alpha) / (std::sqrt(second) + eps);
+    w[i] = wi;
+    const float change = wi - before;
+    squares.g[lane] += g[i] * g[i];
+    squares.w[lane] += before * before;
+    squares.update[lane] += change * change;
+  }
+}
+
 void sgd_momentum_torch(std::int64_t n, float* w, const float* g, float* v, float lr, float momentum, bool nesterov) {
   if (nesterov) {
     for (std::int64_t i = 0; i < n; ++i) {

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "kernels/norms.hpp"
+
 namespace gradstep {
 namespace optim {
 
@@ -29,6 +31,12 @@ void rmsprop(std::int64_t n, float* w, const float* g, float* v, float* average_
 // w -= alpha*m/(sqrt(v)+eps), alpha = lr*sqrt(1-b2^t)/(1-b1^t) computed by the caller.
 void adam(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_hat, float alpha, float beta_1,
           float beta_2, float eps);
+
+// decay(n, w, lr_times_wd) then adam(...), bitwise, in one loop that also adds g^2, w^2 before
+// the decay and the step's (w after - w before)^2 to `squares` (the training figures watch the
+// step for the price of a few multiply-adds: Adam is bound by its sqrt and division).
+void adam_squares(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_hat, float alpha, float beta_1,
+                  float beta_2, float eps, float lr_times_wd, kernels::NormLanes& squares);
 
 // PyTorch's rules (convention="torch"; torch.optim.SGD/RMSprop/Adam, dampening 0):
 // v = momentum*v + g;  w -= lr*v  (nesterov: w -= lr*(g + momentum*v))

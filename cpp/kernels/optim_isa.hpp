@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "kernels/norms.hpp"
+
 namespace gradstep {
 namespace optim {
 
@@ -16,6 +18,9 @@ namespace optim {
 // handled (a multiple of 8); the caller finishes the tail with the scalar loop.
 std::int64_t adam_avx2(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_hat, float alpha,
                        float beta_1, float beta_2, float eps);
+// Same contract as optim::adam_squares; returns the leading elements handled, as adam_avx2.
+std::int64_t adam_squares_avx2(std::int64_t n, float* w, const float* g, float* m, float* v, float* v_hat, float alpha,
+                               float beta_1, float beta_2, float eps, float lr_times_wd, kernels::NormLanes& squares);
 #endif
 
 }  // namespace optim

@@ -416,9 +416,10 @@ BatchResult Sequential::run_batch(bool training, const void* x, const float* y, 
   // gradients the data gradient, before clipping and the update.
   result.loss_sum += regularization(/*add_gradient=*/true) * static_cast<double>(batch);
   if (gradient_reducer_) gradient_reducer_(grads_.data(), num_trainable_, result.metric_weight);
-  if (tracking) tracker_.before_update(params_.data(), grads_.data());
-  optimizer_->apply(params_.data(), grads_.data());
-  if (tracking) tracker_.after_update(params_.data());
+  if (tracking)
+    tracker_.update(*optimizer_, params_.data(), grads_.data());
+  else
+    optimizer_->apply(params_.data(), grads_.data());
   return result;
 }
 

@@ -31,18 +31,16 @@ void Tracker::configure(const TrackingOptions& options, const std::vector<Weight
   }
 
   blocks_.clear();
-  std::int64_t total = 0;
   for (std::size_t i = 0; i < weights_.size(); ++i) {
     const ParamSegment& s = weights_[i].segment;
     for (std::int64_t b = 0; b < s.size; b += kernels::kNormBlock)
       blocks_.push_back({i, s.offset + b, s.offset + std::min(s.size, b + kernels::kNormBlock)});
-    total = std::max(total, s.offset + s.size);
   }
   block_grad_.assign(blocks_.size(), 0.0);
   block_weight_.assign(blocks_.size(), 0.0);
   block_update_.assign(blocks_.size(), 0.0);
   weight_norm_.assign(weights_.size(), 0.0);
-  before_.resize(options.update_ratio ? static_cast<std::size_t>(total) : 0);
+  before_.resize(0);  // sized by the path the first step takes
   std::int64_t widest = 0;
   for (const auto& r : relu_layers_) widest = std::max(widest, r.channels);
   alive_.resize(static_cast<std::size_t>(widest));
@@ -55,9 +53,52 @@ void Tracker::reset() {
   }
 }
 
+void Tracker::update(Optimizer& optimizer, float* params, float* grads) {
+  if (weights_.empty()) {
+    optimizer.apply(params, grads);
+    return;
+  }
+  if (!optimizer.can_observe()) {
+    before_update(params, grads);
+    optimizer.apply(params, grads);
+    after_update(params);
+    return;
+  }
+  if (options_.update_ratio) {
+    // One block-sized copy per thread that may run a block (thread_index() < get_num_threads()).
+    const auto needed = static_cast<std::size_t>(get_num_threads()) * static_cast<std::size_t>(kernels::kNormBlock);
+    if (before_.size() < needed) before_.resize(needed);
+  }
+  optimizer.apply_observed(params, grads, *this);
+  add_gradient_and_weight_norms();
+  add_update_ratios();
+}
+
+float* Tracker::block_copy() { return before_.data() + thread_index() * kernels::kNormBlock; }
+
+void Tracker::before_block(std::size_t k, const float* w, const float* g) {
+  const Block& b = blocks_[k];
+  float* copy = options_.update_ratio ? block_copy() : nullptr;
+  kernels::block_squares(b.end - b.begin, w, options_.grad_norm ? g : nullptr, copy, &block_grad_[k],
+                         &block_weight_[k]);
+}
+
+void Tracker::after_block(std::size_t k, const float* w) {
+  if (!options_.update_ratio) return;
+  const Block& b = blocks_[k];
+  block_update_[k] = kernels::block_squared_differences(b.end - b.begin, w, block_copy());
+}
+
+void Tracker::add_block_squares(std::size_t k, const kernels::NormLanes& squares) {
+  block_grad_[k] = kernels::lane_total(squares.g);
+  block_weight_[k] = kernels::lane_total(squares.w);
+  block_update_[k] = kernels::lane_total(squares.update);
+}
+
 void Tracker::before_update(const float* params, const float* grads) {
-  if (weights_.empty()) return;
   const bool grad = options_.grad_norm, update = options_.update_ratio;
+  if (update && !blocks_.empty() && before_.size() < static_cast<std::size_t>(blocks_.back().end))
+    before_.resize(static_cast<std::size_t>(blocks_.back().end));
   float* before = before_.data();
   parallel_for(0, static_cast<std::int64_t>(blocks_.size()), 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t k = first; k < last; ++k) {
@@ -66,25 +107,11 @@ void Tracker::before_update(const float* params, const float* grads) {
                              update ? before + b.begin : nullptr, &block_grad_[k], &block_weight_[k]);
     }
   });
-  // Per weight, its blocks in order.
-  std::fill(weight_norm_.begin(), weight_norm_.end(), 0.0);
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < weights_.size(); ++i) {
-    double g = 0.0, w = 0.0;
-    for (; k < blocks_.size() && blocks_[k].weight == i; ++k) {
-      g += block_grad_[k];
-      w += block_weight_[k];
-    }
-    weight_norm_[i] = std::sqrt(w);
-    if (grad && !frozen_[i]) {
-      figures_[i].sum += std::sqrt(g);
-      ++figures_[i].count;
-    }
-  }
+  add_gradient_and_weight_norms();
 }
 
 void Tracker::after_update(const float* params) {
-  if (!options_.update_ratio || weights_.empty()) return;
+  if (!options_.update_ratio) return;
   const float* before = before_.data();
   parallel_for(0, static_cast<std::int64_t>(blocks_.size()), 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t k = first; k < last; ++k) {
@@ -92,10 +119,32 @@ void Tracker::after_update(const float* params) {
       block_update_[k] = kernels::block_squared_differences(b.end - b.begin, params + b.begin, before + b.begin);
     }
   });
+  add_update_ratios();
+}
+
+void Tracker::add_gradient_and_weight_norms() {
+  std::fill(weight_norm_.begin(), weight_norm_.end(), 0.0);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < weights_.size(); ++i) {
+    double g = 0.0, w = 0.0;
+    for (; k < blocks_.size() && blocks_[k].variable == i; ++k) {
+      g += block_grad_[k];
+      w += block_weight_[k];
+    }
+    weight_norm_[i] = std::sqrt(w);
+    if (options_.grad_norm && !frozen_[i]) {
+      figures_[i].sum += std::sqrt(g);
+      ++figures_[i].count;
+    }
+  }
+}
+
+void Tracker::add_update_ratios() {
+  if (!options_.update_ratio) return;
   std::size_t k = 0;
   for (std::size_t i = 0; i < weights_.size(); ++i) {
     double u = 0.0;
-    for (; k < blocks_.size() && blocks_[k].weight == i; ++k) u += block_update_[k];
+    for (; k < blocks_.size() && blocks_[k].variable == i; ++k) u += block_update_[k];
     if (frozen_[i] || weight_norm_[i] == 0.0) continue;
     TrackedFigure& f = figures_[first_update_ + i];
     f.sum += std::sqrt(u) / weight_norm_[i];

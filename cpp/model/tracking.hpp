@@ -17,15 +17,21 @@
 //                 channels of the batch standard deviation sqrt(biased batch variance).
 // Frozen weights do not count for grad_norm and update_ratio (the optimizer receives nothing).
 //
-// Cost: nothing when off (one flag per batch). On: grad_norm/update_ratio make one pass over the
-// gradients and one over the weights (copying them, for update_ratio) before the update, and one
-// over the weights and the copy after it (kernels/norms.hpp); dead_relu one pass over each ReLU
-// layer's output; bn_stats O(channels). Buffers are sized by configure(): no allocation per batch.
-// Sums run over fixed blocks of the data, added in block order: the same bits for any thread
-// count. Measured on W1 (benchmarks/tracking_overhead.py): +2.8% instructions in train_batch
-// (callgrind, 20 batches, AVX2); the passes are memory-bound (~5 streams of the parameter size, a
-// Adam update has 7), +17% process CPU time on the shared machine. The snapshot copy could go if
-// the optimizer's update loop reported per-block norms itself (a follow-up).
+// Cost: nothing when off (one flag per batch). On, grad_norm and update_ratio take one of three
+// paths, all giving the same bits:
+//   1. Adam (Keras convention) sums g^2, w^2 and (w after - w before)^2 in its own update loop
+//      (optim::adam_squares), in registers: free, since Adam waits on its sqrt and division.
+//   2. Other element-wise optimizers run their update block by block (Optimizer::apply_observed)
+//      between two hooks: before a block, sum g^2 and w^2 and copy it into a per-thread buffer;
+//      after, sum (w - copy)^2 while it is still in cache. The first hook pays for reading w and
+//      g from L2/L3 before the rule does, which does not overlap with the rule's own traffic.
+//   3. With clipping (grad_norm is the gradient before clipping) and for Custom rules: the same
+//      sums in separate passes over the whole buffers, before and after Optimizer::apply().
+// dead_relu makes one pass over each ReLU layer's output; bn_stats is O(channels). Buffers are
+// sized by configure() (and the per-thread copies at the first step on more threads): no
+// allocation per batch. Sums run over fixed blocks of kernels::kNormBlock values, each block in
+// kNormLanes lanes (element i to lane i mod kNormLanes), added in block order: the same bits for
+// any thread count, ISA and path. Measured on W1 in benchmarks/README.md ("Tracking overhead").
 #pragma once
 
 #include <cstdint>
@@ -33,6 +39,7 @@
 #include <vector>
 
 #include "core/memory.hpp"
+#include "kernels/norms.hpp"
 #include "optimizers/optimizer.hpp"
 
 namespace gradstep {
@@ -54,7 +61,7 @@ struct TrackedFigure {
   std::int64_t count = 0;
 };
 
-class Tracker {
+class Tracker : public UpdateObserver {
  public:
   // A trainable weight of the model, in the flat parameter buffer.
   struct Weight {
@@ -82,22 +89,28 @@ class Tracker {
   void reset();
   const std::vector<TrackedFigure>& figures() const { return figures_; }
 
-  // Before the optimizer's update: gradient norms, weight norms and (for update_ratio) a copy of
-  // the weights. After it: the update norms.
-  void before_update(const float* params, const float* grads);
-  void after_update(const float* params);
+  // One training step's update, with grad_norm and update_ratio measured around it.
+  void update(Optimizer& optimizer, float* params, float* grads);
+  // UpdateObserver: the hooks of the blocked path.
+  const std::vector<UpdateObserver::Block>& update_blocks() const override { return blocks_; }
+  void before_block(std::size_t k, const float* w, const float* g) override;
+  void after_block(std::size_t k, const float* w) override;
+  void add_block_squares(std::size_t k, const kernels::NormLanes& squares) override;
   // relu_layers()[k]'s output for this batch: `rows` rows of its channels.
   void add_dead_relu(std::size_t k, const float* y, std::int64_t rows);
   // bn_layers()[k]'s batch statistics: per-channel mean and 1/sqrt(variance + epsilon).
   void add_bn_stats(std::size_t k, const float* mean, const float* inv_std, std::int64_t channels, float epsilon);
 
  private:
-  // A fixed piece of one weight (kernels::kNormBlock values): the unit of parallel work and of
-  // the summation order.
-  struct Block {
-    std::size_t weight;
-    std::int64_t begin, end;
-  };
+  // The separate passes (Custom optimizers, clipping): before apply(), gradient norms, weight
+  // norms and a copy of the weights; after it, the update norms.
+  void before_update(const float* params, const float* grads);
+  void after_update(const float* params);
+  // Per weight, its blocks' sums in block order, into the figures.
+  void add_gradient_and_weight_norms();
+  void add_update_ratios();
+  // The hooks' per-thread copy of the block being updated (thread_index()'s slot).
+  float* block_copy();
 
   TrackingOptions options_;
   std::vector<Weight> weights_;
@@ -106,11 +119,13 @@ class Tracker {
   std::vector<std::size_t> bn_layers_;
   std::vector<TrackedFigure> figures_;
   std::size_t first_update_ = 0, first_relu_ = 0, first_bn_ = 0;  // their first index in figures_
-  std::vector<Block> blocks_;
+  // Fixed pieces of one weight each (kernels::kNormBlock values): the unit of parallel work and of
+  // the summation order.
+  std::vector<UpdateObserver::Block> blocks_;
   std::vector<double> block_grad_, block_weight_, block_update_;  // per block: sums of squares
   std::vector<double> weight_norm_;                               // per weight, before the update
-  AlignedBuffer before_;                                          // the weights before the update (update_ratio)
-  AlignedBuffer alive_;  // dead_relu: per channel, 1 once a nonzero output is seen
+  AlignedBuffer before_;  // the weights before the update (update_ratio): all of them, or one block per thread
+  AlignedBuffer alive_;   // dead_relu: per channel, 1 once a nonzero output is seen
 };
 
 }  // namespace gradstep

@@ -62,6 +62,14 @@ class Adam : public Optimizer {
     else
       optim::adam(e - b, w + b, g + b, slot(0, b), slot(1, b), second_max, alpha_, beta_1_, beta_2_, epsilon_);
   }
+  // Keras' rule has a loop that sums the training figures' squares too (kernels/optim.hpp).
+  bool update_and_square(std::int64_t b, std::int64_t e, float* w, const float* g, float, float lr_times_wd,
+                         kernels::NormLanes& squares) override {
+    if (convention_ == Convention::torch) return false;
+    optim::adam_squares(e - b, w + b, g + b, slot(0, b), slot(1, b), amsgrad_ ? slot(2, b) : nullptr, alpha_, beta_1_,
+                        beta_2_, epsilon_, lr_times_wd, squares);
+    return true;
+  }
 
  private:
   float beta_1_, beta_2_, epsilon_;

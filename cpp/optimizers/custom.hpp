@@ -45,6 +45,7 @@ class Custom : public Optimizer {
   std::vector<std::string> slot_names() const override { return slot_names_; }
 
  protected:
+  bool elementwise() const override { return false; }
   void update_pass(float* params, const float* grads, float lr) override {
     const float lr_times_wd = lr * weight_decay();
     Segment seg{0, 0, nullptr, nullptr, std::vector<float*>(num_slots()), iterations() + 1, lr};

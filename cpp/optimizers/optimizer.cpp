@@ -1,5 +1,6 @@
 #include "optimizers/optimizer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -112,6 +113,44 @@ void Optimizer::apply(float* params, float* grads) {
   const float lr = learning_rate_;
   prepare_step(lr);
   update_pass(params, grads, lr);
+  ++iterations_;
+}
+
+void Optimizer::apply_observed(float* params, float* grads, UpdateObserver& observer) {
+  if (!built_) throw std::logic_error("Optimizer.apply_observed called before build");
+  if (!can_observe()) throw std::logic_error("Optimizer.apply_observed: needs an element-wise rule and no clipping");
+  const float lr = learning_rate_;
+  prepare_step(lr);
+  const float lr_times_wd = lr * weight_decay_;
+  const auto& blocks = observer.update_blocks();
+  if (!blocks.empty()) {
+    // Shares of equal size in elements, as update_pass gives (blocks differ in size: a bias is
+    // one small block): the chunk [b, e) of the elements runs the blocks that begin inside it.
+    const auto first_block_at = [&](std::int64_t element) {
+      return std::lower_bound(blocks.begin(), blocks.end(), element,
+                              [](const UpdateObserver::Block& block, std::int64_t x) { return block.begin < x; }) -
+             blocks.begin();
+    };
+    parallel_for(blocks.front().begin, blocks.back().end, kUpdateGrain, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t k = first_block_at(b), last = first_block_at(e); k < last; ++k) {
+        const UpdateObserver::Block& block = blocks[k];
+        const std::int64_t begin = block.begin, end = block.end;
+        if (!frozen_[block.variable]) {
+          kernels::NormLanes squares;
+          if (update_and_square(begin, end, params, grads, lr, lr_times_wd, squares)) {
+            observer.add_block_squares(static_cast<std::size_t>(k), squares);
+            continue;
+          }
+        }
+        observer.before_block(static_cast<std::size_t>(k), params + begin, grads + begin);
+        if (!frozen_[block.variable]) {
+          if (lr_times_wd != 0.0f) optim::decay(end - begin, params + begin, lr_times_wd);
+          update(begin, end, params, grads, lr);
+        }
+        observer.after_block(static_cast<std::size_t>(k), params + begin);
+      }
+    });
+  }
   ++iterations_;
 }
 

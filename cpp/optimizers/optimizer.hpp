@@ -17,12 +17,35 @@
 #include <vector>
 
 #include "core/memory.hpp"
+#include "kernels/norms.hpp"
 
 namespace gradstep {
 
 struct ParamSegment {
   std::int64_t offset = 0;
   std::int64_t size = 0;
+};
+
+// Watches one step block by block (the training figures, model/tracking.hpp). Given an observer,
+// a step runs its decay and rule over the observer's blocks instead of its own chunks: the rule
+// is element-wise, so the parameters come out bitwise the same. Each block's hooks run on the
+// thread that updates it, just before and just after the update, while the block's parameters
+// and gradients are still in cache: watching costs arithmetic, not memory traffic.
+class UpdateObserver {
+ public:
+  struct Block {
+    std::size_t variable;     // the segment of Optimizer::build() that holds the block
+    std::int64_t begin, end;  // elements of the flat buffers
+  };
+  virtual ~UpdateObserver() = default;
+  // In order, back to back, covering every segment (frozen ones too: their hooks run, their update
+  // does not).
+  virtual const std::vector<Block>& update_blocks() const = 0;
+  virtual void before_block(std::size_t k, const float* w, const float* g) = 0;
+  virtual void after_block(std::size_t k, const float* w) = 0;
+  // Instead of the two hooks, for a block whose rule summed the squares in its own loop
+  // (Optimizer::update_and_square).
+  virtual void add_block_squares(std::size_t k, const kernels::NormLanes& squares) = 0;
 };
 
 class Optimizer {
@@ -40,6 +63,14 @@ class Optimizer {
 
   // One update; clips `grads` in place.
   void apply(float* params, float* grads);
+  // The same update, watched block by block. Needs can_observe(): an element-wise C++ rule and no
+  // clipping (clipping rescales the gradients before any block is seen, and an observer wants
+  // them as the loss gave them).
+  void apply_observed(float* params, float* grads, UpdateObserver& observer);
+  bool can_observe() const { return elementwise() && !clipping(); }
+  // False for a rule that is not an element-wise C++ loop (Custom calls Python per variable).
+  virtual bool elementwise() const { return true; }
+  bool clipping() const { return clipnorm_ > 0.0f || clipvalue_ > 0.0f || global_clipnorm_ > 0.0f; }
   // Variables left out of the updates (frozen layers, Keras' trainable=False), one flag per
   // segment of build(): their parameters and slots stay as they are, and clipping (clipnorm,
   // global_clipnorm, clipvalue) sees only the others. With nothing frozen, apply() is bitwise
@@ -70,6 +101,13 @@ class Optimizer {
   // Steps 2-3 of apply() (decay, then the rule) over every variable that is not frozen. The default
   // runs decay and update() over the active ranges in one parallel pass.
   virtual void update_pass(float* params, const float* grads, float lr);
+  // Decay and rule over [begin, end), adding the block's squares to `squares` as
+  // UpdateObserver::add_block_squares wants them, in the rule's own loop. A rule that has no such
+  // loop returns false without touching anything (the observer's hooks then run around update()).
+  virtual bool update_and_square(std::int64_t begin, std::int64_t end, float* w, const float* g, float lr,
+                                 float lr_times_wd, kernels::NormLanes& squares) {
+    return false;
+  }
   // Called after build() allocated zeroed slots (Adagrad's initial accumulator).
   virtual void init_slots() {}
   float* slot(std::size_t i, std::int64_t begin) { return slots_[i].data() + begin; }
