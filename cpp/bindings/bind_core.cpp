@@ -4,6 +4,7 @@
 #include "bindings/common.hpp"
 #include "core/memory.hpp"
 #include "core/parallel.hpp"
+#include "core/profile.hpp"
 #include "core/rng.hpp"
 
 namespace gradstep {
@@ -14,6 +15,27 @@ void init_core(py::module_& m) {
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads the kernels use (>= 1).");
   m.def("_parallel_region_count", &parallel_region_count, "Multi-threaded regions started so far.");
   m.def("_has_openmp", &has_openmp, "True when built with OpenMP (False: a serial build).");
+  m.def("_set_profiling", &set_profiling, py::arg("on"),
+        "Switch the step profile's counters on or off (core/profile.hpp; off by default).");
+  m.def("_reset_profile", &reset_profile, "Zero the step profile's counters.");
+  m.def(
+      "_profile",
+      []() {
+        py::list rows;
+        for (int k = 0; k < static_cast<int>(ProfiledKernel::count); ++k) {
+          const ProfileTotals t = profile_totals(static_cast<ProfiledKernel>(k));
+          py::dict row;
+          row["kernel"] = profile_kernel_name(static_cast<ProfiledKernel>(k));
+          row["seconds"] = t.seconds;
+          row["flops"] = t.flops;
+          row["bytes"] = t.bytes;
+          row["calls"] = t.calls;
+          rows.append(row);
+        }
+        return rows;
+      },
+      "The step profile's counters since the last reset: one dict per kernel (kernel, seconds, flops, bytes, "
+      "calls).");
   m.def(
       "_parallel_probe",
       [](std::int64_t n) {

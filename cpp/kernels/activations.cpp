@@ -1,5 +1,7 @@
 #include "kernels/activations.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -151,12 +153,16 @@ void forward_any(Activation a, std::int64_t rows, std::int64_t cols, const float
 }  // namespace
 
 void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, float* y) {
+  ProfileScope profile(ProfiledKernel::bias_activation, static_cast<double>(rows * cols),
+                       8.0 * static_cast<double>(rows * cols));
   if (a == Activation::linear && y == z) return;
   forward_any(a, rows, cols, nullptr, z, nullptr, y);
 }
 
 void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, float* z,
                              float* y) {
+  ProfileScope profile(ProfiledKernel::bias_activation, 2.0 * static_cast<double>(rows * cols),
+                       8.0 * static_cast<double>(rows * cols));
   if (a == Activation::linear && bias == nullptr && y == z) return;
   forward_any(a, rows, cols, bias, z, (z != y && bias != nullptr) ? z : nullptr, y);
 }
@@ -293,6 +299,8 @@ void backward_dispatch(Activation a, std::int64_t rows, std::int64_t cols, const
 
 void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                          const float* dy, float* dz) {
+  ProfileScope profile(ProfiledKernel::activation_backward, static_cast<double>(rows * cols),
+                       12.0 * static_cast<double>(rows * cols));
   if (a == Activation::linear && dz == dy) return;
   if (a == Activation::softmax) {
     softmax_rows_backward(rows, cols, y, dy, dz);
@@ -303,6 +311,8 @@ void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, con
 
 void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                                      const float* dy, float* dz, float* sums) {
+  ProfileScope profile(ProfiledKernel::activation_backward, 2.0 * static_cast<double>(rows * cols),
+                       12.0 * static_cast<double>(rows * cols));
   if (a == Activation::softmax) {
     softmax_rows_backward(rows, cols, y, dy, dz);
     column_sums(rows, cols, dz, sums);
@@ -313,6 +323,8 @@ void activation_backward_column_sums(Activation a, std::int64_t rows, std::int64
 
 void bias_activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,
                               const float* dy, float* dz, float* bias_grad) {
+  ProfileScope profile(ProfiledKernel::activation_backward, 2.0 * static_cast<double>(rows * cols),
+                       12.0 * static_cast<double>(rows * cols));
   if (a == Activation::linear) {
     if (dz != dy) std::copy(dy, dy + rows * cols, dz);
     if (bias_grad != nullptr) column_sums(rows, cols, dz, bias_grad);
@@ -325,6 +337,8 @@ void bias_activation_backward(Activation a, std::int64_t rows, std::int64_t cols
 
 void bias_activation_backward_blocked(Activation a, std::int64_t rows, std::int64_t cols, const float* z,
                                       const float* y, const float* dy, float* dz, float* bias_grad, float* partials) {
+  ProfileScope profile(ProfiledKernel::activation_backward, 2.0 * static_cast<double>(rows * cols),
+                       12.0 * static_cast<double>(rows * cols));
   const std::int64_t blocks = column_sum_blocks(rows);
   parallel_for(0, blocks, 1, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t block = b; block < e; ++block) {

@@ -1,5 +1,7 @@
 #include "kernels/conv.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -152,6 +154,9 @@ inline void gather_patch(const Window2D& g, const float* sample, i64 oh, i64 ow,
 }  // namespace
 
 void im2col(const Window2D& g, i64 batch, const float* x, float* patches) {
+  ProfileScope profile(ProfiledKernel::im2col, 0.0,
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.patch_size()));
   const i64 OH = g.h.output, OW = g.w.output, P = g.patch_size();
   const i64 row_floats = OW * P;
   const i64 grain = std::max<i64>(1, kCopyGrain / std::max<i64>(row_floats, 1));
@@ -177,6 +182,10 @@ void im2col(const Window2D& g, i64 batch, const float* x, float* patches) {
 }
 
 void col2im(const Window2D& g, i64 batch, const float* patches, float* dx) {
+  ProfileScope profile(ProfiledKernel::col2im,
+                       static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.patch_size()),
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.patch_size()));
   const i64 C = g.channels, OH = g.h.output, OW = g.w.output, P = g.patch_size();
   const i64 sample_floats = g.input_pixels() * C;
   // By samples: each sample's pixels receive their patch rows in one fixed order.
@@ -277,6 +286,10 @@ inline void max_first(i64 C, const float* __restrict pixel, std::int32_t base, f
 }  // namespace
 
 void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, std::int32_t* argmax) {
+  ProfileScope profile(ProfiledKernel::pooling,
+                       static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.channels),
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.channels));
   const i64 C = g.channels, OW = g.w.output;
   if (windows_inside(g)) {
     // The common case (valid pooling): plain loops over the window, the same order and result.
@@ -307,11 +320,17 @@ void max_pool_forward(const Window2D& g, i64 batch, const float* x, float* y, st
 }
 
 void kernel_gradient_rows(i64 n, i64 P, i64 F, const float* patches, const float* dz, float* out) {
+  ProfileScope profile(ProfiledKernel::conv_kernel_gradient, 2.0 * static_cast<double>(n * P * F),
+                       4.0 * static_cast<double>(n * P + n * F + P * F));
   GRADSTEP_WINDOW_KERNEL(kernel_gradient_rows)(n, P, F, patches, dz, out);
 }
 
 void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, const float* y,
                             bool relu, float* dz) {
+  ProfileScope profile(ProfiledKernel::pooling,
+                       static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.channels),
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.channels));
   const i64 per_out = g.output_pixels() * g.channels, per_in = g.input_pixels() * g.channels;
   const bool tiled = windows_inside(g) && g.h.stride == g.h.kernel && g.w.stride == g.w.kernel;
   const auto tiled_fn = GRADSTEP_WINDOW_KERNEL(max_pool_backward_tiled);
@@ -335,6 +354,10 @@ void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const
 }
 
 void max_pool_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, float* dx) {
+  ProfileScope profile(ProfiledKernel::pooling,
+                       static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.channels),
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.channels));
   const i64 per_sample_out = g.output_pixels() * g.channels;
   const i64 per_sample_in = g.input_pixels() * g.channels;
   for_samples(g, batch, [&](i64 n) {
@@ -355,6 +378,10 @@ i64 window_count(const Window2D& g, i64 oh, i64 ow) {
 }  // namespace
 
 void avg_pool_forward(const Window2D& g, i64 batch, const float* x, float* y) {
+  ProfileScope profile(ProfiledKernel::pooling,
+                       static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.channels),
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.channels));
   const i64 C = g.channels, OW = g.w.output;
   for_output_rows(g, batch, [&](i64 n, i64 oh) {
     const float* sample = x + n * g.input_pixels() * C;
@@ -373,6 +400,10 @@ void avg_pool_forward(const Window2D& g, i64 batch, const float* x, float* y) {
 }
 
 void avg_pool_backward(const Window2D& g, i64 batch, const float* dy, float* dx) {
+  ProfileScope profile(ProfiledKernel::pooling,
+                       static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.channels),
+                       4.0 * static_cast<double>(batch) *
+                           static_cast<double>(g.input_pixels() * g.channels + g.output_pixels() * g.channels));
   const i64 C = g.channels, OH = g.h.output, OW = g.w.output;
   const i64 per_sample_in = g.input_pixels() * C;
   for_samples(g, batch, [&](i64 n) {

@@ -1,6 +1,8 @@
 // gemm(): argument quick exits, then dispatch to the kernel set chosen by active_isa().
 #include "kernels/gemm.hpp"
 
+#include "core/profile.hpp"
+
 #include "core/cpu.hpp"
 #include "kernels/gemm_isa.hpp"
 
@@ -28,6 +30,9 @@ void scale_c(std::int64_t M, std::int64_t N, float beta, float* C, std::int64_t 
 
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
           std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
+  ProfileScope profile(
+      ProfiledKernel::gemm, 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K),
+      4.0 * (static_cast<double>(M * K + K * N) + (beta != 0.0f ? 2.0 : 1.0) * static_cast<double>(M * N)));
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
@@ -73,6 +78,10 @@ void PackedB::pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B,
 
 void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
                     float beta, float* C, std::int64_t ldc) {
+  ProfileScope profile(
+      ProfiledKernel::gemm_prepacked,
+      2.0 * static_cast<double>(M) * static_cast<double>(B.N_) * static_cast<double>(B.K_),
+      4.0 * (static_cast<double>(M * B.K_ + B.K_ * B.N_) + (beta != 0.0f ? 2.0 : 1.0) * static_cast<double>(M * B.N_)));
   const std::int64_t N = B.N_, K = B.K_;
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {

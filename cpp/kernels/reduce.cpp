@@ -1,5 +1,7 @@
 #include "kernels/reduce.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -9,6 +11,8 @@
 namespace gradstep {
 
 void column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* out) {
+  ProfileScope profile(ProfiledKernel::bias_gradient, static_cast<double>(rows * cols),
+                       4.0 * static_cast<double>(rows * cols + cols));
   // Work per column is `rows` adds; chunk columns so each thread gets enough of them.
   const std::int64_t grain = std::max<std::int64_t>(16, (1 << 15) / std::max<std::int64_t>(rows, 1));
   parallel_for(0, cols, grain, [&](std::int64_t b, std::int64_t e) {
@@ -23,6 +27,8 @@ void column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* ou
 }
 
 void blocked_column_sums(std::int64_t rows, std::int64_t cols, const float* x, float* out, float* partials) {
+  ProfileScope profile(ProfiledKernel::bias_gradient, static_cast<double>(rows * cols),
+                       4.0 * static_cast<double>(rows * cols + cols));
   const std::int64_t blocks = column_sum_blocks(rows);
   parallel_for(0, blocks, 1, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t block = b; block < e; ++block) {

@@ -1,5 +1,7 @@
 #include "layers/dropout.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -32,6 +34,7 @@ void Dropout::reserve(std::int64_t batch) { mask_.resize(static_cast<std::size_t
 
 void Dropout::forward(const float* x, float* y, std::int64_t batch, const StepContext& ctx) {
   const std::int64_t n = batch * input_size();
+  ProfileScope profile(ProfiledKernel::dropout, static_cast<double>(n), 12.0 * static_cast<double>(n));
   last_training_ = ctx.training && rate_ > 0.0f;
   if (!last_training_) {
     std::memcpy(y, x, static_cast<std::size_t>(n) * sizeof(float));
@@ -67,6 +70,7 @@ void Dropout::forward(const float* x, float* y, std::int64_t batch, const StepCo
 void Dropout::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
   if (dx == nullptr) return;
   const std::int64_t n = batch * input_size();
+  ProfileScope profile(ProfiledKernel::dropout, static_cast<double>(n), 12.0 * static_cast<double>(n));
   if (!last_training_) {
     std::memcpy(dx, dy, static_cast<std::size_t>(n) * sizeof(float));
     return;

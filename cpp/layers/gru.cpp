@@ -1,5 +1,7 @@
 #include "layers/gru.hpp"
 
+#include "core/profile.hpp"
+
 #include <cstring>
 
 #include "kernels/gemm.hpp"
@@ -30,6 +32,9 @@ void GRU::step_forward(const StepRows& step) {
                    0.0f, q_.data() + step.begin * width, width);
   const float* recurrent_bias = b_ != nullptr ? b_ + width : nullptr;
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
+  ProfileScope profile(ProfiledKernel::recurrent_gates,
+                       10.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(options_.units),
+                       16.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(options_.units));
   for (std::int64_t n = step.begin; n < step.end; ++n) {
     const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
     float* h = step.h_next + n * step.h_next_stride;
@@ -48,6 +53,9 @@ void GRU::step_forward(const StepRows& step) {
 
 bool GRU::step_backward(const StepRows& step, const float* dh, float* dh_direct) {
   const std::int64_t units = options_.units, width = 3 * units;
+  ProfileScope profile(ProfiledKernel::recurrent_gates,
+                       20.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(options_.units),
+                       24.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(options_.units));
   for (std::int64_t n = step.begin; n < step.end; ++n) {
     float* dx = row(z_, width, n, step.t);
     float* dq = row(dq_, width, n, step.t);

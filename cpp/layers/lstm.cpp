@@ -1,5 +1,7 @@
 #include "layers/lstm.hpp"
 
+#include "core/profile.hpp"
+
 #include <cstring>
 
 #include "kernels/gemm.hpp"
@@ -36,6 +38,9 @@ void LSTM::step_forward(const StepRows& step) {
     gemm_prepacked(false, rows, 1.0f, hd_rows(step.t) + step.begin * T * units, T * units, U_packed_, 1.0f,
                    z + step.begin * T * width, T * width);
   const auto bytes = static_cast<std::size_t>(units) * sizeof(float);
+  ProfileScope profile(ProfiledKernel::recurrent_gates,
+                       10.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(units),
+                       4.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(width + 3 * units));
   for (std::int64_t n = step.begin; n < step.end; ++n) {
     float* c = row(c_, units, n, step.t);
     const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
@@ -53,6 +58,9 @@ void LSTM::step_forward(const StepRows& step) {
 bool LSTM::step_backward(const StepRows& step, const float* dh, float* dh_direct) {
   const std::int64_t T = steps_, units = options_.units, width = 4 * units;
   float* z = z_.data() + step.t * width;
+  ProfileScope profile(ProfiledKernel::recurrent_gates,
+                       20.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(units),
+                       4.0 * static_cast<double>(step.end - step.begin) * static_cast<double>(2 * width + 4 * units));
   for (std::int64_t n = step.begin; n < step.end; ++n) {
     float* dz = z + n * T * width;
     if (masked(n, step.t)) {  // dc passes through unchanged

@@ -1,5 +1,7 @@
 #include "model/sequential.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -217,6 +219,7 @@ void Sequential::apply_frozen_to_tracker() {
 }
 
 void Sequential::track_activations(std::int64_t batch) {
+  ProfileScope profile(ProfiledKernel::tracking, 0.0, 0.0);
   const auto& relu = tracker_.relu_layers();
   for (std::size_t k = 0; k < relu.size(); ++k) {
     const Layer& source = *layers_[relu[k].source];
@@ -275,6 +278,7 @@ template <typename T>
 const T* Sequential::gather(const T* src, std::int64_t width, const std::int64_t* indices, std::int64_t batch, T* out) {
   if (src == nullptr) return nullptr;
   if (indices == nullptr) return src;  // contiguous rows: read them in place, no copy
+  ProfileScope profile(ProfiledKernel::gather, 0.0, 2.0 * static_cast<double>(batch * width) * sizeof(T));
   const std::int64_t grain = std::max<std::int64_t>(1, (1 << 15) / std::max<std::int64_t>(width, 1));
   parallel_for(0, batch, grain, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t r = b; r < e; ++r)
@@ -340,6 +344,7 @@ void Sequential::backward_pass(const void* x, std::int64_t batch, float* dx_out)
 
 BatchResult Sequential::loss_and_metrics(const float* y, const float* sample_weight, std::int64_t weight_width,
                                          std::int64_t batch, bool want_grad) {
+  ProfileScope profile(ProfiledKernel::loss, 0.0, 0.0);
   BatchResult result;
   result.samples = batch;
   const std::int64_t cols = output_shape_.empty() ? 1 : output_shape_.back();
@@ -377,6 +382,7 @@ BatchResult Sequential::loss_and_metrics(const float* y, const float* sample_wei
 }
 
 double Sequential::regularization(bool add_gradient) {
+  ProfileScope profile(ProfiledKernel::regularization, 0.0, 0.0);
   double penalty = 0.0;
   for (std::size_t i = 0; i < param_info_.size(); ++i) {
     const ParamInfo& info = param_info_[i];
@@ -391,6 +397,7 @@ BatchResult Sequential::run_batch(bool training, const void* x, const float* y, 
                                   std::int64_t weight_width, const std::int64_t* indices, std::int64_t batch) {
   const char* what = training ? "train_batch" : "test_batch";
   require_compiled(what);
+  ProfileScope profile(ProfiledKernel::train_step, 0.0, 0.0);  // root: what no kernel below claims
   if (batch <= 0) throw std::invalid_argument(std::string(what) + ": batch must be positive");
   if (sample_weight != nullptr && weight_width != 1 && weight_width != target_positions())
     throw std::invalid_argument(std::string(what) + ": sample_weight must have 1 or " +

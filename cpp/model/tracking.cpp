@@ -1,5 +1,7 @@
 #include "model/tracking.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -54,6 +56,7 @@ void Tracker::reset() {
 }
 
 void Tracker::update(Optimizer& optimizer, float* params, float* grads) {
+  ProfileScope profile(ProfiledKernel::tracking, 0.0, 0.0);
   if (weights_.empty()) {
     optimizer.apply(params, grads);
     return;

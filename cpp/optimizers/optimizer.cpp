@@ -1,5 +1,7 @@
 #include "optimizers/optimizer.hpp"
 
+#include "core/profile.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -108,6 +110,8 @@ void Optimizer::clip_gradients(float* grads) {
 }
 
 void Optimizer::apply(float* params, float* grads) {
+  ProfileScope profile(ProfiledKernel::optimizer, 0.0,
+                       4.0 * static_cast<double>(total_) * static_cast<double>(3 + 2 * slots_.size()));
   if (!built_) throw std::logic_error("Optimizer.apply called before build");
   clip_gradients(grads);
   const float lr = learning_rate_;
@@ -117,6 +121,8 @@ void Optimizer::apply(float* params, float* grads) {
 }
 
 void Optimizer::apply_observed(float* params, float* grads, UpdateObserver& observer) {
+  ProfileScope profile(ProfiledKernel::optimizer, 0.0,
+                       4.0 * static_cast<double>(total_) * static_cast<double>(3 + 2 * slots_.size()));
   if (!built_) throw std::logic_error("Optimizer.apply_observed called before build");
   if (!can_observe()) throw std::logic_error("Optimizer.apply_observed: needs an element-wise rule and no clipping");
   const float lr = learning_rate_;

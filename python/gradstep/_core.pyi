@@ -32,6 +32,15 @@ def _parallel_region_count() -> int:
 def _has_openmp() -> bool:
     """True when built with OpenMP (False: a serial build)."""
 
+def _set_profiling(on: bool) -> None:
+    """Switch the step profile's counters on or off (core/profile.hpp; off by default)."""
+
+def _reset_profile() -> None:
+    """Zero the step profile's counters."""
+
+def _profile() -> list[dict[str, Any]]:
+    """The step profile's counters since the last reset: one dict per kernel (kernel, seconds, flops, bytes, calls)."""
+
 def _parallel_probe(n: _Int) -> list[int]:
     """Thread index that ran each of n items of one parallel_for (for tests)."""
 

@@ -1,4 +1,4 @@
-"""`python -m gradstep.benchmark [--workload W1,...,W6,G] [--threads N] [--repeats R] [--json F] [--plot F.png]`
+"""`python -m gradstep.benchmark [--workload W1,...,W6,G] [--threads N] [--repeats R] [--json F] [--plot F] [--profile]`
 
 Runs gradstep, the NumPy baseline shipped in gradstep.benchmark.numpy_baseline and, when
 importable, PyTorch in the same process, interleaved (gradstep, numpy, torch, gradstep, ...), and
@@ -6,7 +6,11 @@ prints the median seconds per epoch and the ratios gradstep/NumPy and gradstep/P
 means gradstep is faster). Machines are noisy: only ratios measured in one run mean anything.
 `--json` saves the results (the structure documented in gradstep.benchmark.plot), `--plot` draws
 them (PNG or SVG, needs matplotlib), and `--replot results.json --plot out.png` prints and draws a
-saved run again without running anything.
+saved run again without running anything. `--profile` prints, instead, where one training step of
+each workload spends its time, kernel by kernel (gradstep.benchmark.profile).
+
+Every workload's GFLOP/s is also given as a fraction of the machine's GEMM peak, measured in the
+same run as the best of `numpy @` on square float32 matrices of n = 1024 and 2048.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from numpy.typing import NDArray
 
 from . import plot as benchmark_plot
 from . import workloads as W
+from .profile import PROFILED, profile_lines, profile_workload
 
 # One GEMM of a train step: (label, trans_a, trans_b, a's shape, b's shape).
 GemmShape = tuple[str, bool, bool, tuple[int, int], tuple[int, int]]
@@ -280,19 +285,33 @@ def _gemm_shapes_workload(repeats: int, shapes: Sequence[GemmShape] | None = Non
     return {"workload": "G-W1", "rows": rows, "step_gemm_us": {"gradstep": total_gs * 1e6, "numpy": total_np * 1e6}}
 
 
-def _gemm_peak(n: int = 1024, blocks: int = 3) -> float:
-    """gradstep's best GFLOP/s on a square n x n GEMM at the current thread count: the yardstick
-    for the epoch GFLOP/s of W1/W2 (what fraction of the GEMM speed the whole training step
-    keeps)."""
+def _gemm_peak(n: int = 1024, blocks: int = 3) -> dict[str, Any]:
+    """The machine's GEMM peak, the yardstick for the epoch GFLOP/s of every workload (what
+    fraction of the GEMM speed the whole training step keeps): the best GFLOP/s of `numpy @` on
+    square float32 matrices of n and 2n, in this run at the current thread count. gradstep's own
+    square GEMM at n is measured alongside, for reference."""
     from .. import _core
 
     rng = np.random.default_rng(1)
-    a = rng.standard_normal((n, n), dtype=np.float32)
-    b = rng.standard_normal((n, n), dtype=np.float32)
-    c = np.empty((n, n), np.float32)
-    inner = max(1, int(4e9 // (2 * n**3)))
-    fastest = min(_seconds_per_call(lambda: _core._gemm(a, b, c=c), inner) for _ in range(blocks))
-    return 2.0 * n**3 / fastest / 1e9
+    numpy_gflops: dict[str, float] = {}
+    gradstep_gflops = 0.0
+    for size in (n, 2 * n):
+        a = rng.standard_normal((size, size), dtype=np.float32)
+        b = rng.standard_normal((size, size), dtype=np.float32)
+        c = np.empty((size, size), np.float32)
+        inner = max(1, int(4e9 // (2 * size**3)))
+        fastest = min(_seconds_per_call(partial(np.matmul, a, b, out=c), inner) for _ in range(blocks))
+        numpy_gflops[str(size)] = 2.0 * size**3 / fastest / 1e9
+        if size == n:
+            fastest = min(_seconds_per_call(partial(_core._gemm, a, b, c=c), inner) for _ in range(blocks))
+            gradstep_gflops = 2.0 * size**3 / fastest / 1e9
+    return {
+        "workload": "gemm_peak",
+        "n": n,
+        "gflops": max(numpy_gflops.values()),
+        "numpy_gflops": numpy_gflops,
+        "gradstep_gflops": gradstep_gflops,
+    }
 
 
 def _result_lines(r: dict[str, Any]) -> list[str]:
@@ -300,7 +319,15 @@ def _result_lines(r: dict[str, Any]) -> list[str]:
     name = r["workload"]
     if name == "gemm_peak":
         threads = f", {r['threads']} thread(s)" if "threads" in r else ""
-        return [f"GEMM peak (gradstep, n={r['n']}{threads}): {r['gflops']:.1f} GFLOP/s"]
+        if "numpy_gflops" not in r:  # results saved before the peak was numpy's
+            return [f"GEMM peak (gradstep, n={r['n']}{threads}): {r['gflops']:.1f} GFLOP/s"]
+        sizes = "/".join(r["numpy_gflops"])
+        return [
+            f"GEMM peak (numpy @, n={sizes}{threads}): {r['gflops']:.1f} GFLOP/s "
+            f"(gradstep n={r['n']}: {r['gradstep_gflops']:.1f})"
+        ]
+    if name.startswith("profile-"):
+        return profile_lines(r, r.get("peak_gflops"))
     if name in ("W1", "W2", "W3", "W4", "W5", "W6"):
         seconds = r["seconds"]
         line = f"{name}: gradstep {seconds['gradstep']:.3f} s/epoch"
@@ -361,6 +388,12 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     )
     parser.add_argument("--repeats", type=int, default=None, help="timed epochs per library (default 3)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of comparing libraries, print where one training step of each workload (default W1-W6) "
+        "spends its time, by kernel (gradstep.benchmark.profile)",
+    )
     parser.add_argument("--json", default=None, help="also write the results to this file")
     parser.add_argument(
         "--malloc",
@@ -397,6 +430,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
                 ("--threads", args.threads),
                 ("--repeats", args.repeats),
                 ("--no-torch", args.no_torch or None),
+                ("--profile", args.profile or None),
                 ("--json", args.json),
                 ("--malloc", args.malloc),
             )
@@ -421,12 +455,15 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     repeats = 3 if args.repeats is None else args.repeats
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
-    wanted = [w.strip().upper() for w in (args.workload or "W1,W2,W3,W4,W5,W6,G").split(",") if w.strip()]
+    default_workloads = ",".join(PROFILED) if args.profile else "W1,W2,W3,W4,W5,W6,G"
+    wanted = [w.strip().upper() for w in (args.workload or default_workloads).split(",") if w.strip()]
     unknown = [w for w in wanted if w not in ("W1", "W2", "W3", "W4", "W5", "W6", "G")]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; available: W1, W2, W3, W4, W5, W6, G")
     if not wanted:
         parser.error(f"--workload {args.workload!r} names no workload; available: W1, W2, W3, W4, W5, W6, G")
+    if args.profile and "G" in wanted:
+        parser.error(f"--profile profiles training steps: {', '.join(PROFILED)}; G is a single GEMM, not a step")
 
     import gradstep as gs
 
@@ -456,8 +493,16 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     y: NDArray[np.int64] | None = None
     peak = None
     if any(name != "G" for name in wanted):
-        peak = _gemm_peak()
-        report_entry({"workload": "gemm_peak", "n": 1024, "threads": gs.get_num_threads(), "gflops": peak})
+        peak_entry = _gemm_peak()
+        peak_entry["threads"] = gs.get_num_threads()
+        peak = peak_entry["gflops"]
+        report_entry(peak_entry)
+    if args.profile:
+        for name in wanted:
+            r = profile_workload(name)
+            r["peak_gflops"] = peak
+            report_entry(r)
+        wanted = []
     for name in wanted:
         if name in ("W1", "W2"):
             if x is None or y is None:  # both are made together
