@@ -8,7 +8,7 @@ when it is not one already; std::vector parameters take any sequence.
 """
 
 from collections.abc import Callable, Sequence
-from typing import SupportsFloat, SupportsIndex, TypeAlias
+from typing import Any, SupportsFloat, SupportsIndex, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
