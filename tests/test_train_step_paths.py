@@ -154,10 +154,11 @@ def test_adam_update_bitwise_identical_across_isas(restore_isa_and_threads):
             np.testing.assert_array_equal(p.view(np.uint32), same[0].view(np.uint32))
 
 
-@pytest.mark.parametrize("shape", [(7, 1001), (64, 256), (3, 5)])
+@pytest.mark.parametrize("shape", [(7, 1001), (64, 256), (3, 5), (128, 389)])
 def test_dropout_masks_bitwise_identical_across_isas_and_threads(shape, restore_isa_and_threads):
-    """Dropout's AVX2 Philox (8 blocks per step) gives the scalar path's masks bit for bit, for
-    any length (vector body + scalar tail) and any split among threads."""
+    """Dropout's AVX-512 Philox (3 x 16 blocks per step, then 8-block AVX2 steps) and AVX2 Philox
+    (3 x 8 blocks, then 8) give the scalar path's masks bit for bit, for any length (vector
+    bodies + scalar tail) and any split among threads."""
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape).astype(np.float32)
     outputs = []

@@ -46,13 +46,16 @@ void Dropout::forward(const float* x, float* y, std::int64_t batch, const StepCo
   float* mask = mask_.data();
   // Work in blocks of 4 elements: one Philox block gives the 4 uniforms of elements 4k..4k+3.
   const std::int64_t blocks = (n + 3) / 4;
-  [[maybe_unused]] const bool wide = active_isa() != Isa::generic;
+  [[maybe_unused]] const Isa isa = active_isa();
   parallel_for(0, blocks, 2048, [&](std::int64_t b, std::int64_t e) {
     std::int64_t k = b;
 #if GRADSTEP_X86
-    // 8 blocks at a time, bitwise the same masks (kernels/dropout_avx2.cpp); the scalar loop
-    // below finishes the chunk.
-    if (wide) k = kernels::dropout_forward_avx2(key, step, b, e, n, rate_, scale, x, y, mask);
+    // 16 (AVX-512) or 8 (AVX2) blocks per vector, bitwise the same masks (kernels/dropout_avx*.cpp);
+    // the scalar loop below finishes the chunk.
+    if (isa == Isa::avx512)
+      k = kernels::dropout_forward_avx512(key, step, b, e, n, rate_, scale, x, y, mask);
+    else if (isa == Isa::avx2)
+      k = kernels::dropout_forward_avx2(key, step, b, e, n, rate_, scale, x, y, mask);
 #endif
     for (; k < e; ++k) {
       const auto bits = rng::philox_block(key, step, static_cast<std::uint64_t>(k));
