@@ -8,6 +8,7 @@
 
 #include "kernels/gemm_blocked.hpp"
 #include "kernels/gemm_isa.hpp"
+#include "kernels/gemm_narrow.hpp"
 
 namespace gradstep {
 
@@ -96,7 +97,72 @@ struct Avx2Kernel {
   }
 };
 
+// Narrow path (gemm_narrow.hpp): V ymm per row of C (V = 1 for N <= 8, 2 for N <= 16). 12 x 1 or
+// 6 x 2 accumulators: >= 8 independent FMA chains in 16 registers, next to V B vectors and a
+// broadcast. The last vector's lanes past N are read and written with maskload/maskstore.
+template <int V>
+struct Avx2NarrowTile {
+  static constexpr int R = V == 1 ? 12 : 6;
+  static constexpr int W = 8 * V;
+
+  template <int Rows, class APanel>
+  static void tile(std::int64_t kc, APanel a, const float* b, std::int64_t n, float* c, std::int64_t ldc, float alpha,
+                   float beta) {
+    __m256 acc[Rows][V];
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+    for (std::int64_t k = 0; k < kc; ++k) {
+      __m256 bk[V];
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) bk[v] = _mm256_load_ps(b + 8 * v);  // the padded copy: aligned rows
+#pragma GCC unroll 16
+      for (int r = 0; r < Rows; ++r) {
+        const __m256 av = _mm256_broadcast_ss(a.at(r));
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(av, bk[v], acc[r][v]);
+      }
+      a.advance();
+      b += W;
+    }
+    // Lanes of the last vector below n - 8*(V-1) are real; the others are never stored.
+    const __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - 8 * (V - 1))),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256 va = _mm256_set1_ps(alpha);
+    const __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r) {
+      float* row = c + r * ldc;
+      if (V == 2) {  // a full first vector (N > 8)
+        const __m256 lo = beta == 0.0f ? _mm256_mul_ps(va, acc[r][0])
+                                       : _mm256_fmadd_ps(va, acc[r][0], _mm256_mul_ps(vb, _mm256_loadu_ps(row)));
+        _mm256_storeu_ps(row, lo);
+      }
+      float* tail = row + 8 * (V - 1);
+      // beta == 0: C is write-only, never loaded (NaN/Inf in C must not reach the result).
+      const __m256 hi = beta == 0.0f
+                            ? _mm256_mul_ps(va, acc[r][V - 1])
+                            : _mm256_fmadd_ps(va, acc[r][V - 1], _mm256_mul_ps(vb, _mm256_maskload_ps(tail, last)));
+      _mm256_maskstore_ps(tail, last, hi);
+    }
+  }
+};
+
 }  // namespace
+
+void gemm_narrow_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                      const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                      std::int64_t ldc) {
+  const std::int64_t kc_block = gemm_detail::balanced_block(K, Avx2Kernel::KC, 1);  // the blocked path's slices
+  if (N <= 8)
+    gemm_detail::run_narrow_gemm<Avx2NarrowTile<1>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
+                                                    ldc);
+  else
+    gemm_detail::run_narrow_gemm<Avx2NarrowTile<2>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
+                                                    ldc);
+}
 
 void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
                std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {

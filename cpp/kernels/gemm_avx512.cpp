@@ -8,6 +8,7 @@
 
 #include "kernels/gemm_blocked.hpp"
 #include "kernels/gemm_isa.hpp"
+#include "kernels/gemm_narrow.hpp"
 
 namespace gradstep {
 
@@ -79,7 +80,56 @@ struct Avx512Kernel {
   }
 };
 
+// Narrow path (gemm_narrow.hpp): one zmm per row of C, its N <= 16 real lanes selected by a
+// mask. 14 rows = 14 independent FMA chains (>= 8 needed for two pipes at 4 cycles), one B
+// load per k, and the broadcasts of A fold into the FMAs ({1to16} memory operands), so a k step
+// is 14 FMAs + 15 loads: balanced between the two FMA and the two load ports.
+struct Avx512NarrowTile {
+  static constexpr int R = 14;
+  static constexpr int W = 16;
+
+  template <int Rows, class APanel>
+  __attribute__((noinline)) static void tile(std::int64_t kc, APanel a, const float* b, std::int64_t n, float* c,
+                                             std::int64_t ldc, float alpha, float beta) {
+    __m512 acc[Rows];
+#pragma GCC unroll 16
+    for (int r = 0; r < Rows; ++r) acc[r] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+    for (std::int64_t k = 0; k < kc; ++k) {
+      const __m512 bk = _mm512_load_ps(b);  // the padded copy: 64-byte aligned rows
+#pragma GCC unroll 16
+      for (int r = 0; r < Rows; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(*a.at(r)), bk, acc[r]);
+      a.advance();
+      b += W;
+    }
+    // Lanes >= n hold zeros (or NaN from 0 * inf in A): never stored.
+    const __mmask16 mask = static_cast<__mmask16>((1u << n) - 1u);
+    const __m512 va = _mm512_set1_ps(alpha);
+    if (beta == 0.0f) {
+      // C is write-only: never load it (NaN/Inf garbage in C must not reach the result).
+#pragma GCC unroll 16
+      for (int r = 0; r < Rows; ++r) _mm512_mask_storeu_ps(c + r * ldc, mask, _mm512_mul_ps(va, acc[r]));
+    } else {
+      const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 16
+      for (int r = 0; r < Rows; ++r) {
+        float* row = c + r * ldc;
+        const __m512 old = _mm512_maskz_loadu_ps(mask, row);
+        _mm512_mask_storeu_ps(row, mask, _mm512_fmadd_ps(va, acc[r], _mm512_mul_ps(vb, old)));
+      }
+    }
+  }
+};
+
 }  // namespace
+
+void gemm_narrow_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                        const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                        std::int64_t ldc) {
+  const std::int64_t kc_block = gemm_detail::balanced_block(K, Avx512Kernel::KC, 1);  // the blocked path's slices
+  gemm_detail::run_narrow_gemm<Avx512NarrowTile>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
+                                                 ldc);
+}
 
 void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
