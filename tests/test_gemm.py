@@ -281,8 +281,9 @@ def test_isa_switch():
         core._set_isa(previous)
 
 
-# The last three have N <= 16: gemm() takes its narrow path there, PackedB the blocked one, whose
-# K slices the narrow path reproduces, so the bits must still agree.
+# The last four have N <= 16: gemm() takes its narrow path there (with trans_a on AVX-512, lanes
+# over rows of C for N <= 12), PackedB the blocked one, whose K slices the narrow path
+# reproduces, so the bits must still agree.
 PREPACKED_SHAPES = [
     (1, 1, 1),
     (32, 512, 128),
@@ -293,6 +294,7 @@ PREPACKED_SHAPES = [
     (128, 10, 784),
     (300, 16, 5),
     (13, 3, 600),
+    (100, 5, 300),
 ]
 
 

@@ -104,6 +104,7 @@ template <int V>
 struct Avx2NarrowTile {
   static constexpr int R = V == 1 ? 12 : 6;
   static constexpr int W = 8 * V;
+  static constexpr bool kLanesAreRows = false;
 
   template <int Rows, class APanel>
   static void tile(std::int64_t kc, APanel a, const float* b, std::int64_t n, float* c, std::int64_t ldc, float alpha,

@@ -49,6 +49,7 @@ struct GenericKernel {
 template <int Width>
 struct GenericNarrowTile {
   static constexpr int W = Width;
+  static constexpr bool kLanesAreRows = false;
   static constexpr int R = W == 4 ? 8 : W == 8 ? 4 : W == 12 ? 3 : 2;
 
   template <int Rows, class APanel>

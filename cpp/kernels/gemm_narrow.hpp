@@ -13,6 +13,11 @@
 //   acc[r] += broadcast(op(A)(i + r, k)) * op(B)(k, 0:W)
 // Only the N real columns of C are read or written.
 //
+// A Tile either keeps rows of C in registers (lanes = columns of C; kLanesAreRows false): it has
+// tile<Rows>(kc, a, b, n, c, ldc, alpha, beta) for a block of exactly Rows rows. Or, for a
+// transposed A, whose columns are contiguous, lanes run over rows of C (kLanesAreRows true):
+// tile(rows, kc, a, b, c, ldc, alpha, beta), rows <= R, with N fixed by the Tile.
+//
 // Same bits as the blocked path: K is cut into the blocked path's slices (kc_block, passed in
 // from the instruction set's Kernel::KC), each slice's sum is an FMA (or multiply-add) chain
 // over k in increasing order starting from zero, and it is applied to C exactly like the
@@ -77,15 +82,20 @@ constexpr int pow2_below(int r) {
   return p;
 }
 
-// Rows [i0, i1) of C, all K slices, for a row block of `Rows` rows at a time.
+// One block of `Rows` rows of C (`rows` <= Rows of them real: lanes-are-rows tiles mask the
+// rest; the other tiles only ever get rows == Rows), all K slices.
 template <class Tile, int Rows, class APanel>
 void narrow_block(APanel a, i64 K, i64 kc_block, i64 a_k_step, const float* b, i64 N, float* c, i64 ldc, float alpha,
-                  float beta) {
+                  float beta, int rows = Rows) {
   for (i64 pc = 0; pc < K; pc += kc_block) {
     const i64 kc = min_i64(kc_block, K - pc);
     APanel slice = a;
     slice.p += pc * a_k_step;
-    Tile::template tile<Rows>(kc, slice, b + pc * Tile::W, N, c, ldc, alpha, pc == 0 ? beta : 1.0f);
+    const float beta_here = pc == 0 ? beta : 1.0f;
+    if constexpr (Tile::kLanesAreRows)
+      Tile::tile(rows, kc, slice, b + pc * Tile::W, c, ldc, alpha, beta_here);
+    else
+      Tile::template tile<Rows>(kc, slice, b + pc * Tile::W, N, c, ldc, alpha, beta_here);
   }
 }
 
@@ -115,7 +125,11 @@ void narrow_rows(i64 i0, i64 i1, APanel a, i64 a_row_step, i64 K, i64 kc_block, 
     a.p += R * a_row_step;
     c += R * ldc;
   }
-  narrow_tail<Tile, pow2_below(R)>(i1 - i, a, a_row_step, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta);
+  if constexpr (Tile::kLanesAreRows) {
+    if (i < i1) narrow_block<Tile, R>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, static_cast<int>(i1 - i));
+  } else {
+    narrow_tail<Tile, pow2_below(R)>(i1 - i, a, a_row_step, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta);
+  }
 }
 
 // C = alpha * op(A) * op(B) + beta * C for N <= Tile::W (gemm() calls it for N <= 16); kc_block as
@@ -146,7 +160,9 @@ void run_narrow_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_blo
                         beta);
     });
   };
-  if (trans_a)
+  if constexpr (Tile::kLanesAreRows)
+    run(NarrowColsA{A, lda}, 1, lda);  // op(A) = A^T only (the caller checks)
+  else if (trans_a)
     run(NarrowColsA{A, lda}, 1, lda);
   else
     run(NarrowRowsA{A, lda}, lda, 1);
