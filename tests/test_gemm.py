@@ -281,7 +281,7 @@ def test_isa_switch():
         core._set_isa(previous)
 
 
-# The last four have N <= 16: gemm() takes its narrow path there (with trans_a on AVX-512, lanes
+# The last four have N <= 16: gemm() takes its narrow path there (with trans_a on AVX-512/AVX2, lanes
 # over rows of C for N <= 12), PackedB the blocked one, whose K slices the narrow path
 # reproduces, so the bits must still agree.
 PREPACKED_SHAPES = [
