@@ -6,10 +6,10 @@
 // type and calls run_narrow_gemm<Tile>(...).
 //
 // Why not the blocked algorithm: its micro-kernel is NR = 32 (AVX-512) or 16 (AVX2) columns
-// wide, so N = 10 wastes 2/3 of every FMA, and the narrow panel leaves too little work to hide
-// the packing. Here op(B) (K x N, small) is copied once into a zero-padded K x W array, W a
-// multiple of the vector width (W = 16: one zmm per row of op(B)); op(A) is read in place, and
-// each block of R rows of C keeps R x W accumulators in registers while k runs over K:
+// wide, so for N = 10 it computes 32 (16) lanes per row of C to keep 10. Here op(B) (K x N,
+// small) is copied once into a zero-padded K x W array, W a whole number of vectors (AVX-512:
+// W = 16, one masked zmm per row of op(B)); op(A) is read in place, and each block of R rows of
+// C keeps R x W accumulators in registers while k runs over K:
 //   acc[r] += broadcast(op(A)(i + r, k)) * op(B)(k, 0:W)
 // Only the N real columns of C are read or written.
 //
