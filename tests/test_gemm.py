@@ -281,7 +281,24 @@ def test_isa_switch():
         core._set_isa(previous)
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 1), (32, 512, 128), (7, 130, 5), (64, 128, 512), (5, 9, 300), (33, 4100, 3)])
+# The last four have N <= 16: gemm() takes its narrow path there (with trans_a on AVX-512/AVX2, lanes
+# over rows of C for N <= 12), PackedB the blocked one, whose K slices the narrow path
+# reproduces, so the bits must still agree.
+PREPACKED_SHAPES = [
+    (1, 1, 1),
+    (32, 512, 128),
+    (7, 130, 5),
+    (64, 128, 512),
+    (5, 9, 300),
+    (33, 4100, 3),
+    (128, 10, 784),
+    (300, 16, 5),
+    (13, 3, 600),
+    (100, 5, 300),
+]
+
+
+@pytest.mark.parametrize("shape", PREPACKED_SHAPES)
 @pytest.mark.parametrize("trans_a, trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_prepacked_b_gives_the_bits_of_gemm(isa, shape, trans_a, trans_b):
     """PackedB + gemm_prepacked (the recurrent layers' per-step product) == gemm, bit for bit."""
@@ -300,3 +317,64 @@ def test_prepacked_b_gives_the_bits_of_gemm(isa, shape, trans_a, trans_b):
             rtol=1e-4,
             atol=1e-3,
         )
+
+
+# Narrow outputs (N <= 16) take their own path in gemm() (kernels/gemm_narrow.hpp): one register
+# block of rows of C at a time, op(A) read in place, op(B) copied to a padded K x 16 array.
+NARROW_NS = [1, 2, 5, 8, 9, 10, 15, 16]
+NARROW_MS = [1, 7, 13, 128, 300]
+NARROW_KS = [1, 5, 128, 784]
+NARROW_SCALARS = [(1.0, 0.0), (-0.75, 0.5), (2.0, 1.0)]
+
+
+def padded_view(rng, rows, cols, extra_rows, extra_cols):
+    """A (rows, cols) float32 view into a larger random array: leading dimension > cols."""
+    big = rng.uniform(-1, 1, size=(rows + extra_rows, cols + extra_cols)).astype(np.float32)
+    return big, big[1 : 1 + rows, 2 : 2 + cols]
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+def test_narrow_outputs_against_numpy(isa, trans_a, trans_b):
+    rng = np.random.default_rng(13 + 2 * trans_a + trans_b)
+    case = 0
+    for n in NARROW_NS:
+        for m in NARROW_MS:
+            for k in NARROW_KS:
+                alpha, beta = NARROW_SCALARS[case % len(NARROW_SCALARS)]
+                case += 1
+                # Leading dimensions larger than the minimum (views into larger arrays).
+                _, a = padded_view(rng, *((k, m) if trans_a else (m, k)), 3, 5)
+                _, b = padded_view(rng, *((n, k) if trans_b else (k, n)), 2, 3)
+                big_c, c = padded_view(rng, m, n, 3, 7)
+                if beta == 0.0:
+                    c[...] = np.nan  # C is write-only: its NaNs must not reach the result
+                c0 = c.copy()
+                before = big_c.copy()
+                out = core._gemm(a, b, trans_a, trans_b, alpha, beta, c)
+                assert out is c
+                check_result(c, a, b, trans_a, trans_b, alpha, beta, c0)
+                # The masked stores wrote nothing outside the view (the padding columns of C).
+                outside = np.ones(big_c.shape, bool)
+                outside[1 : 1 + m, 2 : 2 + n] = False
+                np.testing.assert_array_equal(big_c[outside], before[outside])
+
+
+NARROW_THREADED_SHAPES = [(2000, 10, 300), (300, 16, 784), (4099, 3, 129), (777, 9, 500)]
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_narrow_threads_give_bitwise_identical_results(isa, threads, restore_threads):
+    rng = np.random.default_rng(14)
+    for m, n, k in NARROW_THREADED_SHAPES:  # each > 2 * 2^21 flops: large enough to be split
+        for trans_a, trans_b in TRANSPOSES:
+            a, b = make_operands(rng, m, n, k, trans_a, trans_b)
+            c0 = rng.uniform(-1, 1, size=(m, n)).astype(np.float32)
+            for beta in (0.0, 0.25):
+                results = []
+                for count in (1, threads):
+                    gs.set_num_threads(count)
+                    c = c0.copy()
+                    core._gemm(a, b, trans_a, trans_b, 0.5, beta, c)
+                    results.append(c)
+                np.testing.assert_array_equal(results[0].view(np.uint32), results[1].view(np.uint32))
+            check_result(results[0], a, b, trans_a, trans_b, 0.5, 0.25, c0)

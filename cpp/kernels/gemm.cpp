@@ -1,4 +1,5 @@
-// gemm(): argument quick exits, then dispatch to the kernel set chosen by active_isa().
+// gemm(): argument quick exits, then dispatch to the kernel set chosen by active_isa(): the narrow
+// path for N <= 16 (gemm_narrow.hpp), the blocked one (gemm_blocked.hpp) otherwise.
 #include "kernels/gemm.hpp"
 
 #include "core/profile.hpp"
@@ -11,6 +12,8 @@
 namespace gradstep {
 
 namespace {
+
+constexpr std::int64_t kNarrowMaxN = 16;  // gemm_narrow.hpp's widest op(B) (one zmm per row)
 
 // C = beta * C, the whole result when op(A)*op(B) contributes nothing (K == 0 or alpha == 0).
 // beta == 0 writes zeros without reading C, like the full product does.
@@ -37,6 +40,24 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
     return;
+  }
+  // Narrow outputs (a classifier's 10 classes): the blocked path would pad N to its 16- or
+  // 32-wide micro-kernel. The narrow path gives the same bits (gemm_narrow.hpp), so this is a
+  // speed choice only; measured faster or equal for every M and K tried, on every ISA.
+  if (N <= kNarrowMaxN) {
+    switch (active_isa()) {
+#if GRADSTEP_X86
+      case Isa::avx512:
+        gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+      case Isa::avx2:
+        gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+#endif
+      default:
+        gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
   }
   switch (active_isa()) {
 #if GRADSTEP_X86

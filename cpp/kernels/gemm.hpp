@@ -4,9 +4,10 @@
 //   op(B) is K x N: B itself (ldb >= N) or, with trans_b, the transpose of an N x K matrix (ldb >= K).
 //   C is M x N with ldc >= N. beta == 0 means C is write-only (NaNs in C do not propagate).
 //
-// Transposes are never materialised: packing reads A and B with the right strides. The result
-// of every element is summed over K in the same order whatever the thread count, so results
-// are bitwise identical for 1 or N threads. The kernel used (AVX-512, AVX2+FMA or portable)
+// Transposes are never materialised: packing reads A and B with the right strides (N <= 16 takes
+// a narrow path that reads op(A) in place and copies only op(B), kernels/gemm_narrow.hpp). The
+// result of every element is summed over K in the same order whatever the thread count, so
+// results are bitwise identical for 1 or N threads. The kernel used (AVX-512, AVX2+FMA or portable)
 // follows active_isa() (core/cpu.hpp).
 #pragma once
 

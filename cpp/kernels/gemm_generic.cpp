@@ -7,6 +7,7 @@
 // 16 registers, makes GCC spill accumulators and drops to ~24.)
 #include "kernels/gemm_blocked.hpp"
 #include "kernels/gemm_isa.hpp"
+#include "kernels/gemm_narrow.hpp"
 
 namespace gradstep {
 
@@ -42,7 +43,53 @@ struct GenericKernel {
   }
 };
 
+// Narrow path (gemm_narrow.hpp): W = N rounded up to whole 4-float vectors, and R rows so that the
+// R x W accumulators take about 8 of the 16 xmm registers (8 chains hide the add latency; more
+// made GCC spill in the blocked kernel, see above).
+template <int Width>
+struct GenericNarrowTile {
+  static constexpr int W = Width;
+  static constexpr bool kLanesAreRows = false;
+  static constexpr int R = W == 4 ? 8 : W == 8 ? 4 : W == 12 ? 3 : 2;
+
+  template <int Rows, class APanel>
+  static void tile(std::int64_t kc, APanel a, const float* b, std::int64_t n, float* c, std::int64_t ldc, float alpha,
+                   float beta) {
+    float acc[Rows][W] = {};
+    for (std::int64_t k = 0; k < kc; ++k) {
+      for (int r = 0; r < Rows; ++r) {
+        const float ar = *a.at(r);
+        for (int j = 0; j < W; ++j) acc[r][j] += ar * b[j];
+      }
+      a.advance();
+      b += W;
+    }
+    if (beta == 0.0f) {
+      for (int r = 0; r < Rows; ++r)
+        for (std::int64_t j = 0; j < n; ++j) c[r * ldc + j] = alpha * acc[r][j];
+    } else {
+      for (int r = 0; r < Rows; ++r)
+        for (std::int64_t j = 0; j < n; ++j) c[r * ldc + j] = alpha * acc[r][j] + beta * c[r * ldc + j];
+    }
+  }
+};
+
 }  // namespace
+
+void gemm_narrow_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                         const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                         std::int64_t ldc) {
+  using gemm_detail::run_narrow_gemm;
+  const std::int64_t kc_block = gemm_detail::balanced_block(K, GenericKernel::KC, 1);  // the blocked path's slices
+  if (N <= 4)
+    run_narrow_gemm<GenericNarrowTile<4>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+  else if (N <= 8)
+    run_narrow_gemm<GenericNarrowTile<8>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+  else if (N <= 12)
+    run_narrow_gemm<GenericNarrowTile<12>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+  else
+    run_narrow_gemm<GenericNarrowTile<16>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
 void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,

@@ -1,9 +1,9 @@
 // Per-instruction-set GEMM entry points, internal to the kernels.
 //
-// Each one is the whole blocked algorithm (gemm_blocked.hpp) compiled in its own translation
-// unit with its own -m flags and micro-kernel, so the wide-register code never leaks into the
-// baseline library. Only gemm() (gemm.cpp) should call these, after checking active_isa():
-// calling gemm_avx2/gemm_avx512 on a CPU without those registers is an illegal instruction.
+// Each one is the whole blocked algorithm (gemm_blocked.hpp), or the narrow one for N <= 16
+// (gemm_narrow.hpp), compiled in its own translation unit with its own -m flags and kernels, so the wide-register code
+// never leaks into the baseline library. Only gemm() (gemm.cpp) should call these, after checking active_isa(): calling
+// gemm_avx2/gemm_avx512 on a CPU without those registers is an illegal instruction.
 //
 // Same meaning and arguments as gemm() (kernels/gemm.hpp). Preconditions, guaranteed by
 // gemm(): M, N, K >= 1 and alpha != 0 (the quick exits live in gemm.cpp).
@@ -16,6 +16,11 @@ namespace gradstep {
 void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                   std::int64_t ldc);
+
+// The narrow path (gemm_narrow.hpp) for N <= 16, same bits as the blocked one: gemm() picks it.
+void gemm_narrow_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                         const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                         std::int64_t ldc);
 
 std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N);
 void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst);
@@ -37,6 +42,13 @@ void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
 void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                  std::int64_t ldc);
+
+void gemm_narrow_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                      const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                      std::int64_t ldc);
+void gemm_narrow_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                        const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                        std::int64_t ldc);
 #endif
 
 }  // namespace gradstep
