@@ -54,9 +54,9 @@ void lstm_step_backward(std::int64_t units, Activation act, Activation ract, flo
   GRADSTEP_RECURRENT_DISPATCH(lstm_step_backward(units, act, ract, z, c_prev, c, dh, dc));
 }
 
-void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q,
+void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q, const float* b,
                       const float* h_prev, float* qh, float* h) {
-  GRADSTEP_RECURRENT_DISPATCH(gru_step_forward(units, act, ract, x, q, h_prev, qh, h));
+  GRADSTEP_RECURRENT_DISPATCH(gru_step_forward(units, act, ract, x, q, b, h_prev, qh, h));
 }
 
 void gru_step_backward(std::int64_t units, Activation act, Activation ract, float* x, float* dq, const float* qh,

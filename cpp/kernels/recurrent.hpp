@@ -34,12 +34,13 @@ void lstm_step_backward(std::int64_t units, Activation act, Activation ract, flo
                         const float* c, const float* dh, float* dc);
 
 // GRU (Cho et al. 2014), Keras 3's reset_after=True form, gate order [z | r | h]:
-//   x = input projection (3*units, with the input bias), q = h_prev U + b_recurrent (3*units)
+//   x = input projection (3*units, with the input bias), q = h_prev U (3*units), plus the
+//   recurrent bias b (3*units, may be null) added here as q + b, in the loop that reads q
 //   z = ract(x_z + q_z), r = ract(x_r + q_r), hh = act(x_h + r * q_h)
 //   h = z * h_prev + (1 - z) * hh
 // x holds the projection on entry and the gate values (z, r, hh) on exit; q_h is kept in qh for
 // the backward pass. h_prev may be null (zero state).
-void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q,
+void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q, const float* b,
                       const float* h_prev, float* qh, float* h);
 // Backward of one row: gates in x on entry; on exit x = dL/d(input projection) and dq =
 // dL/dq (3*units; the h block is dL/d(q_h) = dL/d(pre hh) * r). dh_prev gets the direct path

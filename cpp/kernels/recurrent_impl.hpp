@@ -164,19 +164,27 @@ void lstm_step_backward(std::int64_t units, Activation act, Activation ract, flo
   }
 }
 
-void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q,
+void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q, const float* b,
                       const float* h_prev, float* qh, float* h) {
   float* z = x;
   float* r = x + units;
   float* hh = x + 2 * units;
-  for (std::int64_t j = 0; j < units; ++j) {
-    z[j] += q[j];
-    r[j] += q[units + j];
+  // q + b as a value, never stored back: the same bits as adding b to q first (one rounding).
+  if (b != nullptr) {
+    for (std::int64_t j = 0; j < units; ++j) {
+      z[j] += q[j] + b[j];
+      r[j] += q[units + j] + b[units + j];
+    }
+  } else {
+    for (std::int64_t j = 0; j < units; ++j) {
+      z[j] += q[j];
+      r[j] += q[units + j];
+    }
   }
   apply_row(ract, units, z, z);
   apply_row(ract, units, r, r);
   for (std::int64_t j = 0; j < units; ++j) {
-    qh[j] = q[2 * units + j];
+    qh[j] = b != nullptr ? q[2 * units + j] + b[2 * units + j] : q[2 * units + j];
     hh[j] += r[j] * qh[j];
   }
   apply_row(act, units, hh, hh);

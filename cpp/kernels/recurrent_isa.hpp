@@ -14,7 +14,7 @@ namespace gradstep {
                          float* h);                                                                                    \
   void lstm_step_backward(std::int64_t units, Activation act, Activation ract, float* z, const float* c_prev,          \
                           const float* c, const float* dh, float* dc);                                                 \
-  void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q,                 \
+  void gru_step_forward(std::int64_t units, Activation act, Activation ract, float* x, const float* q, const float* b, \
                         const float* h_prev, float* qh, float* h);                                                     \
   void gru_step_backward(std::int64_t units, Activation act, Activation ract, float* x, float* dq, const float* qh,    \
                          const float* h_prev, const float* dh, float* dh_prev);                                        \

@@ -43,11 +43,15 @@ void GRU::step_forward(const StepRows& step) {
       continue;
     }
     float* q = q_.data() + n * width;
-    if (h_prev == nullptr) std::memset(q, 0, static_cast<std::size_t>(width) * sizeof(float));
-    if (recurrent_bias != nullptr)
-      for (std::int64_t j = 0; j < width; ++j) q[j] += recurrent_bias[j];
-    gru_step_forward(units, options_.activation, options_.recurrent_activation, row(z_, width, n, step.t), q, h_prev,
-                     row(qh_, units, n, step.t), h);
+    const float* bias = recurrent_bias;  // added inside gru_step_forward, where q is read anyway
+    if (h_prev == nullptr) {             // no state (the first step): q = 0 + b, written out
+      std::memset(q, 0, static_cast<std::size_t>(width) * sizeof(float));
+      if (recurrent_bias != nullptr)
+        for (std::int64_t j = 0; j < width; ++j) q[j] += recurrent_bias[j];
+      bias = nullptr;
+    }
+    gru_step_forward(units, options_.activation, options_.recurrent_activation, row(z_, width, n, step.t), q, bias,
+                     h_prev, row(qh_, units, n, step.t), h);
   }
 }
 
