@@ -29,8 +29,10 @@ struct ParamSegment {
 // Watches one step block by block (the training figures, model/tracking.hpp). Given an observer,
 // a step runs its decay and rule over the observer's blocks instead of its own chunks: the rule
 // is element-wise, so the parameters come out bitwise the same. Each block's hooks run on the
-// thread that updates it, just before and just after the update, while the block's parameters
-// and gradients are still in cache: watching costs arithmetic, not memory traffic.
+// thread that updates it, just before and just after the update, while the block is in cache.
+// The first hook still pays for bringing the block in ahead of the rule (about 5% of a W1 step
+// with Adam, measured); a rule that sums the squares in its own loop (update_and_square, Adam)
+// replaces both hooks and costs next to nothing.
 class UpdateObserver {
  public:
   struct Block {
