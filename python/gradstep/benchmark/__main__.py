@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from . import plot as benchmark_plot
 from . import workloads as W
-from .profile import PROFILED, profile_lines, profile_workload
+from .profile import PROFILED, model_and_data, profile_lines, profile_workload
 
 # One GEMM of a train step: (label, trans_a, trans_b, a's shape, b's shape).
 GemmShape = tuple[str, bool, bool, tuple[int, int], tuple[int, int]]
@@ -148,25 +148,17 @@ def _mlp_workload(
 def _cnn_workload(name: str, repeats: int, include_torch: bool) -> dict[str, Any]:
     """gradstep against PyTorch on a CNN (NCHW for PyTorch) or RNN workload; no NumPy baseline
     for these."""
-    if name in W.RNNS:
-        batch = W.RNN_BATCH
-        x, y = W.make_sequence_data()
-        x_torch = x
-        # (label, model, run(model) -> seconds): each run takes its own runner's kind of model
-        runners: list[tuple[str, Any, Callable[[Any], float]]] = [
-            ("gradstep", W.gradstep_rnn(name), lambda m: W.run_gradstep(m, x, y, batch))
-        ]
-        if include_torch:
-            runners.append(("torch", W.torch_rnn(name), lambda m: W.run_torch(m, x_torch, y, batch)))
-        flops = W.rnn_gemm_flops_per_epoch(name)
-    else:
-        batch = W.CNNS[name][0]
-        x, y = W.make_image_data()
-        x_torch = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-        runners = [("gradstep", W.gradstep_cnn(name), lambda m: W.run_gradstep(m, x, y, batch))]
-        if include_torch:
-            runners.append(("torch", W.torch_cnn(name), lambda m: W.run_torch(m, x_torch, y, batch)))
-        flops = W.cnn_gemm_flops_per_epoch(name)
+    model, x, y, batch, flops = model_and_data(name)
+    # (label, model, run(model) -> seconds): each run takes its own runner's kind of model
+    runners: list[tuple[str, Any, Callable[[Any], float]]] = [
+        ("gradstep", model, lambda m: W.run_gradstep(m, x, y, batch))
+    ]
+    if include_torch:
+        if name in W.RNNS:
+            x_torch, torch_model = x, W.torch_rnn(name)
+        else:
+            x_torch, torch_model = np.ascontiguousarray(x.transpose(0, 3, 1, 2)), W.torch_cnn(name)
+        runners.append(("torch", torch_model, lambda m: W.run_torch(m, x_torch, y, batch)))
     for _, model, run in runners:  # warm-up
         run(model)
     times: dict[str, list[float]] = {label: [] for label, _, _ in runners}

@@ -23,8 +23,9 @@ from . import workloads as W
 PROFILED = ("W1", "W2", "W3", "W4", "W5", "W6")
 
 
-def _model_and_data(name: str) -> tuple[Any, NDArray[np.float32], NDArray[np.int64], int, float]:
-    """(model, x, y, batch, GEMM FLOPs per epoch) of a benchmark workload, as the benchmark builds it."""
+def model_and_data(name: str) -> tuple[Any, NDArray[np.float32], NDArray[np.int64], int, float]:
+    """(gradstep model, x, y, batch, GEMM FLOPs per epoch) of workload W1-W6: what the comparison
+    (gradstep.benchmark.__main__) and the profile both run."""
     if name in ("W1", "W2"):
         x, y = W.make_data()
         model = W.gradstep_mlp(name == "W2", 0.2 if name == "W2" else 0.0)
@@ -40,7 +41,7 @@ def profile_workload(name: str) -> dict[str, Any]:
     """One epoch of workload `name` with the core's counters on: a row per kernel, per step."""
     from .. import _core
 
-    model, x, y, batch, gemm_flops = _model_and_data(name)
+    model, x, y, batch, gemm_flops = model_and_data(name)
     W.run_gradstep(model, x, y, batch)  # warm-up: buffers sized, pages touched, threads started
     _core._reset_profile()
     _core._set_profiling(True)
