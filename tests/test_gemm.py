@@ -378,3 +378,68 @@ def test_narrow_threads_give_bitwise_identical_results(isa, threads, restore_thr
                     results.append(c)
                 np.testing.assert_array_equal(results[0].view(np.uint32), results[1].view(np.uint32))
             check_result(results[0], a, b, trans_a, trans_b, 0.5, 0.25, c0)
+
+
+# The epilogue (GemmEpilogue: C = f(C + bias), f identity or ReLU) runs on each tile after its
+# last K slice. The shapes cover the narrow path (N <= 16, a separate pass in gemm.cpp), ragged
+# edge tiles, several K slices (K > KC on every ISA), both 1-D team splits on 2 and 3 threads
+# (128 x 256: by columns; 2000 x 40: by rows) and, on 4 threads, a 2 x 2 grid of independent
+# rectangles (400 x 400).
+EPILOGUE_SHAPES = [(1, 1, 1), (13, 10, 784), (37, 45, 700), (128, 256, 784), (2000, 40, 300), (400, 400, 100)]
+
+
+def epilogue_reference(c, bias, relu):
+    """The separate pass the epilogue replaces: bias_activation_forward's float32 expressions."""
+    v = c + (bias if bias is not None else np.float32(0.0))
+    return np.where(v > 0, v, np.float32(0.0)).astype(np.float32) if relu else v
+
+
+@pytest.mark.parametrize("m,n,k", EPILOGUE_SHAPES)
+@pytest.mark.parametrize("with_bias,relu", [(True, False), (True, True), (False, True)])
+def test_epilogue_gives_the_bits_of_a_separate_pass(isa, m, n, k, with_bias, relu, restore_threads):
+    rng = np.random.default_rng(m + n + k)
+    bias = rng.standard_normal(n).astype(np.float32) if with_bias else None
+    for trans_a, trans_b in TRANSPOSES:
+        a, b = make_operands(rng, m, n, k, trans_a, trans_b)
+        c0 = rng.uniform(-1, 1, size=(m, n)).astype(np.float32)
+        c0[0, 0] = np.nan  # beta == 0 must not read C, with or without the epilogue
+        for alpha, beta in ((1.0, 0.0), (-0.5, 0.75)):
+            if beta != 0.0:
+                c0[0, 0] = 0.25
+            expected = epilogue_reference(core._gemm(a, b, trans_a, trans_b, alpha, beta, c0.copy()), bias, relu)
+            for threads in (1, 2, 3, 4):
+                gs.set_num_threads(threads)
+                got = core._gemm(a, b, trans_a, trans_b, alpha, beta, c0.copy(), bias=bias, relu=relu)
+                np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))
+            gs.set_num_threads(1)
+            packed = core._gemm_prepacked(a, b, trans_a, trans_b, alpha, beta, c0.copy(), bias=bias, relu=relu)
+            np.testing.assert_array_equal(packed.view(np.uint32), expected.view(np.uint32))
+        if relu:
+            assert (got >= 0).all() and (m * n == 1 or (got == 0).any())
+
+
+def test_epilogue_signed_zero_nan_and_quick_exits(isa):
+    """-0 + 0 is +0 as in the separate pass; ReLU(NaN) is 0 there (z > 0 is false), so here too;
+    the quick exits (K == 0, alpha == 0) still apply the epilogue to beta * C."""
+    a = np.array([[1.0, 0.0], [np.nan, 1.0]], np.float32)
+    b = np.array([[-0.0, 1.0], [0.0, -2.0]], np.float32)
+    out = core._gemm(a, b, relu=True)
+    expected = epilogue_reference(core._gemm(a, b), None, True)
+    np.testing.assert_array_equal(out.view(np.uint32), expected.view(np.uint32))
+    assert out[1, 0] == 0.0
+    c = np.array([[-1.0, 2.0], [3.0, -4.0]], np.float32)
+    bias = np.array([0.5, 0.5], np.float32)
+    for alpha, empty_k in ((0.0, False), (1.0, True)):
+        ka = np.zeros((2, 0), np.float32) if empty_k else a
+        kb = np.zeros((0, 2), np.float32) if empty_k else b
+        got = core._gemm(ka, kb, alpha=alpha, beta=2.0, c=c.copy(), bias=bias, relu=True)
+        np.testing.assert_array_equal(got, epilogue_reference(2.0 * c, bias, True))
+
+
+def test_epilogue_bias_is_checked():
+    a = np.ones((3, 4), np.float32)
+    b = np.ones((4, 5), np.float32)
+    with pytest.raises(ValueError, match=r"bias must have shape \(5,\)"):
+        core._gemm(a, b, bias=np.ones(4, np.float32))
+    with pytest.raises(ValueError, match=r"bias must have shape \(5,\)"):
+        core._gemm(a, b, bias=np.ones((1, 5), np.float32))

@@ -136,8 +136,24 @@ bool overlaps(const MatrixArg& x, const MatrixArg& y) {
   return x.begin_byte() < y.end_byte() && y.begin_byte() < x.end_byte();
 }
 
+// The epilogue's bias argument: None, or N float32 values (kept alive by `owner`).
+GemmEpilogue epilogue_arg(const py::object& bias_obj, bool relu, i64 N, py::object& owner) {
+  GemmEpilogue epilogue;
+  epilogue.relu = relu;
+  if (bias_obj.is_none()) return epilogue;
+  auto bias = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(bias_obj);
+  if (!bias) throw py::type_error("bias must be array-like of numbers");
+  if (bias.ndim() != 1 || bias.shape(0) != N)
+    throw py::value_error("bias must have shape (" + std::to_string(N) + ",) (the columns of C), got ndim " +
+                          std::to_string(bias.ndim()) +
+                          (bias.ndim() == 1 ? " length " + std::to_string(bias.shape(0)) : ""));
+  owner = bias;
+  epilogue.bias = bias.data();
+  return epilogue;
+}
+
 py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a, bool trans_b, float alpha, float beta,
-                  const py::object& c_obj) {
+                  const py::object& c_obj, const py::object& bias_obj, bool relu) {
   MatrixArg a = input_matrix(a_obj, "a");
   MatrixArg b = input_matrix(b_obj, "b");
   const i64 M = trans_a ? a.cols : a.rows;
@@ -166,10 +182,12 @@ py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a
     if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not share memory with a or b");
     result = c.owner;
   }
+  py::object bias_owner;
+  const GemmEpilogue epilogue = epilogue_arg(bias_obj, relu, N, bias_owner);
 
   {
     py::gil_scoped_release no_gil;
-    gemm(trans_a, trans_b, M, N, K, alpha, a.data, a.ld, b.data, b.ld, beta, c.data, c.ld);
+    gemm(trans_a, trans_b, M, N, K, alpha, a.data, a.ld, b.data, b.ld, beta, c.data, c.ld, epilogue);
   }
   return result;
 }
@@ -178,16 +196,18 @@ py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a
 
 void init_kernels(py::module_& m) {
   m.def("_gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
-        py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f, py::arg("c") = py::none(),
+        py::arg("alpha") = 1.0f, py::arg("beta") = 0.0f, py::arg("c") = py::none(), py::arg("bias") = py::none(),
+        py::arg("relu") = false,
         "C = alpha * op(a) @ op(b) + beta * C in float32 (op(x) = x.T when trans_x). Returns a "
         "new array, or updates `c` in place (float32, writable, unit column stride) and returns "
         "it. Row-padded float32 views (big[:, :n]) are used without a copy, their row stride "
-        "becoming the leading dimension.");
+        "becoming the leading dimension. The epilogue: `bias` (N values) is added to every row, "
+        "then ReLU when `relu`, in the GEMM's tiles (GemmEpilogue).");
   m.def(
       "_gemm_prepacked",
       [](const py::array_t<float, py::array::c_style | py::array::forcecast>& a,
          const py::array_t<float, py::array::c_style | py::array::forcecast>& b, bool trans_a, bool trans_b,
-         float alpha, float beta, py::object c_obj) {
+         float alpha, float beta, py::object c_obj, const py::object& bias_obj, bool relu) {
         if (a.ndim() != 2 || b.ndim() != 2) throw py::value_error("a and b must be 2-D");
         const std::int64_t M = trans_a ? a.shape(1) : a.shape(0), K = trans_a ? a.shape(0) : a.shape(1);
         const std::int64_t Kb = trans_b ? b.shape(1) : b.shape(0), N = trans_b ? b.shape(0) : b.shape(1);
@@ -201,17 +221,20 @@ void init_kernels(py::module_& m) {
           beta = 0.0f;
         }
         float* cp = c.mutable_data();
+        py::object bias_owner;
+        const GemmEpilogue epilogue = epilogue_arg(bias_obj, relu, N, bias_owner);
         {
           py::gil_scoped_release no_gil;
           PackedB packed;
           packed.pack(trans_b, K, N, b.data(), b.shape(1));
-          gemm_prepacked(trans_a, M, alpha, a.data(), a.shape(1), packed, beta, cp, N);
+          gemm_prepacked(trans_a, M, alpha, a.data(), a.shape(1), packed, beta, cp, N, epilogue);
         }
         return c;
       },
       py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0f,
-      py::arg("beta") = 0.0f, py::arg("c") = py::none(),
-      "C = alpha * op(a) @ op(b) + beta * c through PackedB + gemm_prepacked (tests: same bits as _gemm).");
+      py::arg("beta") = 0.0f, py::arg("c") = py::none(), py::arg("bias") = py::none(), py::arg("relu") = false,
+      "C = alpha * op(a) @ op(b) + beta * c through PackedB + gemm_prepacked (tests: same bits as _gemm), "
+      "with _gemm's epilogue (bias, relu).");
   m.def(
       "_all_finite",
       [](const py::array_t<float, py::array::c_style>& a) {

@@ -28,6 +28,10 @@ void activation_forward(Activation a, std::int64_t rows, std::int64_t cols, cons
 // Dense epilogue). z is updated in place unless it aliases y; bias may be null.
 void bias_activation_forward(Activation a, std::int64_t rows, std::int64_t cols, const float* bias, float* z, float* y);
 
+// Whether bias_activation_forward(a) in place (z == y) can ride in the epilogue of the GEMM that
+// computes z instead (GemmEpilogue, kernels/gemm.hpp), with the same bits: linear and ReLU.
+inline bool fits_gemm_epilogue(Activation a) { return a == Activation::linear || a == Activation::relu; }
+
 // dz = dy * f'(z), computed from z and/or y = f(z) (z may be null unless
 // activation_backward_needs_input). dz may alias dy.
 void activation_backward(Activation a, std::int64_t rows, std::int64_t cols, const float* z, const float* y,

@@ -29,16 +29,32 @@ void scale_c(std::int64_t M, std::int64_t N, float beta, float* C, std::int64_t 
   }
 }
 
+// The epilogue as a pass of its own, for the paths that do not fuse it (the narrow one, whose C
+// is at most 16 wide and was just written, and the quick exits). The expressions of
+// gemm_blocked.hpp's finish_block.
+void apply_epilogue(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N, float* C, std::int64_t ldc) {
+  if (epilogue.bias == nullptr && !epilogue.relu) return;
+  for (std::int64_t i = 0; i < M; ++i) {
+    float* row = C + i * ldc;
+    for (std::int64_t j = 0; j < N; ++j) {
+      const float v = row[j] + (epilogue.bias != nullptr ? epilogue.bias[j] : 0.0f);
+      row[j] = epilogue.relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+  }
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
-          std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
+          std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc,
+          const GemmEpilogue& epilogue) {
   ProfileScope profile(
       ProfiledKernel::gemm, 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K),
       4.0 * (static_cast<double>(M * K + K * N) + (beta != 0.0f ? 2.0 : 1.0) * static_cast<double>(M * N)));
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
+    apply_epilogue(epilogue, M, N, C, ldc);
     return;
   }
   // Narrow outputs (a classifier's 10 classes): the blocked path would pad N to its 16- or
@@ -49,27 +65,29 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
 #if GRADSTEP_X86
       case Isa::avx512:
         gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
+        break;
       case Isa::avx2:
         gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
+        break;
 #endif
       default:
         gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
+        break;
     }
+    apply_epilogue(epilogue, M, N, C, ldc);
+    return;
   }
   switch (active_isa()) {
 #if GRADSTEP_X86
     case Isa::avx512:
-      gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
       return;
     case Isa::avx2:
-      gemm_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      gemm_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
       return;
 #endif
     default:
-      gemm_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      gemm_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
       return;
   }
 }
@@ -98,7 +116,7 @@ void PackedB::pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B,
 }
 
 void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
-                    float beta, float* C, std::int64_t ldc) {
+                    float beta, float* C, std::int64_t ldc, const GemmEpilogue& epilogue) {
   ProfileScope profile(
       ProfiledKernel::gemm_prepacked,
       2.0 * static_cast<double>(M) * static_cast<double>(B.N_) * static_cast<double>(B.K_),
@@ -107,6 +125,7 @@ void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, s
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
+    apply_epilogue(epilogue, M, N, C, ldc);
     return;
   }
   // The panels' layout depends on the instruction set they were packed for.
@@ -114,14 +133,14 @@ void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, s
   switch (B.isa_) {
 #if GRADSTEP_X86
     case Isa::avx512:
-      gemm_prepacked_avx512(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc);
+      gemm_prepacked_avx512(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
       return;
     case Isa::avx2:
-      gemm_prepacked_avx2(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc);
+      gemm_prepacked_avx2(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
       return;
 #endif
     default:
-      gemm_prepacked_generic(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc);
+      gemm_prepacked_generic(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
       return;
   }
 }

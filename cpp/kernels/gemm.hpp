@@ -18,8 +18,21 @@
 
 namespace gradstep {
 
+// What the GEMM does to each element of C once its sum is complete, while the element's tile is
+// still in L1:  C[i][j] = f(C[i][j] + bias[j])  (bias: N floats, or null; f: identity or ReLU).
+// It replaces the separate bias + activation pass of a layer's forward (a second trip of C
+// through the cache). Only f that are exact on their input are offered, and the expressions are
+// those of bias_activation_forward (kernels/activations.hpp): the fused result has its bits.
+// A plain aggregate without member functions on purpose: gemm_blocked.hpp is compiled once per
+// instruction set, and an inline member would be one externally linked copy for all of them.
+struct GemmEpilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+};
+
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
-          std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
+          std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc,
+          const GemmEpilogue& epilogue = {});
 
 // op(B) packed once for many products with it (a recurrent kernel, multiplied at every time
 // step): pack() lays it out as the GEMM's panels for the active instruction set, and
@@ -33,7 +46,7 @@ class PackedB {
 
  private:
   friend void gemm_prepacked(bool, std::int64_t, float, const float*, std::int64_t, const PackedB&, float, float*,
-                             std::int64_t);
+                             std::int64_t, const GemmEpilogue&);
   AlignedBuffer data_;
   std::int64_t K_ = 0, N_ = 0;
   Isa isa_ = Isa::generic;
@@ -42,6 +55,6 @@ class PackedB {
 // C = alpha * op(A) * B + beta * C with B from PackedB::pack (K x N), op(A) M x K. Serial: it is
 // meant for a thread that owns its rows of C (run it inside a parallel region).
 void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
-                    float beta, float* C, std::int64_t ldc);
+                    float beta, float* C, std::int64_t ldc, const GemmEpilogue& epilogue = {});
 
 }  // namespace gradstep

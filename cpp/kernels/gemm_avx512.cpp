@@ -228,8 +228,8 @@ void gemm_narrow_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t
 
 void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                 std::int64_t ldc) {
-  gemm_detail::run_blocked_gemm<Avx512Kernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+                 std::int64_t ldc, const GemmEpilogue& epilogue) {
+  gemm_detail::run_blocked_gemm<Avx512Kernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 std::int64_t gemm_prepacked_b_size_avx512(std::int64_t K, std::int64_t N) {
@@ -241,8 +241,9 @@ void gemm_prepack_b_avx512(bool trans_b, std::int64_t K, std::int64_t N, const f
 }
 
 void gemm_prepacked_avx512(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
-                           std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc) {
-  gemm_detail::gemm_with_prepacked_b<Avx512Kernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
+                           std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc,
+                           const GemmEpilogue& epilogue) {
+  gemm_detail::gemm_with_prepacked_b<Avx512Kernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc, epilogue);
 }
 
 }  // namespace gradstep

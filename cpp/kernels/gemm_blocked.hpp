@@ -21,7 +21,8 @@
 // Packing reads A and B through the transpose flags and leading dimensions and zero-pads the
 // ragged edges, so the micro-kernel only ever sees full MR x NR tiles; edge tiles of C go
 // through a small temporary tile. alpha is applied when a tile is written; beta only on the
-// first K slice (beta == 0 never reads C, so NaNs in C are overwritten), later slices add.
+// first K slice (beta == 0 never reads C, so NaNs in C are overwritten), later slices add. The
+// epilogue (GemmEpilogue: bias, ReLU) runs on each tile right after its last K slice is added.
 //
 // Determinism: each C element is  C = beta*C + alpha*acc(slice 0), then C += alpha*acc(slice s)
 // in slice order, with acc a multiply-add chain over k in increasing order inside the slice.
@@ -42,6 +43,7 @@
 
 #include "core/memory.hpp"
 #include "core/parallel.hpp"
+#include "kernels/gemm.hpp"
 
 namespace gradstep {
 namespace gemm_detail {
@@ -140,6 +142,53 @@ void pack_b(bool trans_b, const float* B, i64 ldb, i64 kc, i64 nc, float* dst) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Epilogue: GemmEpilogue for the tiles of one K slice, with `bias` at the first column of the C
+// block being written. `active` only on the last K slice, when the sums are complete.
+struct Finish {
+  const float* bias = nullptr;
+  bool relu = false;
+  bool active = false;
+};
+
+inline Finish finish_for(const GemmEpilogue& epilogue, bool last_slice) {
+  Finish f;
+  f.bias = epilogue.bias;
+  f.relu = epilogue.relu;
+  f.active = last_slice && (epilogue.bias != nullptr || epilogue.relu);
+  return f;
+}
+
+// The same epilogue for the block starting `col` columns to the right.
+inline Finish shifted(Finish f, i64 col) {
+  if (f.bias != nullptr) f.bias += col;
+  return f;
+}
+
+// c = f(c + bias) on rows x cols of C. The expressions of bias_activation_forward (activations.cpp:
+// z + bias, then z > 0 ? z : 0), so the bits are the unfused ones. Branches on the flags sit
+// outside the loops, which vectorise with this file's instruction set.
+inline void finish_block(const Finish& f, float* c, i64 ldc, i64 rows, i64 cols) {
+  const float* __restrict bias = f.bias;
+  for (i64 r = 0; r < rows; ++r) {
+    float* __restrict row = c + r * ldc;
+    if (bias != nullptr && f.relu) {
+      for (i64 j = 0; j < cols; ++j) {
+        const float v = row[j] + bias[j];
+        row[j] = v > 0.0f ? v : 0.0f;
+      }
+    } else if (bias != nullptr) {
+      for (i64 j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
+    } else {
+      // No bias: bias_activation_forward adds 0.0f, which turns -0 into +0; ReLU maps both to +0.
+      for (i64 j = 0; j < cols; ++j) {
+        const float v = row[j] + 0.0f;
+        row[j] = v > 0.0f ? v : 0.0f;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // A panel accessors: what the micro-kernel reads A through. at(i) is row i of the tile at the
 // current k, advance() moves to the next k.
 
@@ -163,11 +212,13 @@ struct StridedA {
 // One MR x NR tile of C (rows x cols of it real). Ragged tiles run the same micro-kernel (same
 // arithmetic) on a full temporary tile.
 template <class Kernel, class APanel>
-void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64 cols, float alpha, float beta) {
+void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64 cols, float alpha, float beta,
+              const Finish& finish) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   if (rows == MR && cols == NR) {
     Kernel::micro(kc, a, b, c, ldc, alpha, beta);
+    if (finish.active) finish_block(finish, c, ldc, MR, NR);
     return;
   }
   alignas(64) float edge_tile[MR * NR] = {};  // padding lanes: zeros, not whatever was there
@@ -177,6 +228,7 @@ void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64
   Kernel::micro(kc, a, b, edge_tile, NR, alpha, beta);
   for (i64 r = 0; r < rows; ++r)
     for (i64 cc = 0; cc < cols; ++cc) c[r * ldc + cc] = edge_tile[r * NR + cc];
+  if (finish.active) finish_block(finish, c, ldc, rows, cols);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,16 +236,17 @@ void run_tile(i64 kc, APanel a, const float* b, float* c, i64 ldc, i64 rows, i64
 
 template <class Kernel>
 void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_packed, float* C, i64 ldc, float alpha,
-                  float beta) {
+                  float beta, const Finish& finish) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   // j outer, i inner: the kc x NR sliver of B is reused by every A sliver while it sits in L1.
   for (i64 j = 0; j < nc; j += NR) {
     const i64 cols = min_i64(NR, nc - j);
     const float* b = b_packed + j * kc;
+    const Finish tile_finish = shifted(finish, j);
     for (i64 i = 0; i < mc; i += MR)
       run_tile<Kernel>(kc, PackedA<MR>{a_packed + i * kc}, b, C + i * ldc + j, ldc, min_i64(MR, mc - i), cols, alpha,
-                       beta);
+                       beta, tile_finish);
   }
 }
 
@@ -204,17 +257,17 @@ void macro_kernel(i64 mc, i64 nc, i64 kc, const float* a_packed, const float* b_
 // micro-kernel never reads past A. `A` points at op(A)(0, 0) of the block.
 template <class Kernel>
 void macro_kernel_direct_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 nc, i64 kc, const float* b_packed,
-                           float* C, i64 ldc, float alpha, float beta, float* a_scratch) {
+                           float* C, i64 ldc, float alpha, float beta, const Finish& finish, float* a_scratch) {
   constexpr int MR = Kernel::MR;
   for (i64 i = 0; i < mc; i += MR) {
     const i64 rows = min_i64(MR, mc - i);
     float* c = C + i * ldc;
     if (rows == MR) {
       const StridedA a = trans_a ? StridedA{A + i, 1, lda} : StridedA{A + i * lda, lda, 1};
-      run_tile<Kernel>(kc, a, b_packed, c, ldc, rows, nc, alpha, beta);
+      run_tile<Kernel>(kc, a, b_packed, c, ldc, rows, nc, alpha, beta, finish);
     } else {
       pack_a<MR>(trans_a, trans_a ? A + i : A + i * lda, lda, rows, kc, a_scratch);
-      run_tile<Kernel>(kc, PackedA<MR>{a_scratch}, b_packed, c, ldc, rows, nc, alpha, beta);
+      run_tile<Kernel>(kc, PackedA<MR>{a_scratch}, b_packed, c, ldc, rows, nc, alpha, beta, finish);
     }
   }
 }
@@ -224,19 +277,20 @@ void macro_kernel_direct_a(bool trans_a, const float* A, i64 lda, i64 mc, i64 nc
 // shared inner loop. A thin panel (nc <= NR) reads A in place (macro_kernel_direct_a).
 template <class Kernel>
 void multiply_panel(bool trans_a, i64 M, i64 mc_block, i64 nc, i64 kc, i64 pc, const float* A, i64 lda,
-                    const float* b_packed, float* C, i64 ldc, float alpha, float beta, float* a_packed) {
+                    const float* b_packed, float* C, i64 ldc, float alpha, float beta, const Finish& finish,
+                    float* a_packed) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   for (i64 ic = 0; ic < M; ic += mc_block) {
     const i64 mc = min_i64(mc_block, M - ic);
     const float* a_src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
     if (nc <= NR) {
-      macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc, ldc, alpha, beta,
+      macro_kernel_direct_a<Kernel>(trans_a, a_src, lda, mc, nc, kc, b_packed, C + ic * ldc, ldc, alpha, beta, finish,
                                     a_packed);
       continue;
     }
     pack_a<MR>(trans_a, a_src, lda, mc, kc, a_packed);
-    macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc, ldc, alpha, beta);
+    macro_kernel<Kernel>(mc, nc, kc, a_packed, b_packed, C + ic * ldc, ldc, alpha, beta, finish);
   }
 }
 
@@ -251,7 +305,7 @@ thread_local AlignedBuffer t_b_pack;
 
 template <class Kernel>
 void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block, float alpha, const float* A, i64 lda,
-                    const float* B, i64 ldb, float beta, float* C, i64 ldc) {
+                    const float* B, i64 ldb, float beta, float* C, i64 ldc, const GemmEpilogue& epilogue) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   const i64 mc_block = balanced_block(M, Kernel::MC, MR);
@@ -271,7 +325,7 @@ void gemm_rectangle(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_bloc
       const float* b_src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
       pack_b<NR>(trans_b, b_src, ldb, kc, nc, b_packed);
       multiply_panel<Kernel>(trans_a, M, mc_block, nc, kc, pc, A, lda, b_packed, C + jc, ldc, alpha,
-                             pc == 0 ? beta : 1.0f, a_packed);
+                             pc == 0 ? beta : 1.0f, shifted(finish_for(epilogue, pc + kc >= K), jc), a_packed);
     }
   }
 }
@@ -311,7 +365,7 @@ void prepack_b(bool trans_b, i64 K, i64 N, const float* B, i64 ldb, float* dst) 
 
 template <class Kernel>
 void gemm_with_prepacked_b(bool trans_a, i64 M, i64 N, i64 K, float alpha, const float* A, i64 lda, const float* b_all,
-                           float beta, float* C, i64 ldc) {
+                           float beta, float* C, i64 ldc, const GemmEpilogue& epilogue) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   const i64 kc_block = balanced_block(K, Kernel::KC, 1);
@@ -326,7 +380,7 @@ void gemm_with_prepacked_b(bool trans_a, i64 M, i64 N, i64 K, float alpha, const
     for (i64 pc = 0; pc < K; pc += kc_block) {
       const i64 kc = min_i64(kc_block, K - pc);
       multiply_panel<Kernel>(trans_a, M, mc_block, nc, kc, pc, A, lda, b_packed, C + jc, ldc, alpha,
-                             pc == 0 ? beta : 1.0f, a_packed);
+                             pc == 0 ? beta : 1.0f, shifted(finish_for(epilogue, pc + kc >= K), jc), a_packed);
       b_packed += round_up(nc, NR) * kc;
     }
   }
@@ -370,7 +424,8 @@ void pack_share(i64 extent, int t, int nt, i64 kc, float* block, Pack pack) {
 
 template <class Kernel>
 bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block,
-                   float alpha, const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C, i64 ldc) {
+                   float alpha, const float* A, i64 lda, const float* B, i64 ldb, float beta, float* C, i64 ldc,
+                   const GemmEpilogue& epilogue) {
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
   if (threads > kMaxTeam || in_parallel_region()) return false;
@@ -414,6 +469,7 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
         const i64 kc = min_i64(kc_block, K - pc);
         if (nc > 0) pack_b<NR>(trans_b, trans_b ? B + n0 * ldb + pc : B + pc * ldb + n0, ldb, kc, nc, own[t]);
         const float beta_here = pc == 0 ? beta : 1.0f;
+        const Finish finish = shifted(finish_for(epilogue, pc + kc >= K), n0);
         for (i64 ic = 0; ic < M; ic += mc_block) {
           const i64 mc = min_i64(mc_block, M - ic);
           float* a_packed = shared[step++ & 1];
@@ -422,7 +478,8 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
             pack_a<MR>(trans_a, trans_a ? A + pc * lda + r0 : A + r0 * lda + pc, lda, rows, kc, dst);
           });
           barrier.wait();
-          if (nc > 0) macro_kernel<Kernel>(mc, nc, kc, a_packed, own[t], C + ic * ldc + n0, ldc, alpha, beta_here);
+          if (nc > 0)
+            macro_kernel<Kernel>(mc, nc, kc, a_packed, own[t], C + ic * ldc + n0, ldc, alpha, beta_here, finish);
         }
       }
       return;
@@ -441,10 +498,11 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
         });
         barrier.wait();
         const float beta_here = pc == 0 ? beta : 1.0f;
+        const Finish finish = shifted(finish_for(epilogue, pc + kc >= K), jc);
         for (i64 ic = m0; ic < m1; ic += mc_block) {
           const i64 mc = min_i64(mc_block, m1 - ic);
           pack_a<MR>(trans_a, trans_a ? A + pc * lda + ic : A + ic * lda + pc, lda, mc, kc, own[t]);
-          macro_kernel<Kernel>(mc, nc, kc, own[t], b_packed, C + ic * ldc + jc, ldc, alpha, beta_here);
+          macro_kernel<Kernel>(mc, nc, kc, own[t], b_packed, C + ic * ldc + jc, ldc, alpha, beta_here, finish);
         }
       }
     }
@@ -490,7 +548,7 @@ inline Grid choose_grid(int threads, i64 M, i64 N, i64 m_units, i64 n_units) {
 
 template <class Kernel>
 void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alpha, const float* A, i64 lda,
-                      const float* B, i64 ldb, float beta, float* C, i64 ldc) {
+                      const float* B, i64 ldb, float beta, float* C, i64 ldc, const GemmEpilogue& epilogue) {
   if (M <= 0 || N <= 0 || K <= 0) return;  // gemm() handles these; keep the driver safe
   constexpr int MR = Kernel::MR;
   constexpr int NR = Kernel::NR;
@@ -506,7 +564,7 @@ void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alp
   if (threads > 1 && in_parallel_region()) threads = 1;
 
   if (threads <= 1) {
-    gemm_rectangle<Kernel>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_rectangle<Kernel>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
     return;
   }
 
@@ -514,7 +572,7 @@ void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alp
   const i64 parts = grid.rows * grid.cols;
   if (parts > 1 && (grid.rows == 1 || grid.cols == 1) &&
       try_team_gemm<Kernel>(static_cast<int>(parts), grid.rows == 1, trans_a, trans_b, M, N, K, kc_block, alpha, A, lda,
-                            B, ldb, beta, C, ldc))
+                            B, ldb, beta, C, ldc, epilogue))
     return;
   parallel_for(0, parts, 1, [&](i64 first, i64 last) {
     for (i64 part = first; part < last; ++part) {
@@ -528,8 +586,10 @@ void run_blocked_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, float alp
       if (m0 >= m1 || n0 >= n1) continue;
       const float* a_origin = trans_a ? A + m0 : A + m0 * lda;
       const float* b_origin = trans_b ? B + n0 * ldb : B + n0;
+      GemmEpilogue part_epilogue = epilogue;
+      if (part_epilogue.bias != nullptr) part_epilogue.bias += n0;
       gemm_rectangle<Kernel>(trans_a, trans_b, m1 - m0, n1 - n0, K, kc_block, alpha, a_origin, lda, b_origin, ldb, beta,
-                             C + m0 * ldc + n0, ldc);
+                             C + m0 * ldc + n0, ldc, part_epilogue);
     }
   });
 }

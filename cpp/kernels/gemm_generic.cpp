@@ -93,8 +93,9 @@ void gemm_narrow_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_
 
 void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                  std::int64_t ldc) {
-  gemm_detail::run_blocked_gemm<GenericKernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+                  std::int64_t ldc, const GemmEpilogue& epilogue) {
+  gemm_detail::run_blocked_gemm<GenericKernel>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                               epilogue);
 }
 
 std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N) {
@@ -107,8 +108,9 @@ void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const 
 }
 
 void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
-                            std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc) {
-  gemm_detail::gemm_with_prepacked_b<GenericKernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc);
+                            std::int64_t lda, const float* packed_b, float beta, float* C, std::int64_t ldc,
+                            const GemmEpilogue& epilogue) {
+  gemm_detail::gemm_with_prepacked_b<GenericKernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc, epilogue);
 }
 
 }  // namespace gradstep

@@ -190,6 +190,11 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
   const std::int64_t samples = chunk_samples(batch), count = chunks(batch);
   const std::int64_t pooled_size = pool ? pool->output_size() : 0;
   const float* bias = options_.use_bias ? b_ : nullptr;
+  // Where z is not kept apart from y, the bias (and ReLU, unless pooling comes first) ride in the
+  // GEMM's epilogue, applied to each tile while it is in cache; otherwise a separate pass.
+  const bool in_place = z == y || pool != nullptr;
+  const bool fused = in_place && fits_gemm_epilogue(pool != nullptr ? Activation::linear : options_.activation);
+  const GemmEpilogue epilogue{bias, pool == nullptr && options_.activation == Activation::relu};
   packed_K_.pack(false, P, F, K_, F);
   reserve_thread_slots();
   parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
@@ -197,12 +202,13 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
       float* zc = z + r0 * F;
-      gemm_prepacked(false, n, 1.0f, chunk_patches(x, s0, s1), P, packed_K_, 0.0f, zc, F);
+      gemm_prepacked(false, n, 1.0f, chunk_patches(x, s0, s1), P, packed_K_, 0.0f, zc, F,
+                     fused ? epilogue : GemmEpilogue{});
       if (pool == nullptr) {
-        bias_activation_forward(options_.activation, n, F, bias, zc, y + r0 * F);
+        if (!fused) bias_activation_forward(options_.activation, n, F, bias, zc, y + r0 * F);
         continue;
       }
-      bias_activation_forward(Activation::linear, n, F, bias, zc, zc);
+      if (!fused) bias_activation_forward(Activation::linear, n, F, bias, zc, zc);
       // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
       float* pooled = y + s0 * pooled_size;
       max_pool_forward(pool->window(), s1 - s0, zc, pooled, pool->argmax() + s0 * pooled_size);
@@ -342,6 +348,11 @@ void Convolution::forward(const float* x, float* y, std::int64_t batch, const St
   if (!window_.is_pointwise()) {
     im2col(window_, batch, x, patches_.data());
     patches = patches_.data();
+  }
+  if (!keeps_preactivation() && fits_gemm_epilogue(options_.activation)) {
+    const GemmEpilogue epilogue{options_.use_bias ? b_ : nullptr, options_.activation == Activation::relu};
+    gemm(false, false, m, F, P, 1.0f, patches, P, K_, F, 0.0f, y, F, epilogue);
+    return;
   }
   float* z = keeps_preactivation() ? preactivation_.data() : y;
   gemm(false, false, m, F, P, 1.0f, patches, P, K_, F, 0.0f, z, F);

@@ -66,8 +66,11 @@ def _gemm(
     alpha: _Float = 1.0,
     beta: _Float = 0.0,
     c: _Float32Array | None = None,
+    bias: ArrayLike | None = None,
+    relu: bool = False,
 ) -> _Float32Array:
-    """C = alpha * op(a) @ op(b) + beta * C in float32; returns a new array, or `c` updated in place."""
+    """C = alpha * op(a) @ op(b) + beta * C in float32, then C + bias and ReLU (the epilogue);
+    returns a new array, or `c` updated in place."""
 
 def _gemm_prepacked(
     a: ArrayLike,
@@ -77,8 +80,11 @@ def _gemm_prepacked(
     alpha: _Float = 1.0,
     beta: _Float = 0.0,
     c: ArrayLike | None = None,
+    bias: ArrayLike | None = None,
+    relu: bool = False,
 ) -> _Float32Array:
-    """C = alpha * op(a) @ op(b) + beta * c through PackedB + gemm_prepacked (a new array)."""
+    """C = alpha * op(a) @ op(b) + beta * c through PackedB + gemm_prepacked (a new array), with
+    _gemm's epilogue."""
 
 def _all_finite(a: _Float32Array) -> bool:
     """True when the C-contiguous float32 array (no conversion) has no NaN or inf."""
