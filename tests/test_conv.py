@@ -570,6 +570,35 @@ def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(ra
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("activation", ["relu", None])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(activation, threads, restore_threads):
+    """Convolution + MaxPooling(2): the bias gradient is summed while the pooling backward writes
+    dz (kernels/window_impl.hpp), not by a second pass; it must keep the bits of that pass's
+    row-order sums. Gradients spanning eight orders of magnitude make any other order round
+    differently."""
+    gs.set_num_threads(threads)
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((24, 15, 15, 3)).astype(np.float32)  # 13 x 13 conv output: a strip no window covers
+    grads = []
+    for separate in (False, True):
+        gs.set_seed(4)
+        layers = [gs.Input((15, 15, 3)), L.Conv2D(8, 3, activation=activation)]
+        if separate:
+            layers.append(L.Activation("linear"))
+        layers.append(L.MaxPooling2D(2))
+        model = gs.Sequential(layers)
+        scale = np.exp(rng.uniform(-9, 9, (24, 6, 6, 8))) if not grads else scale
+        dy = (rng.standard_normal((24, 6, 6, 8)) * scale).astype(np.float32) if not grads else dy
+        out, _, layer_grads = model.forward_backward(x, dy)
+        grads.append([np.asarray(g) for g in layer_grads])
+    bias_fused, bias_separate = grads[0][1], grads[1][1]
+    assert bias_fused.shape == (8,)
+    np.testing.assert_array_equal(bias_fused.view(np.uint32), bias_separate.view(np.uint32))
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
 ISA_ORDER = ["generic", "avx2", "avx512"]
 
 

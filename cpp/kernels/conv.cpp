@@ -8,6 +8,7 @@
 
 #include "core/cpu.hpp"
 #include "core/parallel.hpp"
+#include "kernels/reduce.hpp"
 #include "kernels/window_isa.hpp"
 
 namespace gradstep {
@@ -326,7 +327,7 @@ void kernel_gradient_rows(i64 n, i64 P, i64 F, const float* patches, const float
 }
 
 void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, const float* y,
-                            bool relu, float* dz) {
+                            bool relu, float* dz, float* column_sum) {
   ProfileScope profile(ProfiledKernel::pooling,
                        static_cast<double>(batch) * static_cast<double>(g.output_pixels() * g.channels),
                        4.0 * static_cast<double>(batch) *
@@ -334,13 +335,20 @@ void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const
   const i64 per_out = g.output_pixels() * g.channels, per_in = g.input_pixels() * g.channels;
   const bool tiled = windows_inside(g) && g.h.stride == g.h.kernel && g.w.stride == g.w.kernel;
   const auto tiled_fn = GRADSTEP_WINDOW_KERNEL(max_pool_backward_tiled);
+  if (column_sum != nullptr && tiled) {
+    // The bias gradient rides along: samples in order, each adding its rows into column_sum.
+    for (i64 c = 0; c < g.channels; ++c) column_sum[c] = 0.0f;
+    for (i64 n = 0; n < batch; ++n)
+      tiled_fn(g, dy + n * per_out, argmax + n * per_out, y + n * per_out, relu, dz + n * per_in, column_sum);
+    return;
+  }
   for_samples(g, batch, [&](i64 n) {
     const float* grad = dy + n * per_out;
     const float* out = y + n * per_out;
     const std::int32_t* where = argmax + n * per_out;
     float* sample = dz + n * per_in;
     if (tiled) {
-      tiled_fn(g, grad, where, out, relu, sample);
+      tiled_fn(g, grad, where, out, relu, sample, nullptr);
       return;
     }
     zero(sample, per_in);
@@ -351,6 +359,7 @@ void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const
       for (i64 k = 0; k < per_out; ++k) sample[where[k]] += grad[k];
     }
   });
+  if (column_sum != nullptr) column_sums(batch * g.input_pixels(), g.channels, dz, column_sum);
 }
 
 void max_pool_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, float* dx) {

@@ -77,9 +77,12 @@ void kernel_gradient_rows(std::int64_t n, std::int64_t P, std::int64_t F, const 
 void max_pool_forward(const Window2D& g, std::int64_t batch, const float* x, float* y, std::int32_t* argmax);
 void max_pool_backward(const Window2D& g, std::int64_t batch, const float* dy, const std::int32_t* argmax, float* dx);
 // max_pool_backward followed by the backward of a ReLU before the pooling (relu: y, the pooled
-// output, is that ReLU's output, so the gradient passes only where y > 0), into dz.
+// output, is that ReLU's output, so the gradient passes only where y > 0), into dz. With
+// `column_sum` (C floats, or null), also the bias gradient: column_sums(batch * input pixels, C,
+// dz), with its bits; for windows that tile the input it is summed while dz is written, instead
+// of a second pass over dz. Samples then run in order on the calling thread.
 void max_pool_relu_backward(const Window2D& g, std::int64_t batch, const float* dy, const std::int32_t* argmax,
-                            const float* y, bool relu, float* dz);
+                            const float* y, bool relu, float* dz, float* column_sum = nullptr);
 // Average pooling over the input pixels of each window (padding not counted, as Keras).
 void avg_pool_forward(const Window2D& g, std::int64_t batch, const float* x, float* y);
 void avg_pool_backward(const Window2D& g, std::int64_t batch, const float* dy, float* dx);

@@ -93,17 +93,23 @@ void max_pool_row_inside(const Window2D& g, const float* sample, i64 oh, float* 
 // one window, so each is written once, by its window (the gradient where it was the maximum and
 // the pooled output is kept, else 0), and only the strip no window covers is zeroed. The bits of
 // "zero dz, add each gradient at its maximum, multiply by ReLU'".
+//
+// dz is written in memory order (window row oh, its input row i, then window ow, its column j),
+// so that `column_sum` (null, or C floats to add this sample's dz into, row by row) takes each
+// pixel in the order column_sums would: the same bits without reading dz again. The strips no
+// window covers are zeros and are not added (s + 0 == s for every sum that starts at +0).
 void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y, bool relu,
-                             float* dz) {
+                             float* dz, float* column_sum) {
   const i64 C = g.channels, W = g.w.input, H = g.h.input, OH = g.h.output, OW = g.w.output;
   const i64 kh = g.h.kernel, kw = g.w.kernel;
+  float* __restrict sum = column_sum;
   for (i64 oh = 0; oh < OH; ++oh) {
-    for (i64 ow = 0; ow < OW; ++ow) {
-      const i64 k0 = (oh * OW + ow) * C;
-      const float* __restrict grad = dy + k0;
-      const float* __restrict out = y + k0;
-      const std::int32_t* __restrict where = argmax + k0;
-      for (i64 i = 0; i < kh; ++i) {
+    for (i64 i = 0; i < kh; ++i) {
+      for (i64 ow = 0; ow < OW; ++ow) {
+        const i64 k0 = (oh * OW + ow) * C;
+        const float* __restrict grad = dy + k0;
+        const float* __restrict out = y + k0;
+        const std::int32_t* __restrict where = argmax + k0;
         for (i64 j = 0; j < kw; ++j) {
           const i64 base = ((oh * kh + i) * W + ow * kw + j) * C;
           float* __restrict target = dz + base;
@@ -121,11 +127,13 @@ void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int3
             bits &= 0u - hit;
             std::memcpy(target + c, &bits, sizeof bits);
           }
+          if (sum != nullptr) {
+            const float* __restrict written = target;
+            for (i64 c = 0; c < C; ++c) sum[c] += written[c];
+          }
         }
       }
-    }
-    // Columns to the right of the last window.
-    for (i64 i = 0; i < kh; ++i) {
+      // Columns to the right of the last window.
       float* row = dz + ((oh * kh + i) * W + OW * kw) * C;
       for (i64 k = 0; k < (W - OW * kw) * C; ++k) row[k] = 0.0f;
     }

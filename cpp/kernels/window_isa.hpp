@@ -13,7 +13,7 @@ namespace gradstep {
   void col2im_sample_inside(const Window2D& g, const float* patches, float* dx);                                     \
   void max_pool_row_inside(const Window2D& g, const float* sample, std::int64_t oh, float* y, std::int32_t* argmax); \
   void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y,       \
-                               bool relu, float* dz);                                                                \
+                               bool relu, float* dz, float* column_sum);                                             \
   void kernel_gradient_rows(std::int64_t n, std::int64_t P, std::int64_t F, const float* patches, const float* dz,   \
                             float* out);
 

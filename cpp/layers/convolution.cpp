@@ -277,9 +277,10 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
       if (pool != nullptr) {
         // Fused max pooling: dz = the pooled gradient at each window's maximum, where the
         // (ReLU'd) pooled output is positive: what pooling backward then ReLU backward give.
+        // The bias gradient (column sums of dz) is summed as dz is written.
         max_pool_relu_backward(pool->window(), s1 - s0, dpooled + s0 * pooled_size, argmax + s0 * pooled_size,
-                               pooled + s0 * pooled_size, options_.activation == Activation::relu, dz);
-        if (partial_db) column_sums(n, F, dz, partial_db + chunk * F);
+                               pooled + s0 * pooled_size, options_.activation == Activation::relu, dz,
+                               partial_db ? partial_db + chunk * F : nullptr);
       } else {
         bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
                                  partial_db ? partial_db + chunk * F : nullptr);
