@@ -580,6 +580,8 @@ def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(activa
     gs.set_num_threads(threads)
     rng = np.random.default_rng(21)
     x = rng.standard_normal((24, 15, 15, 3)).astype(np.float32)  # 13 x 13 conv output: a strip no window covers
+    scale = np.exp(rng.uniform(-9, 9, (24, 6, 6, 8)))
+    dy = (rng.standard_normal((24, 6, 6, 8)) * scale).astype(np.float32)
     grads = []
     for separate in (False, True):
         gs.set_seed(4)
@@ -588,9 +590,7 @@ def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(activa
             layers.append(L.Activation("linear"))
         layers.append(L.MaxPooling2D(2))
         model = gs.Sequential(layers)
-        scale = np.exp(rng.uniform(-9, 9, (24, 6, 6, 8))) if not grads else scale
-        dy = (rng.standard_normal((24, 6, 6, 8)) * scale).astype(np.float32) if not grads else dy
-        out, _, layer_grads = model.forward_backward(x, dy)
+        _, _, layer_grads = model.forward_backward(x, dy)
         grads.append([np.asarray(g) for g in layer_grads])
     bias_fused, bias_separate = grads[0][1], grads[1][1]
     assert bias_fused.shape == (8,)
