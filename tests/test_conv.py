@@ -570,9 +570,10 @@ def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(ra
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("filters", [8, 48])  # scalar channels; three 16-channel vectors
 @pytest.mark.parametrize("activation", ["relu", None])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(activation, threads, restore_threads):
+def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(filters, activation, threads, restore_threads):
     """Convolution + MaxPooling(2): the bias gradient is summed while the pooling backward writes
     dz (kernels/window_impl.hpp), not by a second pass; it must keep the bits of that pass's
     row-order sums. Gradients spanning eight orders of magnitude make any other order round
@@ -580,12 +581,12 @@ def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(activa
     gs.set_num_threads(threads)
     rng = np.random.default_rng(21)
     x = rng.standard_normal((24, 15, 15, 3)).astype(np.float32)  # 13 x 13 conv output: a strip no window covers
-    scale = np.exp(rng.uniform(-9, 9, (24, 6, 6, 8)))
-    dy = (rng.standard_normal((24, 6, 6, 8)) * scale).astype(np.float32)
+    scale = np.exp(rng.uniform(-9, 9, (24, 6, 6, filters)))
+    dy = (rng.standard_normal((24, 6, 6, filters)) * scale).astype(np.float32)
     grads = []
     for separate in (False, True):
         gs.set_seed(4)
-        layers = [gs.Input((15, 15, 3)), L.Conv2D(8, 3, activation=activation)]
+        layers = [gs.Input((15, 15, 3)), L.Conv2D(filters, 3, activation=activation)]
         if separate:
             layers.append(L.Activation("linear"))
         layers.append(L.MaxPooling2D(2))
@@ -593,7 +594,7 @@ def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(activa
         _, _, layer_grads = model.forward_backward(x, dy)
         grads.append([np.asarray(g) for g in layer_grads])
     bias_fused, bias_separate = grads[0][1], grads[1][1]
-    assert bias_fused.shape == (8,)
+    assert bias_fused.shape == (filters,)
     np.testing.assert_array_equal(bias_fused.view(np.uint32), bias_separate.view(np.uint32))
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)
@@ -612,6 +613,44 @@ def restore_isa():
     before = gs._core._active_isa()
     yield
     gs._core._set_isa(before)
+
+
+def _max_pool_reference(x, dy, pool):
+    """y and dx of max pooling (pool x pool windows, stride pool) with gradstep's rules: a larger
+    value wins and so does a NaN (a later NaN replaces an earlier one); ties keep the first."""
+    n, h, w, c = x.shape
+    oh, ow = h // pool, w // pool
+    y = np.zeros((n, oh, ow, c), np.float32)
+    dx = np.zeros_like(x)
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, i * pool : (i + 1) * pool, j * pool : (j + 1) * pool, :].reshape(n, pool * pool, c)
+            best = np.zeros((n, c), np.int64)
+            for k in range(1, pool * pool):
+                v, b = window[:, k, :], np.take_along_axis(window, best[:, None, :], 1)[:, 0, :]
+                best = np.where((v > b) | np.isnan(v), k, best)
+            y[:, i, j, :] = np.take_along_axis(window, best[:, None, :], 1)[:, 0, :]
+            for k in range(pool * pool):
+                hit = best == k
+                dx[:, i * pool + k // pool, j * pool + k % pool, :] += np.where(hit, dy[:, i, j, :], 0.0)
+    return y, dx
+
+
+@pytest.mark.parametrize("channels", [16, 24, 48])  # one vector; a vector and 8 scalars; three vectors
+def test_max_pooling_channel_vectors_on_every_isa(channels, restore_isa):
+    """max_pool_row_inside takes 16 channels at a time as vector types where C allows: values,
+    ties and the argmax (through the gradient) against the reference, on every ISA. (NaN cannot
+    be given to forward_backward; the NaN rule is the scalar loop's, by the same expression.)"""
+    rng = np.random.default_rng(channels)
+    x = rng.integers(-3, 4, (5, 9, 8, channels)).astype(np.float32)  # many ties; 9 rows: one uncovered
+    dy = rng.standard_normal((5, 4, 4, channels)).astype(np.float32)
+    expected_y, expected_dx = _max_pool_reference(x, dy, 2)
+    for isa in _available_isas():
+        assert gs._core._set_isa(isa) == isa
+        model = _single_layer((9, 8, channels), L.MaxPooling2D(2))
+        y, dx, _ = model.forward_backward(x, dy)
+        np.testing.assert_array_equal(y, expected_y)
+        np.testing.assert_array_equal(dx, expected_dx)
 
 
 def test_window_kernels_give_the_same_bits_on_every_isa(restore_isa, restore_threads):
