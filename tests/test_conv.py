@@ -573,7 +573,9 @@ def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(ra
 @pytest.mark.parametrize("filters", [8, 48])  # scalar channels; three 16-channel vectors
 @pytest.mark.parametrize("activation", ["relu", None])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(filters, activation, threads, restore_threads):
+def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(
+    filters, activation, threads, restore_threads
+):
     """Convolution + MaxPooling(2): the bias gradient is summed while the pooling backward writes
     dz (kernels/window_impl.hpp), not by a second pass; it must keep the bits of that pass's
     row-order sums. Gradients spanning eight orders of magnitude make any other order round
