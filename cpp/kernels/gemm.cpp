@@ -34,11 +34,22 @@ void scale_c(std::int64_t M, std::int64_t N, float beta, float* C, std::int64_t 
 // gemm_blocked.hpp's finish_block.
 void apply_epilogue(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N, float* C, std::int64_t ldc) {
   if (epilogue.bias == nullptr && !epilogue.relu) return;
+  // Branches outside the loops, so that the row loops vectorise.
+  const float* __restrict bias = epilogue.bias;
   for (std::int64_t i = 0; i < M; ++i) {
-    float* row = C + i * ldc;
-    for (std::int64_t j = 0; j < N; ++j) {
-      const float v = row[j] + (epilogue.bias != nullptr ? epilogue.bias[j] : 0.0f);
-      row[j] = epilogue.relu ? (v > 0.0f ? v : 0.0f) : v;
+    float* __restrict row = C + i * ldc;
+    if (bias != nullptr && epilogue.relu) {
+      for (std::int64_t j = 0; j < N; ++j) {
+        const float v = row[j] + bias[j];
+        row[j] = v > 0.0f ? v : 0.0f;
+      }
+    } else if (bias != nullptr) {
+      for (std::int64_t j = 0; j < N; ++j) row[j] = row[j] + bias[j];
+    } else {
+      for (std::int64_t j = 0; j < N; ++j) {
+        const float v = row[j] + 0.0f;
+        row[j] = v > 0.0f ? v : 0.0f;
+      }
     }
   }
 }
@@ -96,7 +107,16 @@ void PackedB::pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B,
   isa_ = active_isa();
   K_ = K;
   N_ = N;
+  narrow_ = N <= kNarrowMaxN;
   if (K <= 0 || N <= 0) return;
+  if (narrow_) {
+    // op(B), K x N row-major: the narrow path pads its own copy per call (K x 16 at most).
+    data_.resize(static_cast<std::size_t>(K * N));
+    float* dst = data_.data();
+    for (std::int64_t k = 0; k < K; ++k)
+      for (std::int64_t j = 0; j < N; ++j) dst[k * N + j] = trans_b ? B[j * ldb + k] : B[k * ldb + j];
+    return;
+  }
   switch (isa_) {
 #if GRADSTEP_X86
     case Isa::avx512:
@@ -130,6 +150,24 @@ void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, s
   }
   // The panels' layout depends on the instruction set they were packed for.
   if (B.isa_ != active_isa()) throw std::logic_error("gemm_prepacked: B was packed for another instruction set");
+  if (B.narrow_) {
+    const float* b = B.data_.data();
+    switch (B.isa_) {
+#if GRADSTEP_X86
+      case Isa::avx512:
+        gemm_narrow_avx512(trans_a, false, M, N, K, alpha, A, lda, b, N, beta, C, ldc);
+        break;
+      case Isa::avx2:
+        gemm_narrow_avx2(trans_a, false, M, N, K, alpha, A, lda, b, N, beta, C, ldc);
+        break;
+#endif
+      default:
+        gemm_narrow_generic(trans_a, false, M, N, K, alpha, A, lda, b, N, beta, C, ldc);
+        break;
+    }
+    apply_epilogue(epilogue, M, N, C, ldc);
+    return;
+  }
   switch (B.isa_) {
 #if GRADSTEP_X86
     case Isa::avx512:

@@ -37,7 +37,9 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
 // op(B) packed once for many products with it (a recurrent kernel, multiplied at every time
 // step): pack() lays it out as the GEMM's panels for the active instruction set, and
 // gemm_prepacked() then packs only A. The result has the bits of gemm() with that B. The buffer
-// only grows: repacking a B of the same shape allocates nothing.
+// only grows: repacking a B of the same shape allocates nothing. A narrow op(B) (N <= 16, such
+// as a first convolution's 16 filters) is kept as a compact K x N copy for gemm()'s narrow path:
+// the blocked panels would pad it to a 32-wide micro-kernel whose every tile is an edge tile.
 class PackedB {
  public:
   void pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb);
@@ -50,10 +52,12 @@ class PackedB {
   AlignedBuffer data_;
   std::int64_t K_ = 0, N_ = 0;
   Isa isa_ = Isa::generic;
+  bool narrow_ = false;
 };
 
-// C = alpha * op(A) * B + beta * C with B from PackedB::pack (K x N), op(A) M x K. Serial: it is
-// meant for a thread that owns its rows of C (run it inside a parallel region).
+// C = alpha * op(A) * B + beta * C with B from PackedB::pack (K x N), op(A) M x K. Meant for a
+// thread that owns its rows of C, inside a parallel region, where it is serial. (Outside one,
+// the narrow path may split a large product's rows among threads, with the same bits.)
 void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
                     float beta, float* C, std::int64_t ldc, const GemmEpilogue& epilogue = {});
 

@@ -183,7 +183,7 @@ const float* Convolution::chunk_patches(const float* x, std::int64_t s0, std::in
 }
 
 // z = patches K + b per chunk, then y = f(z); with `pool` (fused max pooling), y is the pooled
-// output instead, and z is only the chunk's scratch.
+// output instead, z is not used (each chunk's z goes to a per-thread slot) and may be null.
 void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64_t batch, Layer* pool_layer) {
   auto* pool = static_cast<Pooling*>(pool_layer);
   const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
@@ -201,7 +201,10 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
     for (std::int64_t chunk = first; chunk < last; ++chunk) {
       const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
       const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
-      float* zc = z + r0 * F;
+      // With pooling, z is scratch: this thread's slot (the backward's dz slot, free during the
+      // forward) keeps it in cache; a slice of the batch-sized buffer would be written back to
+      // memory (W3's first layer: 2.8 MB per step) only to be overwritten by the next step.
+      float* zc = pool != nullptr ? thread_dz(n) : z + r0 * F;
       gemm_prepacked(false, n, 1.0f, chunk_patches(x, s0, s1), P, packed_K_, 0.0f, zc, F,
                      fused ? epilogue : GemmEpilogue{});
       if (pool == nullptr) {
@@ -224,8 +227,8 @@ bool Convolution::can_fuse_max_pool(Layer& next) const {
          (options_.activation == Activation::relu || options_.activation == Activation::linear);
 }
 
-void Convolution::forward_pooled(const float* x, float* scratch, float* pooled, Layer& pool, std::int64_t batch) {
-  forward_chunked(x, scratch, pooled, batch, &pool);
+void Convolution::forward_pooled(const float* x, float* pooled, Layer& pool, std::int64_t batch) {
+  forward_chunked(x, nullptr, pooled, batch, &pool);
 }
 
 void Convolution::backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx, Layer& pool,

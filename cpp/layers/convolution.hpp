@@ -55,7 +55,7 @@ class Convolution : public Layer {
   // when fuses_pool(batch).
   bool can_fuse_max_pool(Layer& next) const;
   bool fuses_pool(std::int64_t batch) const { return chunked(batch); }
-  void forward_pooled(const float* x, float* scratch, float* pooled, Layer& pool, std::int64_t batch);
+  void forward_pooled(const float* x, float* pooled, Layer& pool, std::int64_t batch);
   void backward_pooled(const float* x, const float* pooled, const float* dpooled, float* dx, Layer& pool,
                        std::int64_t batch);
 

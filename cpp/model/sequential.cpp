@@ -300,8 +300,8 @@ void Sequential::forward_pass(const void* x, std::int64_t batch, const StepConte
     Layer& layer = *layers_[i];
     layer.set_input_mask(input_masked_[i] ? mask : nullptr);
     if (pool_fusers_[i] != nullptr && pool_fusers_[i]->fuses_pool(batch)) {
-      // Convolution + max pooling in one pass (the convolution's own buffer is its scratch).
-      pool_fusers_[i]->forward_pooled(in, activations_[i].data(), activations_[i + 1].data(), *layers_[i + 1], batch);
+      // Convolution + max pooling in one pass (the convolution's own output buffer is not used).
+      pool_fusers_[i]->forward_pooled(in, activations_[i + 1].data(), *layers_[i + 1], batch);
       in = activations_[++i].data();
       mask = nullptr;
       continue;
