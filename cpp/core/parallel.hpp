@@ -1,7 +1,8 @@
 // Threading: the one seam between gradstep's kernels and OpenMP.
 //
 // Every kernel that runs on more than one thread goes through this header: parallel_for for
-// independent chunks, run_team + TeamBarrier for a fixed team whose members wait for each other
+// independent chunks (parallel_for_each_dynamic when they are handed out one at a time),
+// run_team + TeamBarrier for a fixed team whose members wait for each other
 // (the team GEMM). Behind it is OpenMP (`#pragma omp parallel`, `omp barrier`), so the runtime
 // is the one the Python ecosystem already knows how to steer: OMP_NUM_THREADS, OMP_WAIT_POLICY,
 // OMP_PROC_BIND and threadpoolctl all reach it. Built without OpenMP (-DGRADSTEP_OPENMP=OFF, or a
@@ -121,6 +122,37 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t min_per_thr
 #pragma omp critical(gradstep_parallel_for_error)
         if (!error) error = std::current_exception();
       }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+#endif
+}
+
+// fn(i) for each i in [begin, end), the items handed out one at a time to whichever thread is
+// free (OpenMP's dynamic schedule): for many similar items whose results do not depend on the
+// thread that computes them (a convolution's sample chunks, each with its own partial sums).
+// With static shares, a thread that the host deschedules for a while (a VM's shared vCPU) holds
+// up the whole region with its fixed half; here the other thread takes more items instead.
+template <typename Fn>
+void parallel_for_each_dynamic(std::int64_t begin, std::int64_t end, Fn&& fn) {
+  const std::int64_t n = end - begin;
+  if (n <= 0) return;
+  int threads = get_num_threads();
+  if (n < threads) threads = static_cast<int>(n);
+  if (threads <= 1 || in_parallel_region()) {
+    for (std::int64_t i = begin; i < end; ++i) fn(i);
+    return;
+  }
+#if GRADSTEP_OPENMP
+  std::exception_ptr error;
+  detail::note_team_started();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t i = begin; i < end; ++i) {
+    try {
+      fn(i);
+    } catch (...) {
+#pragma omp critical(gradstep_parallel_for_error)
+      if (!error) error = std::current_exception();
     }
   }
   if (error) std::rethrow_exception(error);

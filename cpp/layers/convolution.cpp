@@ -143,7 +143,8 @@ void Convolution::bind(const std::vector<float*>& values, const std::vector<floa
 // of one per step, and the largest buffer (the patches) is written and read while it is hot. The
 // per-chunk partial sums of dK and db are added in chunk order afterwards: the same bits for any
 // thread count. Few samples (predict on a handful of images) keep the whole-batch path, whose
-// GEMM splits each product between the threads.
+// GEMM splits each product between the threads. Chunks go to whichever thread is free
+// (parallel_for_each_dynamic): results depend on the chunk, never on its thread.
 namespace {
 constexpr std::int64_t kChunkMinRows = 512;            // output pixels per chunk, at least (GEMM efficiency)
 constexpr std::int64_t kChunkMax = 64;                 // chunks per batch, at most
@@ -197,27 +198,25 @@ void Convolution::forward_chunked(const float* x, float* z, float* y, std::int64
   const GemmEpilogue epilogue{bias, pool == nullptr && options_.activation == Activation::relu};
   packed_K_.pack(false, P, F, K_, F);
   reserve_thread_slots();
-  parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
-    for (std::int64_t chunk = first; chunk < last; ++chunk) {
-      const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
-      const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
-      // With pooling, z is scratch: this thread's slot (the backward's dz slot, free during the
-      // forward) keeps it in cache; a slice of the batch-sized buffer would be written back to
-      // memory (W3's first layer: 2.8 MB per step) only to be overwritten by the next step.
-      float* zc = pool != nullptr ? thread_dz(n) : z + r0 * F;
-      gemm_prepacked(false, n, 1.0f, chunk_patches(x, s0, s1), P, packed_K_, 0.0f, zc, F,
-                     fused ? epilogue : GemmEpilogue{});
-      if (pool == nullptr) {
-        if (!fused) bias_activation_forward(options_.activation, n, F, bias, zc, y + r0 * F);
-        continue;
-      }
-      if (!fused) bias_activation_forward(Activation::linear, n, F, bias, zc, zc);
-      // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
-      float* pooled = y + s0 * pooled_size;
-      max_pool_forward(pool->window(), s1 - s0, zc, pooled, pool->argmax() + s0 * pooled_size);
-      if (options_.activation == Activation::relu)
-        activation_forward(Activation::relu, s1 - s0, pooled_size, pooled, pooled);
+  parallel_for_each_dynamic(0, count, [&](std::int64_t chunk) {
+    const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
+    const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
+    // With pooling, z is scratch: this thread's slot (the backward's dz slot, free during the
+    // forward) keeps it in cache; a slice of the batch-sized buffer would be written back to
+    // memory (W3's first layer: 2.8 MB per step) only to be overwritten by the next step.
+    float* zc = pool != nullptr ? thread_dz(n) : z + r0 * F;
+    gemm_prepacked(false, n, 1.0f, chunk_patches(x, s0, s1), P, packed_K_, 0.0f, zc, F,
+                   fused ? epilogue : GemmEpilogue{});
+    if (pool == nullptr) {
+      if (!fused) bias_activation_forward(options_.activation, n, F, bias, zc, y + r0 * F);
+      return;
     }
+    if (!fused) bias_activation_forward(Activation::linear, n, F, bias, zc, zc);
+    // Pool the chunk's z while it is in cache, then ReLU the (4x smaller) pooled values.
+    float* pooled = y + s0 * pooled_size;
+    max_pool_forward(pool->window(), s1 - s0, zc, pooled, pool->argmax() + s0 * pooled_size);
+    if (options_.activation == Activation::relu)
+      activation_forward(Activation::relu, s1 - s0, pooled_size, pooled, pooled);
   });
 }
 
@@ -272,34 +271,32 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
   reserve_thread_slots();
   float* partial_dK = chunk_dK_.data();
   float* partial_db = options_.use_bias ? chunk_db_.data() : nullptr;
-  parallel_for(0, count, 1, [&](std::int64_t first, std::int64_t last) {
-    for (std::int64_t chunk = first; chunk < last; ++chunk) {
-      const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
-      const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
-      float* dz = pool != nullptr ? thread_dz(n) : dy + r0 * F;
-      if (pool != nullptr) {
-        // Fused max pooling: dz = the pooled gradient at each window's maximum, where the
-        // (ReLU'd) pooled output is positive: what pooling backward then ReLU backward give.
-        // The bias gradient (column sums of dz) is summed as dz is written.
-        max_pool_relu_backward(pool->window(), s1 - s0, dpooled + s0 * pooled_size, argmax + s0 * pooled_size,
-                               pooled + s0 * pooled_size, options_.activation == Activation::relu, dz,
+  parallel_for_each_dynamic(0, count, [&](std::int64_t chunk) {
+    const std::int64_t s0 = chunk * samples, s1 = std::min(batch, s0 + samples);
+    const std::int64_t r0 = s0 * pixels, n = (s1 - s0) * pixels;
+    float* dz = pool != nullptr ? thread_dz(n) : dy + r0 * F;
+    if (pool != nullptr) {
+      // Fused max pooling: dz = the pooled gradient at each window's maximum, where the
+      // (ReLU'd) pooled output is positive: what pooling backward then ReLU backward give.
+      // The bias gradient (column sums of dz) is summed as dz is written.
+      max_pool_relu_backward(pool->window(), s1 - s0, dpooled + s0 * pooled_size, argmax + s0 * pooled_size,
+                             pooled + s0 * pooled_size, options_.activation == Activation::relu, dz,
+                             partial_db ? partial_db + chunk * F : nullptr);
+    } else {
+      bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
                                partial_db ? partial_db + chunk * F : nullptr);
-      } else {
-        bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
-                                 partial_db ? partial_db + chunk * F : nullptr);
-      }
-      // The chunk's patches again (recomputed into this thread's slot rather than kept from
-      // forward in a batch-sized buffer: writing that buffer cost more than a second im2col).
-      kernel_gradient_rows(n, P, F, chunk_patches(x, s0, s1), dz, partial_dK + chunk * P * F);
-      if (dx == nullptr) continue;
-      if (pointwise) {
-        gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
-      } else {
-        // This chunk's patches are not needed any more: their slot takes dP = dz K^T.
-        float* dpatches = thread_patches(n);
-        gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dpatches, P);
-        col2im(window_, s1 - s0, dpatches, dx + s0 * in_size);
-      }
+    }
+    // The chunk's patches again (recomputed into this thread's slot rather than kept from
+    // forward in a batch-sized buffer: writing that buffer cost more than a second im2col).
+    kernel_gradient_rows(n, P, F, chunk_patches(x, s0, s1), dz, partial_dK + chunk * P * F);
+    if (dx == nullptr) return;
+    if (pointwise) {
+      gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
+    } else {
+      // This chunk's patches are not needed any more: their slot takes dP = dz K^T.
+      float* dpatches = thread_patches(n);
+      gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dpatches, P);
+      col2im(window_, s1 - s0, dpatches, dx + s0 * in_size);
     }
   });
   // The partial sums, added in chunk order (each element by one thread).
