@@ -7,6 +7,7 @@ FLOP and byte counts must not depend on the thread count; with the profile off n
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 import gradstep as gs
 from gradstep import _core
 from gradstep.benchmark import __main__ as bench
+from gradstep.benchmark import profile as profile_module
 from gradstep.benchmark import workloads as W
 
 SIZES = [12, 16, 8, 3]
@@ -132,3 +134,23 @@ def test_benchmark_profile_prints_a_table_per_workload(monkeypatch: pytest.Monke
 def test_benchmark_profile_refuses_the_gemm_workload() -> None:
     with pytest.raises(SystemExit):
         bench.main(["--profile", "--workload", "G", "--no-torch"])
+
+
+def test_benchmark_profile_repeats_keeps_the_fastest_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--repeats R with --profile profiles R epochs and reports the fastest one's table (each epoch
+    counted on its own, so the table's fractions still add up to that epoch's wall time)."""
+    monkeypatch.setattr(W, "ROWS", 512)
+    clock = iter([0.0, 5.0, 10.0, 12.0, 20.0, 24.0])  # epochs of 5, 2 and 4 seconds
+    runs = []
+
+    def fake_run(model: Any, x: Any, y: Any, batch: int) -> float:
+        runs.append(batch)
+        return 0.0
+
+    monkeypatch.setattr(W, "run_gradstep", fake_run)
+    monkeypatch.setattr(profile_module, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    r = profile_module.profile_workload("W1", repeats=3)
+    assert len(runs) == 4  # the warm-up and three profiled epochs
+    assert r["seconds"] == 2.0
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        profile_module.profile_workload("W1", repeats=0)

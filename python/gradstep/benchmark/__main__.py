@@ -378,7 +378,13 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
         default=None,
         help="threads for gradstep and torch (NumPy's BLAS: set OPENBLAS_NUM_THREADS before starting Python)",
     )
-    parser.add_argument("--repeats", type=int, default=None, help="timed epochs per library (default 3)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed epochs per library (default 3); with --profile, profiled epochs per workload, "
+        "the fastest one's table printed (default 1)",
+    )
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if importable")
     parser.add_argument(
         "--profile",
@@ -491,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
         report_entry(peak_entry)
     if args.profile:
         for name in wanted:
-            r = profile_workload(name)
+            r = profile_workload(name, 1 if args.repeats is None else repeats)
             r["peak_gflops"] = peak
             report_entry(r)
         wanted = []
