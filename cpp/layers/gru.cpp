@@ -6,7 +6,6 @@
 
 #include "kernels/gemm.hpp"
 #include "kernels/recurrent.hpp"
-#include "kernels/reduce.hpp"
 
 namespace gradstep {
 
@@ -17,12 +16,6 @@ void GRU::reserve_cell(std::int64_t batch) {
   q_.resize(static_cast<std::size_t>(batch * 3 * units));
   qh_.resize(static_cast<std::size_t>(batch * steps_ * units));
   dq_.resize(static_cast<std::size_t>(batch * steps_ * 3 * units));
-}
-
-void GRU::bias_gradient(std::int64_t rows) {
-  const std::int64_t width = 3 * options_.units;
-  column_sums(rows, width, z_.data(), db_);
-  column_sums(rows, width, dq_.data(), db_ + width);
 }
 
 void GRU::step_forward(const StepRows& step) {

@@ -20,7 +20,8 @@ class GRU : public Recurrent {
   void reserve_cell(std::int64_t batch) override;
   Shape bias_shape() const override { return {2, 3 * options_.units}; }
   float* recurrent_gradient() override { return dq_.data(); }
-  void bias_gradient(std::int64_t rows) override;
+  std::int64_t bias_gradient_sources() const override { return 2; }
+  const float* bias_gradient_source(std::int64_t source) override { return source == 0 ? z_.data() : dq_.data(); }
   void step_forward(const StepRows& step) override;
   bool step_backward(const StepRows& step, const float* dh, float* dh_direct) override;
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/parallel.hpp"
+#include "core/profile.hpp"
 #include "core/rng.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/recurrent.hpp"
@@ -78,6 +79,7 @@ void Recurrent::reserve(std::int64_t batch) {
   dh_.resize(static_cast<std::size_t>(batch) * units);
   dh_prev_.resize(static_cast<std::size_t>(batch) * units);
   dh_direct_.resize(static_cast<std::size_t>(batch) * units);
+  if (options_.use_bias) bias_sums_.resize(static_cast<std::size_t>(batch * bias_gradient_sources() * gates_) * units);
   reserve_cell(batch);
 }
 
@@ -169,7 +171,37 @@ void Recurrent::forward(const float* x, float* y, std::int64_t batch, const Step
   });
 }
 
-void Recurrent::bias_gradient(std::int64_t rows) { column_sums(rows, gates_ * options_.units, z_.data(), db_); }
+// bias_sums_ row (n, source) += the source's row (n, t), for the step's samples, right after
+// step_backward wrote them. Each sample's sum runs over its steps in the loop's order, on the
+// one thread that owns the sample: the same bits for any thread count.
+void Recurrent::accumulate_bias_gradient(const StepRows& step) {
+  const std::int64_t width = gates_ * options_.units, sources = bias_gradient_sources();
+  ProfileScope profile(ProfiledKernel::bias_gradient, static_cast<double>((step.end - step.begin) * sources * width),
+                       8.0 * static_cast<double>((step.end - step.begin) * sources * width));
+  for (std::int64_t source = 0; source < sources; ++source) {
+    const float* rows = bias_gradient_source(source);
+    for (std::int64_t n = step.begin; n < step.end; ++n) {
+      float* __restrict sum = bias_sums_.data() + (n * sources + source) * width;
+      const float* __restrict in = rows + (n * steps_ + step.t) * width;
+      for (std::int64_t j = 0; j < width; ++j) sum[j] += in[j];
+    }
+  }
+}
+
+// db = the samples' sums, added in sample order.
+void Recurrent::finish_bias_gradient(std::int64_t batch) {
+  const std::int64_t width = gates_ * options_.units, sources = bias_gradient_sources();
+  ProfileScope profile(ProfiledKernel::bias_gradient, static_cast<double>(batch * sources * width),
+                       4.0 * static_cast<double>(batch * sources * width));
+  for (std::int64_t source = 0; source < sources; ++source) {
+    float* out = db_ + source * width;
+    for (std::int64_t j = 0; j < width; ++j) out[j] = 0.0f;
+    for (std::int64_t n = 0; n < batch; ++n) {
+      const float* sum = bias_sums_.data() + (n * sources + source) * width;
+      for (std::int64_t j = 0; j < width; ++j) out[j] += sum[j];
+    }
+  }
+}
 
 void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, std::int64_t batch) {
   const std::int64_t T = steps_, F = features_, units = options_.units, width = gates_ * units;
@@ -187,6 +219,10 @@ void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, s
       else
         std::memcpy(dh + n * units, dy + n * units, bytes);
     }
+    if (db_ != nullptr) {
+      const std::int64_t sums = bias_gradient_sources() * width;
+      std::memset(bias_sums_.data() + begin * sums, 0, static_cast<std::size_t>((end - begin) * sums) * sizeof(float));
+    }
     for (std::int64_t s = T - 1; s >= 0; --s) {
       StepRows step;
       step.begin = begin;
@@ -201,6 +237,7 @@ void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, s
         }
       }
       const bool direct = step_backward(step, dh, dh_direct_.data());
+      if (db_ != nullptr) accumulate_bias_gradient(step);
       if (s == 0) break;  // no gradient for the (zero) initial state
       // dL/dh_prev = dZ_recurrent U^T (times the recurrent mask) + the direct part; at a masked
       // row the state was carried, so the gradient passes through unchanged.
@@ -231,7 +268,7 @@ void Recurrent::backward(const float* x, const float* y, float* dy, float* dx, s
   // Rows of the first step multiply a zero state: their h rows are zero, so they add nothing.
   const float* hd = dropping_state_ ? h_dropped_.data() : h_prev_.data();
   gemm(true, false, units, width, rows, 1.0f, hd, units, recurrent_gradient(), width, 0.0f, dU_, width);
-  if (db_ != nullptr) bias_gradient(rows);
+  if (db_ != nullptr) finish_bias_gradient(batch);
   if (dx == nullptr) return;
   gemm(false, true, rows, F, width, 1.0f, z_.data(), width, W_, width, 0.0f, dx, F);
   if (dropping_inputs_) {
