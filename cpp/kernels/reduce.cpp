@@ -73,14 +73,4 @@ double sum_of_squares(std::int64_t n, const float* x) {
   return s;
 }
 
-void add_row_vector(std::int64_t rows, std::int64_t cols, const float* b, float* y) {
-  const std::int64_t grain = std::max<std::int64_t>(1, (1 << 14) / std::max<std::int64_t>(cols, 1));
-  parallel_for(0, rows, grain, [&](std::int64_t rb, std::int64_t re) {
-    for (std::int64_t r = rb; r < re; ++r) {
-      float* yr = y + r * cols;
-      for (std::int64_t j = 0; j < cols; ++j) yr[j] += b[j];
-    }
-  });
-}
-
 }  // namespace gradstep

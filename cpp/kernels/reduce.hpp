@@ -27,7 +27,4 @@ bool all_finite(std::int64_t n, const float* x);
 // sum x[i]^2 in double, in index order (gradient norms for clipping).
 double sum_of_squares(std::int64_t n, const float* x);
 
-// y[r*cols + j] += b[j]  (bias add).
-void add_row_vector(std::int64_t rows, std::int64_t cols, const float* b, float* y);
-
 }  // namespace gradstep

@@ -10,7 +10,6 @@
 #include "core/rng.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/recurrent.hpp"
-#include "kernels/reduce.hpp"
 
 namespace gradstep {
 
@@ -118,8 +117,9 @@ void Recurrent::forward(const float* x, float* y, std::int64_t batch, const Step
 
   // 2. Input projections of every step: one GEMM over batch*T rows, plus the input bias.
   const std::int64_t rows = batch * T;
-  gemm(false, false, rows, width, F, 1.0f, xd, F, W_, width, 0.0f, z_.data(), width);
-  if (b_ != nullptr) add_row_vector(rows, width, b_, z_.data());  // GRU: row 0 of its (2, 3u) bias
+  // The input bias (GRU: row 0 of its (2, 3u) bias) rides in the GEMM's epilogue, added to each
+  // tile in cache (the same bits as a pass of z += b afterwards).
+  gemm(false, false, rows, width, F, 1.0f, xd, F, W_, width, 0.0f, z_.data(), width, GemmEpilogue{b_, false});
 
   // 3. The time loop, each thread on its own samples. The state before step 0 is zero.
   U_packed_.pack(false, units, width, U_, width);
