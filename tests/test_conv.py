@@ -570,11 +570,11 @@ def test_convolution_fused_with_max_pooling_gives_the_bits_of_separate_layers(ra
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("filters", [8, 48])  # scalar channels; three 16-channel vectors
+@pytest.mark.parametrize("filters", [8, 24, 48])  # scalar channels; a vector + 8 scalars; three vectors
 @pytest.mark.parametrize("activation", ["relu", None])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(
-    filters, activation, threads, restore_threads
+    filters, activation, threads, restore_threads, restore_isa
 ):
     """Convolution + MaxPooling(2): the bias gradient is summed while the pooling backward writes
     dz (kernels/window_impl.hpp), not by a second pass; it must keep the bits of that pass's
@@ -585,21 +585,23 @@ def test_fused_pooling_sums_the_bias_gradient_in_the_order_of_column_sums(
     x = rng.standard_normal((24, 15, 15, 3)).astype(np.float32)  # 13 x 13 conv output: a strip no window covers
     scale = np.exp(rng.uniform(-9, 9, (24, 6, 6, filters)))
     dy = (rng.standard_normal((24, 6, 6, filters)) * scale).astype(np.float32)
-    grads = []
-    for separate in (False, True):
-        gs.set_seed(4)
-        layers = [gs.Input((15, 15, 3)), L.Conv2D(filters, 3, activation=activation)]
-        if separate:
-            layers.append(L.Activation("linear"))
-        layers.append(L.MaxPooling2D(2))
-        model = gs.Sequential(layers)
-        _, _, layer_grads = model.forward_backward(x, dy)
-        grads.append([np.asarray(g) for g in layer_grads])
-    bias_fused, bias_separate = grads[0][1], grads[1][1]
-    assert bias_fused.shape == (filters,)
-    np.testing.assert_array_equal(bias_fused.view(np.uint32), bias_separate.view(np.uint32))
-    for a, b in zip(*grads):
-        np.testing.assert_array_equal(a, b)
+    for isa in _available_isas():  # the tiled backward has a build per instruction set
+        assert gs._core._set_isa(isa) == isa
+        grads = []
+        for separate in (False, True):
+            gs.set_seed(4)
+            layers = [gs.Input((15, 15, 3)), L.Conv2D(filters, 3, activation=activation)]
+            if separate:
+                layers.append(L.Activation("linear"))
+            layers.append(L.MaxPooling2D(2))
+            model = gs.Sequential(layers)
+            _, _, layer_grads = model.forward_backward(x, dy)
+            grads.append([np.asarray(g) for g in layer_grads])
+        bias_fused, bias_separate = grads[0][1], grads[1][1]
+        assert bias_fused.shape == (filters,)
+        np.testing.assert_array_equal(bias_fused.view(np.uint32), bias_separate.view(np.uint32))
+        for a, b in zip(*grads):
+            np.testing.assert_array_equal(a, b)
 
 
 ISA_ORDER = ["generic", "avx2", "avx512"]

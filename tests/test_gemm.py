@@ -419,13 +419,17 @@ def test_epilogue_gives_the_bits_of_a_separate_pass(isa, m, n, k, with_bias, rel
 
 
 def test_epilogue_signed_zero_nan_and_quick_exits(isa):
-    """-0 + 0 is +0 as in the separate pass; ReLU(NaN) is 0 there (z > 0 is false), so here too;
-    the quick exits (K == 0, alpha == 0) still apply the epilogue to beta * C."""
+    """ReLU of a -0 product (alpha = -1 times a zero sum) is +0, and ReLU(NaN) is 0 (z > 0 is
+    false), as in the separate pass; the quick exits (K == 0, alpha == 0) still apply the
+    epilogue to beta * C."""
     a = np.array([[1.0, 0.0], [np.nan, 1.0]], np.float32)
-    b = np.array([[-0.0, 1.0], [0.0, -2.0]], np.float32)
-    out = core._gemm(a, b, relu=True)
-    expected = epilogue_reference(core._gemm(a, b), None, True)
+    b = np.array([[0.0, 1.0], [0.0, -2.0]], np.float32)
+    plain = core._gemm(a, b, alpha=-1.0)
+    assert np.signbit(plain[0, 0]) and plain[0, 0] == 0.0  # -1 * (+0): a -0 for the epilogue
+    out = core._gemm(a, b, alpha=-1.0, relu=True)
+    expected = epilogue_reference(plain, None, True)
     np.testing.assert_array_equal(out.view(np.uint32), expected.view(np.uint32))
+    assert out[0, 0] == 0.0 and not np.signbit(out[0, 0])
     assert out[1, 0] == 0.0
     c = np.array([[-1.0, 2.0], [3.0, -4.0]], np.float32)
     bias = np.array([0.5, 0.5], np.float32)
@@ -439,6 +443,9 @@ def test_epilogue_signed_zero_nan_and_quick_exits(isa):
 def test_epilogue_bias_is_checked():
     a = np.ones((3, 4), np.float32)
     b = np.ones((4, 5), np.float32)
+    c = np.zeros((3, 5), np.float32)
+    with pytest.raises(ValueError, match="bias must not share memory with c"):
+        core._gemm(a, b, c=c, bias=c[1])
     with pytest.raises(ValueError, match=r"bias must have shape \(5,\)"):
         core._gemm(a, b, bias=np.ones(4, np.float32))
     with pytest.raises(ValueError, match=r"bias must have shape \(5,\)"):

@@ -149,8 +149,15 @@ def test_benchmark_profile_repeats_keeps_the_fastest_epoch(monkeypatch: pytest.M
 
     monkeypatch.setattr(W, "run_gradstep", fake_run)
     monkeypatch.setattr(profile_module, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    # Each epoch's counters: the table must be the second (fastest) epoch's.
+    counters = iter(
+        [[{"kernel": "gemm", "seconds": s, "flops": 1e9, "bytes": 1e6, "calls": 1}] for s in (4.0, 1.5, 3.0)]
+    )
+    monkeypatch.setattr(_core, "_profile", lambda: next(counters))
     r = profile_module.profile_workload("W1", repeats=3)
     assert len(runs) == 4  # the warm-up and three profiled epochs
     assert r["seconds"] == 2.0
+    gemm = next(row for row in r["rows"] if row["kernel"] == "gemm")
+    assert gemm["fraction"] == pytest.approx(1.5 / 2.0)
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         profile_module.profile_workload("W1", repeats=0)

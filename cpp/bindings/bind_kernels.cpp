@@ -184,6 +184,13 @@ py::array gemm_py(const py::object& a_obj, const py::object& b_obj, bool trans_a
   }
   py::object bias_owner;
   const GemmEpilogue epilogue = epilogue_arg(bias_obj, relu, N, bias_owner);
+  if (epilogue.bias != nullptr) {
+    // The epilogue reads bias while it writes C (restrict pointers): they must not overlap.
+    const auto* bias_begin = reinterpret_cast<const char*>(epilogue.bias);
+    const char* bias_end = bias_begin + N * static_cast<i64>(sizeof(float));
+    if (bias_begin < c.end_byte() && c.begin_byte() < bias_end)
+      throw py::value_error("bias must not share memory with c");
+  }
 
   {
     py::gil_scoped_release no_gil;

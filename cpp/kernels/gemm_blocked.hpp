@@ -469,7 +469,8 @@ bool try_team_gemm(int threads, bool split_columns, bool trans_a, bool trans_b, 
         const i64 kc = min_i64(kc_block, K - pc);
         if (nc > 0) pack_b<NR>(trans_b, trans_b ? B + n0 * ldb + pc : B + pc * ldb + n0, ldb, kc, nc, own[t]);
         const float beta_here = pc == 0 ? beta : 1.0f;
-        const Finish finish = shifted(finish_for(epilogue, pc + kc >= K), n0);
+        // (A thread without columns leaves its bias pointer alone: n0 may lie past N.)
+        const Finish finish = shifted(finish_for(epilogue, pc + kc >= K), nc > 0 ? n0 : 0);
         for (i64 ic = 0; ic < M; ic += mc_block) {
           const i64 mc = min_i64(mc_block, M - ic);
           float* a_packed = shared[step++ & 1];
