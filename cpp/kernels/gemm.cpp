@@ -54,6 +54,27 @@ void apply_epilogue(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N
   }
 }
 
+// The narrow path (N <= kNarrowMaxN) of instruction set `isa`, then the epilogue as a pass: what
+// gemm() and gemm_prepacked() (with a narrow PackedB) both run.
+void narrow_gemm(Isa isa, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                 std::int64_t ldc, const GemmEpilogue& epilogue) {
+  switch (isa) {
+#if GRADSTEP_X86
+    case Isa::avx512:
+      gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      break;
+    case Isa::avx2:
+      gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      break;
+#endif
+    default:
+      gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      break;
+  }
+  apply_epilogue(epilogue, M, N, C, ldc);
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
@@ -72,20 +93,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
   // 32-wide micro-kernel. The narrow path gives the same bits (gemm_narrow.hpp), so this is a
   // speed choice only; measured faster or equal for every M and K tried, on every ISA.
   if (N <= kNarrowMaxN) {
-    switch (active_isa()) {
-#if GRADSTEP_X86
-      case Isa::avx512:
-        gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        break;
-      case Isa::avx2:
-        gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        break;
-#endif
-      default:
-        gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        break;
-    }
-    apply_epilogue(epilogue, M, N, C, ldc);
+    narrow_gemm(active_isa(), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
     return;
   }
   switch (active_isa()) {
@@ -150,22 +158,8 @@ void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, s
   }
   // The panels' layout depends on the instruction set they were packed for.
   if (B.isa_ != active_isa()) throw std::logic_error("gemm_prepacked: B was packed for another instruction set");
-  if (B.narrow_) {
-    const float* b = B.data_.data();
-    switch (B.isa_) {
-#if GRADSTEP_X86
-      case Isa::avx512:
-        gemm_narrow_avx512(trans_a, false, M, N, K, alpha, A, lda, b, N, beta, C, ldc);
-        break;
-      case Isa::avx2:
-        gemm_narrow_avx2(trans_a, false, M, N, K, alpha, A, lda, b, N, beta, C, ldc);
-        break;
-#endif
-      default:
-        gemm_narrow_generic(trans_a, false, M, N, K, alpha, A, lda, b, N, beta, C, ldc);
-        break;
-    }
-    apply_epilogue(epilogue, M, N, C, ldc);
+  if (B.narrow_) {  // the compact op(B), K x N row-major
+    narrow_gemm(B.isa_, trans_a, false, M, N, K, alpha, A, lda, B.data_.data(), N, beta, C, ldc, epilogue);
     return;
   }
   switch (B.isa_) {
