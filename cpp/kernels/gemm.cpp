@@ -30,28 +30,10 @@ void scale_c(std::int64_t M, std::int64_t N, float beta, float* C, std::int64_t 
 }
 
 // The epilogue as a pass of its own, for the paths that do not fuse it (the narrow one, whose C
-// is at most 16 wide and was just written, and the quick exits). The expressions of
-// gemm_blocked.hpp's finish_block.
+// is at most 16 wide and was just written, and the quick exits): the blocked path's own
+// finish_block, from the portable build (exact operations: the bits do not depend on the ISA).
 void apply_epilogue(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N, float* C, std::int64_t ldc) {
-  if (epilogue.bias == nullptr && !epilogue.relu) return;
-  // Branches outside the loops, so that the row loops vectorise.
-  const float* __restrict bias = epilogue.bias;
-  for (std::int64_t i = 0; i < M; ++i) {
-    float* __restrict row = C + i * ldc;
-    if (bias != nullptr && epilogue.relu) {
-      for (std::int64_t j = 0; j < N; ++j) {
-        const float v = row[j] + bias[j];
-        row[j] = v > 0.0f ? v : 0.0f;
-      }
-    } else if (bias != nullptr) {
-      for (std::int64_t j = 0; j < N; ++j) row[j] = row[j] + bias[j];
-    } else {
-      for (std::int64_t j = 0; j < N; ++j) {
-        const float v = row[j] + 0.0f;
-        row[j] = v > 0.0f ? v : 0.0f;
-      }
-    }
-  }
+  gemm_epilogue_generic(epilogue, M, N, C, ldc);
 }
 
 // The narrow path (N <= kNarrowMaxN) of instruction set `isa`, then the epilogue as a pass: what

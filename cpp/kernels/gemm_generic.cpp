@@ -113,4 +113,9 @@ void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::i
   gemm_detail::gemm_with_prepacked_b<GenericKernel>(trans_a, M, N, K, alpha, A, lda, packed_b, beta, C, ldc, epilogue);
 }
 
+void gemm_epilogue_generic(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N, float* C, std::int64_t ldc) {
+  const gemm_detail::Finish finish = gemm_detail::finish_for(epilogue, true);
+  if (finish.active) gemm_detail::finish_block(finish, C, ldc, M, N);
+}
+
 }  // namespace gradstep

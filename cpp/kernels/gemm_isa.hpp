@@ -25,6 +25,10 @@ void gemm_narrow_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_
                          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                          std::int64_t ldc);
 
+// C = f(C + bias) on M x N (gemm_blocked.hpp's finish_block), for the paths that apply the
+// epilogue after the product; nothing for an empty epilogue.
+void gemm_epilogue_generic(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N, float* C, std::int64_t ldc);
+
 std::int64_t gemm_prepacked_b_size_generic(std::int64_t K, std::int64_t N);
 void gemm_prepack_b_generic(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb, float* dst);
 void gemm_prepacked_generic(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,

@@ -57,14 +57,14 @@ void Dense::reserve(std::int64_t batch) {
 
 void Dense::forward(const float* x, float* y, std::int64_t batch, const StepContext&) {
   const std::int64_t m = rows(batch);
-  // With an activation whose backward needs z, z goes to its own buffer; otherwise y holds z
-  // until the activation overwrites it in place.
   if (!keeps_preactivation() && fits_gemm_epilogue(activation_)) {
     // y = f(x W + b) with the bias and ReLU applied to each tile of the product in cache.
     const GemmEpilogue epilogue{use_bias_ ? b_ : nullptr, activation_ == Activation::relu};
     gemm(false, false, m, units_, in_features_, 1.0f, x, in_features_, W_, units_, 0.0f, y, units_, epilogue);
     return;
   }
+  // With an activation whose backward needs z, z goes to its own buffer; otherwise y holds z
+  // until the activation overwrites it in place.
   float* z = keeps_preactivation() ? preactivation_.data() : y;
   gemm(false, false, m, units_, in_features_, 1.0f, x, in_features_, W_, units_, 0.0f, z, units_);
   bias_activation_forward(activation_, m, units_, use_bias_ ? b_ : nullptr, z, y);
