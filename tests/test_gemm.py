@@ -385,7 +385,18 @@ def test_narrow_threads_give_bitwise_identical_results(isa, threads, restore_thr
 # edge tiles, several K slices (K > KC on every ISA), both 1-D team splits on 2 and 3 threads
 # (128 x 256: by columns; 2000 x 40: by rows) and, on 4 threads, a 2 x 2 grid of independent
 # rectangles (400 x 400).
-EPILOGUE_SHAPES = [(1, 1, 1), (13, 10, 784), (37, 45, 700), (128, 256, 784), (2000, 40, 300), (400, 400, 100)]
+# Narrow (N <= 16): (13, 10, 784); lanes over rows for a transposed A, M >= 32: (200, 10, 64); ragged
+# row tails with 16 columns: (70, 16, 50). Blocked: the rest.
+EPILOGUE_SHAPES = [
+    (1, 1, 1),
+    (13, 10, 784),
+    (200, 10, 64),
+    (70, 16, 50),
+    (37, 45, 700),
+    (128, 256, 784),
+    (2000, 40, 300),
+    (400, 400, 100),
+]
 
 
 def epilogue_reference(c, bias, relu):

@@ -29,32 +29,31 @@ void scale_c(std::int64_t M, std::int64_t N, float beta, float* C, std::int64_t 
   }
 }
 
-// The epilogue as a pass of its own, for the paths that do not fuse it (the narrow one, whose C
-// is at most 16 wide and was just written, and the quick exits): the blocked path's own
-// finish_block, from the portable build (exact operations: the bits do not depend on the ISA).
+// The epilogue as a pass of its own, for the quick exits (no product to fuse it with): the
+// blocked path's own finish_block, from the portable build (exact operations: the bits do not
+// depend on the ISA).
 void apply_epilogue(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N, float* C, std::int64_t ldc) {
   gemm_epilogue_generic(epilogue, M, N, C, ldc);
 }
 
-// The narrow path (N <= kNarrowMaxN) of instruction set `isa`, then the epilogue as a pass: what
-// gemm() and gemm_prepacked() (with a narrow PackedB) both run.
+// The narrow path (N <= kNarrowMaxN) of instruction set `isa`, its epilogue applied per block of
+// rows: what gemm() and gemm_prepacked() (with a narrow PackedB) both run.
 void narrow_gemm(Isa isa, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                  std::int64_t ldc, const GemmEpilogue& epilogue) {
   switch (isa) {
 #if GRADSTEP_X86
     case Isa::avx512:
-      gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
       break;
     case Isa::avx2:
-      gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
       break;
 #endif
     default:
-      gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
       break;
   }
-  apply_epilogue(epilogue, M, N, C, ldc);
 }
 
 }  // namespace

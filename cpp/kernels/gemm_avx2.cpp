@@ -223,34 +223,35 @@ struct Avx2LanesAreRowsTile {
 template <int N>
 void run_lanes_are_rows(std::int64_t n, bool trans_b, std::int64_t M, std::int64_t K, std::int64_t kc_block,
                         float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta,
-                        float* C, std::int64_t ldc) {
+                        float* C, std::int64_t ldc, const GemmEpilogue& epilogue) {
   if (n == N) {
     gemm_detail::run_narrow_gemm<Avx2LanesAreRowsTile<N>>(true, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta,
-                                                          C, ldc);
+                                                          C, ldc, epilogue);
     return;
   }
-  if constexpr (N > 1) run_lanes_are_rows<N - 1>(n, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+  if constexpr (N > 1)
+    run_lanes_are_rows<N - 1>(n, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 }  // namespace
 
 void gemm_narrow_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                       const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                      std::int64_t ldc) {
+                      std::int64_t ldc, const GemmEpilogue& epilogue) {
   const std::int64_t kc_block = gemm_detail::balanced_block(K, Avx2Kernel::KC, 1);  // the blocked path's slices
   // Lanes over rows where they save FMAs over the row tile (N of them per 8 rows against 8 or 16
   // lanes per row): measured 1.2-1.7x for N <= 6 and 9..12; N = 7, 8 fill the row tile's single
   // vector well enough that the transposed epilogue made them 0.9x.
   if (trans_a && M >= 32 && (N <= 6 || (N >= 9 && N <= 12))) {
-    run_lanes_are_rows<12>(N, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_lanes_are_rows<12>(N, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
     return;
   }
   if (N <= 8)
     gemm_detail::run_narrow_gemm<Avx2NarrowTile<1>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
-                                                    ldc);
+                                                    ldc, epilogue);
   else
     gemm_detail::run_narrow_gemm<Avx2NarrowTile<2>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
-                                                    ldc);
+                                                    ldc, epilogue);
 }
 
 void gemm_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,

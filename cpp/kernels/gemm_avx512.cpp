@@ -200,30 +200,31 @@ struct Avx512LanesAreRowsTile {
 template <int N>
 void run_lanes_are_rows(std::int64_t n, bool trans_b, std::int64_t M, std::int64_t K, std::int64_t kc_block,
                         float alpha, const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta,
-                        float* C, std::int64_t ldc) {
+                        float* C, std::int64_t ldc, const GemmEpilogue& epilogue) {
   if (n == N) {
     gemm_detail::run_narrow_gemm<Avx512LanesAreRowsTile<N>>(true, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb,
-                                                            beta, C, ldc);
+                                                            beta, C, ldc, epilogue);
     return;
   }
-  if constexpr (N > 1) run_lanes_are_rows<N - 1>(n, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+  if constexpr (N > 1)
+    run_lanes_are_rows<N - 1>(n, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 }  // namespace
 
 void gemm_narrow_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                         const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                        std::int64_t ldc) {
+                        std::int64_t ldc, const GemmEpilogue& epilogue) {
   const std::int64_t kc_block = gemm_detail::balanced_block(K, Avx512Kernel::KC, 1);  // the blocked path's slices
   // Lanes over rows pay off when they replace the row tile's 16 lanes by clearly fewer FMAs
   // (N of them per 16 rows) and the rows fill the vectors; measured: N = 10 1.4x, N = 1..4 2x,
   // N = 13 even, N = 16 0.9x, M = 20 0.9x.
   if (trans_a && N <= 12 && M >= 32) {
-    run_lanes_are_rows<16>(N, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_lanes_are_rows<16>(N, trans_b, M, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
     return;
   }
   gemm_detail::run_narrow_gemm<Avx512NarrowTile>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C,
-                                                 ldc);
+                                                 ldc, epilogue);
 }
 
 void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,

@@ -78,17 +78,21 @@ struct GenericNarrowTile {
 
 void gemm_narrow_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                         std::int64_t ldc) {
+                         std::int64_t ldc, const GemmEpilogue& epilogue) {
   using gemm_detail::run_narrow_gemm;
   const std::int64_t kc_block = gemm_detail::balanced_block(K, GenericKernel::KC, 1);  // the blocked path's slices
   if (N <= 4)
-    run_narrow_gemm<GenericNarrowTile<4>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_narrow_gemm<GenericNarrowTile<4>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc,
+                                          epilogue);
   else if (N <= 8)
-    run_narrow_gemm<GenericNarrowTile<8>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_narrow_gemm<GenericNarrowTile<8>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc,
+                                          epilogue);
   else if (N <= 12)
-    run_narrow_gemm<GenericNarrowTile<12>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_narrow_gemm<GenericNarrowTile<12>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc,
+                                           epilogue);
   else
-    run_narrow_gemm<GenericNarrowTile<16>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc);
+    run_narrow_gemm<GenericNarrowTile<16>>(trans_a, trans_b, M, N, K, kc_block, alpha, A, lda, B, ldb, beta, C, ldc,
+                                           epilogue);
 }
 
 void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,

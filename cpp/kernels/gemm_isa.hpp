@@ -20,10 +20,11 @@ void gemm_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                   std::int64_t ldc, const GemmEpilogue& epilogue);
 
-// The narrow path (gemm_narrow.hpp) for N <= 16, same bits as the blocked one: gemm() picks it.
+// The narrow path (gemm_narrow.hpp) for N <= 16, same bits as the blocked one (epilogue
+// included): gemm() picks it.
 void gemm_narrow_generic(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                         std::int64_t ldc);
+                         std::int64_t ldc, const GemmEpilogue& epilogue);
 
 // C = f(C + bias) on M x N (gemm_blocked.hpp's finish_block), for the paths that apply the
 // epilogue after the product; nothing for an empty epilogue.
@@ -56,10 +57,10 @@ void gemm_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std
 
 void gemm_narrow_avx2(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                       const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                      std::int64_t ldc);
+                      std::int64_t ldc, const GemmEpilogue& epilogue);
 void gemm_narrow_avx512(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                         const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                        std::int64_t ldc);
+                        std::int64_t ldc, const GemmEpilogue& epilogue);
 #endif
 
 }  // namespace gradstep

@@ -25,6 +25,9 @@
 // later ones, beta == 0 never reads C). So whether gemm() takes this path or the blocked one
 // never changes a result (gemm_prepacked, always blocked, keeps the bits of gemm()), and rows
 // are independent: any split among threads gives bitwise identical results.
+//
+// The epilogue (bias, ReLU; GemmEpilogue) is applied to each block of R rows right after its
+// last K slice, while the block is in L1: the blocked path's finish_block, so the same bits.
 #pragma once
 
 #include <cstdint>
@@ -86,7 +89,7 @@ constexpr int pow2_below(int r) {
 // rest; the other tiles only ever get rows == Rows), all K slices.
 template <class Tile, int Rows, class APanel>
 void narrow_block(APanel a, i64 K, i64 kc_block, i64 a_k_step, const float* b, i64 N, float* c, i64 ldc, float alpha,
-                  float beta, int rows = Rows) {
+                  float beta, const Finish& finish, int rows = Rows) {
   for (i64 pc = 0; pc < K; pc += kc_block) {
     const i64 kc = min_i64(kc_block, K - pc);
     APanel slice = a;
@@ -97,38 +100,40 @@ void narrow_block(APanel a, i64 K, i64 kc_block, i64 a_k_step, const float* b, i
     else
       Tile::template tile<Rows>(kc, slice, b + pc * Tile::W, N, c, ldc, alpha, beta_here);
   }
+  if (finish.active) finish_block(finish, c, ldc, rows, N);
 }
 
 template <class Tile, int Rows, class APanel>
 void narrow_tail(i64 rows, APanel a, i64 a_row_step, i64 K, i64 kc_block, i64 a_k_step, const float* b, i64 N, float* c,
-                 i64 ldc, float alpha, float beta) {
+                 i64 ldc, float alpha, float beta, const Finish& finish) {
   if (rows >= Rows) {
-    narrow_block<Tile, Rows>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta);
+    narrow_block<Tile, Rows>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, finish);
     a.p += Rows * a_row_step;
     c += Rows * ldc;
     rows -= Rows;
   }
   if constexpr (Rows > 1)
-    narrow_tail<Tile, Rows / 2>(rows, a, a_row_step, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta);
+    narrow_tail<Tile, Rows / 2>(rows, a, a_row_step, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, finish);
 }
 
 // Rows [i0, i1) of C; op(B) already copied to `b` (K x Tile::W).
 template <class Tile, class APanel>
 void narrow_rows(i64 i0, i64 i1, APanel a, i64 a_row_step, i64 K, i64 kc_block, i64 a_k_step, const float* b, i64 N,
-                 float* C, i64 ldc, float alpha, float beta) {
+                 float* C, i64 ldc, float alpha, float beta, const Finish& finish) {
   constexpr int R = Tile::R;
   a.p += i0 * a_row_step;
   float* c = C + i0 * ldc;
   i64 i = i0;
   for (; i + R <= i1; i += R) {
-    narrow_block<Tile, R>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta);
+    narrow_block<Tile, R>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, finish);
     a.p += R * a_row_step;
     c += R * ldc;
   }
   if constexpr (Tile::kLanesAreRows) {
-    if (i < i1) narrow_block<Tile, R>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, static_cast<int>(i1 - i));
+    if (i < i1)
+      narrow_block<Tile, R>(a, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, finish, static_cast<int>(i1 - i));
   } else {
-    narrow_tail<Tile, pow2_below(R)>(i1 - i, a, a_row_step, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta);
+    narrow_tail<Tile, pow2_below(R)>(i1 - i, a, a_row_step, K, kc_block, a_k_step, b, N, c, ldc, alpha, beta, finish);
   }
 }
 
@@ -136,7 +141,7 @@ void narrow_rows(i64 i0, i64 i1, APanel a, i64 a_row_step, i64 K, i64 kc_block, 
 // the blocked path computes it for the same K (same bits, see top).
 template <class Tile>
 void run_narrow_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_block, float alpha, const float* A,
-                     i64 lda, const float* B, i64 ldb, float beta, float* C, i64 ldc) {
+                     i64 lda, const float* B, i64 ldb, float beta, float* C, i64 ldc, const GemmEpilogue& epilogue) {
   if (M <= 0 || N <= 0 || K <= 0) return;  // gemm() handles these; keep the driver safe
   constexpr int R = Tile::R;
   constexpr int W = Tile::W;
@@ -154,10 +159,11 @@ void run_narrow_gemm(bool trans_a, bool trans_b, i64 M, i64 N, i64 K, i64 kc_blo
   if (threads > blocks) threads = blocks;
   const i64 min_blocks = threads <= 1 ? blocks : ceil_div(blocks, threads);
 
+  const Finish finish = finish_for(epilogue, true);
   auto run = [&](auto a, i64 a_row_step, i64 a_k_step) {
     parallel_for(0, blocks, min_blocks, [&](i64 first, i64 last) {
       narrow_rows<Tile>(first * R, min_i64(M, last * R), a, a_row_step, K, kc_block, a_k_step, b, N, C, ldc, alpha,
-                        beta);
+                        beta, finish);
     });
   };
   if constexpr (Tile::kLanesAreRows)
