@@ -696,3 +696,36 @@ def test_window_kernels_give_the_same_bits_on_every_isa(restore_isa, restore_thr
     for isa in pooled:
         np.testing.assert_array_equal(pooled[isa][0], pooled["generic"][0])
         np.testing.assert_array_equal(pooled[isa][1], pooled["generic"][1])
+
+
+@pytest.mark.parametrize("filters", [16, 24, 48])  # two vectors, one vector + a tail, three vectors
+def test_kernel_gradient_on_every_isa_with_signed_zeros(filters, restore_threads, restore_isa):
+    """The kernel gradient's register blocks (window_impl.hpp) on every instruction set: close to a
+    float64 reference, the same for 1 and 2 threads, and +0 where every patch value is -0 (the
+    broadcast of a -0 factor must not leave a -0 sum)."""
+    # 64 x 100 output pixels: enough for the chunked pass (checked below through the profile).
+    x = _random((64, 12, 12, 3), 60)
+    x[:, :, :, 1] = -0.0  # channel 1: every patch column that reads it sums -0 products
+    dy = _random((64, 10, 10, filters), 61)
+    patches = np.stack([x[:, i : i + 10, j : j + 10, :] for i in range(3) for j in range(3)], axis=3)
+    expected = np.einsum("nhwkc,nhwf->kcf", patches.astype(np.float64), dy.astype(np.float64))
+    expected = expected.reshape(3, 3, 3, filters)
+    kernel = _random((3, 3, 3, filters), 62)
+    for isa in _available_isas():
+        assert gs._core._set_isa(isa) == isa
+        results = []
+        for threads in (1, 2):
+            gs.set_num_threads(threads)
+            model = _single_layer((12, 12, 3), L.Conv2D(filters, 3, use_bias=False), [kernel])
+            gs._core._reset_profile()
+            gs._core._set_profiling(True)
+            try:
+                _, _, (dk,) = model.forward_backward(x, dy)
+            finally:
+                gs._core._set_profiling(False)
+            calls = {row["kernel"]: row["calls"] for row in gs._core._profile()}
+            assert calls["conv kernel gradient"] >= 4, calls  # one per chunk
+            np.testing.assert_allclose(dk, expected, rtol=1e-4, atol=1e-4, err_msg=isa)
+            assert np.all(dk[:, :, 1, :] == 0.0) and not np.signbit(dk[:, :, 1, :]).any(), isa
+            results.append(dk)
+        np.testing.assert_array_equal(results[1].view(np.uint32), results[0].view(np.uint32), err_msg=isa)
