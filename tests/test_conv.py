@@ -731,3 +731,45 @@ def test_kernel_gradient_on_every_isa_with_signed_zeros(filters, restore_threads
             assert np.all(dk[:, :, 1, :] == 0.0) and not np.signbit(dk[:, :, 1, :]).any(), isa
             results.append(dk)
         np.testing.assert_array_equal(results[1].view(np.uint32), results[0].view(np.uint32), err_msg=isa)
+
+
+@pytest.mark.parametrize(
+    "channels,filters,strides,dilation",
+    [(16, 32, 1, 1), (4, 24, 1, 1), (5, 16, 2, 1), (8, 8, 1, 2), (16, 40, (2, 1), 1), (16, 40, 1, (2, 1))],
+)
+def test_kernel_gradient_read_from_the_image_on_every_isa(
+    channels, filters, strides, dilation, restore_threads, restore_isa
+):
+    """Kernel rows of kw*C >= 12 floats: the chunked backward reads the patches from the input in
+    place (kernel_gradient_image) instead of an im2col copy. Against a float64 reference on every
+    instruction set, with strides and a dilation along H, and the same bits for 1 and 2 threads."""
+    rng = np.random.default_rng(channels * filters)
+    x = rng.standard_normal((64, 21, 19, channels)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, channels, filters)).astype(np.float32)
+    sh, sw = (strides, strides) if isinstance(strides, int) else strides
+    dh, dw = (dilation, dilation) if isinstance(dilation, int) else dilation
+    oh, ow = (21 - 2 * dh - 1) // sh + 1, (19 - 2 * dw - 1) // sw + 1
+    dy = rng.standard_normal((64, oh, ow, filters)).astype(np.float32)
+    expected = np.zeros((3, 3, channels, filters))
+    for i in range(3):
+        for j in range(3):
+            window = x[:, i * dh : i * dh + (oh - 1) * sh + 1 : sh, j * dw : j * dw + (ow - 1) * sw + 1 : sw, :]
+            expected[i, j] = np.einsum("nhwc,nhwf->cf", window.astype(np.float64), dy.astype(np.float64))
+    layer_args = dict(strides=strides, dilation_rate=dilation, use_bias=False)
+    for isa in _available_isas():
+        assert gs._core._set_isa(isa) == isa
+        results = []
+        for threads in (1, 2):
+            gs.set_num_threads(threads)
+            model = _single_layer((21, 19, channels), L.Conv2D(filters, 3, **layer_args), [kernel])
+            gs._core._reset_profile()
+            gs._core._set_profiling(True)
+            try:
+                _, _, (dk,) = model.forward_backward(x, dy)
+            finally:
+                gs._core._set_profiling(False)
+            flops = {row["kernel"]: row["flops"] for row in gs._core._profile()}
+            assert flops["conv kernel gradient"] == 2 * 64 * oh * ow * 9 * channels * filters, flops  # chunked
+            np.testing.assert_allclose(dk, expected, rtol=1e-4, atol=2e-3, err_msg=isa)
+            results.append(dk)
+        np.testing.assert_array_equal(results[1].view(np.uint32), results[0].view(np.uint32), err_msg=isa)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/cpu.hpp"
 #include "core/parallel.hpp"
@@ -324,6 +325,19 @@ void kernel_gradient_rows(i64 n, i64 P, i64 F, const float* patches, const float
   ProfileScope profile(ProfiledKernel::conv_kernel_gradient, 2.0 * static_cast<double>(n * P * F),
                        4.0 * static_cast<double>(n * P + n * F + P * F));
   GRADSTEP_WINDOW_KERNEL(kernel_gradient_rows)(n, P, F, patches, dz, out);
+}
+
+bool kernel_gradient_reads_image(const Window2D& g) {
+  return windows_inside(g) && g.w.dilation == 1 && g.w.kernel * g.channels >= 12;
+}
+
+void kernel_gradient_image(const Window2D& g, i64 samples, const float* x, i64 F, const float* dz, float* out) {
+  if (!kernel_gradient_reads_image(g)) throw std::logic_error("kernel_gradient_image: windows not supported");
+  const i64 n = samples * g.output_pixels(), P = g.patch_size();
+  // Operands as read: the samples' pixels (not n x P patches), dz and the result.
+  ProfileScope profile(ProfiledKernel::conv_kernel_gradient, 2.0 * static_cast<double>(n * P * F),
+                       4.0 * static_cast<double>(samples * g.input_pixels() * g.channels + n * F + P * F));
+  GRADSTEP_WINDOW_KERNEL(kernel_gradient_image)(g, samples, x, F, dz, out);
 }
 
 void max_pool_relu_backward(const Window2D& g, i64 batch, const float* dy, const std::int32_t* argmax, const float* y,

@@ -70,6 +70,13 @@ void col2im(const Window2D& g, std::int64_t batch, const float* patches, float* 
 // over the rows in increasing order: a convolution's kernel gradient for one chunk of samples.
 void kernel_gradient_rows(std::int64_t n, std::int64_t P, std::int64_t F, const float* patches, const float* dz,
                           float* out);
+// The same for the patches of `samples` samples of x (batch-major NHWC), read from x in place
+// instead of from an im2col copy (same bits). Only where kernel_gradient_reads_image(g): windows
+// inside the input, dilation 1 along W, and kernel rows of kw*C >= 12 floats (shorter ones would
+// leave the register blocks mostly empty; the copy is cheaper there).
+bool kernel_gradient_reads_image(const Window2D& g);
+void kernel_gradient_image(const Window2D& g, std::int64_t samples, const float* x, std::int64_t F, const float* dz,
+                           float* out);
 
 // Max pooling: y (batch, OH, OW, C); argmax[k] is the index within its sample of the input
 // element that y[k] came from (the first maximum; padding never wins). Windows lying wholly in

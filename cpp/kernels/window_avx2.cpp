@@ -1,6 +1,7 @@
 // The window kernels' inner loops (window_impl.hpp) compiled for AVX2 (CMake sets the flags
 // by file name); entered only when active_isa() allows it.
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/window_isa.hpp"
 

@@ -250,23 +250,51 @@ inline kgrad_vec kgrad_load(const float* p) {
 // 8x slower). The accumulators start at +0 and never become -0, so the sums are the same bits.
 inline kgrad_vec kgrad_broadcast(const float* x) { return *x - kgrad_vec{}; }
 
+// One row's contribution to a block: PB patch values (a) times VB vectors of dz (b).
+template <int PB, int VB>
+inline void kernel_gradient_row(kgrad_vec (&acc)[PB][VB], const float* __restrict a, const float* __restrict b) {
+  kgrad_vec bv[VB];
+  for (int v = 0; v < VB; ++v) bv[v] = kgrad_load(b + v * kKgradLanes);
+  for (int i = 0; i < PB; ++i) {
+    const kgrad_vec broadcast = kgrad_broadcast(a + i);
+    for (int v = 0; v < VB; ++v) acc[i][v] += broadcast * bv[v];
+  }
+}
+
+template <int PB, int VB>
+inline void kernel_gradient_store(const kgrad_vec (&acc)[PB][VB], i64 F, i64 p0, i64 f0, float* __restrict out) {
+  for (int i = 0; i < PB; ++i)
+    for (int v = 0; v < VB; ++v) std::memcpy(out + (p0 + i) * F + f0 + v * kKgradLanes, &acc[i][v], sizeof(kgrad_vec));
+}
+
 template <int PB, int VB>
 inline void kernel_gradient_block(i64 n, i64 P, i64 F, const float* __restrict patches, const float* __restrict dz,
                                   i64 p0, i64 f0, float* __restrict out) {
   kgrad_vec acc[PB][VB];
   for (int i = 0; i < PB; ++i)
     for (int v = 0; v < VB; ++v) acc[i][v] = kgrad_vec{};
-  for (i64 r = 0; r < n; ++r) {
-    kgrad_vec b[VB];
-    for (int v = 0; v < VB; ++v) b[v] = kgrad_load(dz + r * F + f0 + v * kKgradLanes);
-    const float* a = patches + r * P + p0;
-    for (int i = 0; i < PB; ++i) {
-      const kgrad_vec broadcast = kgrad_broadcast(a + i);
-      for (int v = 0; v < VB; ++v) acc[i][v] += broadcast * b[v];
-    }
-  }
+  for (i64 r = 0; r < n; ++r) kernel_gradient_row<PB, VB>(acc, patches + r * P + p0, dz + r * F + f0);
+  kernel_gradient_store<PB, VB>(acc, F, p0, f0, out);
+}
+
+// The same block with the patch rows read from the image (kernel_gradient_image): the rows in
+// im2col's order (sample, oh, ow), each block's PB columns at `offset` from the window's corner
+// pixel, inside one kernel row's run of kw*C contiguous floats.
+template <int PB, int VB>
+inline void kernel_gradient_image_block(const Window2D& g, i64 samples, const float* __restrict x, i64 offset, i64 F,
+                                        const float* __restrict dz, i64 p0, i64 f0, float* __restrict out) {
+  const i64 C = g.channels, OH = g.h.output, OW = g.w.output, sample_floats = g.input_pixels() * C;
+  const i64 row_step = g.h.stride * g.w.input * C, column_step = g.w.stride * C;
+  kgrad_vec acc[PB][VB];
   for (int i = 0; i < PB; ++i)
-    for (int v = 0; v < VB; ++v) std::memcpy(out + (p0 + i) * F + f0 + v * kKgradLanes, &acc[i][v], sizeof(kgrad_vec));
+    for (int v = 0; v < VB; ++v) acc[i][v] = kgrad_vec{};
+  const float* b = dz + f0;
+  for (i64 n = 0; n < samples; ++n)
+    for (i64 oh = 0; oh < OH; ++oh) {
+      const float* a = x + n * sample_floats + oh * row_step + offset;
+      for (i64 ow = 0; ow < OW; ++ow, a += column_step, b += F) kernel_gradient_row<PB, VB>(acc, a, b);
+    }
+  kernel_gradient_store<PB, VB>(acc, F, p0, f0, out);
 }
 
 template <int VB>
@@ -293,6 +321,51 @@ void kernel_gradient_rows(i64 n, i64 P, i64 F, const float* patches, const float
     for (i64 p = 0; p < P; ++p) {
       float sum = 0.0f;
       for (i64 r = 0; r < n; ++r) sum += patches[r * P + p] * dz[r * F + f0];
+      out[p * F + f0] = sum;
+    }
+  }
+}
+
+// kernel_gradient_rows over the patches of `samples` samples of x, read from x in place: the
+// caller checked that the windows lie inside the input with dilation 1 along W, so kernel row q
+// of a patch is kw*C contiguous floats of the image. Each output element gets the same products
+// in the same order (the blocks only group elements), so the bits are those of im2col +
+// kernel_gradient_rows.
+void kernel_gradient_image(const Window2D& g, i64 samples, const float* x, i64 F, const float* dz, float* out) {
+  const i64 C = g.channels, W = g.w.input, run = g.w.kernel * C, OH = g.h.output, OW = g.w.output;
+  const i64 kernel_row_step = g.h.dilation * W * C;
+  i64 f0 = 0;
+#if defined(__GNUC__)
+  const auto columns = [&](auto vectors, i64 f) {
+    constexpr int VB = decltype(vectors)::value;
+    constexpr int PB = VB >= 2 ? KGRAD_ROWS_PER_BLOCK : 2 * KGRAD_ROWS_PER_BLOCK;
+    for (i64 q = 0; q < g.h.kernel; ++q) {
+      const i64 offset = q * kernel_row_step, p = q * run;
+      i64 j = 0;
+      for (; j + PB <= run; j += PB)
+        kernel_gradient_image_block<PB, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+      if constexpr (PB > 8) {
+        for (; j + 8 <= run; j += 8)
+          kernel_gradient_image_block<8, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+      }
+      for (; j + 4 <= run; j += 4) kernel_gradient_image_block<4, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+      for (; j < run; ++j) kernel_gradient_image_block<1, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+    }
+  };
+  for (; f0 + 2 * kKgradLanes <= F; f0 += 2 * kKgradLanes) columns(std::integral_constant<int, 2>{}, f0);
+  for (; f0 + kKgradLanes <= F; f0 += kKgradLanes) columns(std::integral_constant<int, 1>{}, f0);
+#endif
+  // The filters left (fewer than a vector), one at a time, as in kernel_gradient_rows.
+  const i64 sample_floats = g.input_pixels() * C, row_step = g.h.stride * W * C, column_step = g.w.stride * C;
+  for (; f0 < F; ++f0) {
+    for (i64 p = 0; p < g.patch_size(); ++p) {
+      const i64 offset = (p / run) * kernel_row_step + p % run;
+      float sum = 0.0f;
+      i64 r = 0;
+      for (i64 n = 0; n < samples; ++n)
+        for (i64 oh = 0; oh < OH; ++oh)
+          for (i64 ow = 0; ow < OW; ++ow, ++r)
+            sum += x[n * sample_floats + oh * row_step + ow * column_step + offset] * dz[r * F + f0];
       out[p * F + f0] = sum;
     }
   }

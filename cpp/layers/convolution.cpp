@@ -266,6 +266,7 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
   const std::int64_t P = window_.patch_size(), F = options_.filters, pixels = window_.output_pixels();
   const std::int64_t samples = chunk_samples(batch), count = chunks(batch), in_size = input_size();
   const bool pointwise = window_.is_pointwise();
+  const bool patches_from_image = !pointwise && kernel_gradient_reads_image(window_);
   const Activation activation = fused_output_ ? Activation::linear : options_.activation;
   if (dx != nullptr) packed_Kt_.pack(true, F, P, K_, F);
   reserve_thread_slots();
@@ -286,9 +287,13 @@ void Convolution::backward_chunked(const float* x, const float* z, const float* 
       bias_activation_backward(activation, n, F, z ? z + r0 * F : nullptr, y + r0 * F, dz, dz,
                                partial_db ? partial_db + chunk * F : nullptr);
     }
-    // The chunk's patches again (recomputed into this thread's slot rather than kept from
-    // forward in a batch-sized buffer: writing that buffer cost more than a second im2col).
-    kernel_gradient_rows(n, P, F, chunk_patches(x, s0, s1), dz, partial_dK + chunk * P * F);
+    // The patches read from the input in place where the windows allow it; else the chunk's
+    // patches again (recomputed into this thread's slot rather than kept from forward in a
+    // batch-sized buffer: writing that buffer cost more than a second im2col).
+    if (patches_from_image)
+      kernel_gradient_image(window_, s1 - s0, x + s0 * in_size, F, dz, partial_dK + chunk * P * F);
+    else
+      kernel_gradient_rows(n, P, F, chunk_patches(x, s0, s1), dz, partial_dK + chunk * P * F);
     if (dx == nullptr) return;
     if (pointwise) {
       gemm_prepacked(false, n, 1.0f, dz, F, packed_Kt_, 0.0f, dx + r0 * P, P);
