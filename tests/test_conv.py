@@ -698,6 +698,19 @@ def test_window_kernels_give_the_same_bits_on_every_isa(restore_isa, restore_thr
         np.testing.assert_array_equal(pooled[isa][1], pooled["generic"][1])
 
 
+def _kernel_gradient_and_its_flops(model, x, dy):
+    """The kernel gradient of a one-convolution model, and the FLOPs per profiled kernel during
+    that pass (counted on every thread; the chunked pass counts its kernel gradient as "conv
+    kernel gradient", the whole-batch one as "gemm")."""
+    gs._core._reset_profile()
+    gs._core._set_profiling(True)
+    try:
+        _, _, (dk,) = model.forward_backward(x, dy)
+    finally:
+        gs._core._set_profiling(False)
+    return dk, {row["kernel"]: row["flops"] for row in gs._core._profile()}
+
+
 @pytest.mark.parametrize("filters", [16, 24, 48])  # two vectors, one vector + a tail, three vectors
 def test_kernel_gradient_on_every_isa_with_signed_zeros(filters, restore_threads, restore_isa):
     """The kernel gradient's register blocks (window_impl.hpp) on every instruction set: close to a
@@ -717,15 +730,8 @@ def test_kernel_gradient_on_every_isa_with_signed_zeros(filters, restore_threads
         for threads in (1, 2):
             gs.set_num_threads(threads)
             model = _single_layer((12, 12, 3), L.Conv2D(filters, 3, use_bias=False), [kernel])
-            gs._core._reset_profile()
-            gs._core._set_profiling(True)
-            try:
-                _, _, (dk,) = model.forward_backward(x, dy)
-            finally:
-                gs._core._set_profiling(False)
-            # The chunked pass computed all of it (FLOPs are counted on every thread; the
-            # whole-batch pass would count them as "gemm").
-            flops = {row["kernel"]: row["flops"] for row in gs._core._profile()}
+            dk, flops = _kernel_gradient_and_its_flops(model, x, dy)
+            # The chunked pass computed all of it.
             assert flops["conv kernel gradient"] == 2 * 64 * 100 * 27 * filters, flops
             np.testing.assert_allclose(dk, expected, rtol=1e-4, atol=1e-4, err_msg=isa)
             assert np.all(dk[:, :, 1, :] == 0.0) and not np.signbit(dk[:, :, 1, :]).any(), isa
@@ -762,13 +768,7 @@ def test_kernel_gradient_read_from_the_image_on_every_isa(
         for threads in (1, 2):
             gs.set_num_threads(threads)
             model = _single_layer((21, 19, channels), L.Conv2D(filters, 3, **layer_args), [kernel])
-            gs._core._reset_profile()
-            gs._core._set_profiling(True)
-            try:
-                _, _, (dk,) = model.forward_backward(x, dy)
-            finally:
-                gs._core._set_profiling(False)
-            flops = {row["kernel"]: row["flops"] for row in gs._core._profile()}
+            dk, flops = _kernel_gradient_and_its_flops(model, x, dy)
             assert flops["conv kernel gradient"] == 2 * 64 * oh * ow * 9 * channels * filters, flops  # chunked
             np.testing.assert_allclose(dk, expected, rtol=1e-4, atol=2e-3, err_msg=isa)
             results.append(dk)
