@@ -741,14 +741,25 @@ def test_kernel_gradient_on_every_isa_with_signed_zeros(filters, restore_threads
 
 @pytest.mark.parametrize(
     "channels,filters,strides,dilation",
-    [(16, 32, 1, 1), (4, 24, 1, 1), (5, 16, 2, 1), (8, 8, 1, 2), (16, 40, (2, 1), 1), (16, 40, 1, (2, 1))],
+    [
+        (16, 32, 1, 1),
+        (4, 24, 1, 1),
+        (5, 16, 2, 1),
+        (8, 8, 1, 2),  # dilation along W: the im2col copy
+        (16, 40, (2, 1), 1),
+        (16, 40, 1, (2, 1)),
+        (1, 16, 1, 1),  # 3 x 3 x 1: one block of 9 columns
+        (1, 40, 2, (1, 1)),
+        (1, 32, 1, (2, 1)),
+    ],
 )
 def test_kernel_gradient_read_from_the_image_on_every_isa(
     channels, filters, strides, dilation, restore_threads, restore_isa
 ):
-    """Kernel rows of kw*C >= 12 floats: the chunked backward reads the patches from the input in
-    place (kernel_gradient_image) instead of an im2col copy. Against a float64 reference on every
-    instruction set, with strides and a dilation along H, and the same bits for 1 and 2 threads."""
+    """Kernel rows of kw*C >= 12 floats, or 3 x 3 x 1: the chunked backward reads the patches from
+    the input in place (kernel_gradient_image) instead of an im2col copy. Against a float64
+    reference on every instruction set, with strides and a dilation along H, and the same bits for
+    1 and 2 threads."""
     rng = np.random.default_rng(channels * filters)
     x = rng.standard_normal((64, 21, 19, channels)).astype(np.float32)
     kernel = rng.standard_normal((3, 3, channels, filters)).astype(np.float32)

@@ -328,7 +328,8 @@ void kernel_gradient_rows(i64 n, i64 P, i64 F, const float* patches, const float
 }
 
 bool kernel_gradient_reads_image(const Window2D& g) {
-  return windows_inside(g) && g.w.dilation == 1 && g.w.kernel * g.channels >= 12;
+  const i64 run = g.w.kernel * g.channels;
+  return windows_inside(g) && g.w.dilation == 1 && (run >= 12 || (run == 3 && g.h.kernel == 3));
 }
 
 void kernel_gradient_image(const Window2D& g, i64 samples, const float* x, i64 F, const float* dz, float* out) {

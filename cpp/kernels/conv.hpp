@@ -72,8 +72,9 @@ void kernel_gradient_rows(std::int64_t n, std::int64_t P, std::int64_t F, const 
                           float* out);
 // The same for the patches of `samples` samples of x (batch-major NHWC), read from x in place
 // instead of from an im2col copy (same bits). Only where kernel_gradient_reads_image(g): windows
-// inside the input, dilation 1 along W, and kernel rows of kw*C >= 12 floats (shorter ones would
-// leave the register blocks mostly empty; the copy is cheaper there).
+// inside the input, dilation 1 along W, and kernel rows of kw*C >= 12 floats, or a 3 x 3 kernel
+// over one channel (a grayscale image's first convolution: its 9 columns make one block). Other
+// short rows would leave the register blocks mostly empty; the copy is cheaper there.
 bool kernel_gradient_reads_image(const Window2D& g);
 void kernel_gradient_image(const Window2D& g, std::int64_t samples, const float* x, std::int64_t F, const float* dz,
                            float* out);

@@ -279,22 +279,27 @@ inline void kernel_gradient_block(i64 n, i64 P, i64 F, const float* __restrict p
 
 // The same block with the patch rows read from the image (kernel_gradient_image): the rows in
 // im2col's order (sample, oh, ow), each block's PB columns at `offset` from the window's corner
-// pixel, inside one kernel row's run of kw*C contiguous floats.
-template <int PB, int VB>
-inline void kernel_gradient_image_block(const Window2D& g, i64 samples, const float* __restrict x, i64 offset, i64 F,
-                                        const float* __restrict dz, i64 p0, i64 f0, float* __restrict out) {
+// pixel, inside one kernel row's run of kw*C contiguous floats. With KR > 1 the block also takes
+// the same PB columns of the next KR - 1 kernel rows (kernel_row_step floats apart in the image,
+// `run` columns apart in the patch): a 3 x 3 single-channel kernel is one block of 3 x 3.
+template <int PB, int VB, int KR = 1>
+inline void kernel_gradient_image_block(const Window2D& g, i64 samples, const float* __restrict x, i64 offset,
+                                        i64 kernel_row_step, i64 run, i64 F, const float* __restrict dz, i64 p0, i64 f0,
+                                        float* __restrict out) {
   const i64 C = g.channels, OH = g.h.output, OW = g.w.output, sample_floats = g.input_pixels() * C;
   const i64 row_step = g.h.stride * g.w.input * C, column_step = g.w.stride * C;
-  kgrad_vec acc[PB][VB];
-  for (int i = 0; i < PB; ++i)
-    for (int v = 0; v < VB; ++v) acc[i][v] = kgrad_vec{};
+  kgrad_vec acc[KR][PB][VB];
+  for (int q = 0; q < KR; ++q)
+    for (int i = 0; i < PB; ++i)
+      for (int v = 0; v < VB; ++v) acc[q][i][v] = kgrad_vec{};
   const float* b = dz + f0;
   for (i64 n = 0; n < samples; ++n)
     for (i64 oh = 0; oh < OH; ++oh) {
       const float* a = x + n * sample_floats + oh * row_step + offset;
-      for (i64 ow = 0; ow < OW; ++ow, a += column_step, b += F) kernel_gradient_row<PB, VB>(acc, a, b);
+      for (i64 ow = 0; ow < OW; ++ow, a += column_step, b += F)
+        for (int q = 0; q < KR; ++q) kernel_gradient_row<PB, VB>(acc[q], a + q * kernel_row_step, b);
     }
-  kernel_gradient_store<PB, VB>(acc, F, p0, f0, out);
+  for (int q = 0; q < KR; ++q) kernel_gradient_store<PB, VB>(acc[q], F, p0 + q * run, f0, out);
 }
 
 template <int VB>
@@ -339,17 +344,25 @@ void kernel_gradient_image(const Window2D& g, i64 samples, const float* x, i64 F
   const auto columns = [&](auto vectors, i64 f) {
     constexpr int VB = decltype(vectors)::value;
     constexpr int PB = VB >= 2 ? KGRAD_ROWS_PER_BLOCK : 2 * KGRAD_ROWS_PER_BLOCK;
+    if (run == 3 && g.h.kernel == 3) {  // 3 x 3 x 1 (or 3 x 1 x 3): all 9 columns in one block
+      kernel_gradient_image_block<3, 1, 3>(g, samples, x, 0, kernel_row_step, run, F, dz, 0, f, out);
+      if constexpr (VB == 2)
+        kernel_gradient_image_block<3, 1, 3>(g, samples, x, 0, kernel_row_step, run, F, dz, 0, f + kKgradLanes, out);
+      return;
+    }
     for (i64 q = 0; q < g.h.kernel; ++q) {
       const i64 offset = q * kernel_row_step, p = q * run;
+      const auto block = [&](auto columns_per_block, i64 j) {
+        constexpr int B = decltype(columns_per_block)::value;
+        kernel_gradient_image_block<B, VB>(g, samples, x, offset + j, kernel_row_step, run, F, dz, p + j, f, out);
+      };
       i64 j = 0;
-      for (; j + PB <= run; j += PB)
-        kernel_gradient_image_block<PB, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+      for (; j + PB <= run; j += PB) block(std::integral_constant<int, PB>{}, j);
       if constexpr (PB > 8) {
-        for (; j + 8 <= run; j += 8)
-          kernel_gradient_image_block<8, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+        for (; j + 8 <= run; j += 8) block(std::integral_constant<int, 8>{}, j);
       }
-      for (; j + 4 <= run; j += 4) kernel_gradient_image_block<4, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
-      for (; j < run; ++j) kernel_gradient_image_block<1, VB>(g, samples, x, offset + j, F, dz, p + j, f, out);
+      for (; j + 4 <= run; j += 4) block(std::integral_constant<int, 4>{}, j);
+      for (; j < run; ++j) block(std::integral_constant<int, 1>{}, j);
     }
   };
   for (; f0 + 2 * kKgradLanes <= F; f0 += 2 * kKgradLanes) columns(std::integral_constant<int, 2>{}, f0);
