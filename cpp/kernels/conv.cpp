@@ -100,11 +100,11 @@ bool windows_inside(const Window2D& g) {
 }  // namespace
 
 namespace generic {
-#define KGRAD_VECTOR_BYTES 16
+#define WINDOW_VECTOR_BYTES 16
 #define KGRAD_ROWS_PER_BLOCK 6  // 2 x 6 accumulators + 2 loads + 1 broadcast: 16 xmm registers
 #include "kernels/window_impl.hpp"
 #undef KGRAD_ROWS_PER_BLOCK
-#undef KGRAD_VECTOR_BYTES
+#undef WINDOW_VECTOR_BYTES
 }  // namespace generic
 
 // The build of a window kernel for the widest instruction set the CPU runs (core/cpu.hpp).

@@ -9,11 +9,11 @@
 namespace gradstep {
 namespace avx2 {
 using i64 = std::int64_t;
-#define KGRAD_VECTOR_BYTES 32
+#define WINDOW_VECTOR_BYTES 32
 #define KGRAD_ROWS_PER_BLOCK 6  // 2 x 6 accumulators + 2 loads + 1 broadcast: 16 ymm registers
 #include "kernels/window_impl.hpp"
 #undef KGRAD_ROWS_PER_BLOCK
-#undef KGRAD_VECTOR_BYTES
+#undef WINDOW_VECTOR_BYTES
 }  // namespace avx2
 }  // namespace gradstep
 #endif

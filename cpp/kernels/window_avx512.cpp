@@ -9,11 +9,11 @@
 namespace gradstep {
 namespace avx512 {
 using i64 = std::int64_t;
-#define KGRAD_VECTOR_BYTES 64
+#define WINDOW_VECTOR_BYTES 64
 #define KGRAD_ROWS_PER_BLOCK 12  // 2 x 12 accumulators + 2 loads + 1 broadcast: 32 zmm registers
 #include "kernels/window_impl.hpp"
 #undef KGRAD_ROWS_PER_BLOCK
-#undef KGRAD_VECTOR_BYTES
+#undef WINDOW_VECTOR_BYTES
 }  // namespace avx512
 }  // namespace gradstep
 #endif

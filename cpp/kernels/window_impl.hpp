@@ -59,16 +59,18 @@ void col2im_sample_inside(const Window2D& g, const float* patches, float* dx) {
   }
 }
 
-// Max pooling over 16 channels at a time, as GCC/Clang vector types (one zmm on AVX-512, two ymm
-// on AVX2, four xmm at the baseline): the block's maximum and argmax stay in registers over the
-// window, selected by compare masks. Left to itself, the compiler either set up a runtime-length
-// loop per pixel (C = 16: the set-up cost more than the 4 compares of a 2 x 2 window) or, with
-// a constant length, unrolled it into 16 scalar chains (10x slower).
+// Max pooling over a vector of channels at a time, as GCC/Clang vector types of the including
+// file's width (WINDOW_VECTOR_BYTES: one zmm, ymm or xmm): the block's maximum and argmax stay in
+// registers over the window, selected by compare masks. Left to itself, the compiler either set
+// up a runtime-length loop per pixel (C = 16: the set-up cost more than the 4 compares of a 2 x 2
+// window) or, with a constant length, unrolled it into 16 scalar chains (10x slower). The width
+// must be the instruction set's own: a 64-byte vector built for AVX2 had its compares and
+// selects split into scalar instructions (W3's pooling 12x slower than with AVX-512).
 #if defined(__GNUC__)
 #define GRADSTEP_POOL_VECTORS 1
-typedef float pool_floats __attribute__((vector_size(64)));
-typedef std::int32_t pool_ints __attribute__((vector_size(64)));
-constexpr int kPoolLanes = 16;
+typedef float pool_floats __attribute__((vector_size(WINDOW_VECTOR_BYTES)));
+typedef std::int32_t pool_ints __attribute__((vector_size(WINDOW_VECTOR_BYTES)));
+constexpr int kPoolLanes = WINDOW_VECTOR_BYTES / 4;
 
 inline pool_floats pool_load(const float* p) {
   pool_floats v;
@@ -91,7 +93,13 @@ inline pool_floats pool_floats_of(pool_ints b) {
   return v;
 }
 inline pool_ints pool_lane_offsets(std::int32_t first) {
+#if WINDOW_VECTOR_BYTES == 64
   const pool_ints lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+#elif WINDOW_VECTOR_BYTES == 32
+  const pool_ints lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+#else
+  const pool_ints lanes = {0, 1, 2, 3};
+#endif
   return lanes + first;
 }
 
@@ -193,7 +201,7 @@ void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int3
   };
   i64 c0 = 0;
 #if defined(GRADSTEP_POOL_VECTORS)
-  // One block of 16 channels at a time over all pixels, its running sum in a register: summed
+  // One vector of channels at a time over all pixels, its running sum in a register: summed
   // through memory, each pixel's add waited for the previous pixel's store to the same address
   // (store forwarding, ~10 cycles a pixel). Per channel the order of the additions is the same.
   for (; c0 + kPoolLanes <= C; c0 += kPoolLanes) {
@@ -229,12 +237,12 @@ void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int3
 // every element summed over the rows in increasing order. A register block of PB patch columns x
 // VB vectors of filters stays in accumulators for the whole pass over the rows: per row, PB
 // broadcasts and VB loads feed PB x VB vector multiply-adds, and nothing is packed. The including
-// file sets KGRAD_VECTOR_BYTES (its vector width) and KGRAD_ROWS_PER_BLOCK (PB, to fit its
+// file sets WINDOW_VECTOR_BYTES (its vector width) and KGRAD_ROWS_PER_BLOCK (PB, to fit its
 // registers). Written with GCC/Clang vector types: left to itself the compiler vectorised some
 // block shapes across the patch columns, one filter at a time (measured 3x slower).
 #if defined(__GNUC__)
-typedef float kgrad_vec __attribute__((vector_size(KGRAD_VECTOR_BYTES)));
-constexpr int kKgradLanes = KGRAD_VECTOR_BYTES / 4;
+typedef float kgrad_vec __attribute__((vector_size(WINDOW_VECTOR_BYTES)));
+constexpr int kKgradLanes = WINDOW_VECTOR_BYTES / 4;
 
 inline kgrad_vec kgrad_load(const float* p) {
   kgrad_vec v;
