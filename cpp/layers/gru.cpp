@@ -43,6 +43,10 @@ void GRU::step_forward(const StepRows& step) {
         for (std::int64_t j = 0; j < width; ++j) q[j] += recurrent_bias[j];
       bias = nullptr;
     }
+    if (n + 1 < step.end) {
+      prefetch_row(row(z_, width, n + 1, step.t), width);
+      prefetch_row(row(qh_, units, n + 1, step.t), units);
+    }
     gru_step_forward(units, options_.activation, options_.recurrent_activation, row(z_, width, n, step.t), q, bias,
                      h_prev, row(qh_, units, n, step.t), h);
   }
@@ -60,6 +64,12 @@ bool GRU::step_backward(const StepRows& step, const float* dh, float* dh_direct)
       std::memset(dx, 0, static_cast<std::size_t>(width) * sizeof(float));
       std::memset(dq, 0, static_cast<std::size_t>(width) * sizeof(float));
       continue;
+    }
+    if (n + 1 < step.end) {
+      prefetch_row(row(z_, width, n + 1, step.t), width);
+      prefetch_row(row(dq_, width, n + 1, step.t), width);
+      prefetch_row(row(qh_, units, n + 1, step.t), units);
+      if (step.previous >= 0) prefetch_row(h_prev_row(n + 1, step.t), units);
     }
     const float* h_prev = step.previous >= 0 ? h_prev_row(n, step.t) : nullptr;
     gru_step_backward(units, options_.activation, options_.recurrent_activation, dx, dq, row(qh_, units, n, step.t),

@@ -51,6 +51,14 @@ void LSTM::step_forward(const StepRows& step) {
       h_prev ? std::memcpy(h, h_prev, bytes) : std::memset(h, 0, bytes);
       continue;
     }
+    if (n + 1 < step.end) {
+      prefetch_row(z + (n + 1) * T * width, width);
+      prefetch_row(row(c_, units, n + 1, step.t), units);
+      if (step.previous >= 0) {
+        prefetch_row(row(c_, units, n + 1, step.previous), units);
+        prefetch_row(h_prev_row(n + 1, step.t), units);
+      }
+    }
     lstm_step_forward(units, options_.activation, options_.recurrent_activation, z + n * T * width, c_prev, c, h);
   }
 }
@@ -66,6 +74,11 @@ bool LSTM::step_backward(const StepRows& step, const float* dh, float* dh_direct
     if (masked(n, step.t)) {  // dc passes through unchanged
       std::memset(dz, 0, static_cast<std::size_t>(width) * sizeof(float));
       continue;
+    }
+    if (n + 1 < step.end) {
+      prefetch_row(z + (n + 1) * T * width, width);
+      prefetch_row(row(c_, units, n + 1, step.t), units);
+      if (step.previous >= 0) prefetch_row(row(c_, units, n + 1, step.previous), units);
     }
     const float* c_prev = step.previous >= 0 ? row(c_, units, n, step.previous) : nullptr;
     lstm_step_backward(units, options_.activation, options_.recurrent_activation, dz, c_prev, row(c_, units, n, step.t),

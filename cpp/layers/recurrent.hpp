@@ -109,6 +109,17 @@ class Recurrent : public Layer {
   void accumulate_bias_gradient(const StepRows& step);
   void finish_bias_gradient(std::int64_t batch);
 
+  // Asks for the cache lines of `floats` floats from p: the cells call it for the next sample's
+  // rows while they work on this one. A sample's rows of one step sit T rows (30-60 KB) past the
+  // previous sample's, a jump no hardware prefetcher follows; waiting for those misses was about
+  // half of the gate kernels' time (W6, 1 thread: 2.5-4.1 -> 1.4-1.8 ms per step).
+  static void prefetch_row(const float* p, std::int64_t floats) {
+#if defined(__GNUC__)
+    for (std::int64_t i = 0; i < floats; i += 16) __builtin_prefetch(p + i);
+#else
+    (void)p, (void)floats;
+#endif
+  }
   float* row(AlignedBuffer& buffer, std::int64_t width, std::int64_t n, std::int64_t t) {
     return buffer.data() + (n * steps_ + t) * width;
   }
