@@ -183,16 +183,17 @@ inline void pool_gradient_scalars(i64 count, const float* __restrict grad, const
 // the pooled output is kept, else 0), and only the strip no window covers is zeroed. The bits of
 // "zero dz, add each gradient at its maximum, multiply by ReLU'".
 //
-// dz is written in memory order (window row oh, its input row i, then window ow, its column j),
-// so that `column_sum` (null, or C floats to add this sample's dz into, row by row) takes each
-// pixel in the order column_sums would: the same bits without reading dz again. The strips no
-// window covers are zeros and are not added (s + 0 == s for every sum that starts at +0).
+// The pixels are visited in memory order (window row oh, its input row i, then window ow, its
+// column j), a vector of channels at a time, so that `column_sum` (null, or C floats to add this
+// sample's dz into, row by row) takes each pixel in the order column_sums would: the same bits
+// without reading dz again. The strips no window covers are zeros and are not added (s + 0 == s
+// for every sum that starts at +0).
 void max_pool_backward_tiled(const Window2D& g, const float* dy, const std::int32_t* argmax, const float* y, bool relu,
                              float* dz, float* column_sum) {
   const i64 C = g.channels, W = g.w.input, H = g.h.input, OH = g.h.output, OW = g.w.output;
   const i64 kh = g.h.kernel, kw = g.w.kernel;
-  // The pixels in memory order for the channels [c0, c1): fn(base, k0) for the input pixel at
-  // dz + base and its window's output at k0 (oh, i, ow, j as in the comment above).
+  // The pixels in memory order: fn(base, k0) for the input pixel at dz + base and its window's
+  // output at k0 (oh, i, ow, j as in the comment above).
   const auto each_pixel = [&](auto&& fn) {
     for (i64 oh = 0; oh < OH; ++oh)
       for (i64 i = 0; i < kh; ++i)
