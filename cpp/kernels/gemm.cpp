@@ -9,6 +9,15 @@
 
 #include <stdexcept>
 
+// The build of a GEMM function for instruction set `isa` (gemm_isa.hpp): name_avx512, name_avx2
+// or name_generic, all with the same signature.
+#if GRADSTEP_X86
+#define GRADSTEP_GEMM_KERNEL(isa, name) \
+  ((isa) == Isa::avx512 ? name##_avx512 : (isa) == Isa::avx2 ? name##_avx2 : name##_generic)
+#else
+#define GRADSTEP_GEMM_KERNEL(isa, name) (name##_generic)
+#endif
+
 namespace gradstep {
 
 namespace {
@@ -41,19 +50,7 @@ void apply_epilogue(const GemmEpilogue& epilogue, std::int64_t M, std::int64_t N
 void narrow_gemm(Isa isa, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                  std::int64_t ldc, const GemmEpilogue& epilogue) {
-  switch (isa) {
-#if GRADSTEP_X86
-    case Isa::avx512:
-      gemm_narrow_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-      break;
-    case Isa::avx2:
-      gemm_narrow_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-      break;
-#endif
-    default:
-      gemm_narrow_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-      break;
-  }
+  GRADSTEP_GEMM_KERNEL(isa, gemm_narrow)(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 }  // namespace
@@ -77,19 +74,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
     narrow_gemm(active_isa(), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
     return;
   }
-  switch (active_isa()) {
-#if GRADSTEP_X86
-    case Isa::avx512:
-      gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-      return;
-    case Isa::avx2:
-      gemm_avx2(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-      return;
-#endif
-    default:
-      gemm_generic(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
-      return;
-  }
+  GRADSTEP_GEMM_KERNEL(active_isa(), gemm)(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 void PackedB::pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B, std::int64_t ldb) {
@@ -106,22 +91,8 @@ void PackedB::pack(bool trans_b, std::int64_t K, std::int64_t N, const float* B,
       for (std::int64_t j = 0; j < N; ++j) dst[k * N + j] = trans_b ? B[j * ldb + k] : B[k * ldb + j];
     return;
   }
-  switch (isa_) {
-#if GRADSTEP_X86
-    case Isa::avx512:
-      data_.resize(static_cast<std::size_t>(gemm_prepacked_b_size_avx512(K, N)));
-      gemm_prepack_b_avx512(trans_b, K, N, B, ldb, data_.data());
-      return;
-    case Isa::avx2:
-      data_.resize(static_cast<std::size_t>(gemm_prepacked_b_size_avx2(K, N)));
-      gemm_prepack_b_avx2(trans_b, K, N, B, ldb, data_.data());
-      return;
-#endif
-    default:
-      data_.resize(static_cast<std::size_t>(gemm_prepacked_b_size_generic(K, N)));
-      gemm_prepack_b_generic(trans_b, K, N, B, ldb, data_.data());
-      return;
-  }
+  data_.resize(static_cast<std::size_t>(GRADSTEP_GEMM_KERNEL(isa_, gemm_prepacked_b_size)(K, N)));
+  GRADSTEP_GEMM_KERNEL(isa_, gemm_prepack_b)(trans_b, K, N, B, ldb, data_.data());
 }
 
 void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, std::int64_t lda, const PackedB& B,
@@ -143,19 +114,7 @@ void gemm_prepacked(bool trans_a, std::int64_t M, float alpha, const float* A, s
     narrow_gemm(B.isa_, trans_a, false, M, N, K, alpha, A, lda, B.data_.data(), N, beta, C, ldc, epilogue);
     return;
   }
-  switch (B.isa_) {
-#if GRADSTEP_X86
-    case Isa::avx512:
-      gemm_prepacked_avx512(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
-      return;
-    case Isa::avx2:
-      gemm_prepacked_avx2(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
-      return;
-#endif
-    default:
-      gemm_prepacked_generic(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
-      return;
-  }
+  GRADSTEP_GEMM_KERNEL(B.isa_, gemm_prepacked)(trans_a, M, N, K, alpha, A, lda, B.data_.data(), beta, C, ldc, epilogue);
 }
 
 }  // namespace gradstep
