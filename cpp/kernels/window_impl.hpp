@@ -311,16 +311,26 @@ inline void kernel_gradient_image_block(const Window2D& g, i64 samples, const fl
   for (int q = 0; q < KR; ++q) kernel_gradient_store<PB, VB>(acc[q], F, p0 + q * run, f0, out);
 }
 
+// The column blocks of `count` patch columns for VB vectors of filters: the widest blocks that
+// fit the registers, then 8, 4 and 1 columns. block(width, j) takes columns [j, j + width), width
+// as a std::integral_constant.
+template <int VB, class Block>
+inline void for_each_column_block(i64 count, Block&& block) {
+  constexpr int PB = VB >= 2 ? KGRAD_ROWS_PER_BLOCK : 2 * KGRAD_ROWS_PER_BLOCK;
+  i64 j = 0;
+  for (; j + PB <= count; j += PB) block(std::integral_constant<int, PB>{}, j);
+  if constexpr (PB > 8) {
+    for (; j + 8 <= count; j += 8) block(std::integral_constant<int, 8>{}, j);
+  }
+  for (; j + 4 <= count; j += 4) block(std::integral_constant<int, 4>{}, j);
+  for (; j < count; ++j) block(std::integral_constant<int, 1>{}, j);
+}
+
 template <int VB>
 inline void kernel_gradient_columns(i64 n, i64 P, i64 F, const float* patches, const float* dz, i64 f0, float* out) {
-  constexpr int PB = VB >= 2 ? KGRAD_ROWS_PER_BLOCK : 2 * KGRAD_ROWS_PER_BLOCK;
-  i64 p0 = 0;
-  for (; p0 + PB <= P; p0 += PB) kernel_gradient_block<PB, VB>(n, P, F, patches, dz, p0, f0, out);
-  if constexpr (PB > 8) {
-    for (; p0 + 8 <= P; p0 += 8) kernel_gradient_block<8, VB>(n, P, F, patches, dz, p0, f0, out);
-  }
-  for (; p0 + 4 <= P; p0 += 4) kernel_gradient_block<4, VB>(n, P, F, patches, dz, p0, f0, out);
-  for (; p0 < P; ++p0) kernel_gradient_block<1, VB>(n, P, F, patches, dz, p0, f0, out);
+  for_each_column_block<VB>(P, [&](auto width, i64 p0) {
+    kernel_gradient_block<decltype(width)::value, VB>(n, P, F, patches, dz, p0, f0, out);
+  });
 }
 #endif
 
@@ -352,7 +362,6 @@ void kernel_gradient_image(const Window2D& g, i64 samples, const float* x, i64 F
 #if defined(__GNUC__)
   const auto columns = [&](auto vectors, i64 f) {
     constexpr int VB = decltype(vectors)::value;
-    constexpr int PB = VB >= 2 ? KGRAD_ROWS_PER_BLOCK : 2 * KGRAD_ROWS_PER_BLOCK;
     if (run == 3 && g.h.kernel == 3) {  // 3 x 3 x 1 (or 3 x 1 x 3): all 9 columns in one block
       kernel_gradient_image_block<3, 1, 3>(g, samples, x, 0, kernel_row_step, run, F, dz, 0, f, out);
       if constexpr (VB == 2)
@@ -361,17 +370,10 @@ void kernel_gradient_image(const Window2D& g, i64 samples, const float* x, i64 F
     }
     for (i64 q = 0; q < g.h.kernel; ++q) {
       const i64 offset = q * kernel_row_step, p = q * run;
-      const auto block = [&](auto columns_per_block, i64 j) {
-        constexpr int B = decltype(columns_per_block)::value;
-        kernel_gradient_image_block<B, VB>(g, samples, x, offset + j, kernel_row_step, run, F, dz, p + j, f, out);
-      };
-      i64 j = 0;
-      for (; j + PB <= run; j += PB) block(std::integral_constant<int, PB>{}, j);
-      if constexpr (PB > 8) {
-        for (; j + 8 <= run; j += 8) block(std::integral_constant<int, 8>{}, j);
-      }
-      for (; j + 4 <= run; j += 4) block(std::integral_constant<int, 4>{}, j);
-      for (; j < run; ++j) block(std::integral_constant<int, 1>{}, j);
+      for_each_column_block<VB>(run, [&](auto width, i64 j) {
+        kernel_gradient_image_block<decltype(width)::value, VB>(g, samples, x, offset + j, kernel_row_step, run, F, dz,
+                                                                p + j, f, out);
+      });
     }
   };
   for (; f0 + 2 * kKgradLanes <= F; f0 += 2 * kKgradLanes) columns(std::integral_constant<int, 2>{}, f0);
